@@ -1,0 +1,71 @@
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import { ConfigError } from '../errors.ts';
+import { startGateway, type Gateway } from '../gateway/gateway.ts';
+import { createLogger } from '../observability/logger.ts';
+
+const USAGE = 'usage: sluice serve --config FILE [--port N] [--host H] [--data-dir DIR]';
+
+/** `sluice serve`: runs until SIGTERM/SIGINT, then stops gracefully. Resolves with the exit code. */
+export async function serve(opts: { config: string; port?: number; host?: string; dataDir?: string }): Promise<number> {
+  let config: Config;
+  try {
+    config = await loadConfig(opts.config, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sluice: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, log);
+  } catch (err) {
+    process.stderr.write(`sluice: cannot start: ${(err as Error).message}\n`);
+    log.flush();
+    return 1;
+  }
+  process.stderr.write(`Sluice listening on ${gateway.url}\n`);
+  for (const source of gateway.sources) {
+    process.stderr.write(`  source ${source.config.name} (${source.config.provider}): POST ${gateway.url}/in/${source.config.name}\n`);
+  }
+  process.stderr.write(`  API: ${gateway.url}/api/v1  metrics: ${gateway.url}/metrics\n`);
+
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; exiting');
+    log.flush();
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection; exiting');
+    log.flush();
+    process.exit(1);
+  });
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        process.stderr.write(`sluice: ${signal} again, exiting now\n`);
+        process.exit(130);
+      }
+      log.info({ signal }, 'stopping');
+      gateway.stop().then(
+        () => {
+          log.info('stopped');
+          log.flush();
+          resolve(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'stop failed');
+          log.flush();
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

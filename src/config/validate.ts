@@ -1,0 +1,213 @@
+import { isValidSecret } from '../signing/standard-webhooks.ts';
+import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
+import { findProvider, providerNames } from '../providers/registry.ts';
+import { defaults } from './defaults.ts';
+import { Section } from './section.ts';
+import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
+
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'ingest', 'delivery', 'applications', 'sources'] as const;
+const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description'] as const;
+const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey'] as const;
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Names that appear in URLs (`/in/:source`) and API paths. */
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const MAX_RETRY_DELAY = 30 * 86_400_000;
+
+/**
+ * Turns a parsed (and interpolated) YAML document into a `Config`, applying
+ * every default. Returns the problems instead when there are any; each names
+ * its key path.
+ */
+export function validateConfig(raw: unknown): { config: Config; problems: [] } | { config: undefined; problems: string[] } {
+  const problems: string[] = [];
+  const top = Section.of(raw, '', problems);
+  if (!top) return { config: undefined, problems };
+  top.onlyKeys(topKeys);
+
+  const server = top.child('server');
+  server?.onlyKeys(['host', 'port']);
+  const storage = top.child('storage');
+  storage?.onlyKeys(['url']);
+  const ingest = top.child('ingest');
+  ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
+  const delivery = top.child('delivery');
+  delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace']);
+
+  const apiToken = top.str('apiToken', { required: true });
+  if (apiToken !== undefined && apiToken.length < 16) top.problem('apiToken', 'must be at least 16 characters');
+  const dataDir = top.str('dataDir') ?? defaults.dataDir;
+  const storageUrl = storage?.str('url') ?? `sqlite:${dataDir.replace(/\/+$/, '')}/sluice.db`;
+  if (!storageUrl.startsWith('sqlite:')) storage?.problem('url', 'must be sqlite:PATH');
+
+  const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
+  const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
+
+  const applications: Record<string, ApplicationConfig> = {};
+  const apps = top.child('applications');
+  for (const [uid, value] of Object.entries(apps?.value ?? {})) {
+    const app = apps && readApplication(apps, uid, value);
+    if (app) applications[uid] = app;
+  }
+
+  const sources: Record<string, SourceConfig> = {};
+  const srcs = top.child('sources');
+  for (const [name, value] of Object.entries(srcs?.value ?? {})) {
+    const source = srcs && readSource(srcs, name, value, applications, maxBodySize);
+    if (source) sources[name] = source;
+  }
+
+  if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
+  return {
+    problems: [],
+    config: {
+      apiToken,
+      server: {
+        host: server?.str('host') ?? defaults.host,
+        port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
+      },
+      dataDir,
+      storageUrl,
+      logLevel: top.oneOf('logLevel', logLevels, defaults.logLevel) ?? defaults.logLevel,
+      ingest: {
+        maxBodySize,
+        dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
+        groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
+      },
+      delivery: {
+        concurrency: delivery?.int('concurrency', { min: 1, max: 10_000 }) ?? defaults.concurrency,
+        endpointConcurrency: delivery?.int('endpointConcurrency', { min: 1, max: 1000 }) ?? defaults.endpointConcurrency,
+        retryScheduleMs,
+        timeoutMs: delivery?.duration('timeout', { min: 100, max: 300_000 }) ?? defaults.timeoutMs,
+        maxRetryAfterMs: delivery?.duration('maxRetryAfter', { min: 0 }) ?? defaults.maxRetryAfterMs,
+        leaseGraceMs: delivery?.duration('leaseGrace', { min: 100 }) ?? defaults.leaseGraceMs,
+        pollIntervalMs: delivery?.duration('pollInterval', { min: 10, max: 60_000 }) ?? defaults.pollIntervalMs,
+        leaseBatchSize: delivery?.int('batchSize', { min: 1, max: 10_000 }) ?? defaults.leaseBatchSize,
+        shutdownGraceMs: delivery?.duration('shutdownGrace', { min: 0 }) ?? defaults.shutdownGraceMs,
+      },
+      applications,
+      sources,
+    },
+  };
+}
+
+function checkSchedule(section: Section | undefined, key: string): number[] | undefined {
+  const schedule = section?.durationList(key);
+  if (schedule?.some((ms) => ms > MAX_RETRY_DELAY)) section?.problem(key, 'a retry delay may be at most 30d');
+  return schedule;
+}
+
+function readApplication(apps: Section, uid: string, value: unknown): ApplicationConfig | undefined {
+  const app = Section.of(value, apps.keyPath(uid), apps.problems);
+  if (!app) return undefined;
+  if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
+  app.onlyKeys(['name', 'endpoints']);
+  const list = app.value.endpoints ?? [];
+  if (!Array.isArray(list)) {
+    app.problem('endpoints', 'must be a list');
+    return undefined;
+  }
+  const endpoints: EndpointConfig[] = [];
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i);
+    if (!endpoint) return;
+    if (seen.has(endpoint.uid)) app.problems.push(`${app.keyPath('endpoints')}[${i}].id: "${endpoint.uid}" is used twice`);
+    seen.add(endpoint.uid);
+    endpoints.push(endpoint);
+  });
+  return { uid, name: app.str('name') ?? uid, endpoints };
+}
+
+function readEndpoint(list: Section, index: number): EndpointConfig | undefined {
+  const ep = Section.of(list.value[index], list.keyPath(index), list.problems);
+  if (!ep) return undefined;
+  ep.onlyKeys(endpointKeys);
+  const uid = ep.str('id', { required: true });
+  if (uid !== undefined && !namePattern.test(uid)) ep.problem('id', 'endpoint ids use letters, digits, _ . - (at most 64)');
+  const url = ep.str('url', { required: true });
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      ep.problem('url', `"${url}" is not a URL`);
+    }
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ep.problem('url', 'must be an http or https URL');
+  }
+  const secret = ep.str('secret');
+  if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
+  const headers: Record<string, string> = {};
+  const headerSection = ep.child('headers');
+  for (const name of Object.keys(headerSection?.value ?? {})) {
+    const value = headerSection?.str(name);
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) headerSection?.problem(name, 'is not a valid header name');
+    else if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const endpoint: EndpointConfig = {
+    uid: uid ?? '',
+    url: url ?? '',
+    description: ep.str('description') ?? '',
+    secret,
+    filterTypes: ep.strList('filterTypes') ?? null,
+    retryScheduleMs: checkSchedule(ep, 'retry') ?? null,
+    timeoutMs: ep.duration('timeout', { min: 100, max: 300_000 }) ?? null,
+    concurrency: ep.int('concurrency', { min: 1, max: 1000 }) ?? null,
+    headers,
+    disabled: ep.bool('disabled') ?? false,
+  };
+  return uid === undefined || url === undefined ? undefined : endpoint;
+}
+
+function readSource(
+  srcs: Section,
+  name: string,
+  value: unknown,
+  applications: Record<string, ApplicationConfig>,
+  maxBodySize: number,
+): SourceConfig | undefined {
+  const src = Section.of(value, srcs.keyPath(name), srcs.problems);
+  if (!src) return undefined;
+  if (!namePattern.test(name)) srcs.problem(name, 'source names use letters, digits, _ . - (at most 64)');
+  const providerName = src.str('provider', { required: true });
+  if (providerName === undefined) return undefined;
+  const provider = findProvider(providerName);
+  if (!provider) {
+    src.problem('provider', `unknown provider "${providerName}" (known: ${providerNames().join(', ')})`);
+    return undefined;
+  }
+  src.onlyKeys([...sourceKeys, ...provider.keys]);
+
+  const application = src.str('application', { required: true });
+  if (application !== undefined && !applications[application]) {
+    const known = Object.keys(applications);
+    src.problem('application', `"${application}" is not under applications (known: ${known.join(', ') || 'none'})`);
+  }
+  let secrets: string[] = [];
+  if (src.has('secret') && src.has('secrets')) src.problem('secret', 'use secret or secrets, not both');
+  else if (src.has('secrets')) secrets = src.strList('secrets') ?? [];
+  else if (src.has('secret')) secrets = [src.str('secret', { required: true }) ?? ''].filter(Boolean);
+  if (provider.needsSecret && secrets.length === 0 && !src.has('secret') && !src.has('secrets')) {
+    src.problem('secret', `required by provider ${providerName}`);
+  }
+  const extract: ExtractionConfig = {};
+  for (const key of ['idempotencyKey', 'eventType', 'occurredAt', 'orderingKey'] as const) {
+    const text = src.str(key);
+    if (text === undefined) continue;
+    const field: FieldPath | string = parseFieldPath(text);
+    if (typeof field === 'string') src.problem(key, field);
+    else extract[key] = field;
+  }
+  const before = src.problems.length;
+  const options = provider.parseOptions(src);
+  if (options === undefined || src.problems.length > before || application === undefined) return undefined;
+  return {
+    name,
+    provider: providerName,
+    application,
+    secrets,
+    maxBodySize: src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize,
+    toleranceMs: src.duration('tolerance', { min: 1000 }) ?? defaults.signatureToleranceMs,
+    extract,
+    options,
+  };
+}

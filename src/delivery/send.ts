@@ -1,0 +1,86 @@
+import { Agent, request } from 'undici';
+import { defaults } from '../config/defaults.ts';
+import { signatureHeaders } from '../signing/standard-webhooks.ts';
+import type { LeasedDelivery } from '../store/store.ts';
+import { VERSION } from '../version.ts';
+import { parseRetryAfter } from './retry-policy.ts';
+
+export interface SendResult {
+  startedAt: number;
+  durationMs: number;
+  /** `null` when no response arrived. */
+  status: number | null;
+  responseBody: string | null;
+  error: string | null;
+  retryAfterMs: number | undefined;
+  /** The attempt was cut short by our own shutdown: not the receiver's fault, not recorded. */
+  interrupted: boolean;
+}
+
+/** One keep-alive pool per origin (undici's Agent keeps them), shared by every delivery. */
+export function createAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect: { timeout: 10_000 } });
+}
+
+/** The secrets that sign now: the current one and rotated-out ones not yet expired. */
+function signingSecrets(leased: LeasedDelivery, now: number): string[] {
+  return leased.endpoint.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+}
+
+/**
+ * POSTs the message's original bytes to the endpoint, signed, and reads the
+ * first 4 KiB of the answer. Never throws: every failure is a result.
+ */
+export async function sendDelivery(
+  agent: Agent,
+  leased: LeasedDelivery,
+  timeoutMs: number,
+  shutdown: AbortSignal,
+): Promise<SendResult> {
+  const { message, endpoint } = leased;
+  const startedAt = Date.now();
+  const body = message.payload ?? Buffer.alloc(0);
+  const headers: Record<string, string> = {
+    ...message.headers,
+    ...endpoint.headers,
+    ...signatureHeaders(signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body),
+    'content-type': message.contentType ?? 'application/json',
+    'user-agent': `Sluice/${VERSION}`,
+  };
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([timeout, shutdown]);
+  const result = (status: number | null, responseBody: string | null, error: string | null, retryAfterMs?: number): SendResult => ({
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    status,
+    responseBody,
+    error,
+    retryAfterMs,
+    interrupted: shutdown.aborted && !timeout.aborted,
+  });
+  try {
+    const res = await request(endpoint.url, { method: 'POST', headers, body, dispatcher: agent, signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      chunks.push(buf);
+      size += buf.length;
+      if (size >= defaults.responseBodyLimit) break;
+    }
+    const text = Buffer.concat(chunks).subarray(0, defaults.responseBodyLimit).toString('utf8');
+    return result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now()));
+  } catch (err) {
+    if (timeout.aborted) return result(null, null, `timed out after ${timeoutMs} ms`);
+    return result(null, null, describeError(err));
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const text = e.cause?.message ?? e.message ?? String(err);
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return code ? `${code}: ${text}` : text;
+}

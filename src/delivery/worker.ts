@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import type { Agent } from 'undici';
+import type { Config } from '../config/types.ts';
+import { defaults } from '../config/defaults.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { GroupCommit } from '../store/group-commit.ts';
+import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
+import { nextAfterFailure } from './retry-policy.ts';
+import { createAgent, sendDelivery, type SendResult } from './send.ts';
+
+const HOUSEKEEPING_MS = 5_000;
+const DEDUPE_PURGE_MS = 3_600_000;
+
+/**
+ * The scheduler and deliverer of one process: leases due deliveries while it has
+ * free slots, sends each, and records the attempt with the delivery's next
+ * state. Attempt records are group-committed like ingest. The loop never dies
+ * silently: a failed pass is logged and retried after a pause.
+ */
+export class DeliveryWorker {
+  readonly owner = `w_${randomBytes(6).toString('hex')}`;
+  private readonly agent: Agent = createAgent();
+  private readonly records: GroupCommit<AttemptRecord, void>;
+  private readonly shutdown = new AbortController();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private running = false;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private loopDone: Promise<void> | undefined;
+  private lastHousekeeping = 0;
+  private lastDedupePurge = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
+      await this.store.recordAttempts(batch);
+      return batch.map(() => undefined);
+    }, 256);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Something became due (a message was stored, a slot freed): look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Stops leasing, lets in-flight deliveries finish for up to `graceMs`, then
+   * interrupts the rest and gives their leases back, so nothing waits for a
+   * lease to expire after a clean stop.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    const timer = new Promise<'timeout'>((r) => setTimeout(r, graceMs, 'timeout').unref());
+    if ((await Promise.race([all, timer])) === 'timeout') {
+      this.log.warn({ inFlight: this.inFlight.size }, 'delivery: shutdown grace over, releasing leases');
+      this.shutdown.abort();
+      await all;
+    }
+    await this.records.drain();
+    await this.agent.close();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.housekeeping();
+        const free = this.config.delivery.concurrency - this.inFlight.size;
+        let leased: LeasedDelivery[] = [];
+        if (free > 0) {
+          const now = Date.now();
+          leased = await this.store.leaseDue({
+            owner: this.owner,
+            now,
+            limit: Math.min(free, this.config.delivery.leaseBatchSize),
+            defaultTimeoutMs: this.config.delivery.timeoutMs,
+            defaultConcurrency: this.config.delivery.endpointConcurrency,
+            leaseGraceMs: this.config.delivery.leaseGraceMs,
+          });
+          for (const item of leased) this.inFlight.set(item.delivery.id, this.deliver(item));
+        }
+        if (leased.length === 0 || this.inFlight.size >= this.config.delivery.concurrency) await this.sleep();
+      } catch (err) {
+        this.log.error({ err }, 'delivery: scheduler pass failed; retrying');
+        await this.sleep(this.config.delivery.pollIntervalMs);
+      }
+    }
+  }
+
+  private async sleep(maxMs?: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    let ms = maxMs ?? this.config.delivery.pollIntervalMs;
+    if (maxMs === undefined && this.inFlight.size < this.config.delivery.concurrency) {
+      // A due time in the past means the last pass left it for lack of room
+      // (endpoint concurrency, disabled endpoint): a completion wakes us for it.
+      const due = await this.store.nextDueAt();
+      if (due !== null && due > Date.now()) ms = Math.min(ms, due - Date.now());
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastHousekeeping < HOUSEKEEPING_MS) return;
+    this.lastHousekeeping = now;
+    const reclaimed = await this.store.reclaimExpiredLeases(now);
+    if (reclaimed > 0) this.log.warn({ reclaimed }, 'delivery: took back expired leases');
+    this.metrics.setBacklog(await this.store.backlog());
+    if (now - this.lastDedupePurge >= DEDUPE_PURGE_MS) {
+      this.lastDedupePurge = now;
+      await this.store.purgeDedupe(now);
+    }
+  }
+
+  private async deliver(leased: LeasedDelivery): Promise<void> {
+    const { delivery, endpoint, message } = leased;
+    try {
+      const timeoutMs = endpoint.timeoutMs ?? this.config.delivery.timeoutMs;
+      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
+      if (result.interrupted) {
+        await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
+        return;
+      }
+      const { next, outcome, disable } = this.decide(leased, result);
+      await this.records.submit({
+        deliveryId: delivery.id,
+        leaseOwner: this.owner,
+        attempt: {
+          deliveryId: delivery.id,
+          messageId: message.id,
+          endpointId: endpoint.id,
+          appId: message.appId,
+          url: endpoint.url,
+          trigger: leased.trigger,
+          startedAt: result.startedAt,
+          durationMs: result.durationMs,
+          status: result.status,
+          responseBody: result.responseBody,
+          error: result.error,
+          succeeded: outcome === 'succeeded',
+        },
+        next,
+        ...(disable ? { disableEndpoint: disable } : {}),
+      });
+      const label = endpoint.uid ?? endpoint.id;
+      this.metrics.deliveries.inc({ endpoint: label, outcome });
+      this.metrics.attemptSeconds.observe({ endpoint: label }, result.durationMs / 1000);
+      const fields = {
+        msgId: message.id, endpoint: label, attempt: delivery.attempts + 1, trigger: leased.trigger, status: result.status,
+        durationMs: result.durationMs, outcome, error: result.error ?? undefined,
+        nextAttemptAt: next.state === 'scheduled' ? new Date(next.at).toISOString() : undefined,
+      };
+      if (outcome === 'succeeded') this.log.info(fields, 'delivery');
+      else this.log.warn(fields, 'delivery');
+    } catch (err) {
+      // The lease expires and the delivery comes back: log loudly, lose nothing.
+      this.log.error({ err, msgId: message.id, deliveryId: delivery.id }, 'delivery: could not record the attempt');
+    } finally {
+      this.inFlight.delete(delivery.id);
+      this.wake();
+    }
+  }
+
+  private decide(leased: LeasedDelivery, result: SendResult): { next: NextState; outcome: string; disable?: string } {
+    const status = result.status;
+    if (status !== null && status >= 200 && status < 300) return { next: { state: 'succeeded' }, outcome: 'succeeded' };
+    if (status === 410) {
+      return { next: { state: 'dead' }, outcome: 'disabled', disable: 'the endpoint answered 410 Gone' };
+    }
+    const next = nextAfterFailure({
+      attempts: leased.delivery.attempts + 1,
+      scheduleMs: leased.endpoint.retryScheduleMs ?? this.config.delivery.retryScheduleMs,
+      jitter: defaults.retryJitter,
+      retryAfterMs: result.retryAfterMs,
+      maxRetryAfterMs: this.config.delivery.maxRetryAfterMs,
+      manual: leased.trigger === 'manual',
+      now: Date.now(),
+    });
+    return { next, outcome: next.state === 'dead' ? 'dead' : 'retry' };
+  }
+}

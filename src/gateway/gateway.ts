@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/types.ts';
+import { DeliveryWorker } from '../delivery/worker.ts';
+import { buildHttpApp } from '../http/app.ts';
+import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { findProvider } from '../providers/registry.ts';
+import { generateSecret } from '../signing/standard-webhooks.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/store.ts';
+
+export interface Gateway {
+  /** `http://host:port` the server listens on. */
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  sources: CompiledSource[];
+  log: Logger;
+  /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
+  stop(): Promise<void>;
+}
+
+/** Opens the store, applies the config's applications, and starts serving and delivering. */
+export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+  const store = await openStore(config.storageUrl);
+  try {
+    const appIds = new Map<string, string>();
+    for (const app of Object.values(config.applications)) {
+      appIds.set(app.uid, (await store.syncApplication(app, generateSecret)).id);
+    }
+    const sources: CompiledSource[] = Object.values(config.sources).map((source) => {
+      const provider = findProvider(source.provider);
+      if (!provider) throw new Error(`unknown provider ${source.provider}`);
+      return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
+    });
+    const metrics = new Metrics();
+    const worker = new DeliveryWorker(store, config, metrics, log);
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker.wake());
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker.wake() });
+    const address = await app.listen({ host: config.server.host, port: config.server.port });
+    worker.start();
+    let stopping: Promise<void> | undefined;
+    return {
+      url: address,
+      app,
+      store,
+      sources,
+      log,
+      stop() {
+        stopping ??= (async () => {
+          await app.close();
+          await pipeline.drain();
+          await worker.stop(config.delivery.shutdownGraceMs);
+          await store.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HttpError } from '../../errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+
+/** API errors in Svix's shape: `{ "code", "detail" }`; validation failures are 422 naming the field. */
+export function apiErrors(app: FastifyInstance, log: Logger): void {
+  app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.status).send({ code: err.code, detail: err.message });
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const detail = fe.validation.map((v) => {
+        const field = `${fe.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`;
+        const missing = (v.params as { missingProperty?: string }).missingProperty;
+        return `${missing ? `${field}.${missing}` : field}: ${v.message ?? 'is invalid'}`;
+      }).join('; ');
+      return reply.code(422).send({ code: 'validation', detail });
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ code: 'payload_too_large', detail: fe.message });
+    const status = fe.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ code: fe.code ?? 'bad_request', detail: fe.message });
+    log.error({ err, url: req.url }, 'api: unexpected error');
+    return reply.code(500).send({ code: 'internal_error', detail: 'the gateway failed to handle this request' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+}
+
+export function notFound(what: string): HttpError {
+  return new HttpError(404, 'not_found', `${what} not found`);
+}

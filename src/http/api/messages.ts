@@ -1,0 +1,164 @@
+import type { FastifyInstance } from 'fastify';
+import type { MessageState } from '../../store/records.ts';
+import type { Store } from '../../store/store.ts';
+import { notFound } from './errors.ts';
+import { attemptView, deliveryView, messageView } from './views.ts';
+
+const appParams = {
+  type: 'object',
+  properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 } },
+  required: ['app_id'],
+} as const;
+const msgParams = {
+  type: 'object',
+  properties: { ...appParams.properties, msg_id: { type: 'string', minLength: 1, maxLength: 256 } },
+  required: ['app_id', 'msg_id'],
+} as const;
+const endpointParams = {
+  type: 'object',
+  properties: { ...msgParams.properties, endpoint_id: { type: 'string', minLength: 1, maxLength: 256 } },
+  required: ['app_id', 'msg_id', 'endpoint_id'],
+} as const;
+export const pageQuery = {
+  limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
+  iterator: { type: 'string', maxLength: 128 },
+} as const;
+
+interface ListQuery {
+  limit: number;
+  iterator?: string;
+  eventTypes?: string[];
+  source?: string;
+  status?: MessageState;
+  before?: string;
+  after?: string;
+  withContent?: boolean;
+}
+
+/** Resolves `{app_id}` (an id or a uid) or answers 404. */
+export async function appOf(store: Store, idOrUid: string): Promise<string> {
+  const app = await store.getApplication(idOrUid);
+  if (!app) throw notFound(`application "${idOrUid}"`);
+  return app.id;
+}
+
+/** Messages of an application: list, read, their deliveries, replay and resend. */
+export async function messageRoutes(app: FastifyInstance, opts: { store: Store; onQueued: () => void }): Promise<void> {
+  const { store, onQueued } = opts;
+
+  app.get<{ Params: { app_id: string }; Querystring: ListQuery }>('/app/:app_id/msg', {
+    schema: {
+      params: appParams,
+      querystring: {
+        type: 'object',
+        properties: {
+          ...pageQuery,
+          eventTypes: { type: 'array', items: { type: 'string', maxLength: 256 }, maxItems: 50 },
+          source: { type: 'string', maxLength: 64 },
+          status: { type: 'string', enum: ['accepted', 'invalid', 'stale'] },
+          before: { type: 'string', format: 'date-time' },
+          after: { type: 'string', format: 'date-time' },
+          withContent: { type: 'boolean', default: true },
+        },
+        additionalProperties: false,
+      },
+    },
+  }, async (req) => {
+    const q = req.query;
+    const page = await store.listMessages({
+      appId: await appOf(store, req.params.app_id),
+      limit: q.limit,
+      ...(q.iterator !== undefined ? { iterator: q.iterator } : {}),
+      ...(q.eventTypes !== undefined ? { eventTypes: q.eventTypes.flatMap((t) => t.split(',')) } : {}),
+      ...(q.source !== undefined ? { source: q.source } : {}),
+      ...(q.status !== undefined ? { state: q.status } : {}),
+      ...(q.before !== undefined ? { before: Date.parse(q.before) } : {}),
+      ...(q.after !== undefined ? { after: Date.parse(q.after) } : {}),
+    });
+    return { ...page, data: page.data.map((m) => messageView(m, q.withContent !== false)) };
+  });
+
+  app.get<{ Params: { app_id: string; msg_id: string } }>('/app/:app_id/msg/:msg_id', { schema: { params: msgParams } }, async (req) => {
+    const message = await store.getMessage(await appOf(store, req.params.app_id), req.params.msg_id);
+    if (!message) throw notFound(`message "${req.params.msg_id}"`);
+    return messageView(message);
+  });
+
+  app.get<{ Params: { app_id: string; msg_id: string } }>('/app/:app_id/msg/:msg_id/endpoint', { schema: { params: msgParams } }, async (req) => {
+    const appId = await appOf(store, req.params.app_id);
+    if (!(await store.getMessage(appId, req.params.msg_id))) throw notFound(`message "${req.params.msg_id}"`);
+    const data = (await store.listDeliveries(appId, req.params.msg_id)).map(deliveryView);
+    return { data, iterator: null, prevIterator: null, done: true };
+  });
+
+  app.get<{ Params: { app_id: string; msg_id: string; attempt_id: string } }>('/app/:app_id/msg/:msg_id/attempt/:attempt_id', {
+    schema: { params: { ...msgParams, properties: { ...msgParams.properties, attempt_id: { type: 'string', maxLength: 256 } } } },
+  }, async (req) => {
+    const attempt = await store.getAttempt(await appOf(store, req.params.app_id), req.params.attempt_id);
+    if (!attempt || attempt.messageId !== req.params.msg_id) throw notFound(`attempt "${req.params.attempt_id}"`);
+    return attemptView(attempt);
+  });
+
+  // Svix's resend: one more attempt of this message to this endpoint, now (also how a dead delivery is retried).
+  app.post<{ Params: { app_id: string; msg_id: string; endpoint_id: string } }>('/app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend', {
+    schema: { params: endpointParams },
+  }, async (req, reply) => {
+    const appId = await appOf(store, req.params.app_id);
+    if (!(await store.getMessage(appId, req.params.msg_id))) throw notFound(`message "${req.params.msg_id}"`);
+    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
+    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+    const queued = await store.replay(appId, req.params.msg_id, endpoint.id, Date.now());
+    if (queued > 0) onQueued();
+    return reply.code(202).send({ queued });
+  });
+
+  // Sluice's replay: to every endpoint that matches the message now, or to one (`endpointId`).
+  app.post<{ Params: { app_id: string; msg_id: string }; Body: { endpointId?: string } | undefined }>('/app/:app_id/msg/:msg_id/replay', {
+    schema: {
+      params: msgParams,
+      body: { type: ['object', 'null'], properties: { endpointId: { type: 'string', maxLength: 256 } }, additionalProperties: false },
+    },
+  }, async (req, reply) => {
+    const appId = await appOf(store, req.params.app_id);
+    if (!(await store.getMessage(appId, req.params.msg_id))) throw notFound(`message "${req.params.msg_id}"`);
+    let endpointId: string | null = null;
+    if (req.body?.endpointId !== undefined) {
+      const endpoint = await store.getEndpoint(appId, req.body.endpointId);
+      if (!endpoint) throw notFound(`endpoint "${req.body.endpointId}"`);
+      endpointId = endpoint.id;
+    }
+    const queued = await store.replay(appId, req.params.msg_id, endpointId, Date.now());
+    if (queued > 0) onQueued();
+    return reply.code(202).send({ queued });
+  });
+
+  app.get<{ Params: { app_id: string; msg_id: string }; Querystring: { limit: number; iterator?: string } }>('/app/:app_id/attempt/msg/:msg_id', {
+    schema: { params: msgParams, querystring: { type: 'object', properties: pageQuery, additionalProperties: false } },
+  }, async (req) => {
+    const page = await store.listAttempts({
+      appId: await appOf(store, req.params.app_id),
+      messageId: req.params.msg_id,
+      limit: req.query.limit,
+      ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
+    });
+    return { ...page, data: page.data.map(attemptView) };
+  });
+
+  app.get<{ Params: { app_id: string; endpoint_id: string }; Querystring: { limit: number; iterator?: string } }>('/app/:app_id/attempt/endpoint/:endpoint_id', {
+    schema: {
+      params: { type: 'object', properties: { app_id: appParams.properties.app_id, endpoint_id: { type: 'string', maxLength: 256 } }, required: ['app_id', 'endpoint_id'] },
+      querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+    },
+  }, async (req) => {
+    const appId = await appOf(store, req.params.app_id);
+    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
+    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+    const page = await store.listAttempts({
+      appId,
+      endpointId: endpoint.id,
+      limit: req.query.limit,
+      ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
+    });
+    return { ...page, data: page.data.map(attemptView) };
+  });
+}

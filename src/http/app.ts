@@ -1,0 +1,70 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config/types.ts';
+import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Store } from '../store/store.ts';
+import { requireToken } from './api/auth.ts';
+import { apiErrors } from './api/errors.ts';
+import { messageRoutes } from './api/messages.ts';
+import { ingestRoutes } from './ingest-routes.ts';
+
+export interface HttpDeps {
+  config: Config;
+  store: Store;
+  pipeline: IngestPipeline;
+  sources: CompiledSource[];
+  metrics: Metrics;
+  log: Logger;
+  /** A delivery became due (replay): wake the worker. */
+  onQueued: () => void;
+}
+
+/** The whole HTTP surface: ingest, the API, health and metrics. */
+export function buildHttpApp(deps: HttpDeps): FastifyInstance {
+  const { config, store, metrics, log } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.ingest.maxBodySize,
+    return503OnClosing: true,
+    // Slow-loris protection: a request must arrive whole within this.
+    requestTimeout: 30_000,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setErrorHandler((err, _req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) log.error({ err }, 'http: unexpected error');
+    return reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', reason: status >= 500 ? 'internal error' : (err as Error).message });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      log.warn({ err }, 'readyz: store does not answer');
+      return reply.code(503).send({ status: 'unavailable', reason: 'the store does not answer' });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    metrics.setBacklog(await store.backlog());
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log });
+
+  app.register(async (api) => {
+    apiErrors(api, log);
+    api.get('/health', async (_req, reply) => reply.code(204).send());
+    api.register(async (authed) => {
+      requireToken(authed, config.apiToken);
+      await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
+    });
+  }, { prefix: '/api/v1' });
+
+  return app;
+}

@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CompiledSource, IngestPipeline, IngestReply } from '../ingest/pipeline.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+const OTHER_METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * `POST /in/:source`. Each source gets its own route so its body limit is
+ * enforced while the body streams in (Fastify stops reading at the limit),
+ * and the body arrives as the raw Buffer, whatever its content type.
+ */
+export async function ingestRoutes(
+  app: FastifyInstance,
+  opts: { pipeline: IngestPipeline; sources: CompiledSource[]; metrics: Metrics; log: Logger },
+): Promise<void> {
+  const { pipeline, metrics, log } = opts;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const source = (req.params as { source?: string }).source ?? req.url.slice('/in/'.length).split(/[/?]/)[0] ?? '';
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      metrics.rejected.inc({ source, reason: 'too_large' });
+      log.info({ source, decision: 'rejected', reason: 'body too large' }, 'ingest');
+      return reply.code(413).send({ error: 'payload_too_large', reason: err.message });
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: err.code ?? 'bad_request', reason: err.message });
+    log.error({ err, source }, 'ingest: unexpected error');
+    return reply.code(500).send({ error: 'internal_error', reason: 'the gateway failed to handle this request' });
+  });
+
+  const send = (reply: FastifyReply, out: IngestReply): FastifyReply =>
+    reply.code(out.status).headers(out.headers).type(out.contentType).send(out.body);
+
+  for (const source of opts.sources) {
+    const url = `/in/${source.config.name}`;
+    app.post(url, { bodyLimit: source.config.maxBodySize }, async (req: FastifyRequest, reply) => {
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const out = await pipeline.handle(source, {
+        rawBody,
+        headers: req.headers,
+        method: req.method,
+        url: `${req.protocol}://${req.host}${req.url}`,
+      });
+      return send(reply, out);
+    });
+    app.route({
+      method: [...OTHER_METHODS],
+      url,
+      handler: async (_req, reply) =>
+        reply.code(405).header('allow', 'POST').send({ error: 'method_not_allowed', reason: `${url} accepts POST only` }),
+    });
+  }
+
+  // Answered in onRequest, before any body is read: an unknown source costs nothing.
+  app.all('/in/*', {
+    onRequest: async (req, reply) => {
+      const name = req.url.slice('/in/'.length).split(/[/?]/)[0] ?? '';
+      metrics.rejected.inc({ source: '(unknown)', reason: 'unknown_source' });
+      return reply.code(404).send({ error: 'unknown_source', reason: `no source named "${decodeSafe(name)}"` });
+    },
+  }, async () => undefined);
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text).slice(0, 64);
+  } catch {
+    return text.slice(0, 64);
+  }
+}

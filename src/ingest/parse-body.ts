@@ -1,0 +1,44 @@
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; error: string };
+
+const JSON_TYPE = /^(application|text)\/([\w.+-]*\+)?json\b/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
+
+/**
+ * Reads the payload for extraction and routing; the stored bytes stay the raw
+ * ones. JSON and form bodies are parsed; other types are opaque (`value`
+ * undefined) and valid. A body that claims JSON but is not is `ok: false`.
+ */
+export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
+  const type = contentType?.trim() ?? '';
+  if (JSON_TYPE.test(type) || (type === '' && looksLikeJson(raw))) {
+    if (raw.length === 0) return { ok: false, error: 'empty body' };
+    try {
+      return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+    } catch (err) {
+      return { ok: false, error: `body is not valid JSON: ${(err as Error).message}` };
+    }
+  }
+  if (FORM_TYPE.test(type)) {
+    return { ok: true, value: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
+  }
+  return { ok: true, value: undefined };
+}
+
+function looksLikeJson(raw: Buffer): boolean {
+  for (const byte of raw) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x7b || byte === 0x5b; // { or [
+  }
+  return false;
+}
+
+/** `1700000000` (s), `1700000000000` (ms) or an ISO 8601 date → ms; `undefined` otherwise. */
+export function parseTime(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const n = Number(value);
+    return Math.round(n < 1e11 ? n * 1000 : n);
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}

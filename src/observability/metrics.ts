@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Backlog } from '../store/store.ts';
+
+/** Every metric Sluice exports, on its own registry (several gateways can share a process in tests). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly received = new Counter({
+    name: 'sluice_ingest_received_total',
+    help: 'Requests received on /in/:source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly verified = new Counter({
+    name: 'sluice_ingest_verified_total',
+    help: 'Requests whose signature verified.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'sluice_ingest_rejected_total',
+    help: 'Requests refused before storage (bad signature, too large, unknown source).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'sluice_ingest_duplicate_total',
+    help: 'Requests dropped as duplicates of a stored event.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly stored = new Counter({
+    name: 'sluice_ingest_stored_total',
+    help: 'Messages stored, by state (accepted, invalid).',
+    labelNames: ['source', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'sluice_delivery_attempts_total',
+    help: 'Delivery attempts by endpoint and outcome (succeeded, retry, dead, disabled).',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly attemptSeconds = new Histogram({
+    name: 'sluice_delivery_attempt_seconds',
+    help: 'Duration of delivery attempts.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly backlog = new Gauge({
+    name: 'sluice_deliveries_backlog',
+    help: 'Deliveries waiting, by state (pending, scheduled, in_flight).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  setBacklog(b: Backlog): void {
+    this.backlog.set({ state: 'pending' }, b.pending);
+    this.backlog.set({ state: 'scheduled' }, b.scheduled);
+    this.backlog.set({ state: 'in_flight' }, b.inFlight);
+  }
+}

@@ -1,0 +1,104 @@
+/** The domain's records, as the Store reads and writes them. Times are ms since the epoch. */
+
+export type MessageState = 'accepted' | 'invalid' | 'stale';
+export type DeliveryState = 'pending' | 'in_flight' | 'scheduled' | 'succeeded' | 'dead' | 'skipped';
+export type AttemptTrigger = 'scheduled' | 'manual';
+
+export interface Application {
+  id: string;
+  uid: string | null;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EndpointSecret {
+  secret: string;
+  /** A rotated-out secret keeps signing until then; `null` for the current one. */
+  expiresAt: number | null;
+}
+
+export interface Endpoint {
+  id: string;
+  appId: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  /** The current secret first. */
+  secrets: EndpointSecret[];
+  filterTypes: string[] | null;
+  channels: string[] | null;
+  retryScheduleMs: number[] | null;
+  timeoutMs: number | null;
+  concurrency: number | null;
+  headers: Record<string, string>;
+  disabled: boolean;
+  disabledReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Message {
+  id: string;
+  appId: string;
+  /** The source's name for inbound messages; `null` for messages created through the API. */
+  source: string | null;
+  eventType: string | null;
+  eventId: string | null;
+  orderingKey: string | null;
+  sequence: number | null;
+  /** The body exactly as received; `null` once purged. */
+  payload: Buffer | null;
+  contentType: string | null;
+  /** The sender's headers that are forwarded with each delivery. */
+  headers: Record<string, string>;
+  channels: string[] | null;
+  state: MessageState;
+  /** Why the message is `invalid`. */
+  error: string | null;
+  receivedAt: number;
+}
+
+export interface Delivery {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** The next attempt was asked for by an operator (replay); it is not retried. */
+  manual: boolean;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  url: string;
+  trigger: AttemptTrigger;
+  startedAt: number;
+  durationMs: number;
+  /** HTTP status, or `null` when no response arrived. */
+  status: number | null;
+  /** First 4 KiB of the response body. */
+  responseBody: string | null;
+  error: string | null;
+  succeeded: boolean;
+}
+
+/** One page of a list, newest first; `iterator` continues it, `prevIterator` goes back. */
+export interface Page<T> {
+  data: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}

@@ -1,0 +1,66 @@
+import type { ApplicationConfig } from '../../config/types.ts';
+import { newId } from '../ids.ts';
+import type { Application, Endpoint, EndpointSecret } from '../records.ts';
+import { json, type SqliteDb } from './db.ts';
+import { toApplication, toEndpoint } from './rows.ts';
+
+export function getApplication(db: SqliteDb, idOrUid: string): Application | null {
+  const row = db.stmt('SELECT * FROM applications WHERE id = ? OR uid = ?').get(idOrUid, idOrUid);
+  return row ? toApplication(row) : null;
+}
+
+export function listEndpoints(db: SqliteDb, appId: string): Endpoint[] {
+  return db.stmt('SELECT * FROM endpoints WHERE app_id = ? ORDER BY id').all(appId).map(toEndpoint);
+}
+
+export function getEndpoint(db: SqliteDb, appId: string, idOrUid: string): Endpoint | null {
+  const row = db.stmt('SELECT * FROM endpoints WHERE app_id = ? AND (id = ? OR uid = ?)').get(appId, idOrUid, idOrUid);
+  return row ? toEndpoint(row) : null;
+}
+
+/**
+ * Upserts a YAML-declared application and its endpoints by uid. An endpoint
+ * without a `secret:` keeps the one it was given before (or gets a new one), so
+ * receivers need not change their secret on every restart.
+ */
+export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSecret: () => string): Application {
+  const now = Date.now();
+  return db.tx(true, () => {
+    let existing = getApplication(db, app.uid);
+    if (existing) {
+      db.stmt('UPDATE applications SET name = ?, updated_at = ? WHERE id = ?').run(app.name, now, existing.id);
+    } else {
+      const id = newId('app');
+      db.stmt('INSERT INTO applications (id, uid, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, app.uid, app.name, now, now);
+    }
+    existing = getApplication(db, app.uid) as Application;
+    for (const ep of app.endpoints) {
+      const current = getEndpoint(db, existing.id, ep.uid);
+      let secrets: EndpointSecret[];
+      if (ep.secret !== undefined) {
+        secrets = current?.secrets[0]?.secret === ep.secret ? current.secrets : [{ secret: ep.secret, expiresAt: null }];
+      } else {
+        secrets = current?.secrets.length ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];
+      }
+      // An endpoint disabled at run time (a 410) stays disabled across restarts
+      // until its URL changes in the config or the config says so explicitly.
+      const keepDisabled = current?.disabled === true && current.url === ep.url;
+      const disabled = ep.disabled || keepDisabled;
+      const reason = ep.disabled ? 'disabled in the config' : keepDisabled ? current.disabledReason : null;
+      const values = [
+        ep.url, ep.description, json(secrets), json(ep.filterTypes), json(ep.retryScheduleMs), ep.timeoutMs,
+        ep.concurrency, json(ep.headers), disabled ? 1 : 0, reason, now,
+      ];
+      if (current) {
+        db.stmt(`UPDATE endpoints SET url = ?, description = ?, secrets = ?, filter_types = ?, retry_schedule = ?,
+          timeout_ms = ?, concurrency = ?, headers = ?, disabled = ?, disabled_reason = ?, updated_at = ?, origin = 'config'
+          WHERE id = ?`).run(...values, current.id);
+      } else {
+        db.stmt(`INSERT INTO endpoints (url, description, secrets, filter_types, retry_schedule, timeout_ms, concurrency,
+          headers, disabled, disabled_reason, updated_at, id, app_id, uid, created_at, origin)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'config')`).run(...values, newId('ep'), existing.id, ep.uid, now);
+      }
+    }
+    return existing;
+  });
+}

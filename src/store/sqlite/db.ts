@@ -1,0 +1,96 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Row>;
+
+/**
+ * One SQLite connection with a statement cache. Sluice is the only writer of
+ * its file: the connection holds an exclusive lock for its lifetime, which is
+ * what lets a restarted process take back every lease at once.
+ */
+export class SqliteDb {
+  private readonly statements = new Map<string, Statement>();
+  private syncMode: 'FULL' | 'NORMAL' = 'FULL';
+
+  constructor(readonly raw: Database.Database) {}
+
+  static open(path: string): SqliteDb {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path, { timeout: 2000 });
+    // EXCLUSIVE before WAL: no shared-memory index is needed, and a second
+    // process on the same file fails at start instead of corrupting leases.
+    raw.pragma('locking_mode = EXCLUSIVE');
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.pragma('temp_store = MEMORY');
+    raw.pragma('cache_size = -65536');
+    try {
+      raw.exec('BEGIN IMMEDIATE; COMMIT;');
+    } catch (err) {
+      raw.close();
+      throw new Error(`${path} is in use by another Sluice process (SQLite is single-process; use PostgreSQL to run several)`, { cause: err });
+    }
+    return new SqliteDb(raw);
+  }
+
+  stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.raw.prepare(sql) as Statement;
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Runs `fn` in one transaction. `durable` commits with an fsync of the WAL
+   * (synchronous=FULL): ingest uses it, because a 2xx promises the message
+   * survives power loss. Bookkeeping (leases, attempts) commits with NORMAL:
+   * still safe against a crashed process, and at worst repeats a delivery after
+   * a power cut, which at-least-once allows; the next durable commit syncs it too.
+   */
+  tx<T>(durable: boolean, fn: () => T): T {
+    const mode = durable ? 'FULL' : 'NORMAL';
+    if (mode !== this.syncMode) {
+      this.raw.pragma(`synchronous = ${mode}`);
+      this.syncMode = mode;
+    }
+    return this.raw.transaction(fn).immediate();
+  }
+
+  migrate(): void {
+    this.raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set((this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
+    for (const file of migrationFiles()) {
+      const version = Number(file.slice(0, 3));
+      if (applied.has(version)) continue;
+      const sql = readFileSync(join(migrationsDir, file), 'utf8');
+      this.tx(true, () => {
+        this.raw.exec(sql);
+        this.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
+      });
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.raw.close();
+  }
+}
+
+const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+function migrationFiles(): string[] {
+  return readdirSync(migrationsDir).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+}
+
+export function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function parseJson<T>(text: unknown, fallback: T): T {
+  return typeof text === 'string' ? (JSON.parse(text) as T) : fallback;
+}

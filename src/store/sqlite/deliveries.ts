@@ -1,0 +1,115 @@
+import { newId } from '../ids.ts';
+import type { Endpoint, Message } from '../records.ts';
+import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions } from '../store.ts';
+import type { SqliteDb } from './db.ts';
+import { toDelivery, toEndpoint, toMessage } from './rows.ts';
+
+/**
+ * Leases due deliveries. Candidates are read oldest-due first (several times
+ * the batch, so one saturated endpoint does not starve the others within a
+ * pass), then taken while their endpoint has room under its concurrency, counted
+ * from the in-flight rows themselves.
+ */
+export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
+  return db.tx(false, () => {
+    const candidates = db.stmt(`SELECT d.id, d.endpoint_id, COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout
+      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND e.disabled = 0
+      ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * 4);
+    if (candidates.length === 0) return [];
+    const busy = new Map<string, number>();
+    for (const row of db.stmt(`SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id`).all()) {
+      busy.set(row.endpoint_id as string, row.n as number);
+    }
+    const leased: LeasedDelivery[] = [];
+    const messages = new Map<string, Message>();
+    const endpoints = new Map<string, Endpoint>();
+    for (const c of candidates) {
+      if (leased.length >= o.limit) break;
+      const endpointId = c.endpoint_id as string;
+      const inFlight = busy.get(endpointId) ?? 0;
+      if (inFlight >= (c.cap as number)) continue;
+      busy.set(endpointId, inFlight + 1);
+      const row = db.stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, updated_at = ?
+        WHERE id = ? RETURNING *`).get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, o.now, c.id);
+      if (!row) continue;
+      const delivery = toDelivery(row);
+      let message = messages.get(delivery.messageId);
+      if (!message) {
+        message = toMessage(db.stmt('SELECT * FROM messages WHERE id = ?').get(delivery.messageId) as Record<string, unknown>);
+        messages.set(message.id, message);
+      }
+      let endpoint = endpoints.get(endpointId);
+      if (!endpoint) {
+        endpoint = toEndpoint(db.stmt('SELECT * FROM endpoints WHERE id = ?').get(endpointId) as Record<string, unknown>);
+        endpoints.set(endpointId, endpoint);
+      }
+      leased.push({ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' });
+    }
+    return leased;
+  });
+}
+
+/** Attempts and their delivery transitions, many in one transaction. */
+export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
+  db.tx(false, () => {
+    for (const r of records) {
+      const a = r.attempt;
+      db.stmt(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
+        status, response_body, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        newId('atmpt'), r.deliveryId, a.messageId, a.endpointId, a.appId, a.url, a.trigger, a.startedAt, a.durationMs,
+        a.status, a.responseBody, a.error, a.succeeded ? 1 : 0,
+      );
+      const nextAt = r.next.state === 'scheduled' ? r.next.at : null;
+      // The lease owner check keeps a late result (after the lease was taken back) from moving a delivery it no longer holds.
+      db.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
+        lease_expires_at = NULL, manual = 0, last_status = ?, last_error = ?, updated_at = ?
+        WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`).run(
+        r.next.state, nextAt, a.status, a.error, a.startedAt + a.durationMs, r.deliveryId, r.leaseOwner,
+      );
+      if (r.disableEndpoint !== undefined) {
+        db.stmt('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?')
+          .run(r.disableEndpoint, Date.now(), a.endpointId);
+      }
+    }
+  });
+}
+
+export function releaseLeases(db: SqliteDb, owner: string, ids: string[], now: number): void {
+  db.tx(false, () => {
+    for (const id of ids) {
+      db.stmt(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+        next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`).run(now, now, id, owner);
+    }
+  });
+}
+
+/** `all`: every lease, for a process that holds the database alone and has just started. */
+export function reclaimLeases(db: SqliteDb, now: number, all: boolean): number {
+  return db.tx(false, () =>
+    db.stmt(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+      next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+      WHERE state = 'in_flight' AND (? = 1 OR lease_expires_at < ?)`).run(now, now, all ? 1 : 0, now).changes,
+  );
+}
+
+export function nextDueAt(db: SqliteDb): number | null {
+  const row = db.stmt(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state IN ('pending', 'scheduled')`).get();
+  return (row?.at as number | null | undefined) ?? null;
+}
+
+export function backlog(db: SqliteDb): Backlog {
+  const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
+  for (const row of db.stmt(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight') GROUP BY state`).all()) {
+    const key = row.state === 'in_flight' ? 'inFlight' : (row.state as 'pending' | 'scheduled');
+    out[key] = row.n as number;
+  }
+  return out;
+}
+
+export function listDeliveries(db: SqliteDb, appId: string, messageId: string): DeliveryView[] {
+  return db.stmt(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
+    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = ? AND d.message_id = ? ORDER BY d.id`).all(appId, messageId)
+    .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+}

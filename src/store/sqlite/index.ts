@@ -1,0 +1,98 @@
+import type { ApplicationConfig } from '../../config/types.ts';
+import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
+import type {
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, Store,
+} from '../store.ts';
+import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
+import { getAttempt, listAttempts } from './attempts.ts';
+import { SqliteDb } from './db.ts';
+import { backlog, leaseDue, listDeliveries, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import { getMessage, ingest, listMessages, replay } from './messages.ts';
+
+/**
+ * The embedded store: one better-sqlite3 connection, owned by this process.
+ * Calls are synchronous underneath; they return promises to share the Store
+ * interface with PostgreSQL.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: SqliteDb;
+  private closed = false;
+
+  constructor(path: string) {
+    this.db = SqliteDb.open(path);
+  }
+
+  async migrate(): Promise<void> {
+    this.db.migrate();
+    // This process holds the file's exclusive lock, so every lease left behind
+    // belongs to a process that is gone: take them all back now.
+    reclaimLeases(this.db, Date.now(), true);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    this.db.stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
+    return syncApplication(this.db, app, generateSecret);
+  }
+  async getApplication(idOrUid: string): Promise<Application | null> {
+    return getApplication(this.db, idOrUid);
+  }
+  async listEndpoints(appId: string): Promise<Endpoint[]> {
+    return listEndpoints(this.db, appId);
+  }
+  async getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null> {
+    return getEndpoint(this.db, appId, idOrUid);
+  }
+  async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
+    return ingest(this.db, batch);
+  }
+  async listMessages(query: MessageQuery): Promise<Page<Message>> {
+    return listMessages(this.db, query);
+  }
+  async getMessage(appId: string, messageId: string): Promise<Message | null> {
+    return getMessage(this.db, appId, messageId);
+  }
+  async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
+    return listDeliveries(this.db, appId, messageId);
+  }
+  async listAttempts(query: AttemptQuery): Promise<Page<Attempt>> {
+    return listAttempts(this.db, query);
+  }
+  async getAttempt(appId: string, attemptId: string): Promise<Attempt | null> {
+    return getAttempt(this.db, appId, attemptId);
+  }
+  async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
+    return replay(this.db, appId, messageId, endpointId, now);
+  }
+  async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
+    return leaseDue(this.db, options);
+  }
+  async recordAttempts(records: AttemptRecord[]): Promise<void> {
+    recordAttempts(this.db, records);
+  }
+  async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
+    releaseLeases(this.db, owner, deliveryIds, now);
+  }
+  async reclaimExpiredLeases(now: number): Promise<number> {
+    return reclaimLeases(this.db, now, false);
+  }
+  async nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.db);
+  }
+  async backlog(): Promise<Backlog> {
+    return backlog(this.db);
+  }
+  async purgeDedupe(now: number): Promise<number> {
+    return this.db.tx(false, () => this.db.stmt('DELETE FROM dedupe WHERE expires_at <= ?').run(now).changes);
+  }
+}

@@ -1,0 +1,152 @@
+import type { ApplicationConfig } from '../config/types.ts';
+import type {
+  Application,
+  Attempt,
+  AttemptTrigger,
+  Delivery,
+  DeliveryState,
+  Endpoint,
+  Message,
+  MessageState,
+  Page,
+} from './records.ts';
+
+/** A message to store, as ingest (or the API) produced it. */
+export interface NewMessage {
+  appId: string;
+  source: string | null;
+  eventType: string | null;
+  eventId: string | null;
+  orderingKey: string | null;
+  sequence: number | null;
+  payload: Buffer;
+  contentType: string | null;
+  headers: Record<string, string>;
+  channels: string[] | null;
+  state: MessageState;
+  error: string | null;
+  /** Duplicates of (`dedupeScope`, `eventId`) are dropped until then; `null`: no dedupe. */
+  dedupeScope: string;
+  dedupeUntil: number | null;
+}
+
+export type IngestOutcome =
+  | { messageId: string; duplicate: false; deliveries: number }
+  | { messageId: string; duplicate: true }
+  | { error: Error };
+
+/** Delivery defaults from the config, for endpoints that do not set their own. */
+export interface LeaseOptions {
+  owner: string;
+  now: number;
+  limit: number;
+  defaultTimeoutMs: number;
+  defaultConcurrency: number;
+  leaseGraceMs: number;
+}
+
+/** A leased delivery with what the deliverer needs to send it. */
+export interface LeasedDelivery {
+  delivery: Delivery;
+  message: Message;
+  endpoint: Endpoint;
+  trigger: AttemptTrigger;
+}
+
+export type NextState =
+  | { state: 'succeeded' }
+  | { state: 'scheduled'; at: number }
+  | { state: 'dead' };
+
+export interface AttemptRecord {
+  deliveryId: string;
+  leaseOwner: string;
+  attempt: Omit<Attempt, 'id'>;
+  next: NextState;
+  /** Disable the endpoint, with this reason (a `410 Gone`). */
+  disableEndpoint?: string;
+}
+
+export interface MessageQuery {
+  appId: string;
+  source?: string;
+  eventTypes?: string[];
+  state?: MessageState;
+  /** Only messages received before / after these times. */
+  before?: number;
+  after?: number;
+  limit: number;
+  iterator?: string;
+}
+
+export interface AttemptQuery {
+  appId: string;
+  messageId?: string;
+  endpointId?: string;
+  limit: number;
+  iterator?: string;
+}
+
+export interface DeliveryView extends Delivery {
+  endpointUrl: string;
+  endpointUid: string | null;
+}
+
+export interface Backlog {
+  pending: number;
+  scheduled: number;
+  inFlight: number;
+}
+
+/**
+ * Everything Sluice keeps, in the domain's own operations. Implementations
+ * (SQLite, PostgreSQL) hold the SQL; nothing else does.
+ */
+export interface Store {
+  readonly kind: 'sqlite';
+  /** Applies pending migrations. */
+  migrate(): Promise<void>;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Creates or updates an application declared in the config, with its endpoints (matched by uid). */
+  syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application>;
+  getApplication(idOrUid: string): Promise<Application | null>;
+  listEndpoints(appId: string): Promise<Endpoint[]>;
+  getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null>;
+
+  /**
+   * Stores a batch of messages and one delivery per matching enabled endpoint,
+   * all in one transaction, durable when the promise resolves. Duplicates are
+   * answered with the first message's id; a failing item does not sink the others.
+   */
+  ingest(batch: NewMessage[]): Promise<IngestOutcome[]>;
+
+  listMessages(query: MessageQuery): Promise<Page<Message>>;
+  getMessage(appId: string, messageId: string): Promise<Message | null>;
+  listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]>;
+  listAttempts(query: AttemptQuery): Promise<Page<Attempt>>;
+  getAttempt(appId: string, attemptId: string): Promise<Attempt | null>;
+  /**
+   * Queues a manual attempt of a message: to one endpoint, or to every enabled
+   * endpoint that matches it. Returns how many deliveries were queued.
+   */
+  replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number>;
+
+  /** Leases due deliveries, honouring each endpoint's concurrency. */
+  leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]>;
+  /** Records attempts and moves each delivery on, if its `leaseOwner` still holds it; one transaction. */
+  recordAttempts(records: AttemptRecord[]): Promise<void>;
+  /** Gives leases back without an attempt (shutdown): due again at once. */
+  releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void>;
+  /** Takes back leases that expired (their holder died); returns how many. */
+  reclaimExpiredLeases(now: number): Promise<number>;
+  /** When the next pending or scheduled delivery is due, or `null`. */
+  nextDueAt(): Promise<number | null>;
+  backlog(): Promise<Backlog>;
+  /** Forgets event ids past their dedupe window; returns how many. */
+  purgeDedupe(now: number): Promise<number>;
+}
+
+export type { DeliveryState };
