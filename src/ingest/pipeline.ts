@@ -1,10 +1,10 @@
 import type { Config, SourceConfig } from '../config/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { InboundRequest, ProviderInstance } from '../providers/types.ts';
+import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
-import { readField } from './field-path.ts';
+import { readField, type FieldPath } from './field-path.ts';
 import { forwardedHeaders } from './forward-headers.ts';
 import { parseBody, parseTime } from './parse-body.ts';
 
@@ -76,52 +76,75 @@ export class IngestPipeline {
     const handshake = source.provider.handshake?.(req, body);
     if (handshake) return { ...handshake, headers: {} };
 
-    const event = source.provider.extract(req, body);
+    const extracted = source.provider.extract(req, body);
+    const events = Array.isArray(extracted) ? extracted : [extracted];
+    if (events.length === 0) return jsonReply(200, { ids: [] });
+    const messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
+    const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
+
+    const ids: string[] = [];
+    let duplicates = 0;
+    let delivered = false;
+    for (const [i, outcome] of outcomes.entries()) {
+      const message = messages[i] as NewMessage;
+      if ('error' in outcome) {
+        this.log.error({ source: name, err: outcome.error }, 'ingest: store failed');
+        // Items stored before the failure stay stored; the sender's retry is deduplicated.
+        return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+      }
+      ids.push(outcome.messageId);
+      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId };
+      if (outcome.duplicate) {
+        duplicates++;
+        this.metrics.duplicates.inc({ source: name });
+        this.log.info({ ...base, decision: 'duplicate' }, 'ingest');
+        continue;
+      }
+      this.metrics.stored.inc({ source: name, state: message.state });
+      this.log.info({ ...base, decision: message.state, eventType: message.eventType, deliveries: outcome.deliveries, reason: message.error ?? undefined }, 'ingest');
+      if (outcome.deliveries > 0) delivered = true;
+    }
+    if (delivered) this.onStored();
+    const allDuplicates = duplicates === outcomes.length;
+    const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
+    const head = messages[0] as NewMessage;
+    const reply: Record<string, unknown> = { id: ids[0] };
+    if (ids.length > 1) reply.ids = ids;
+    if (allDuplicates) reply.duplicate = true;
+    else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
+    return jsonReply(200, reply, headers);
+  }
+
+  private toMessage(
+    source: CompiledSource,
+    req: InboundRequest,
+    event: InboundEvent,
+    parseError: string | undefined,
+    wholeBody: unknown,
+    contentType: string | undefined,
+  ): NewMessage {
+    const body = event.body !== undefined ? event.body : wholeBody;
     const ex = source.config.extract;
-    const eventId = (ex.idempotencyKey ? readField(ex.idempotencyKey, body, req.headers) : event.eventId) ?? null;
-    const eventType = (ex.eventType ? readField(ex.eventType, body, req.headers) : event.eventType) ?? null;
+    const field = (path: FieldPath | undefined, fallback: string | undefined): string | null =>
+      (path ? readField(path, body, req.headers) : fallback) ?? null;
+    const eventId = field(ex.idempotencyKey, event.eventId);
     const occurredAt = ex.occurredAt ? parseTime(readField(ex.occurredAt, body, req.headers)) : event.occurredAt;
-    const orderingKey = (ex.orderingKey ? readField(ex.orderingKey, body, req.headers) : event.orderingKey) ?? null;
-    const now = Date.now();
-    const message: NewMessage = {
+    return {
       appId: source.appId,
-      source: name,
-      eventType,
+      source: source.config.name,
+      eventType: field(ex.eventType, event.eventType),
       eventId,
-      orderingKey,
+      orderingKey: field(ex.orderingKey, event.orderingKey),
       sequence: occurredAt ?? null,
-      payload: req.rawBody,
+      payload: event.payload ?? req.rawBody,
       contentType: contentType ?? null,
       headers: forwardedHeaders(req.headers),
       channels: null,
-      state: parsed.ok ? 'accepted' : 'invalid',
-      error: parsed.ok ? null : parsed.error,
-      dedupeScope: `source:${name}`,
-      dedupeUntil: eventId === null ? null : now + this.config.ingest.dedupeWindowMs,
+      state: parseError === undefined ? 'accepted' : 'invalid',
+      error: parseError ?? null,
+      dedupeScope: `source:${source.config.name}`,
+      dedupeUntil: eventId === null ? null : Date.now() + this.config.ingest.dedupeWindowMs,
     };
-
-    let outcome: IngestOutcome;
-    try {
-      outcome = await this.commits.submit(message);
-    } catch (err) {
-      outcome = { error: err as Error };
-    }
-    if ('error' in outcome) {
-      this.log.error({ source: name, err: outcome.error }, 'ingest: store failed');
-      return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
-    }
-    if (outcome.duplicate) {
-      this.metrics.duplicates.inc({ source: name });
-      this.log.info({ source: name, decision: 'duplicate', msgId: outcome.messageId, eventId }, 'ingest');
-      return jsonReply(200, { id: outcome.messageId, duplicate: true }, { 'sluice-duplicate': 'true' });
-    }
-    this.metrics.stored.inc({ source: name, state: message.state });
-    this.log.info(
-      { source: name, decision: message.state, msgId: outcome.messageId, eventId, eventType, deliveries: outcome.deliveries, reason: message.error ?? undefined },
-      'ingest',
-    );
-    if (outcome.deliveries > 0) this.onStored();
-    return jsonReply(200, message.state === 'accepted' ? { id: outcome.messageId } : { id: outcome.messageId, state: message.state });
   }
 }
 

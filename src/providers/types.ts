@@ -27,6 +27,14 @@ export interface InboundEvent {
   /** Milliseconds since the epoch. */
   occurredAt?: number | undefined;
   orderingKey?: string | undefined;
+  /**
+   * For batch bodies (one request carrying several events, e.g. HubSpot and
+   * SendGrid arrays): the item's own bytes, stored as its message's payload,
+   * and the item parsed, which config paths (`body:$.…`) then read. Absent for
+   * a single event: the whole raw body and its parse are used.
+   */
+  payload?: Buffer | undefined;
+  body?: unknown;
 }
 
 /** One configured source's provider logic. */
@@ -36,8 +44,12 @@ export interface ProviderInstance {
   verify(req: InboundRequest, nowMs: number): Verdict;
   /** Handshakes that arrive signed (answered after verification passed). */
   handshake?(req: InboundRequest, body: unknown): HandshakeReply | undefined;
-  /** The provider's default event fields. `body` is the parsed payload, or `undefined`. */
-  extract(req: InboundRequest, body: unknown): InboundEvent;
+  /**
+   * The provider's default event fields. `body` is the parsed payload, or
+   * `undefined`. An array means a batch: one message per item, all stored in
+   * the same transaction.
+   */
+  extract(req: InboundRequest, body: unknown): InboundEvent | InboundEvent[];
 }
 
 /**
