@@ -27,12 +27,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --port <n>', 'port to listen on (overrides server.port)', port)
     .option('-H, --host <host>', 'address to bind (overrides server.host)')
     .option('-d, --data-dir <dir>', 'where the SQLite database lives (overrides dataDir)')
+    .option('--database-url <url>', 'postgres://user:password@host:5432/db or sqlite:PATH (overrides storage.url)')
     .exitOverride()
     .showHelpAfterError()
-    .action((opts: { config: string; port?: number; host?: string; dataDir?: string }) => {
+    .action((opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string }) => {
       action = serve(opts);
     });
 
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync(['node', 'sluice', ...argv]);
   } catch (err) {
@@ -42,10 +47,6 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     throw err;
-  }
-  if (argv.length === 0) {
-    program.outputHelp();
-    return EXIT_USAGE;
   }
   return action;
 }

@@ -4,13 +4,13 @@ import { ConfigError } from '../errors.ts';
 import { startGateway, type Gateway } from '../gateway/gateway.ts';
 import { createLogger } from '../observability/logger.ts';
 
-const USAGE = 'usage: sluice serve --config FILE [--port N] [--host H] [--data-dir DIR]';
+const USAGE = 'usage: sluice serve --config FILE [--port N] [--host H] [--data-dir DIR] [--database-url URL]';
 
 /** `sluice serve`: runs until SIGTERM/SIGINT, then stops gracefully. Resolves with the exit code. */
-export async function serve(opts: { config: string; port?: number; host?: string; dataDir?: string }): Promise<number> {
+export async function serve(opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string }): Promise<number> {
   let config: Config;
   try {
-    config = await loadConfig(opts.config, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
+    config = await loadConfig(opts.config, { port: opts.port, host: opts.host, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sluice: ${err.message}\n${USAGE}\n`);
@@ -23,9 +23,11 @@ export async function serve(opts: { config: string; port?: number; host?: string
   try {
     gateway = await startGateway(config, log);
   } catch (err) {
-    process.stderr.write(`sluice: cannot start: ${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    process.stderr.write(`sluice: cannot start: ${message}\n`);
     log.flush();
-    return 1;
+    // A storage URL that is wrong or names an unreachable database is a configuration problem.
+    return /^(storage URL:|cannot open PostgreSQL at)/.test(message) ? 2 : 1;
   }
   process.stderr.write(`Sluice listening on ${gateway.url}\n`);
   for (const source of gateway.sources) {

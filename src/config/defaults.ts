@@ -10,6 +10,15 @@ export const defaults = {
   port: 8787,
   /** Where the embedded SQLite database lives (`dataDir`, `--data-dir`, `SLUICE_DATA_DIR`). */
   dataDir: './.sluice',
+  /** Connections each process keeps to PostgreSQL (`storage.poolSize`); SQLite uses one. */
+  storagePoolSize: 10,
+  /**
+   * PostgreSQL cancels a statement running longer than this (`storage.statementTimeout`), so a
+   * stuck lock or an overloaded server turns into an error (503 on ingest) instead of a hung request.
+   */
+  storageStatementTimeoutMs: 30_000,
+  /** Giving up on opening a PostgreSQL connection after this long (`storage.connectTimeout`). */
+  storageConnectTimeoutMs: 5_000,
   /** pino level (`logLevel`, `SLUICE_LOG_LEVEL`). */
   logLevel: 'info',
 
@@ -24,6 +33,18 @@ export const defaults = {
   groupCommitMaxBatch: 512,
   /** Signature timestamps may be this far off our clock, both ways (`sources.*.tolerance`). */
   signatureToleranceMs: 5 * 60_000,
+  /** Linear's tolerance when a source sets none: Linear asks receivers to hold `webhookTimestamp` to a minute. */
+  linearToleranceMs: 60_000,
+  /** Twitch's tolerance when a source sets none: its EventSub guide rejects messages older than 10 minutes. */
+  twitchToleranceMs: 10 * 60_000,
+  /** Mailgun tokens remembered per source to refuse replays (oldest forgotten first beyond this). */
+  mailgunTokenMemory: 100_000,
+  /**
+   * Whether `X-Forwarded-Proto`/`-Host` are believed when computing the URL a
+   * provider called (`trustProxy`). Only turn on behind a proxy that sets them:
+   * otherwise a sender could choose the URL that URL-signing providers check.
+   */
+  trustProxy: false,
 
   /**
    * Delay before each retry after a failed attempt (`retry` on an endpoint or

@@ -10,6 +10,7 @@ export interface ConfigFlags {
   port?: number;
   host?: string;
   dataDir?: string;
+  databaseUrl?: string;
 }
 
 /** Environment variables that override a key of the file: `SLUICE_*` → key path. */
@@ -18,6 +19,7 @@ const envOverrides: Array<[env: string, path: string[]]> = [
   ['SLUICE_HOST', ['server', 'host']],
   ['SLUICE_PORT', ['server', 'port']],
   ['SLUICE_DATA_DIR', ['dataDir']],
+  ['SLUICE_DATABASE_URL', ['storage', 'url']],
   ['SLUICE_LOG_LEVEL', ['logLevel']],
 ];
 
@@ -25,6 +27,7 @@ const flagPaths: Array<[flag: keyof ConfigFlags, name: string, path: string[]]> 
   ['port', '--port', ['server', 'port']],
   ['host', '--host', ['server', 'host']],
   ['dataDir', '--data-dir', ['dataDir']],
+  ['databaseUrl', '--database-url', ['storage', 'url']],
 ];
 
 /**

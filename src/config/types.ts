@@ -5,9 +5,13 @@ export interface Config {
   apiToken: string;
   server: { host: string; port: number };
   dataDir: string;
-  /** `sqlite:PATH`; defaults to `sqlite:<dataDir>/sluice.db`. */
+  /** `sqlite:PATH` or `postgres://…`; defaults to `sqlite:<dataDir>/sluice.db`. */
   storageUrl: string;
+  /** PostgreSQL pool settings (ignored by SQLite). */
+  storage: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
   logLevel: string;
+  /** Believe `X-Forwarded-Proto`/`-Host` when computing the URL a provider called. */
+  trustProxy: boolean;
   ingest: {
     maxBodySize: number;
     dedupeWindowMs: number;
@@ -64,6 +68,12 @@ export interface SourceConfig {
   secrets: string[];
   maxBodySize: number;
   toleranceMs: number;
+  /**
+   * The URL the provider calls (as configured at the provider), for providers
+   * that sign it (Twilio, Square, HubSpot); the request's query is appended
+   * when this has none. Unset: computed from the request.
+   */
+  publicUrl: string | undefined;
   extract: ExtractionConfig;
   /** The provider's own keys, validated by the provider. */
   options: unknown;

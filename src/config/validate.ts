@@ -1,13 +1,14 @@
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
+import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'ingest', 'delivery', 'applications', 'sources'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description'] as const;
-const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey'] as const;
+const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey', 'publicUrl'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -27,7 +28,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const server = top.child('server');
   server?.onlyKeys(['host', 'port']);
   const storage = top.child('storage');
-  storage?.onlyKeys(['url']);
+  storage?.onlyKeys(['url', 'poolSize', 'statementTimeout', 'connectTimeout']);
   const ingest = top.child('ingest');
   ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
   const delivery = top.child('delivery');
@@ -37,7 +38,13 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   if (apiToken !== undefined && apiToken.length < 16) top.problem('apiToken', 'must be at least 16 characters');
   const dataDir = top.str('dataDir') ?? defaults.dataDir;
   const storageUrl = storage?.str('url') ?? `sqlite:${dataDir.replace(/\/+$/, '')}/sluice.db`;
-  if (!storageUrl.startsWith('sqlite:')) storage?.problem('url', 'must be sqlite:PATH');
+  const storageTarget = parseStorageUrl(storageUrl);
+  if (storageTarget.kind === 'invalid') storage?.problem('url', storageTarget.problem);
+  const storageOptions = {
+    poolSize: storage?.int('poolSize', { min: 1, max: 1000 }) ?? defaults.storagePoolSize,
+    statementTimeoutMs: storage?.duration('statementTimeout', { min: 100 }) ?? defaults.storageStatementTimeoutMs,
+    connectTimeoutMs: storage?.duration('connectTimeout', { min: 100 }) ?? defaults.storageConnectTimeoutMs,
+  };
 
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
@@ -56,38 +63,41 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     if (source) sources[name] = source;
   }
 
-  if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
-  return {
-    problems: [],
-    config: {
-      apiToken,
-      server: {
-        host: server?.str('host') ?? defaults.host,
-        port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
-      },
-      dataDir,
-      storageUrl,
-      logLevel: top.oneOf('logLevel', logLevels, defaults.logLevel) ?? defaults.logLevel,
-      ingest: {
-        maxBodySize,
-        dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
-        groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
-      },
-      delivery: {
-        concurrency: delivery?.int('concurrency', { min: 1, max: 10_000 }) ?? defaults.concurrency,
-        endpointConcurrency: delivery?.int('endpointConcurrency', { min: 1, max: 1000 }) ?? defaults.endpointConcurrency,
-        retryScheduleMs,
-        timeoutMs: delivery?.duration('timeout', { min: 100, max: 300_000 }) ?? defaults.timeoutMs,
-        maxRetryAfterMs: delivery?.duration('maxRetryAfter', { min: 0 }) ?? defaults.maxRetryAfterMs,
-        leaseGraceMs: delivery?.duration('leaseGrace', { min: 100 }) ?? defaults.leaseGraceMs,
-        pollIntervalMs: delivery?.duration('pollInterval', { min: 10, max: 60_000 }) ?? defaults.pollIntervalMs,
-        leaseBatchSize: delivery?.int('batchSize', { min: 1, max: 10_000 }) ?? defaults.leaseBatchSize,
-        shutdownGraceMs: delivery?.duration('shutdownGrace', { min: 0 }) ?? defaults.shutdownGraceMs,
-      },
-      applications,
-      sources,
+  const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
+  // Every value is read before the problems are checked: a getter records its
+  // problem as it reads, so a key read after the check would be silently dropped.
+  const config: Config = {
+    apiToken: apiToken ?? '',
+    server: {
+      host: server?.str('host') ?? defaults.host,
+      port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
     },
+    dataDir,
+    storageUrl,
+    storage: storageOptions,
+    logLevel: top.oneOf('logLevel', logLevels, defaults.logLevel) ?? defaults.logLevel,
+    trustProxy,
+    ingest: {
+      maxBodySize,
+      dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
+      groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
+    },
+    delivery: {
+      concurrency: delivery?.int('concurrency', { min: 1, max: 10_000 }) ?? defaults.concurrency,
+      endpointConcurrency: delivery?.int('endpointConcurrency', { min: 1, max: 1000 }) ?? defaults.endpointConcurrency,
+      retryScheduleMs,
+      timeoutMs: delivery?.duration('timeout', { min: 100, max: 300_000 }) ?? defaults.timeoutMs,
+      maxRetryAfterMs: delivery?.duration('maxRetryAfter', { min: 0 }) ?? defaults.maxRetryAfterMs,
+      leaseGraceMs: delivery?.duration('leaseGrace', { min: 100 }) ?? defaults.leaseGraceMs,
+      pollIntervalMs: delivery?.duration('pollInterval', { min: 10, max: 60_000 }) ?? defaults.pollIntervalMs,
+      leaseBatchSize: delivery?.int('batchSize', { min: 1, max: 10_000 }) ?? defaults.leaseBatchSize,
+      shutdownGraceMs: delivery?.duration('shutdownGrace', { min: 0 }) ?? defaults.shutdownGraceMs,
+    },
+    applications,
+    sources,
   };
+  if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
+  return { config, problems: [] };
 }
 
 function checkSchedule(section: Section | undefined, key: string): number[] | undefined {
@@ -197,6 +207,10 @@ function readSource(
     if (typeof field === 'string') src.problem(key, field);
     else extract[key] = field;
   }
+  const publicUrl = src.str('publicUrl');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
+  const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
+  const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -205,8 +219,9 @@ function readSource(
     provider: providerName,
     application,
     secrets,
-    maxBodySize: src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize,
-    toleranceMs: src.duration('tolerance', { min: 1000 }) ?? defaults.signatureToleranceMs,
+    maxBodySize: sourceMaxBody,
+    toleranceMs,
+    publicUrl,
     extract,
     options,
   };

@@ -30,6 +30,7 @@ export class DeliveryWorker {
   private loopDone: Promise<void> | undefined;
   private lastHousekeeping = 0;
   private lastDedupePurge = 0;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -46,6 +47,10 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopListening = this.store.onDue(
+      () => this.wake(),
+      (err) => this.log.warn({ err }, 'delivery: lost the wake-up channel; polling until it is back'),
+    );
     this.loopDone = this.loop();
   }
 
@@ -63,6 +68,7 @@ export class DeliveryWorker {
   async stop(graceMs: number): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopListening?.();
     this.wake();
     await this.loopDone;
     const all = Promise.allSettled([...this.inFlight.values()]);

@@ -23,7 +23,10 @@ export interface Gateway {
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
-  const store = await openStore(config.storageUrl);
+  const store = await openStore(config.storageUrl, {
+    ...config.storage,
+    onIdleError: (err) => log.warn({ err }, 'store: database connection lost; reconnecting'),
+  });
   try {
     const appIds = new Map<string, string>();
     for (const app of Object.values(config.applications)) {

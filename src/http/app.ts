@@ -55,7 +55,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log });
+  app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
   app.register(async (api) => {
     apiErrors(api, log);

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { CompiledSource, IngestPipeline, IngestReply } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { seenUrl } from '../providers/seen-url.ts';
 
 const OTHER_METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -12,7 +13,7 @@ const OTHER_METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
  */
 export async function ingestRoutes(
   app: FastifyInstance,
-  opts: { pipeline: IngestPipeline; sources: CompiledSource[]; metrics: Metrics; log: Logger },
+  opts: { pipeline: IngestPipeline; sources: CompiledSource[]; metrics: Metrics; log: Logger; trustProxy?: boolean },
 ): Promise<void> {
   const { pipeline, metrics, log } = opts;
   app.removeAllContentTypeParsers();
@@ -42,7 +43,7 @@ export async function ingestRoutes(
         rawBody,
         headers: req.headers,
         method: req.method,
-        url: `${req.protocol}://${req.host}${req.url}`,
+        url: seenUrl({ path: req.url, headers: req.headers, protocol: req.protocol, host: req.host }, { publicUrl: source.config.publicUrl, trustProxy: opts.trustProxy ?? false }),
       });
       return send(reply, out);
     });

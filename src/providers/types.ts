@@ -63,6 +63,10 @@ export interface ProviderDefinition<Options = unknown> {
   keys: readonly string[];
   /** Whether `secret`/`secrets` is required. */
   needsSecret: boolean;
+  /** The signature tolerance when a source sets no `tolerance` (the provider's own recommendation). */
+  defaultToleranceMs?: number;
+  /** Whether the signature covers the URL the provider called (needs `publicUrl` or the right Host). */
+  signsUrl?: boolean;
   parseOptions(section: Section): Options | undefined;
   create(source: SourceConfig, options: Options): ProviderInstance;
 }

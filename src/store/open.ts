@@ -1,17 +1,58 @@
+import { defaults } from '../config/defaults.ts';
+import { PostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/index.ts';
 import type { Store } from './store.ts';
+import { parseStorageUrl, redactUrl } from './url.ts';
 
-/** Opens the store a URL names (`sqlite:PATH`) and brings its schema up to date. */
-export async function openStore(url: string): Promise<Store> {
-  if (url.startsWith('sqlite:')) {
-    const store = new SqliteStore(url.slice('sqlite:'.length));
-    try {
-      await store.migrate();
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-    return store;
+/** Settings of a PostgreSQL store; SQLite ignores them. */
+export interface StoreOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Keep every table in this schema (tests use one per run). */
+  schema?: string;
+  /** Told when an idle pooled connection fails (the database restarted); the pool reconnects by itself. */
+  onIdleError?: (err: Error) => void;
+}
+
+/**
+ * Opens the store a URL names (`sqlite:PATH`, `postgres://…`) and brings its
+ * schema up to date. A bad URL or an unreachable database throws an Error whose
+ * message says which and where (without the password).
+ */
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+  const target = parseStorageUrl(url);
+  if (target.kind === 'invalid') throw new Error(`storage URL: ${target.problem}`);
+  let store: Store;
+  if (target.kind === 'sqlite') {
+    store = new SqliteStore(target.path);
+  } else {
+    store = new PostgresStore({
+      url: target.url,
+      poolSize: options.poolSize ?? defaults.storagePoolSize,
+      statementTimeoutMs: options.statementTimeoutMs ?? defaults.storageStatementTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? defaults.storageConnectTimeoutMs,
+      schema: options.schema,
+      onIdleError: options.onIdleError,
+    });
   }
-  throw new Error(`unsupported storage URL "${url}" (expected sqlite:PATH)`);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    if (target.kind === 'sqlite') throw err;
+    throw new Error(`cannot open PostgreSQL at ${redactUrl(url)}: ${describe(err)}`, { cause: err });
+  }
+  return store;
+}
+
+/** pg reports a refused connection as an AggregateError with an empty message (one error per address tried). */
+function describe(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return describe(err.errors[0]);
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const text = err.message || code || err.name;
+    return err.cause && err.message.startsWith('migration ') ? `${text}: ${describe(err.cause)}` : text;
+  }
+  return String(err);
 }

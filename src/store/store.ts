@@ -103,7 +103,7 @@ export interface Backlog {
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
 export interface Store {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;
   /** Answers when the database does (readiness). */
@@ -147,6 +147,13 @@ export interface Store {
   backlog(): Promise<Backlog>;
   /** Forgets event ids past their dedupe window; returns how many. */
   purgeDedupe(now: number): Promise<number>;
+  /**
+   * Calls `due` when another process may have made deliveries due (stored a
+   * message, replayed one, gave back or reclaimed leases), so an idle worker
+   * need not wait for its next poll; `onError` hears about a lost listening
+   * connection (retried by itself). Returns a function that stops listening.
+   */
+  onDue(due: () => void, onError: (err: Error) => void): () => void;
 }
 
 export type { DeliveryState };

@@ -21,6 +21,16 @@ export function apiErrors(app: FastifyInstance, log: Logger): void {
     log.error({ err, url: req.url }, 'api: unexpected error');
     return reply.code(500).send({ code: 'internal_error', detail: 'the gateway failed to handle this request' });
   });
+  // Svix's clients send `content-type: application/json` on POSTs without a body (resend, recover).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch (err) {
+      done(new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`, { cause: err }), undefined);
+    }
+  });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
 }
 

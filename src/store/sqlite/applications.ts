@@ -1,6 +1,7 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import { newId } from '../ids.ts';
-import type { Application, Endpoint, EndpointSecret } from '../records.ts';
+import { syncedEndpointState } from '../endpoint-sync.ts';
+import type { Application, Endpoint } from '../records.ts';
 import { json, type SqliteDb } from './db.ts';
 import { toApplication, toEndpoint } from './rows.ts';
 
@@ -19,9 +20,8 @@ export function getEndpoint(db: SqliteDb, appId: string, idOrUid: string): Endpo
 }
 
 /**
- * Upserts a YAML-declared application and its endpoints by uid. An endpoint
- * without a `secret:` keeps the one it was given before (or gets a new one), so
- * receivers need not change their secret on every restart.
+ * Upserts a YAML-declared application and its endpoints by uid (see
+ * `syncedEndpointState` for what an existing endpoint keeps).
  */
 export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSecret: () => string): Application {
   const now = Date.now();
@@ -36,17 +36,7 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
     existing = getApplication(db, app.uid) as Application;
     for (const ep of app.endpoints) {
       const current = getEndpoint(db, existing.id, ep.uid);
-      let secrets: EndpointSecret[];
-      if (ep.secret !== undefined) {
-        secrets = current?.secrets[0]?.secret === ep.secret ? current.secrets : [{ secret: ep.secret, expiresAt: null }];
-      } else {
-        secrets = current?.secrets.length ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];
-      }
-      // An endpoint disabled at run time (a 410) stays disabled across restarts
-      // until its URL changes in the config or the config says so explicitly.
-      const keepDisabled = current?.disabled === true && current.url === ep.url;
-      const disabled = ep.disabled || keepDisabled;
-      const reason = ep.disabled ? 'disabled in the config' : keepDisabled ? current.disabledReason : null;
+      const { secrets, disabled, reason } = syncedEndpointState(current, ep, generateSecret);
       const values = [
         ep.url, ep.description, json(secrets), json(ep.filterTypes), json(ep.retryScheduleMs), ep.timeoutMs,
         ep.concurrency, json(ep.headers), disabled ? 1 : 0, reason, now,

@@ -92,6 +92,10 @@ export class SqliteStore implements Store {
   async backlog(): Promise<Backlog> {
     return backlog(this.db);
   }
+  /** One process owns the file, and it wakes its own worker directly: there is no one else to hear from. */
+  onDue(): () => void {
+    return () => undefined;
+  }
   async purgeDedupe(now: number): Promise<number> {
     return this.db.tx(false, () => this.db.stmt('DELETE FROM dedupe WHERE expires_at <= ?').run(now).changes);
   }

@@ -1,5 +1,6 @@
 import { endpointMatches } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
+import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
 import type { IngestOutcome, MessageQuery, NewMessage } from '../store.ts';
 import { listEndpoints } from './applications.ts';
@@ -99,26 +100,15 @@ export function pageById<T extends { id: string }>(
   iterator: string | undefined,
   map: (row: Row) => T,
 ): Page<T> {
-  const backwards = iterator?.startsWith('-') === true;
+  const cursor = pageCursor(iterator);
   const conditions = [...where];
   const values = [...params];
-  if (iterator) {
-    conditions.push(backwards ? 'id > ?' : 'id < ?');
-    values.push(backwards ? iterator.slice(1) : iterator);
+  if (cursor) {
+    conditions.push(cursor.backwards ? 'id > ?' : 'id < ?');
+    values.push(cursor.id);
   }
-  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${backwards ? 'ASC' : 'DESC'} LIMIT ?`;
-  const rows = db.stmt(sql).all(...values, limit + 1).map(map);
-  const more = rows.length > limit;
-  const data = rows.slice(0, limit);
-  if (backwards) data.reverse();
-  const first = data[0];
-  const last = data[data.length - 1];
-  return {
-    data,
-    iterator: last ? last.id : (iterator ?? null),
-    prevIterator: first ? `-${first.id}` : null,
-    done: backwards ? false : !more,
-  };
+  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`;
+  return toPage(db.stmt(sql).all(...values, limit + 1).map(map), limit, iterator);
 }
 
 /** See `Store.replay`. */

@@ -1,0 +1,58 @@
+import { OK, anyMatch, at, decode, fail, jsonReply, mac, text } from './support.ts';
+import { header, type ProviderDefinition } from './types.ts';
+
+interface GithubOptions {
+  /** Accept the legacy `X-Hub-Signature` (HMAC-SHA1) when no SHA-256 signature is sent. */
+  allowSha1: boolean;
+}
+
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body. The SHA-1
+ * header is still sent too, but SHA-1 is only trusted when asked for (old
+ * GitHub Enterprise servers send nothing else).
+ */
+export const github: ProviderDefinition<GithubOptions> = {
+  name: 'github',
+  keys: ['allowSha1'],
+  needsSecret: true,
+  parseOptions: (section) => ({ allowSha1: section.bool('allowSha1') ?? false }),
+  create(source, options) {
+    return {
+      verify(req) {
+        const sha256 = header(req, 'x-hub-signature-256');
+        if (sha256) {
+          if (!sha256.startsWith('sha256=')) return fail('X-Hub-Signature-256 does not start with sha256=');
+          const given = [decode(sha256.slice(7), 'hex')];
+          return anyMatch(source.secrets, given, (s) => mac('sha256', s, req.rawBody)) ? OK : fail('no signature matches');
+        }
+        const sha1 = header(req, 'x-hub-signature');
+        if (!sha1) return fail('missing X-Hub-Signature-256 header');
+        if (!options.allowSha1) return fail('only X-Hub-Signature (SHA-1) was sent and allowSha1 is off');
+        if (!sha1.startsWith('sha1=')) return fail('X-Hub-Signature does not start with sha1=');
+        return anyMatch(source.secrets, [decode(sha1.slice(5), 'hex')], (s) => mac('sha1', s, req.rawBody)) ? OK : fail('no signature matches');
+      },
+      handshake(req) {
+        // Sent once when the hook is created; nothing to deliver.
+        return header(req, 'x-github-event') === 'ping' ? jsonReply(200, { ok: true, event: 'ping' }) : undefined;
+      },
+      extract(req, body) {
+        const event = header(req, 'x-github-event');
+        const action = text(body, 'action');
+        return {
+          eventId: header(req, 'x-github-delivery'),
+          eventType: event && action ? `${event}.${action}` : event,
+          orderingKey: event ? subjectOf(event, body) : undefined,
+        };
+      },
+    };
+  },
+};
+
+/** The object the event is about (`pull_request`, `issue`, …), else the repository. */
+function subjectOf(event: string, body: unknown): string | undefined {
+  for (const key of [event, event.replace(/s$/, '')]) {
+    const id = text(at(body, key), 'node_id');
+    if (id) return id;
+  }
+  return text(body, 'repository', 'node_id');
+}

@@ -1,0 +1,44 @@
+import { OK, anyMatch, checkAge, decode, fail, mac, secondsHeader, text, time } from './support.ts';
+import { header, type ProviderDefinition } from './types.ts';
+
+/**
+ * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]`, HMAC-SHA256 over
+ * `${t}.${raw}`. The key is the whole `whsec_…` string as UTF-8 — unlike
+ * Standard Webhooks it is not base64-decoded. During a secret roll Stripe
+ * sends one v1 per active secret, so any v1 may match.
+ */
+export const stripe: ProviderDefinition<Record<string, never>> = {
+  name: 'stripe',
+  keys: [],
+  needsSecret: true,
+  parseOptions: () => ({}),
+  create(source) {
+    return {
+      verify(req, nowMs) {
+        const value = header(req, 'stripe-signature');
+        if (!value) return fail('missing Stripe-Signature header');
+        let t: string | undefined;
+        const v1: Buffer[] = [];
+        for (const part of value.split(',')) {
+          const eq = part.indexOf('=');
+          const key = part.slice(0, eq).trim();
+          if (key === 't') t = part.slice(eq + 1).trim();
+          else if (key === 'v1') v1.push(decode(part.slice(eq + 1), 'hex'));
+        }
+        if (t === undefined) return fail('Stripe-Signature has no t= timestamp');
+        if (v1.length === 0) return fail('Stripe-Signature has no v1 signature');
+        const age = checkAge(secondsHeader(t), nowMs, source.toleranceMs, 'Stripe-Signature timestamp');
+        if (!age.ok) return age;
+        return anyMatch(source.secrets, v1, (s) => mac('sha256', s, `${t}.`, req.rawBody)) ? OK : fail('no signature matches');
+      },
+      extract(_req, body) {
+        return {
+          eventId: text(body, 'id'),
+          eventType: text(body, 'type'),
+          occurredAt: time(body, 'created'),
+          orderingKey: text(body, 'data', 'object', 'id'),
+        };
+      },
+    };
+  },
+};

@@ -1,0 +1,25 @@
+import type { EndpointConfig } from '../config/types.ts';
+import type { Endpoint, EndpointSecret } from './records.ts';
+
+/**
+ * What a config sync keeps of an endpoint that exists already. An endpoint
+ * without a `secret:` keeps the one it was given before (or gets a new one), so
+ * receivers need not change their secret on every restart. An endpoint disabled
+ * at run time (a 410) stays disabled across restarts until its URL changes in
+ * the config or the config says so explicitly.
+ */
+export function syncedEndpointState(
+  current: Endpoint | null,
+  ep: EndpointConfig,
+  generateSecret: () => string,
+): { secrets: EndpointSecret[]; disabled: boolean; reason: string | null } {
+  let secrets: EndpointSecret[];
+  if (ep.secret !== undefined) {
+    secrets = current?.secrets[0]?.secret === ep.secret ? current.secrets : [{ secret: ep.secret, expiresAt: null }];
+  } else {
+    secrets = current?.secrets.length ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];
+  }
+  const keepDisabled = current?.disabled === true && current.url === ep.url;
+  const reason = ep.disabled ? 'disabled in the config' : keepDisabled ? current.disabledReason : null;
+  return { secrets, disabled: ep.disabled || keepDisabled, reason };
+}

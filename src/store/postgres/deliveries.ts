@@ -1,0 +1,147 @@
+import { newId } from '../ids.ts';
+import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions } from '../store.ts';
+import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
+import { notifyDue } from './notify.ts';
+import { num, numOrNull, toDelivery, toEndpoint, toMessage } from './rows.ts';
+
+/**
+ * Leases due deliveries. Candidates are read oldest-due first (several times
+ * the batch, so one saturated endpoint does not starve the others within a
+ * pass) and locked with SKIP LOCKED, so workers in other processes take other
+ * rows instead of waiting for these.
+ *
+ * Per-endpoint concurrency is counted from the in-flight rows, which is only
+ * right if no other process is between its count and its commit for the same
+ * endpoint: two workers would both see one free slot and both fill it. So the
+ * count happens under a transaction-scoped advisory lock per endpoint, taken in
+ * id order (no deadlock between two leasers), and in a statement that starts
+ * after the lock is granted, whose snapshot therefore includes the previous
+ * holder's committed leases. An advisory lock rather than `SELECT … FOR UPDATE`
+ * on the endpoint row: the row lock would also block writes to the endpoint (a
+ * 410 disabling it, a config sync) behind every lease pass, and the lock is
+ * about the endpoint's in-flight set, not its row. Freeing slots (attempt
+ * results, reclaims) needs no lock: a stale count only errs on the safe side.
+ */
+export async function leaseDue(db: PgDb, o: LeaseOptions): Promise<LeasedDelivery[]> {
+  return db.tx(async (tx) => {
+    const candidates = await tx.query(`SELECT d.id, d.endpoint_id, COALESCE(e.concurrency, $1) AS cap, COALESCE(e.timeout_ms, $2) AS timeout
+      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND NOT e.disabled
+      ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`,
+    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * 4]);
+    if (candidates.length === 0) return [];
+    const endpointIds = [...new Set(candidates.map((c) => c.endpoint_id as string))];
+    // Ordered by the lock key itself, so two leasers whose endpoints' hashes collide still lock in one order.
+    await tx.query(`SELECT pg_advisory_xact_lock(${ENDPOINT_LOCK_CLASS}, k)
+      FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS t(id) ORDER BY k) AS keys`, [endpointIds]);
+    const busy = new Map<string, number>();
+    for (const row of await tx.query(`SELECT endpoint_id, count(*) AS n FROM deliveries
+      WHERE state = 'in_flight' AND endpoint_id = ANY($1::text[]) GROUP BY endpoint_id`, [endpointIds])) {
+      busy.set(row.endpoint_id as string, num(row.n));
+    }
+    const ids: string[] = [];
+    const expires: number[] = [];
+    for (const c of candidates) {
+      if (ids.length >= o.limit) break;
+      const endpointId = c.endpoint_id as string;
+      const inFlight = busy.get(endpointId) ?? 0;
+      if (inFlight >= num(c.cap)) continue;
+      busy.set(endpointId, inFlight + 1);
+      ids.push(c.id as string);
+      expires.push(o.now + num(c.timeout) + o.leaseGraceMs);
+    }
+    if (ids.length === 0) return [];
+    const rows = await tx.query(`UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, updated_at = $2
+      FROM unnest($3::text[], $4::bigint[]) AS l(id, expires) WHERE d.id = l.id RETURNING d.*`, [o.owner, o.now, ids, expires]);
+    const deliveries = rows.map(toDelivery).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+    const messages = new Map((await tx.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.messageId))]]))
+      .map((r) => [r.id as string, toMessage(r)]));
+    const endpoints = new Map((await tx.query('SELECT * FROM endpoints WHERE id = ANY($1::text[])', [endpointIds]))
+      .map((r) => [r.id as string, toEndpoint(r)]));
+    return deliveries.flatMap((delivery): LeasedDelivery[] => {
+      const message = messages.get(delivery.messageId);
+      const endpoint = endpoints.get(delivery.endpointId);
+      if (!message || !endpoint) throw new Error(`delivery ${delivery.id} lost its message or endpoint`);
+      return [{ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' }];
+    });
+  });
+}
+
+/**
+ * Attempts and their delivery transitions, many in one transaction and a few
+ * set-based statements. The lease owner check keeps a late result (after the
+ * lease was taken back, and maybe given to another worker) from moving a
+ * delivery it no longer holds; the attempt itself is still recorded, because
+ * it did happen. (One delivery appears at most once per batch: only its lease
+ * holder records it, once.)
+ */
+export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const col = <T>(f: (r: AttemptRecord) => T): T[] => records.map(f);
+  await db.tx(async (tx) => {
+    await tx.run(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
+        status, response_body, error, succeeded)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+        $9::int[], $10::int[], $11::text[], $12::text[], $13::boolean[])`, [
+      col(() => newId('atmpt')), col((r) => r.deliveryId), col((r) => r.attempt.messageId), col((r) => r.attempt.endpointId),
+      col((r) => r.attempt.appId), col((r) => r.attempt.url), col((r) => r.attempt.trigger), col((r) => r.attempt.startedAt),
+      col((r) => r.attempt.durationMs), col((r) => r.attempt.status), col((r) => r.attempt.responseBody), col((r) => r.attempt.error),
+      col((r) => r.attempt.succeeded),
+    ]);
+    await tx.run(`UPDATE deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next_at, lease_owner = NULL,
+        lease_expires_at = NULL, manual = false, last_status = r.status, last_error = r.error, updated_at = r.updated_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[])
+        AS r(id, owner, state, next_at, status, error, updated_at)
+      WHERE d.id = r.id AND d.lease_owner = r.owner AND d.state = 'in_flight'`, [
+      col((r) => r.deliveryId), col((r) => r.leaseOwner), col((r) => r.next.state), col((r) => (r.next.state === 'scheduled' ? r.next.at : null)),
+      col((r) => r.attempt.status), col((r) => r.attempt.error), col((r) => r.attempt.startedAt + r.attempt.durationMs),
+    ]);
+    const disable = records.filter((r) => r.disableEndpoint !== undefined);
+    if (disable.length > 0) {
+      await tx.run(`UPDATE endpoints e SET disabled = true, disabled_reason = x.reason, updated_at = $3
+        FROM unnest($1::text[], $2::text[]) AS x(id, reason) WHERE e.id = x.id`,
+      [disable.map((r) => r.attempt.endpointId), disable.map((r) => r.disableEndpoint), Date.now()]);
+    }
+  });
+}
+
+export async function releaseLeases(db: PgDb, owner: string, ids: string[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  const released = await db.run(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+    next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+    WHERE id = ANY($2::text[]) AND lease_owner = $3 AND state = 'in_flight'`, [now, ids, owner]);
+  // Given back at shutdown: another process's worker can take them now rather than at its next poll.
+  if (released > 0) await notifyDue(db, db.dueChannel);
+}
+
+/**
+ * Takes back leases past their expiry only: other processes share the
+ * database, so a lease that has not expired may belong to a live worker.
+ */
+export async function reclaimExpiredLeases(db: PgDb, now: number): Promise<number> {
+  const reclaimed = await db.run(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+    next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+    WHERE state = 'in_flight' AND lease_expires_at < $1`, [now]);
+  if (reclaimed > 0) await notifyDue(db, db.dueChannel);
+  return reclaimed;
+}
+
+export async function nextDueAt(db: Queryable): Promise<number | null> {
+  const [row] = await db.query(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state IN ('pending', 'scheduled')`);
+  return numOrNull(row?.at);
+}
+
+export async function backlog(db: Queryable): Promise<Backlog> {
+  const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
+  for (const row of await db.query(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight') GROUP BY state`)) {
+    const key = row.state === 'in_flight' ? 'inFlight' : (row.state as 'pending' | 'scheduled');
+    out[key] = num(row.n);
+  }
+  return out;
+}
+
+export async function listDeliveries(db: Queryable, appId: string, messageId: string): Promise<DeliveryView[]> {
+  return (await db.query(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
+    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`, [appId, messageId]))
+    .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+}

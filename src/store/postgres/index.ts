@@ -1,0 +1,103 @@
+import type { ApplicationConfig } from '../../config/types.ts';
+import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
+import type {
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, Store,
+} from '../store.ts';
+import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
+import { getAttempt, listAttempts } from './attempts.ts';
+import { PgDb, type PgOptions } from './db.ts';
+import { backlog, leaseDue, listDeliveries, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import { getMessage, ingest, listMessages, replay } from './messages.ts';
+import { listenDue } from './notify.ts';
+
+/**
+ * The shared store: a pool of connections to a PostgreSQL database that any
+ * number of Sluice processes use at once. The deliveries table is the queue.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly db: PgDb;
+  private closed = false;
+
+  constructor(options: PgOptions) {
+    this.db = new PgDb(options);
+  }
+
+  /**
+   * Applies pending migrations. Unlike SQLite, other processes may hold live
+   * leases right now, so only expired ones are taken back.
+   */
+  async migrate(): Promise<void> {
+    await this.db.migrate();
+    await reclaimExpiredLeases(this.db, Date.now());
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    await this.db.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+
+  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
+    return syncApplication(this.db, app, generateSecret);
+  }
+  async getApplication(idOrUid: string): Promise<Application | null> {
+    return getApplication(this.db, idOrUid);
+  }
+  async listEndpoints(appId: string): Promise<Endpoint[]> {
+    return listEndpoints(this.db, appId);
+  }
+  async getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null> {
+    return getEndpoint(this.db, appId, idOrUid);
+  }
+  async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
+    return ingest(this.db, batch);
+  }
+  async listMessages(query: MessageQuery): Promise<Page<Message>> {
+    return listMessages(this.db, query);
+  }
+  async getMessage(appId: string, messageId: string): Promise<Message | null> {
+    return getMessage(this.db, appId, messageId);
+  }
+  async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
+    return listDeliveries(this.db, appId, messageId);
+  }
+  async listAttempts(query: AttemptQuery): Promise<Page<Attempt>> {
+    return listAttempts(this.db, query);
+  }
+  async getAttempt(appId: string, attemptId: string): Promise<Attempt | null> {
+    return getAttempt(this.db, appId, attemptId);
+  }
+  async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
+    return replay(this.db, appId, messageId, endpointId, now);
+  }
+  async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
+    return leaseDue(this.db, options);
+  }
+  async recordAttempts(records: AttemptRecord[]): Promise<void> {
+    await recordAttempts(this.db, records);
+  }
+  async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
+    await releaseLeases(this.db, owner, deliveryIds, now);
+  }
+  async reclaimExpiredLeases(now: number): Promise<number> {
+    return reclaimExpiredLeases(this.db, now);
+  }
+  async nextDueAt(): Promise<number | null> {
+    return nextDueAt(this.db);
+  }
+  async backlog(): Promise<Backlog> {
+    return backlog(this.db);
+  }
+  onDue(due: () => void, onError: (err: Error) => void): () => void {
+    return listenDue(this.db.options, due, onError);
+  }
+  async purgeDedupe(now: number): Promise<number> {
+    return this.db.run('DELETE FROM dedupe WHERE expires_at <= $1', [now]);
+  }
+}

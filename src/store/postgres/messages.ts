@@ -1,0 +1,239 @@
+import { endpointMatches } from '../../delivery/routing.ts';
+import { newId } from '../ids.ts';
+import { pageCursor, toPage } from '../page.ts';
+import type { Endpoint, Message, Page } from '../records.ts';
+import type { IngestOutcome, MessageQuery, NewMessage } from '../store.ts';
+import { listEndpoints } from './applications.ts';
+import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
+import { notifyDue } from './notify.ts';
+import { num, toMessage } from './rows.ts';
+
+/**
+ * Claims (scope, event id) for a new message. A live entry wins and nothing is
+ * returned; an expired one is taken over. Two processes ingesting the same event
+ * at once meet on the primary key: the second waits for the first to commit and
+ * then sees its live entry, so only one message is stored.
+ */
+const CLAIM_EVENT_ID = `INSERT INTO dedupe (scope, event_id, message_id, expires_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (scope, event_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at
+  WHERE dedupe.expires_at <= $5 RETURNING message_id`;
+
+/** The message and its deliveries in one statement (one round trip per item). */
+const INSERT_MESSAGE = `WITH message AS (
+    INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
+      channels, state, error, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14))
+  INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
+    created_at, updated_at)
+  SELECT d.id, $1, d.endpoint_id, $2, 'pending', 0, $14, $6, $7, $14, $14
+  FROM unnest($15::text[], $16::text[]) AS d(id, endpoint_id)`;
+
+/**
+ * One durable transaction for the whole batch. The batch is first written with
+ * a few set-based statements (a handful of round trips for hundreds of
+ * messages); if any of them fails, that attempt is rolled back to its
+ * savepoint and the items are written again one by one, each in its own
+ * savepoint, so a failing item does not sink the others.
+ */
+export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutcome[]> {
+  const now = Date.now();
+  const endpointsByApp = new Map<string, Endpoint[]>();
+  return db.tx(async (tx) => {
+    let out: IngestOutcome[] | undefined;
+    if (batch.length > 1) {
+      await tx.run('SAVEPOINT batch');
+      try {
+        out = await ingestBatch(tx, batch, now, endpointsByApp);
+        await tx.run('RELEASE SAVEPOINT batch');
+      } catch {
+        await tx.run('ROLLBACK TO SAVEPOINT batch');
+        out = undefined;
+      }
+    }
+    if (!out) {
+      out = [];
+      for (const item of batch) {
+        await tx.run('SAVEPOINT item');
+        try {
+          const outcome = await ingestOne(tx, item, now, endpointsByApp);
+          await tx.run('RELEASE SAVEPOINT item');
+          out.push(outcome);
+        } catch (err) {
+          // A failed statement aborts the whole transaction until it rolls back to the savepoint.
+          await tx.run('ROLLBACK TO SAVEPOINT item');
+          out.push({ error: new Error('could not store the message', { cause: err }) });
+        }
+      }
+    }
+    if (out.some((o) => 'deliveries' in o && o.deliveries > 0)) await notifyDue(tx, db.dueChannel);
+    return out;
+  });
+}
+
+async function routes(tx: Tx, item: NewMessage, endpointsByApp: Map<string, Endpoint[]>): Promise<string[]> {
+  if (item.state !== 'accepted') return [];
+  let endpoints = endpointsByApp.get(item.appId);
+  if (!endpoints) {
+    endpoints = await listEndpoints(tx, item.appId);
+    endpointsByApp.set(item.appId, endpoints);
+  }
+  return endpoints.filter((ep) => endpointMatches(ep, item.eventType, item.channels)).map((ep) => ep.id);
+}
+
+/** The set-based path: the same outcomes as `ingestOne` item after item, in three or four statements. */
+async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<IngestOutcome[]> {
+  const ids = batch.map(() => newId('msg'));
+  const keyOf = (m: NewMessage): string | null => (m.eventId !== null && m.dedupeUntil !== null ? `${m.dedupeScope}\u0000${m.eventId}` : null);
+  // An event id seen earlier in the batch is a duplicate of that item, whatever becomes of it.
+  const firstWithKey = new Map<string, number>();
+  const dupOf = batch.map((m, i) => {
+    const key = keyOf(m);
+    if (key === null) return -1;
+    const first = firstWithKey.get(key);
+    if (first === undefined) firstWithKey.set(key, i);
+    return first ?? -1;
+  });
+  // Claimed in key order, so two processes claiming overlapping batches lock rows in one order and cannot deadlock.
+  const claims = [...firstWithKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, i]) => i);
+  const existing = new Map<number, string>();
+  if (claims.length > 0) {
+    const pick = <T>(f: (m: NewMessage, i: number) => T): T[] => claims.map((i) => f(batch[i] as NewMessage, i));
+    const claimed = new Set((await tx.query(`INSERT INTO dedupe (scope, event_id, message_id, expires_at)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+      ON CONFLICT (scope, event_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at
+      WHERE dedupe.expires_at <= $5 RETURNING message_id`,
+    [pick((m) => m.dedupeScope), pick((m) => m.eventId), pick((_, i) => ids[i]), pick((m) => m.dedupeUntil), now])).map((r) => r.message_id as string));
+    const lost = claims.filter((i) => !claimed.has(ids[i] as string));
+    if (lost.length > 0) {
+      const rows = await tx.query(`SELECT k.n, d.message_id FROM unnest($1::text[], $2::text[], $3::int[]) AS k(scope, event_id, n)
+        JOIN dedupe d ON d.scope = k.scope AND d.event_id = k.event_id`,
+      [lost.map((i) => batch[i]?.dedupeScope), lost.map((i) => batch[i]?.eventId), lost]);
+      for (const r of rows) existing.set(num(r.n), r.message_id as string);
+      if (existing.size !== lost.length) throw new Error('a dedupe entry vanished while it was being claimed');
+    }
+  }
+  const stored = batch.map((_, i) => dupOf[i] === -1 && !existing.has(i));
+  const fresh = batch.flatMap((m, i) => (stored[i] ? [i] : []));
+  const col = <T>(f: (m: NewMessage) => T): T[] => fresh.map((i) => f(batch[i] as NewMessage));
+  await tx.run(`INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
+      channels, state, error, received_at)
+    SELECT *, $13::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bytea[],
+      $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $14::text[])`, [
+    fresh.map((i) => ids[i]), col((m) => m.appId), col((m) => m.source), col((m) => m.eventType), col((m) => m.eventId),
+    col((m) => m.orderingKey), col((m) => m.sequence), col((m) => m.payload), col((m) => m.contentType), col((m) => json(m.headers)),
+    col((m) => json(m.channels)), col((m) => m.state), now, col((m) => m.error),
+  ]);
+  const counts = new Map<number, number>();
+  const dl: { id: string[]; message: string[]; endpoint: string[]; app: string[]; key: (string | null)[]; seq: (number | null)[] } =
+    { id: [], message: [], endpoint: [], app: [], key: [], seq: [] };
+  for (const i of fresh) {
+    const m = batch[i] as NewMessage;
+    const endpointIds = await routes(tx, m, endpointsByApp);
+    counts.set(i, endpointIds.length);
+    for (const endpointId of endpointIds) {
+      dl.id.push(newId('dlv'));
+      dl.message.push(ids[i] as string);
+      dl.endpoint.push(endpointId);
+      dl.app.push(m.appId);
+      dl.key.push(m.orderingKey);
+      dl.seq.push(m.sequence);
+    }
+  }
+  if (dl.id.length > 0) {
+    await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
+        created_at, updated_at)
+      SELECT d.id, d.message_id, d.endpoint_id, d.app_id, 'pending', 0, $7, d.ordering_key, d.sequence, $7, $7
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS d(id, message_id, endpoint_id, app_id, ordering_key, sequence)`,
+    [dl.id, dl.message, dl.endpoint, dl.app, dl.key, dl.seq, now]);
+  }
+  return batch.map((_, i): IngestOutcome => {
+    if (stored[i]) return { messageId: ids[i] as string, duplicate: false, deliveries: counts.get(i) ?? 0 };
+    const first = dupOf[i] === -1 ? i : (dupOf[i] as number);
+    return { messageId: existing.get(first) ?? (ids[first] as string), duplicate: true };
+  });
+}
+
+async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<IngestOutcome> {
+  const id = newId('msg');
+  if (item.eventId !== null && item.dedupeUntil !== null) {
+    const claimed = await tx.query(CLAIM_EVENT_ID, [item.dedupeScope, item.eventId, id, item.dedupeUntil, now]);
+    if (claimed.length === 0) {
+      const [seen] = await tx.query('SELECT message_id FROM dedupe WHERE scope = $1 AND event_id = $2', [item.dedupeScope, item.eventId]);
+      if (seen) return { messageId: seen.message_id as string, duplicate: true };
+      throw new Error('the dedupe entry vanished while it was being claimed');
+    }
+  }
+  const endpointIds = await routes(tx, item, endpointsByApp);
+  const deliveryIds = endpointIds.map(() => newId('dlv'));
+  await tx.run(INSERT_MESSAGE, [
+    id, item.appId, item.source, item.eventType, item.eventId, item.orderingKey, item.sequence, item.payload,
+    item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, deliveryIds, endpointIds,
+  ]);
+  return { messageId: id, duplicate: false, deliveries: deliveryIds.length };
+}
+
+export async function getMessage(db: Queryable, appId: string, messageId: string): Promise<Message | null> {
+  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND id = $2', [appId, messageId]);
+  return row ? toMessage(row) : null;
+}
+
+export async function listMessages(db: Queryable, q: MessageQuery): Promise<Page<Message>> {
+  const params: unknown[] = [q.appId];
+  const where = ['app_id = $1'];
+  const add = (sql: string, value: unknown): void => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.source !== undefined) add('source = ?', q.source);
+  if (q.eventTypes && q.eventTypes.length > 0) add('event_type = ANY(?::text[])', q.eventTypes);
+  if (q.state !== undefined) add('state = ?', q.state);
+  if (q.before !== undefined) add('received_at < ?', q.before);
+  if (q.after !== undefined) add('received_at > ?', q.after);
+  return pageById(db, 'messages', where, params, q.limit, q.iterator, toMessage);
+}
+
+/**
+ * Newest-first pages keyed by id (ids sort by time). `iterator` continues to
+ * older rows; an iterator starting with `-` goes back to newer ones.
+ */
+export async function pageById<T extends { id: string }>(
+  db: Queryable,
+  table: 'messages' | 'attempts',
+  where: string[],
+  params: unknown[],
+  limit: number,
+  iterator: string | undefined,
+  map: (row: Row) => T,
+): Promise<Page<T>> {
+  const cursor = pageCursor(iterator);
+  const conditions = [...where];
+  const values = [...params];
+  if (cursor) {
+    values.push(cursor.id);
+    conditions.push(`id ${cursor.backwards ? '>' : '<'} $${values.length}`);
+  }
+  values.push(limit + 1);
+  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${values.length}`;
+  return toPage((await db.query(sql, values)).map(map), limit, iterator);
+}
+
+/** See `Store.replay`. A delivery in flight is left to finish; one waiting for a retry is pulled forward. */
+export async function replay(db: PgDb, appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
+  return db.tx(async (tx) => {
+    const message = await getMessage(tx, appId, messageId);
+    if (!message) return 0;
+    const targets = (await listEndpoints(tx, appId)).filter((ep) =>
+      endpointId !== null ? ep.id === endpointId : endpointMatches(ep, message.eventType, message.channels),
+    );
+    let queued = 0;
+    for (const ep of targets) {
+      queued += await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
+          ordering_key, sequence, manual, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, true, $5, $5)
+        ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
+          state = 'pending', manual = true, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at
+        WHERE deliveries.state IN ('succeeded', 'dead', 'skipped', 'scheduled')`,
+      [newId('dlv'), messageId, ep.id, appId, now, message.orderingKey, message.sequence]);
+    }
+    if (queued > 0) await notifyDue(tx, db.dueChannel);
+    return queued;
+  });
+}

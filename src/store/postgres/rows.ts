@@ -1,0 +1,110 @@
+import type { Application, Attempt, Delivery, Endpoint, Message } from '../records.ts';
+import type { Row } from './db.ts';
+
+/**
+ * `pg` returns bigint columns as strings (they may exceed 2^53); Sluice's are
+ * millisecond times, counts and sequences, all far below it.
+ */
+export function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value as string);
+}
+
+export function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+/** jsonb columns arrive parsed. */
+function jsonOr<T>(value: unknown, fallback: T): T {
+  return value === null || value === undefined ? fallback : (value as T);
+}
+
+function strOrNull(value: unknown): string | null {
+  return (value as string | null | undefined) ?? null;
+}
+
+export function toApplication(r: Row): Application {
+  return {
+    id: r.id as string,
+    uid: strOrNull(r.uid),
+    name: r.name as string,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toEndpoint(r: Row): Endpoint {
+  return {
+    id: r.id as string,
+    appId: r.app_id as string,
+    uid: strOrNull(r.uid),
+    url: r.url as string,
+    description: r.description as string,
+    secrets: jsonOr(r.secrets, []),
+    filterTypes: jsonOr(r.filter_types, null),
+    channels: jsonOr(r.channels, null),
+    retryScheduleMs: jsonOr(r.retry_schedule, null),
+    timeoutMs: numOrNull(r.timeout_ms),
+    concurrency: numOrNull(r.concurrency),
+    headers: jsonOr(r.headers, {}),
+    disabled: r.disabled === true,
+    disabledReason: strOrNull(r.disabled_reason),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toMessage(r: Row): Message {
+  return {
+    id: r.id as string,
+    appId: r.app_id as string,
+    source: strOrNull(r.source),
+    eventType: strOrNull(r.event_type),
+    eventId: strOrNull(r.event_id),
+    orderingKey: strOrNull(r.ordering_key),
+    sequence: numOrNull(r.sequence),
+    payload: (r.payload as Buffer | null) ?? null,
+    contentType: strOrNull(r.content_type),
+    headers: jsonOr(r.headers, {}),
+    channels: jsonOr(r.channels, null),
+    state: r.state as Message['state'],
+    error: strOrNull(r.error),
+    receivedAt: num(r.received_at),
+  };
+}
+
+export function toDelivery(r: Row): Delivery {
+  return {
+    id: r.id as string,
+    messageId: r.message_id as string,
+    endpointId: r.endpoint_id as string,
+    appId: r.app_id as string,
+    state: r.state as Delivery['state'],
+    attempts: num(r.attempts),
+    nextAttemptAt: numOrNull(r.next_attempt_at),
+    leaseOwner: strOrNull(r.lease_owner),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    manual: r.manual === true,
+    lastStatus: numOrNull(r.last_status),
+    lastError: strOrNull(r.last_error),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+export function toAttempt(r: Row): Attempt {
+  return {
+    id: r.id as string,
+    deliveryId: r.delivery_id as string,
+    messageId: r.message_id as string,
+    endpointId: r.endpoint_id as string,
+    appId: r.app_id as string,
+    url: r.url as string,
+    trigger: r.trigger as Attempt['trigger'],
+    startedAt: num(r.started_at),
+    durationMs: num(r.duration_ms),
+    status: numOrNull(r.status),
+    responseBody: strOrNull(r.response_body),
+    error: strOrNull(r.error),
+    succeeded: r.succeeded === true,
+  };
+}

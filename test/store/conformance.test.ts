@@ -1,0 +1,18 @@
+import { describe } from 'node:test';
+import { applicationCases } from './cases-applications.ts';
+import { ingestCases } from './cases-ingest.ts';
+import { leasingCases } from './cases-leasing.ts';
+import { sharedDatabaseCases } from './cases-postgres.ts';
+import { replayCases } from './cases-replay.ts';
+import { storeTargets } from './harness.ts';
+
+// The same cases against every store; SLUICE_STORE=sqlite|postgres narrows the run to one.
+for (const target of await storeTargets()) {
+  describe(`store conformance: ${target.name}`, { skip: target.skip }, () => {
+    applicationCases(target);
+    ingestCases(target);
+    leasingCases(target);
+    replayCases(target);
+    if (target.name === 'postgres') sharedDatabaseCases(target);
+  });
+}
