@@ -1,5 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.ts';
+import { migrate } from './migrate.ts';
+import { migrateData } from './migrate-data.ts';
+import { quarantine } from './quarantine.ts';
 import { serve } from './serve.ts';
 
 /** Exit codes: 0 fine, 1 failed at run time, 2 wrong usage or configuration. */
@@ -28,11 +31,50 @@ export async function main(argv: string[]): Promise<number> {
     .option('-H, --host <host>', 'address to bind (overrides server.host)')
     .option('-d, --data-dir <dir>', 'where the SQLite database lives (overrides dataDir)')
     .option('--database-url <url>', 'postgres://user:password@host:5432/db or sqlite:PATH (overrides storage.url)')
+    .option('--role <role>', 'all | ingest | worker | api: what this process does (SLUICE_ROLE; default all)')
     .exitOverride()
     .showHelpAfterError()
-    .action((opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string }) => {
+    .action((opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string; role?: string }) => {
       action = serve(opts);
     });
+
+  program.command('migrate')
+    .description('apply pending database migrations (serve does it at start); --print shows their SQL instead')
+    .option('--print', 'write the pending migrations\' SQL to stdout for a DBA, apply nothing')
+    .option('-c, --config <file>', 'the YAML config file naming the database (storage.url)')
+    .option('--database-url <url>', 'postgres://user:password@host:5432/db or sqlite:PATH (or SLUICE_DATABASE_URL)')
+    .exitOverride()
+    .showHelpAfterError()
+    .action((opts: { print?: boolean; config?: string; databaseUrl?: string }) => {
+      action = migrate(opts);
+    });
+
+  program.command('migrate-data')
+    .description('copy an SQLite store (stopped) into an empty PostgreSQL database: applications, endpoints, messages, deliveries, attempts')
+    .option('--from <url>', 'sqlite:PATH of the store to copy')
+    .option('--to <url>', 'postgres://user:password@host:5432/db to copy into (must be empty)')
+    .exitOverride()
+    .showHelpAfterError()
+    .action((opts: { from?: string; to?: string }) => {
+      action = migrateData(opts);
+    });
+
+  const quarantineCmd = program.command('quarantine')
+    .description('messages that failed their event type\'s schema: list them, or revalidate and release the ones that now pass');
+  for (const sub of ['list', 'release'] as const) {
+    quarantineCmd.command(sub)
+      .description(sub === 'list' ? 'list quarantined messages with every validation error' : 'revalidate quarantined messages and deliver the ones that pass')
+      .requiredOption('-a, --app <app>', 'the application (id or uid)')
+      .option('-c, --config <file>', 'the YAML config (for the gateway\'s address and API token)', 'sluice.yaml')
+      .option('--url <url>', 'the gateway\'s base URL (default: from the config)')
+      .option('--token <token>', 'the API token (default: SLUICE_API_TOKEN or the config)')
+      .option('-m, --message <id...>', 'only these messages (release)')
+      .option('-n, --limit <n>', 'at most this many', (v: string) => Number(v))
+      .exitOverride()
+      .action((opts: { app: string; config: string; url?: string; token?: string; message?: string[]; limit?: number }) => {
+        action = quarantine(sub, { ...opts, ...(opts.message ? { messages: opts.message } : {}) });
+      });
+  }
 
   if (argv.length === 0) {
     program.outputHelp();

@@ -74,4 +74,51 @@ export const defaults = {
   shutdownGraceMs: 10_000,
   /** Bytes of a receiver's response body kept on the attempt. */
   responseBodyLimit: 4096,
+
+  /**
+   * Whether deliveries may go to loopback, private, link-local and other internal
+   * addresses (`allowPrivateNetworks`, `SLUICE_ALLOW_PRIVATE_NETWORKS`). Off: the
+   * SSRF guard refuses them, judged on the address actually connected to.
+   */
+  allowPrivateNetworks: false,
+  /** Refuse plain-http endpoint URLs (`delivery.httpsOnly`). */
+  httpsOnly: false,
+  /** Consecutive failed attempts that open an endpoint's circuit breaker (`delivery.breaker.failures`). */
+  breakerFailures: 10,
+  /** Failure ratio within the breaker window that opens it too (`delivery.breaker.failureRate`). */
+  breakerFailureRate: 0.5,
+  /** The window opens at a failure and lasts this long (`delivery.breaker.window`). */
+  breakerWindowMs: 60_000,
+  /** Attempts the window needs before its ratio counts (`delivery.breaker.minAttempts`). */
+  breakerMinAttempts: 20,
+  /** An open breaker lets one probe through after this long (`delivery.breaker.cooldown`). */
+  breakerCooldownMs: 60_000,
+  /** An endpoint failing without a single success for this long is disabled (`delivery.disableAfter`), as Svix does. */
+  disableAfterMs: 5 * 86_400_000,
+  /** A rotated-out endpoint secret keeps signing beside the new one this long (`outbound.rotationGrace`). */
+  rotationGraceMs: 24 * 3_600_000,
+  /** How long the first answer to an `Idempotency-Key` is replayed (`outbound.idempotencyTtl`). */
+  idempotencyTtlMs: 12 * 3_600_000,
+  /** Life of an app-portal access token (`outbound.portalTokenTtl`). */
+  portalTokenTtlMs: 3_600_000,
+  /** Message content is purged this long after receipt; the message row stays (`outbound.payloadRetention`). */
+  payloadRetentionMs: 90 * 86_400_000,
+  /** The application that carries operational webhooks (`outbound.operationalWebhooks`); reserved. */
+  operationalAppUid: 'sluice-operational',
+
+  /**
+   * Hold-back of keyed messages on FIFO endpoints (`reorderWindow` on a source or
+   * an endpoint): 0 delivers at once; a few seconds let a late predecessor go first.
+   */
+  reorderWindowMs: 0,
+  /** What a FIFO endpoint does with a message older than the last one delivered for its key (`stale`): recorded, not sent. */
+  stalePolicy: 'skip' as 'skip' | 'deliver',
+  /** What a FIFO key does when its head goes dead (`onDead`): the key continues; the dead one stays replayable. */
+  onDead: 'skip' as 'skip' | 'block',
+  /** Whether deliveries the payload filter turned away are recorded as `skipped` (`recordSkipped`). */
+  recordSkipped: false,
+  /** Unknown event types are accepted unless an application sets `strictEventTypes`. */
+  strictEventTypes: false,
+  /** How long ingest trusts its last look-up of an API-created event type (its schema may change at run time). */
+  eventTypeCacheMs: 1_000,
 } as const;

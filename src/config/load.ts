@@ -21,6 +21,7 @@ const envOverrides: Array<[env: string, path: string[]]> = [
   ['SLUICE_DATA_DIR', ['dataDir']],
   ['SLUICE_DATABASE_URL', ['storage', 'url']],
   ['SLUICE_LOG_LEVEL', ['logLevel']],
+  ['SLUICE_ALLOW_PRIVATE_NETWORKS', ['allowPrivateNetworks']],
 ];
 
 const flagPaths: Array<[flag: keyof ConfigFlags, name: string, path: string[]]> = [

@@ -1,4 +1,6 @@
 import type { FieldPath } from '../ingest/field-path.ts';
+import type { HealthPolicy } from '../store/outbound.ts';
+import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
@@ -30,6 +32,39 @@ export interface Config {
   };
   applications: Record<string, ApplicationConfig>;
   sources: Record<string, SourceConfig>;
+  network: NetworkPolicyConfig;
+  /** Circuit breaker and long-failure rule (`delivery.breaker`, `delivery.disableAfter`). */
+  health: HealthPolicy;
+  outbound: OutboundConfig;
+  /** Event types declared in the YAML (`eventTypes:`), by name. */
+  eventTypes: Record<string, EventTypeConfig>;
+}
+
+/** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */
+export interface EventTypeConfig {
+  name: string;
+  description: string;
+  schema: Record<string, unknown> | null;
+}
+
+/** The SSRF guard: which delivery targets are refused (`allowPrivateNetworks`, `delivery.httpsOnly`). */
+export interface NetworkPolicyConfig {
+  allowPrivateNetworks: boolean;
+  /** CIDRs allowed although private (`allowPrivateNetworks: [10.1.0.0/16]`). */
+  allowCidrs: string[];
+  httpsOnly: boolean;
+}
+
+/** The outbound API's settings (`outbound:`). */
+export interface OutboundConfig {
+  rotationGraceMs: number;
+  idempotencyTtlMs: number;
+  portalTokenTtlMs: number;
+  /** Base URL of the customer portal the access token is appended to. */
+  portalUrl: string | undefined;
+  payloadRetentionMs: number;
+  /** Endpoints that receive operational webhooks, as the `sluice-operational` application. */
+  operationalEndpoints: EndpointConfig[];
 }
 
 export interface ApplicationConfig {
@@ -37,6 +72,8 @@ export interface ApplicationConfig {
   uid: string;
   name: string;
   endpoints: EndpointConfig[];
+  /** Refuse (API: 422) or quarantine (inbound) messages whose event type is not declared. */
+  strictEventTypes?: boolean;
 }
 
 export interface EndpointConfig {
@@ -51,6 +88,13 @@ export interface EndpointConfig {
   concurrency: number | null;
   headers: Record<string, string>;
   disabled: boolean;
+  /** Ordering and routing (docs/ordering.md); absent means the default. */
+  fifo?: boolean;
+  stale?: StalePolicy;
+  onDead?: OnDeadPolicy;
+  reorderWindowMs?: number | null;
+  filter?: FilterDocument | null;
+  recordSkipped?: boolean;
 }
 
 /** How to read one field of an inbound request (`body:$.data.id`, `header:X-Event-Id`). */
@@ -59,6 +103,8 @@ export interface ExtractionConfig {
   eventType?: FieldPath;
   occurredAt?: FieldPath;
   orderingKey?: FieldPath;
+  /** What orders the events of one key (a number or a time); defaults to `occurredAt`. */
+  sequence?: FieldPath;
 }
 
 export interface SourceConfig {
@@ -75,6 +121,8 @@ export interface SourceConfig {
    */
   publicUrl: string | undefined;
   extract: ExtractionConfig;
+  /** Hold-back of keyed messages on FIFO endpoints (`reorderWindow`), unless the endpoint sets its own. */
+  reorderWindowMs?: number;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
 }

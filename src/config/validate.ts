@@ -3,12 +3,16 @@ import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
+import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
+import { readOutbound } from './outbound.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources'] as const;
-const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description'] as const;
-const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey', 'publicUrl'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
+const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
+const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
+  'sequence', 'reorderWindow', 'publicUrl'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -32,7 +36,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const ingest = top.child('ingest');
   ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
   const delivery = top.child('delivery');
-  delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace']);
+  delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace', 'httpsOnly', 'breaker', 'disableAfter']);
 
   const apiToken = top.str('apiToken', { required: true });
   if (apiToken !== undefined && apiToken.length < 16) top.problem('apiToken', 'must be at least 16 characters');
@@ -64,6 +68,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   }
 
   const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
+  const outbound = readOutbound(top, delivery, applications);
   // Every value is read before the problems are checked: a getter records its
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
@@ -95,6 +100,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     },
     applications,
     sources,
+    ...outbound,
+    eventTypes: readEventTypes(top),
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };
@@ -110,7 +117,7 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
-  app.onlyKeys(['name', 'endpoints']);
+  app.onlyKeys(['name', 'endpoints', 'strictEventTypes']);
   const list = app.value.endpoints ?? [];
   if (!Array.isArray(list)) {
     app.problem('endpoints', 'must be a list');
@@ -125,10 +132,10 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
     seen.add(endpoint.uid);
     endpoints.push(endpoint);
   });
-  return { uid, name: app.str('name') ?? uid, endpoints };
+  return { uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes };
 }
 
-function readEndpoint(list: Section, index: number): EndpointConfig | undefined {
+export function readEndpoint(list: Section, index: number): EndpointConfig | undefined {
   const ep = Section.of(list.value[index], list.keyPath(index), list.problems);
   if (!ep) return undefined;
   ep.onlyKeys(endpointKeys);
@@ -164,6 +171,7 @@ function readEndpoint(list: Section, index: number): EndpointConfig | undefined 
     concurrency: ep.int('concurrency', { min: 1, max: 1000 }) ?? null,
     headers,
     disabled: ep.bool('disabled') ?? false,
+    ...readOrdering(ep),
   };
   return uid === undefined || url === undefined ? undefined : endpoint;
 }
@@ -200,7 +208,7 @@ function readSource(
     src.problem('secret', `required by provider ${providerName}`);
   }
   const extract: ExtractionConfig = {};
-  for (const key of ['idempotencyKey', 'eventType', 'occurredAt', 'orderingKey'] as const) {
+  for (const key of ['idempotencyKey', 'eventType', 'occurredAt', 'orderingKey', 'sequence'] as const) {
     const text = src.str(key);
     if (text === undefined) continue;
     const field: FieldPath | string = parseFieldPath(text);
@@ -223,6 +231,7 @@ function readSource(
     toleranceMs,
     publicUrl,
     extract,
+    reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
     options,
   };
 }

@@ -1,4 +1,6 @@
+import { parseBody } from '../ingest/parse-body.ts';
 import type { Endpoint } from '../store/records.ts';
+import { matcherFor, type FilterInput } from './filter.ts';
 
 /**
  * Whether an event type matches a filter entry: exact, or with `*` standing for
@@ -34,4 +36,55 @@ export function endpointMatches(
     if (!channels || !channels.some((c) => endpoint.channels?.includes(c))) return false;
   }
   return true;
+}
+
+/** What the payload filter reads of a message; the body is parsed at most once, and only if a filter asks. */
+export interface RoutingContent {
+  payload: Buffer | null;
+  contentType: string | null;
+  headers: Record<string, string>;
+}
+
+/** `deliver`: create a delivery; `filtered`: the payload filter said no; `none`: type, channel or disabled. */
+export type Route = 'deliver' | 'filtered' | 'none';
+
+/**
+ * Routes one message to the endpoints of its application at fan-out (ingest,
+ * replay, release): the type and channel filters first, then the payload
+ * filter (compiled once per document, see `filter.ts`).
+ */
+export function routeMessage<E extends Pick<Endpoint, 'filterTypes' | 'channels' | 'disabled' | 'filter'>>(
+  endpoints: E[],
+  message: { eventType: string | null; channels: string[] | null } & RoutingContent,
+): Array<{ endpoint: E; route: Exclude<Route, 'none'> }> {
+  let input: FilterInput | undefined;
+  const out: Array<{ endpoint: E; route: Exclude<Route, 'none'> }> = [];
+  for (const endpoint of endpoints) {
+    if (!endpointMatches(endpoint, message.eventType, message.channels)) continue;
+    if (endpoint.filter !== null) {
+      input ??= { body: filterBody(message), headers: message.headers };
+      if (!matcherFor(endpoint.filter)(input)) {
+        out.push({ endpoint, route: 'filtered' });
+        continue;
+      }
+    }
+    out.push({ endpoint, route: 'deliver' });
+  }
+  return out;
+}
+
+function filterBody(message: RoutingContent): unknown {
+  if (message.payload === null) return undefined;
+  const parsed = parseBody(message.payload, message.contentType ?? undefined);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/**
+ * How long a new delivery is held back before it is due: a keyed message on a
+ * FIFO endpoint waits the endpoint's `reorderWindow`, else its source's, so a
+ * predecessor that arrives a little late can still go first.
+ */
+export function holdBackMs(endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>, orderingKey: string | null, sourceWindowMs: number | undefined): number {
+  if (!endpoint.fifo || orderingKey === null) return 0;
+  return endpoint.reorderWindowMs ?? sourceWindowMs ?? 0;
 }

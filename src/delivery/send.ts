@@ -1,9 +1,10 @@
 import { Agent, request } from 'undici';
 import { defaults } from '../config/defaults.ts';
-import { signatureHeaders } from '../signing/standard-webhooks.ts';
 import type { LeasedDelivery } from '../store/store.ts';
 import { VERSION } from '../version.ts';
 import { parseRetryAfter } from './retry-policy.ts';
+import { deliverySignature } from './signature.ts';
+import { guardedConnector, type AddressGuard } from './ssrf.ts';
 
 export interface SendResult {
   startedAt: number;
@@ -17,9 +18,14 @@ export interface SendResult {
   interrupted: boolean;
 }
 
-/** One keep-alive pool per origin (undici's Agent keeps them), shared by every delivery. */
-export function createAgent(): Agent {
-  return new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect: { timeout: 10_000 } });
+/**
+ * One keep-alive pool per origin (undici's Agent keeps them), shared by every
+ * delivery. With a guard, every connection goes through the SSRF guard's
+ * connector; undici follows no redirects, so a 3xx is just a failed attempt.
+ */
+export function createAgent(guard?: AddressGuard): Agent {
+  const connect = guard ? guardedConnector(guard, 10_000) : { timeout: 10_000 };
+  return new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connect });
 }
 
 /** The secrets that sign now: the current one and rotated-out ones not yet expired. */
@@ -43,10 +49,12 @@ export async function sendDelivery(
   const headers: Record<string, string> = {
     ...message.headers,
     ...endpoint.headers,
-    ...signatureHeaders(signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body),
+    ...deliverySignature(endpoint.signatureStyle, signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body),
     'content-type': message.contentType ?? 'application/json',
     'user-agent': `Sluice/${VERSION}`,
   };
+  // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
+  if (leased.delivery.stale) headers['sluice-stale'] = 'true';
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([timeout, shutdown]);
   const result = (status: number | null, responseBody: string | null, error: string | null, retryAfterMs?: number): SendResult => ({
@@ -82,5 +90,6 @@ function describeError(err: unknown): string {
   const text = e.cause?.message ?? e.message ?? String(err);
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND') return 'host not found';
+  if (code === 'SSRF_REFUSED') return text;
   return code ? `${code}: ${text}` : text;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
+import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import { createAgent, sendDelivery, type SendResult } from './send.ts';
 
@@ -20,7 +21,8 @@ const DEDUPE_PURGE_MS = 3_600_000;
  */
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
-  private readonly agent: Agent = createAgent();
+  private readonly agent: Agent;
+  private readonly hooks: AttemptHooks;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -38,6 +40,8 @@ export class DeliveryWorker {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.hooks = new AttemptHooks(store, config, log, () => this.wake());
+    this.agent = createAgent(this.hooks.guard);
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -119,6 +123,9 @@ export class DeliveryWorker {
       // (endpoint concurrency, disabled endpoint): a completion wakes us for it.
       const due = await this.store.nextDueAt();
       if (due !== null && due > Date.now()) ms = Math.min(ms, due - Date.now());
+      // A throttled or broken endpoint's deliveries are due already but wait for their endpoint.
+      const unblock = await this.hooks.unblockAt();
+      if (unblock !== null) ms = Math.max(1, Math.min(ms, unblock - Date.now()));
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -142,18 +149,29 @@ export class DeliveryWorker {
       this.lastDedupePurge = now;
       await this.store.purgeDedupe(now);
     }
+    await this.hooks.housekeeping(now);
   }
 
   private async deliver(leased: LeasedDelivery): Promise<void> {
     const { delivery, endpoint, message } = leased;
     try {
       const timeoutMs = endpoint.timeoutMs ?? this.config.delivery.timeoutMs;
+      // The lease was sized for one attempt plus leaseGrace. If more than the grace went by since (a stalled
+      // event loop, a slow pass), the attempt could outlive the lease, and another process may take the
+      // delivery back while this one still sends: two attempts at once. Give it back instead of sending.
+      if (delivery.leaseExpiresAt !== null && Date.now() + timeoutMs > delivery.leaseExpiresAt) {
+        this.log.warn({ msgId: message.id, deliveryId: delivery.id }, 'delivery: lease too close to expiry to send; giving it back');
+        await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
+        return;
+      }
       const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const { next, outcome, disable } = this.decide(leased, result);
+      const decided = this.decide(leased, result);
+      const { next, outcome } = decided;
+      const disable = decided.disable ?? (await this.hooks.health(leased, outcome === 'succeeded'));
       await this.records.submit({
         deliveryId: delivery.id,
         leaseOwner: this.owner,
@@ -184,6 +202,7 @@ export class DeliveryWorker {
       };
       if (outcome === 'succeeded') this.log.info(fields, 'delivery');
       else this.log.warn(fields, 'delivery');
+      await this.hooks.after(leased, next, outcome === 'succeeded', disable);
     } catch (err) {
       // The lease expires and the delivery comes back: log loudly, lose nothing.
       this.log.error({ err, msgId: message.id, deliveryId: delivery.id }, 'delivery: could not record the attempt');

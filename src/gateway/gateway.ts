@@ -9,6 +9,8 @@ import { findProvider } from '../providers/registry.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
+import { parseStorageUrl } from '../store/url.ts';
+import { roleParts, roleProblem, type Role } from './role.ts';
 
 export interface Gateway {
   /** `http://host:port` the server listens on. */
@@ -17,12 +19,20 @@ export interface Gateway {
   store: Store;
   sources: CompiledSource[];
   log: Logger;
+  role: Role;
+  /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
+  workerOwner: string | undefined;
   /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
   stop(): Promise<void>;
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Gateway> {
+export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role } = {}): Promise<Gateway> {
+  const role = opts.role ?? 'all';
+  const target = parseStorageUrl(config.storageUrl);
+  const roleRefused = target.kind === 'invalid' ? undefined : roleProblem(role, target.kind);
+  if (roleRefused) throw new Error(roleRefused);
+  const parts = roleParts(role);
   const store = await openStore(config.storageUrl, {
     ...config.storage,
     onIdleError: (err) => log.warn({ err }, 'store: database connection lost; reconnecting'),
@@ -38,11 +48,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
     const metrics = new Metrics();
-    const worker = new DeliveryWorker(store, config, metrics, log);
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker.wake());
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker.wake() });
+    // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
-    worker.start();
+    worker?.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -50,11 +61,13 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       store,
       sources,
       log,
+      role,
+      workerOwner: worker?.owner,
       stop() {
         stopping ??= (async () => {
           await app.close();
           await pipeline.drain();
-          await worker.stop(config.delivery.shutdownGraceMs);
+          await worker?.stop(config.delivery.shutdownGraceMs);
           await store.close();
         })();
         return stopping;

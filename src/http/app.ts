@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
+import type { RoleParts } from '../gateway/role.ts';
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -7,6 +8,11 @@ import type { Store } from '../store/store.ts';
 import { requireToken } from './api/auth.ts';
 import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
+import { idempotency } from './api/idempotency.ts';
+import { openApi } from './api/openapi.ts';
+import { outboundDeps, outboundRoutes, portalScope } from './api/outbound.ts';
+import { snakeCaseQuery } from './api/query-case.ts';
+import { quarantineRoutes } from './api/quarantine.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 
 export interface HttpDeps {
@@ -18,6 +24,8 @@ export interface HttpDeps {
   log: Logger;
   /** A delivery became due (replay): wake the worker. */
   onQueued: () => void;
+  /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
+  parts?: Pick<RoleParts, 'ingest' | 'api'>;
 }
 
 /** The whole HTTP surface: ingest, the API, health and metrics. */
@@ -55,14 +63,20 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
+  if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
-  app.register(async (api) => {
+  if (deps.parts?.api !== false) app.register(async (api) => {
     apiErrors(api, log);
+    openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
+    const outbound = outboundDeps(store, config, log, deps.onQueued);
     api.register(async (authed) => {
-      requireToken(authed, config.apiToken);
+      requireToken(authed, config.apiToken, portalScope(outbound));
+      snakeCaseQuery(authed);
+      idempotency(authed, store, config.outbound.idempotencyTtlMs);
+      await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
+      await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
     });
   }, { prefix: '/api/v1' });
 

@@ -42,3 +42,19 @@ export function parseTime(value: string | undefined): number | undefined {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/**
+ * A `sequence:` value: a plain number (a version, a counter, epoch seconds) is
+ * kept as it is, so `7` orders before `12`; a fractional one becomes thousandths
+ * (epoch seconds with milliseconds); anything else is read as a date → ms.
+ */
+export function parseSequence(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^-?\d+$/.test(value)) {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  if (/^-?\d+\.\d+$/.test(value)) return Math.round(Number(value) * 1000);
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -4,9 +4,10 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
+import { EventTypeCatalog } from './event-types.ts';
 import { readField, type FieldPath } from './field-path.ts';
 import { forwardedHeaders } from './forward-headers.ts';
-import { parseBody, parseTime } from './parse-body.ts';
+import { parseBody, parseSequence, parseTime } from './parse-body.ts';
 
 /** A configured source, ready to take requests. */
 export interface CompiledSource {
@@ -34,6 +35,7 @@ function jsonReply(status: number, body: unknown, headers: Record<string, string
  */
 export class IngestPipeline {
   private readonly commits: GroupCommit<NewMessage, IngestOutcome>;
+  private readonly eventTypes: EventTypeCatalog;
 
   constructor(
     private readonly sources: ReadonlyMap<string, CompiledSource>,
@@ -44,6 +46,7 @@ export class IngestPipeline {
     private readonly onStored: () => void,
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch);
+    this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
   }
 
   source(name: string): CompiledSource | undefined {
@@ -80,6 +83,7 @@ export class IngestPipeline {
     const events = Array.isArray(extracted) ? extracted : [extracted];
     if (events.length === 0) return jsonReply(200, { ids: [] });
     const messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
+    await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
 
     const ids: string[] = [];
@@ -129,13 +133,14 @@ export class IngestPipeline {
       (path ? readField(path, body, req.headers) : fallback) ?? null;
     const eventId = field(ex.idempotencyKey, event.eventId);
     const occurredAt = ex.occurredAt ? parseTime(readField(ex.occurredAt, body, req.headers)) : event.occurredAt;
+    const sequence = ex.sequence ? parseSequence(readField(ex.sequence, body, req.headers)) : occurredAt;
     return {
       appId: source.appId,
       source: source.config.name,
       eventType: field(ex.eventType, event.eventType),
       eventId,
       orderingKey: field(ex.orderingKey, event.orderingKey),
-      sequence: occurredAt ?? null,
+      sequence: sequence ?? null,
       payload: event.payload ?? req.rawBody,
       contentType: contentType ?? null,
       headers: forwardedHeaders(req.headers),
@@ -144,7 +149,31 @@ export class IngestPipeline {
       error: parseError ?? null,
       dedupeScope: `source:${source.config.name}`,
       dedupeUntil: eventId === null ? null : Date.now() + this.config.ingest.dedupeWindowMs,
+      ...(source.config.reorderWindowMs ? { reorderWindowMs: source.config.reorderWindowMs } : {}),
     };
+  }
+
+  /**
+   * A verified message that fails its event type's schema (or has an unknown
+   * type in a strict application) is stored `invalid` with every error: the
+   * provider gets its 200 and stops retrying; the quarantine holds it until a
+   * "revalidate and release". If the schema cannot be looked up, the message is
+   * stored as accepted rather than refused: losing it would be worse.
+   */
+  private async validate(source: CompiledSource, messages: NewMessage[], bodies: unknown[]): Promise<void> {
+    const strict = this.config.applications[source.config.application]?.strictEventTypes === true;
+    for (const [i, m] of messages.entries()) {
+      if (m.state !== 'accepted') continue;
+      try {
+        const verdict = await this.eventTypes.check(m.eventType, bodies[i], strict);
+        if (verdict.ok) continue;
+        m.state = 'invalid';
+        m.error = verdict.reason === 'schema' ? `the payload does not match the schema of ${m.eventType ?? 'its event type'}` : (verdict.issues[0]?.message ?? 'unknown event type');
+        m.validationErrors = verdict.issues;
+      } catch (err) {
+        this.log.error({ source: source.config.name, eventType: m.eventType, err }, 'ingest: schema check failed; storing unchecked');
+      }
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { defaults } from '../config/defaults.ts';
 import type { EndpointConfig } from '../config/types.ts';
 import type { Endpoint, EndpointSecret } from './records.ts';
 
@@ -22,4 +23,16 @@ export function syncedEndpointState(
   const keepDisabled = current?.disabled === true && current.url === ep.url;
   const reason = ep.disabled ? 'disabled in the config' : keepDisabled ? current.disabledReason : null;
   return { secrets, disabled: ep.disabled || keepDisabled, reason };
+}
+
+/** The ordering and routing settings a config sync writes, with the defaults for keys the config left out. */
+export function orderingColumns(ep: EndpointConfig): Pick<Endpoint, 'fifo' | 'stalePolicy' | 'onDead' | 'reorderWindowMs' | 'filter' | 'recordSkipped'> {
+  return {
+    fifo: ep.fifo ?? false,
+    stalePolicy: ep.stale ?? defaults.stalePolicy,
+    onDead: ep.onDead ?? defaults.onDead,
+    reorderWindowMs: ep.reorderWindowMs ?? null,
+    filter: ep.filter ?? null,
+    recordSkipped: ep.recordSkipped ?? defaults.recordSkipped,
+  };
 }

@@ -43,3 +43,10 @@ function increment(digits: number[]): void {
 export function looksLikeId(prefix: string, text: string): boolean {
   return text.startsWith(`${prefix}_`) && /^[A-Za-z0-9]{22}$/.test(text.slice(prefix.length + 1));
 }
+
+/** The smallest `prefix` id made at `ms` or later: an id below it was made before `ms`. */
+export function idFloor(prefix: string, ms: number): string {
+  let time = '';
+  for (let n = Math.max(0, Math.floor(ms)), i = 0; i < TIME_CHARS; i++, n = Math.floor(n / 62)) time = ALPHABET[n % 62] + time;
+  return `${prefix}_${time}`;
+}

@@ -13,11 +13,13 @@ export interface StoreOptions {
   schema?: string;
   /** Told when an idle pooled connection fails (the database restarted); the pool reconnects by itself. */
   onIdleError?: (err: Error) => void;
+  /** `false`: only check that the database answers, leave its schema as it is (`sluice migrate --print`). */
+  migrate?: boolean;
 }
 
 /**
  * Opens the store a URL names (`sqlite:PATH`, `postgres://…`) and brings its
- * schema up to date. A bad URL or an unreachable database throws an Error whose
+ * schema up to date (unless `migrate: false`). A bad URL or an unreachable database throws an Error whose
  * message says which and where (without the password).
  */
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
@@ -37,7 +39,8 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     });
   }
   try {
-    await store.migrate();
+    if (options.migrate === false) await store.ping();
+    else await store.migrate();
   } catch (err) {
     await store.close().catch(() => undefined);
     if (target.kind === 'sqlite') throw err;

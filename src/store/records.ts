@@ -3,11 +3,27 @@
 export type MessageState = 'accepted' | 'invalid' | 'stale';
 export type DeliveryState = 'pending' | 'in_flight' | 'scheduled' | 'succeeded' | 'dead' | 'skipped';
 export type AttemptTrigger = 'scheduled' | 'manual';
+export type SignatureStyle = 'webhook' | 'svix';
+export type StalePolicy = 'skip' | 'deliver';
+export type OnDeadPolicy = 'skip' | 'block';
+export type SkipReason = 'filtered' | 'stale';
+/** A payload filter as written (JSON); compiled by `src/delivery/filter.ts`. */
+export type FilterDocument = { [key: string]: unknown };
+
+/** One JSON Schema failure of a message: where in the payload, and what is wrong. */
+export interface ValidationIssue {
+  /** JSON Pointer into the payload (`/data/amount`); `''` for the whole payload. */
+  path: string;
+  message: string;
+}
 
 export interface Application {
   id: string;
   uid: string | null;
   name: string;
+  /** Messages/s for endpoints that set no `throttleRate` of their own; `null`: unlimited. */
+  throttleRate: number | null;
+  metadata: Record<string, string>;
   createdAt: number;
   updatedAt: number;
 }
@@ -34,6 +50,24 @@ export interface Endpoint {
   headers: Record<string, string>;
   disabled: boolean;
   disabledReason: string | null;
+  /** Messages/s; `null`: the application's, else unlimited. */
+  throttleRate: number | null;
+  metadata: Record<string, string>;
+  version: number;
+  /** Which header names carry the signature: Standard Webhooks' `webhook-*` or Svix's `svix-*`. */
+  signatureStyle: SignatureStyle;
+  /** Deliveries of one ordering key go one at a time, in sequence order (docs/ordering.md). */
+  fifo: boolean;
+  /** What a FIFO endpoint does with a message older than the last one delivered for its key. */
+  stalePolicy: StalePolicy;
+  /** Whether a dead head lets its key continue (`skip`) or holds it for an operator (`block`). */
+  onDead: OnDeadPolicy;
+  /** Hold-back for keyed messages on a FIFO endpoint; `null`: the source's window. */
+  reorderWindowMs: number | null;
+  /** Payload filter document (`src/delivery/filter.ts`); `null`: everything passes. */
+  filter: FilterDocument | null;
+  /** Record deliveries the payload filter turned away as `skipped` (for debugging). */
+  recordSkipped: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -56,6 +90,8 @@ export interface Message {
   state: MessageState;
   /** Why the message is `invalid`. */
   error: string | null;
+  /** Every schema failure of an `invalid` message; `null` when the schema was not the reason. */
+  validationErrors: ValidationIssue[] | null;
   receivedAt: number;
 }
 
@@ -73,6 +109,10 @@ export interface Delivery {
   manual: boolean;
   lastStatus: number | null;
   lastError: string | null;
+  /** The message was older than the last one delivered for its key (sent with `Sluice-Stale: true`, or skipped). */
+  stale: boolean;
+  /** Why a `skipped` delivery was skipped. */
+  skipReason: SkipReason | null;
   createdAt: number;
   updatedAt: number;
 }

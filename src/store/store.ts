@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from '../config/types.ts';
+import type { OutboundStore } from './outbound.ts';
 import type {
   Application,
   Attempt,
@@ -9,6 +10,7 @@ import type {
   Message,
   MessageState,
   Page,
+  ValidationIssue,
 } from './records.ts';
 
 /** A message to store, as ingest (or the API) produced it. */
@@ -28,6 +30,10 @@ export interface NewMessage {
   /** Duplicates of (`dedupeScope`, `eventId`) are dropped until then; `null`: no dedupe. */
   dedupeScope: string;
   dedupeUntil: number | null;
+  /** Every schema failure of an `invalid` message (the quarantine shows them). */
+  validationErrors?: ValidationIssue[] | null;
+  /** Hold-back of a keyed message on FIFO endpoints that set no window of their own (the source's `reorderWindow`). */
+  reorderWindowMs?: number;
 }
 
 export type IngestOutcome =
@@ -92,6 +98,17 @@ export interface DeliveryView extends Delivery {
   endpointUid: string | null;
 }
 
+export interface ReleasedMessage {
+  messageId: string;
+  deliveries: number;
+}
+
+export interface PendingMigration {
+  version: number;
+  file: string;
+  sql: string;
+}
+
 export interface Backlog {
   pending: number;
   scheduled: number;
@@ -102,10 +119,12 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store {
+export interface Store extends OutboundStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;
+  /** Migrations not applied yet, each as the SQL script a DBA would run by hand (`sluice migrate --print`). */
+  pendingMigrations(): Promise<PendingMigration[]>;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +152,12 @@ export interface Store {
    * endpoint that matches it. Returns how many deliveries were queued.
    */
   replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number>;
+  /**
+   * Releases quarantined (`invalid`) messages that now pass validation: each
+   * becomes `accepted` and fans out to its matching endpoints, in one
+   * transaction. Messages that are not `invalid` (any more) are left alone.
+   */
+  releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]>;
 
   /** Leases due deliveries, honouring each endpoint's concurrency. */
   leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]>;

@@ -35,7 +35,9 @@ export async function startTestGateway(yaml: string, opts: { logLevel?: string }
   stop: () => Promise<void>;
 }> {
   const tmp = tempDir();
-  const text = `apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\n${yaml}`;
+  // Receivers listen on loopback, which the SSRF guard refuses by default; a test that checks the guard sets its own value.
+  const network = /^allowPrivateNetworks:/m.test(yaml) ? '' : 'allowPrivateNetworks: true\n';
+  const text = `apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\n${network}${yaml}`;
   const config = parseConfig(text, 'test.yaml', {}, {});
   const logs = new LogSink();
   const gateway = await startGateway(config, createLogger(opts.logLevel ?? 'info', logs));

@@ -37,11 +37,11 @@ export class Receiver {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const received = { headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
     this.requests.push(received);
+    for (const w of this.waiters.filter((w) => this.requests.length >= w.count)) w.resolve();
     const answer = this.responder(received, this.requests.length);
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     res.writeHead(answer.status, answer.headers ?? {});
     res.end(answer.body ?? '');
-    for (const w of this.waiters.filter((w) => this.requests.length >= w.count)) w.resolve();
   }
 
   /** Resolves once `count` requests arrived; rejects after `timeoutMs`. */

@@ -2,6 +2,8 @@ import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
+import { outboundCases } from './cases-outbound.ts';
+import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
 import { replayCases } from './cases-replay.ts';
 import { storeTargets } from './harness.ts';
@@ -13,6 +15,8 @@ for (const target of await storeTargets()) {
     ingestCases(target);
     leasingCases(target);
     replayCases(target);
+    outboundCases(target);
+    orderingCases(target);
     if (target.name === 'postgres') sharedDatabaseCases(target);
   });
 }

@@ -31,6 +31,8 @@ export function messageView(message: Message, withContent = true): Record<string
     error: message.error,
     contentType: message.contentType,
     orderingKey: message.orderingKey,
+    sequence: message.sequence,
+    validationErrors: message.validationErrors,
   };
 }
 
@@ -64,5 +66,7 @@ export function deliveryView(d: DeliveryView): Record<string, unknown> {
     nextAttempt: iso(d.state === 'pending' || d.state === 'scheduled' ? d.nextAttemptAt : null),
     lastStatus: d.lastStatus,
     lastError: d.lastError,
+    stale: d.stale,
+    skipReason: d.skipReason,
   };
 }

@@ -47,6 +47,10 @@ export class PgDb implements Queryable {
       connectionString: options.url,
       max: options.poolSize,
       statement_timeout: options.statementTimeoutMs,
+      // The server's statement_timeout cannot fire when the server is gone without closing the socket (a cut
+      // network, a frozen host): this client-side bound keeps a query, and the ingest request behind it, from hanging.
+      query_timeout: options.statementTimeoutMs + options.connectTimeoutMs,
+      // Also bounds the wait for a free pooled connection, so a saturated pool answers 503 instead of queueing forever.
       connectionTimeoutMillis: options.connectTimeoutMs,
       // The search_path travels in the startup packet, so every pooled connection gets it before its first query.
       options: options.schema !== undefined ? `-c search_path=${options.schema}` : undefined,
@@ -79,6 +83,10 @@ export class PgDb implements Queryable {
       run: async (sql, params = []) => (await client.query(sql, params)).rowCount ?? 0,
     };
     let broken: Error | undefined;
+    // pg-pool drops its error listener while a client is checked out, and pg emits 'error' on a reset
+    // socket even when the running query already rejects: without this the process dies on a database restart.
+    const onError = (err: Error): void => void (broken ??= err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL synchronous_commit = on');
@@ -86,13 +94,19 @@ export class PgDb implements Queryable {
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error;
+      // After a client-side timeout the server may be unreachable: a ROLLBACK would wait out a second timeout
+      // before failing, doubling how long the request behind it waits. Destroying the connection rolls back too.
+      if ((err as Error).message === 'Query read timeout') broken ??= err as Error;
+      if (!broken) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr as Error;
+        }
       }
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -132,6 +146,26 @@ export class PgDb implements Queryable {
       client.release(broken);
     }
     return applied;
+  }
+
+  /**
+   * The migrations not applied yet, each as a script a DBA can run by hand in
+   * psql (`sluice migrate --print`): its own transaction, recording itself in
+   * `schema_migrations` the way `migrate` does, so Sluice skips it afterwards.
+   */
+  async pendingMigrations(): Promise<Array<{ version: number; file: string; sql: string }>> {
+    const [table] = await this.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+    const done = new Set(table?.present === true ? (await this.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)) : []);
+    return migrations().filter((m) => !done.has(m.version)).map((m, i) => ({
+      ...m,
+      sql: [
+        ...(i === 0 ? [`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL);`] : []),
+        'BEGIN;',
+        m.sql.trimEnd(),
+        `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);`,
+        'COMMIT;',
+      ].join('\n'),
+    }));
   }
 
   async close(): Promise<void> {

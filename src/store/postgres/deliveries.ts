@@ -3,6 +3,8 @@ import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { num, numOrNull, toDelivery, toEndpoint, toMessage } from './rows.ts';
+import { loadHealth, saveHealth, THROTTLE_RATE } from './endpoint-health.ts';
+import { LeaseGate } from '../../delivery/lease-gate.ts';
 
 /**
  * Leases due deliveries. Candidates are read oldest-due first (several times
@@ -23,47 +25,125 @@ import { num, numOrNull, toDelivery, toEndpoint, toMessage } from './rows.ts';
  * results, reclaims) needs no lock: a stale count only errs on the safe side.
  */
 export async function leaseDue(db: PgDb, o: LeaseOptions): Promise<LeasedDelivery[]> {
+  const leased: LeasedDelivery[] = [];
+  for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
+    const pass = await leasePass(db, { ...o, limit: o.limit - leased.length });
+    leased.push(...pass.leased);
+    if (pass.skippedStale === 0) break;
+  }
+  return leased;
+}
+
+/**
+ * FIFO endpoints only offer the head of each (endpoint, ordering key): a
+ * delivery is held back by anything of its key in flight, waiting with a lower
+ * (sequence, arrival), or dead below it under `onDead: block`; an attempted
+ * one (`scheduled`) goes before any unattempted one (see the SQLite twin). Across
+ * processes this holds because the head is locked (SKIP LOCKED) by whoever
+ * leases it, and its successors see it pending (or, once committed, in flight)
+ * in their own statement's snapshot. See docs/ordering.md.
+ */
+const FIFO_HEAD = `(NOT e.fifo OR d.ordering_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
+    AND (p.state = 'in_flight'
+      OR (p.state = 'scheduled' AND d.state = 'pending')
+      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
+        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
+          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
+
+/** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
+const STALE_ROUNDS = 8;
+
+async function leasePass(db: PgDb, o: LeaseOptions): Promise<{ leased: LeasedDelivery[]; skippedStale: number }> {
   return db.tx(async (tx) => {
-    const candidates = await tx.query(`SELECT d.id, d.endpoint_id, COALESCE(e.concurrency, $1) AS cap, COALESCE(e.timeout_ms, $2) AS timeout
-      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND NOT e.disabled
+    const none = { leased: [], skippedStale: 0 };
+    const candidates = await tx.query(`SELECT d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, e.fifo, e.stale_policy,
+        COALESCE(e.concurrency, $1) AS cap, COALESCE(e.timeout_ms, $2) AS timeout, ${THROTTLE_RATE} AS rate
+      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
+      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND COALESCE(h.blocked_until, 0) <= $3 AND NOT e.disabled
+        AND ${FIFO_HEAD}
       ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`,
     [o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * 4]);
-    if (candidates.length === 0) return [];
+    if (candidates.length === 0) return none;
     const endpointIds = [...new Set(candidates.map((c) => c.endpoint_id as string))];
     // Ordered by the lock key itself, so two leasers whose endpoints' hashes collide still lock in one order.
     await tx.query(`SELECT pg_advisory_xact_lock(${ENDPOINT_LOCK_CLASS}, k)
       FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS t(id) ORDER BY k) AS keys`, [endpointIds]);
+    // The candidate statement's snapshot may predate another leaser's commit: two
+    // workers could each see the other's pick still pending and both take a head
+    // of one key (a late lower sequence beside the one already chosen). Under the
+    // endpoint locks a new statement sees every earlier lease, so heads are
+    // checked again here and only they go on.
+    const keyedIds = candidates.filter((c) => c.fifo === true && c.ordering_key !== null).map((c) => c.id as string);
+    const heads = new Set<string>();
+    if (keyedIds.length > 0) {
+      for (const row of await tx.query(`SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id = ANY($1::text[]) AND d.state IN ('pending', 'scheduled') AND ${FIFO_HEAD}`, [keyedIds])) heads.add(row.id as string);
+    }
+    const current = candidates.filter((c) => !(c.fifo === true && c.ordering_key !== null) || heads.has(c.id as string));
+    // A head below the highest sequence delivered for its key is stale (read under the locks, like the heads).
+    const keyed = current.filter((c) => c.fifo === true && c.ordering_key !== null && c.sequence !== null);
+    const marks = new Map<string, number>();
+    if (keyed.length > 0) {
+      for (const m of await tx.query(`SELECT m.endpoint_id, m.ordering_key, m.last_sequence FROM ordering_marks m
+        JOIN unnest($1::text[], $2::text[]) AS k(endpoint_id, ordering_key) ON m.endpoint_id = k.endpoint_id AND m.ordering_key = k.ordering_key`,
+      [keyed.map((c) => c.endpoint_id), keyed.map((c) => c.ordering_key)])) {
+        marks.set(`${m.endpoint_id as string}\u0000${m.ordering_key as string}`, num(m.last_sequence));
+      }
+    }
+    const isStale = (c: Record<string, unknown>): boolean => {
+      if (c.fifo !== true || c.ordering_key === null || c.sequence === null) return false;
+      const mark = marks.get(`${c.endpoint_id as string}\u0000${c.ordering_key as string}`);
+      return mark !== undefined && mark > num(c.sequence);
+    };
+    const skip = current.filter((c) => isStale(c) && c.stale_policy !== 'deliver' && c.manual !== true).map((c) => c.id as string);
+    if (skip.length > 0) {
+      await tx.run(`UPDATE deliveries SET state = 'skipped', stale = true, skip_reason = 'stale', next_attempt_at = NULL, updated_at = $2
+        WHERE id = ANY($1::text[])`, [skip, o.now]);
+    }
+    const skipped = new Set(skip);
+    const rest = current.filter((c) => !skipped.has(c.id as string));
+    if (rest.length === 0) return { leased: [], skippedStale: skip.length };
     const busy = new Map<string, number>();
     for (const row of await tx.query(`SELECT endpoint_id, count(*) AS n FROM deliveries
       WHERE state = 'in_flight' AND endpoint_id = ANY($1::text[]) GROUP BY endpoint_id`, [endpointIds])) {
       busy.set(row.endpoint_id as string, num(row.n));
     }
+    // Throttle slots and breaker state, read after the endpoint locks: the previous holder's changes are committed.
+    const gate = new LeaseGate(o.now);
+    gate.preload(await loadHealth(tx, endpointIds));
     const ids: string[] = [];
     const expires: number[] = [];
-    for (const c of candidates) {
+    const stale: boolean[] = [];
+    for (const c of rest) {
       if (ids.length >= o.limit) break;
       const endpointId = c.endpoint_id as string;
       const inFlight = busy.get(endpointId) ?? 0;
       if (inFlight >= num(c.cap)) continue;
+      if (!gate.admit(endpointId, numOrNull(c.rate), num(c.timeout) + o.leaseGraceMs)) continue;
       busy.set(endpointId, inFlight + 1);
       ids.push(c.id as string);
       expires.push(o.now + num(c.timeout) + o.leaseGraceMs);
+      stale.push(isStale(c));
     }
-    if (ids.length === 0) return [];
-    const rows = await tx.query(`UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, updated_at = $2
-      FROM unnest($3::text[], $4::bigint[]) AS l(id, expires) WHERE d.id = l.id RETURNING d.*`, [o.owner, o.now, ids, expires]);
+    await saveHealth(tx, gate.updates(), o.now);
+    if (ids.length === 0) return { leased: [], skippedStale: skip.length };
+    const rows = await tx.query(`UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
+        updated_at = $2
+      FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS l(id, expires, stale) WHERE d.id = l.id RETURNING d.*`,
+    [o.owner, o.now, ids, expires, stale]);
     const deliveries = rows.map(toDelivery).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
     const messages = new Map((await tx.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.messageId))]]))
       .map((r) => [r.id as string, toMessage(r)]));
     const endpoints = new Map((await tx.query('SELECT * FROM endpoints WHERE id = ANY($1::text[])', [endpointIds]))
       .map((r) => [r.id as string, toEndpoint(r)]));
-    return deliveries.flatMap((delivery): LeasedDelivery[] => {
+    const leased = deliveries.flatMap((delivery): LeasedDelivery[] => {
       const message = messages.get(delivery.messageId);
       const endpoint = endpoints.get(delivery.endpointId);
       if (!message || !endpoint) throw new Error(`delivery ${delivery.id} lost its message or endpoint`);
       return [{ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' }];
     });
+    return { leased, skippedStale: skip.length };
   });
 }
 
@@ -96,6 +176,18 @@ export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promis
       col((r) => r.deliveryId), col((r) => r.leaseOwner), col((r) => r.next.state), col((r) => (r.next.state === 'scheduled' ? r.next.at : null)),
       col((r) => r.attempt.status), col((r) => r.attempt.error), col((r) => r.attempt.startedAt + r.attempt.durationMs),
     ]);
+    // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key). One row per key
+    // (an upsert may not touch a row twice), in key order so two recorders cannot deadlock; max() makes a repeat harmless.
+    const succeeded = records.filter((r) => r.next.state === 'succeeded').map((r) => r.deliveryId);
+    if (succeeded.length > 0) {
+      await tx.run(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
+        SELECT d.endpoint_id, d.ordering_key, max(d.sequence), $2 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id = ANY($1::text[]) AND d.state = 'succeeded' AND e.fifo AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
+        GROUP BY d.endpoint_id, d.ordering_key ORDER BY d.endpoint_id, d.ordering_key
+        ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
+          last_sequence = GREATEST(ordering_marks.last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`,
+      [succeeded, Date.now()]);
+    }
     const disable = records.filter((r) => r.disableEndpoint !== undefined);
     if (disable.length > 0) {
       await tx.run(`UPDATE endpoints e SET disabled = true, disabled_reason = x.reason, updated_at = $3

@@ -1,26 +1,26 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, Store,
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
 } from '../store.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { PgDb, type PgOptions } from './db.ts';
 import { backlog, leaseDue, listDeliveries, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
-import { getMessage, ingest, listMessages, replay } from './messages.ts';
+import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
+import { PgOutbound } from './outbound.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
  * number of Sluice processes use at once. The deliveries table is the queue.
  */
-export class PostgresStore implements Store {
+export class PostgresStore extends PgOutbound implements Store {
   readonly kind = 'postgres' as const;
-  private readonly db: PgDb;
   private closed = false;
 
   constructor(options: PgOptions) {
-    this.db = new PgDb(options);
+    super(new PgDb(options));
   }
 
   /**
@@ -30,6 +30,10 @@ export class PostgresStore implements Store {
   async migrate(): Promise<void> {
     await this.db.migrate();
     await reclaimExpiredLeases(this.db, Date.now());
+  }
+
+  async pendingMigrations(): Promise<PendingMigration[]> {
+    return this.db.pendingMigrations();
   }
 
   async ping(): Promise<void> {
@@ -75,6 +79,9 @@ export class PostgresStore implements Store {
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
     return replay(this.db, appId, messageId, endpointId, now);
+  }
+  async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
+    return releaseMessages(this.db, appId, messageIds, now);
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
     return leaseDue(this.db, options);

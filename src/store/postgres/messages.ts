@@ -1,8 +1,8 @@
-import { endpointMatches } from '../../delivery/routing.ts';
+import { holdBackMs, routeMessage } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
-import type { IngestOutcome, MessageQuery, NewMessage } from '../store.ts';
+import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from './applications.ts';
 import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
 import { notifyDue } from './notify.ts';
@@ -21,11 +21,30 @@ const CLAIM_EVENT_ID = `INSERT INTO dedupe (scope, event_id, message_id, expires
 /** The message and its deliveries in one statement (one round trip per item). */
 const INSERT_MESSAGE = `WITH message AS (
     INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
-      channels, state, error, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14))
+      channels, state, error, received_at, validation_errors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $20))
   INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
-    created_at, updated_at)
-  SELECT d.id, $1, d.endpoint_id, $2, 'pending', 0, $14, $6, $7, $14, $14
-  FROM unnest($15::text[], $16::text[]) AS d(id, endpoint_id)`;
+    skip_reason, created_at, updated_at)
+  SELECT d.id, $1, d.endpoint_id, $2, d.state, 0, d.next_at, $6, $7, d.skip_reason, $14, $14
+  FROM unnest($15::text[], $16::text[], $17::text[], $18::bigint[], $19::text[]) AS d(id, endpoint_id, state, next_at, skip_reason)`;
+
+/** A delivery fan-out decided: deliverable (held back on FIFO endpoints) or recorded as skipped by the payload filter. */
+interface Planned {
+  endpointId: string;
+  state: 'pending' | 'skipped';
+  nextAt: number | null;
+  skipReason: 'filtered' | null;
+}
+
+type Routable = Pick<Message, 'eventType' | 'channels' | 'orderingKey' | 'payload' | 'contentType' | 'headers'>;
+
+function plan(endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined): Planned[] {
+  return routeMessage(endpoints, m).flatMap(({ endpoint: ep, route }): Planned[] => {
+    if (route === 'deliver') return [{ endpointId: ep.id, state: 'pending', nextAt: now + holdBackMs(ep, m.orderingKey, windowMs), skipReason: null }];
+    return ep.recordSkipped ? [{ endpointId: ep.id, state: 'skipped', nextAt: null, skipReason: 'filtered' }] : [];
+  });
+}
+
+const deliverable = (planned: Planned[]): number => planned.filter((p) => p.state === 'pending').length;
 
 /**
  * One durable transaction for the whole batch. The batch is first written with
@@ -69,14 +88,14 @@ export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutco
   });
 }
 
-async function routes(tx: Tx, item: NewMessage, endpointsByApp: Map<string, Endpoint[]>): Promise<string[]> {
+async function routes(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<Planned[]> {
   if (item.state !== 'accepted') return [];
   let endpoints = endpointsByApp.get(item.appId);
   if (!endpoints) {
     endpoints = await listEndpoints(tx, item.appId);
     endpointsByApp.set(item.appId, endpoints);
   }
-  return endpoints.filter((ep) => endpointMatches(ep, item.eventType, item.channels)).map((ep) => ep.id);
+  return plan(endpoints, item, now, item.reorderWindowMs);
 }
 
 /** The set-based path: the same outcomes as `ingestOne` item after item, in three or four statements. */
@@ -115,35 +134,44 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
   const fresh = batch.flatMap((m, i) => (stored[i] ? [i] : []));
   const col = <T>(f: (m: NewMessage) => T): T[] => fresh.map((i) => f(batch[i] as NewMessage));
   await tx.run(`INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
-      channels, state, error, received_at)
-    SELECT *, $13::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bytea[],
-      $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $14::text[])`, [
+      channels, state, error, received_at, validation_errors)
+    SELECT m.id, m.app_id, m.source, m.event_type, m.event_id, m.ordering_key, m.sequence, m.payload, m.content_type, m.headers,
+      m.channels, m.state, m.error, $13::bigint, m.validation_errors
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bytea[],
+      $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $14::text[], $15::jsonb[]) AS m(id, app_id, source, event_type, event_id,
+      ordering_key, sequence, payload, content_type, headers, channels, state, error, validation_errors)`, [
     fresh.map((i) => ids[i]), col((m) => m.appId), col((m) => m.source), col((m) => m.eventType), col((m) => m.eventId),
     col((m) => m.orderingKey), col((m) => m.sequence), col((m) => m.payload), col((m) => m.contentType), col((m) => json(m.headers)),
-    col((m) => json(m.channels)), col((m) => m.state), now, col((m) => m.error),
+    col((m) => json(m.channels)), col((m) => m.state), now, col((m) => m.error), col((m) => json(m.validationErrors ?? null)),
   ]);
   const counts = new Map<number, number>();
-  const dl: { id: string[]; message: string[]; endpoint: string[]; app: string[]; key: (string | null)[]; seq: (number | null)[] } =
-    { id: [], message: [], endpoint: [], app: [], key: [], seq: [] };
+  const dl: {
+    id: string[]; message: string[]; endpoint: string[]; app: string[]; key: (string | null)[]; seq: (number | null)[];
+    state: string[]; nextAt: (number | null)[]; skip: (string | null)[];
+  } = { id: [], message: [], endpoint: [], app: [], key: [], seq: [], state: [], nextAt: [], skip: [] };
   for (const i of fresh) {
     const m = batch[i] as NewMessage;
-    const endpointIds = await routes(tx, m, endpointsByApp);
-    counts.set(i, endpointIds.length);
-    for (const endpointId of endpointIds) {
+    const planned = await routes(tx, m, now, endpointsByApp);
+    counts.set(i, deliverable(planned));
+    for (const p of planned) {
       dl.id.push(newId('dlv'));
       dl.message.push(ids[i] as string);
-      dl.endpoint.push(endpointId);
+      dl.endpoint.push(p.endpointId);
       dl.app.push(m.appId);
       dl.key.push(m.orderingKey);
       dl.seq.push(m.sequence);
+      dl.state.push(p.state);
+      dl.nextAt.push(p.nextAt);
+      dl.skip.push(p.skipReason);
     }
   }
   if (dl.id.length > 0) {
     await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
-        created_at, updated_at)
-      SELECT d.id, d.message_id, d.endpoint_id, d.app_id, 'pending', 0, $7, d.ordering_key, d.sequence, $7, $7
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS d(id, message_id, endpoint_id, app_id, ordering_key, sequence)`,
-    [dl.id, dl.message, dl.endpoint, dl.app, dl.key, dl.seq, now]);
+        skip_reason, created_at, updated_at)
+      SELECT d.id, d.message_id, d.endpoint_id, d.app_id, d.state, 0, d.next_at, d.ordering_key, d.sequence, d.skip_reason, $7, $7
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $8::text[], $9::bigint[], $10::text[])
+        AS d(id, message_id, endpoint_id, app_id, ordering_key, sequence, state, next_at, skip_reason)`,
+    [dl.id, dl.message, dl.endpoint, dl.app, dl.key, dl.seq, now, dl.state, dl.nextAt, dl.skip]);
   }
   return batch.map((_, i): IngestOutcome => {
     if (stored[i]) return { messageId: ids[i] as string, duplicate: false, deliveries: counts.get(i) ?? 0 };
@@ -162,13 +190,14 @@ async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: 
       throw new Error('the dedupe entry vanished while it was being claimed');
     }
   }
-  const endpointIds = await routes(tx, item, endpointsByApp);
-  const deliveryIds = endpointIds.map(() => newId('dlv'));
+  const planned = await routes(tx, item, now, endpointsByApp);
   await tx.run(INSERT_MESSAGE, [
     id, item.appId, item.source, item.eventType, item.eventId, item.orderingKey, item.sequence, item.payload,
-    item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, deliveryIds, endpointIds,
+    item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, planned.map(() => newId('dlv')),
+    planned.map((p) => p.endpointId), planned.map((p) => p.state), planned.map((p) => p.nextAt), planned.map((p) => p.skipReason),
+    json(item.validationErrors ?? null),
   ]);
-  return { messageId: id, duplicate: false, deliveries: deliveryIds.length };
+  return { messageId: id, duplicate: false, deliveries: deliverable(planned) };
 }
 
 export async function getMessage(db: Queryable, appId: string, messageId: string): Promise<Message | null> {
@@ -221,19 +250,48 @@ export async function replay(db: PgDb, appId: string, messageId: string, endpoin
   return db.tx(async (tx) => {
     const message = await getMessage(tx, appId, messageId);
     if (!message) return 0;
-    const targets = (await listEndpoints(tx, appId)).filter((ep) =>
-      endpointId !== null ? ep.id === endpointId : endpointMatches(ep, message.eventType, message.channels),
-    );
+    const endpoints = await listEndpoints(tx, appId);
+    const targets = endpointId !== null
+      ? endpoints.filter((ep) => ep.id === endpointId)
+      : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
       queued += await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
           ordering_key, sequence, manual, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, true, $5, $5)
         ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
-          state = 'pending', manual = true, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at
+          state = 'pending', manual = true, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
+          stale = false, skip_reason = NULL
         WHERE deliveries.state IN ('succeeded', 'dead', 'skipped', 'scheduled')`,
       [newId('dlv'), messageId, ep.id, appId, now, message.orderingKey, message.sequence]);
     }
     if (queued > 0) await notifyDue(tx, db.dueChannel);
     return queued;
+  });
+}
+
+/** See `Store.releaseMessages`. */
+export async function releaseMessages(db: PgDb, appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
+  if (messageIds.length === 0) return [];
+  return db.tx(async (tx) => {
+    const endpoints = await listEndpoints(tx, appId);
+    const out: ReleasedMessage[] = [];
+    for (const row of await tx.query(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
+      WHERE app_id = $1 AND id = ANY($2::text[]) AND state = 'invalid' RETURNING *`, [appId, messageIds])) {
+      const message = toMessage(row);
+      const planned = plan(endpoints, message, now, undefined);
+      if (planned.length > 0) {
+        await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
+            skip_reason, created_at, updated_at)
+          SELECT d.id, $1, d.endpoint_id, $2, d.state, 0, d.next_at, $3, $4, d.skip_reason, $5, $5
+          FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[]) AS d(id, endpoint_id, state, next_at, skip_reason)
+          ON CONFLICT (message_id, endpoint_id) DO NOTHING`, [
+          message.id, appId, message.orderingKey, message.sequence, now, planned.map(() => newId('dlv')), planned.map((p) => p.endpointId),
+          planned.map((p) => p.state), planned.map((p) => p.nextAt), planned.map((p) => p.skipReason),
+        ]);
+      }
+      out.push({ messageId: message.id, deliveries: deliverable(planned) });
+    }
+    if (out.some((r) => r.deliveries > 0)) await notifyDue(tx, db.dueChannel);
+    return out;
   });
 }

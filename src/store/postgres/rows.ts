@@ -27,6 +27,8 @@ export function toApplication(r: Row): Application {
     id: r.id as string,
     uid: strOrNull(r.uid),
     name: r.name as string,
+    throttleRate: numOrNull(r.throttle_rate),
+    metadata: jsonOr(r.metadata, {}),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -48,6 +50,16 @@ export function toEndpoint(r: Row): Endpoint {
     headers: jsonOr(r.headers, {}),
     disabled: r.disabled === true,
     disabledReason: strOrNull(r.disabled_reason),
+    throttleRate: numOrNull(r.throttle_rate),
+    metadata: jsonOr(r.metadata, {}),
+    version: numOrNull(r.version) ?? 1,
+    signatureStyle: r.signature_style === 'svix' ? 'svix' : 'webhook',
+    fifo: r.fifo === true,
+    stalePolicy: r.stale_policy === 'deliver' ? 'deliver' : 'skip',
+    onDead: r.on_dead === 'block' ? 'block' : 'skip',
+    reorderWindowMs: numOrNull(r.reorder_window_ms),
+    filter: jsonOr(r.filter, null),
+    recordSkipped: r.record_skipped === true,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -68,6 +80,7 @@ export function toMessage(r: Row): Message {
     channels: jsonOr(r.channels, null),
     state: r.state as Message['state'],
     error: strOrNull(r.error),
+    validationErrors: jsonOr(r.validation_errors, null),
     receivedAt: num(r.received_at),
   };
 }
@@ -86,6 +99,8 @@ export function toDelivery(r: Row): Delivery {
     manual: r.manual === true,
     lastStatus: numOrNull(r.last_status),
     lastError: strOrNull(r.last_error),
+    stale: r.stale === true,
+    skipReason: (r.skip_reason as Delivery['skipReason'] | undefined) ?? null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };

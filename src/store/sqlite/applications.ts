@@ -1,6 +1,6 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import { newId } from '../ids.ts';
-import { syncedEndpointState } from '../endpoint-sync.ts';
+import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
 import type { Application, Endpoint } from '../records.ts';
 import { json, type SqliteDb } from './db.ts';
 import { toApplication, toEndpoint } from './rows.ts';
@@ -50,6 +50,11 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
           headers, disabled, disabled_reason, updated_at, id, app_id, uid, created_at, origin)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'config')`).run(...values, newId('ep'), existing.id, ep.uid, now);
       }
+      // Ordering and routing keys (issue 6) are written apart from the columns above, which the outbound API shares.
+      const o = orderingColumns(ep);
+      db.stmt(`UPDATE endpoints SET fifo = ?, stale_policy = ?, on_dead = ?, reorder_window_ms = ?, filter = ?, record_skipped = ?
+        WHERE app_id = ? AND uid = ?`).run(o.fifo ? 1 : 0, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped ? 1 : 0,
+        existing.id, ep.uid);
     }
     return existing;
   });

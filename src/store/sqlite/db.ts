@@ -22,14 +22,18 @@ export class SqliteDb {
     const raw = new Database(path, { timeout: 2000 });
     // EXCLUSIVE before WAL: no shared-memory index is needed, and a second
     // process on the same file fails at start instead of corrupting leases.
-    raw.pragma('locking_mode = EXCLUSIVE');
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
-    raw.pragma('temp_store = MEMORY');
-    raw.pragma('cache_size = -65536');
     try {
+      raw.pragma('locking_mode = EXCLUSIVE');
+      raw.pragma('journal_mode = WAL');
+      raw.pragma('synchronous = FULL');
+      raw.pragma('temp_store = MEMORY');
+      raw.pragma('cache_size = -65536');
       raw.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') {
+        raw.close();
+        throw err;
+      }
       raw.close();
       throw new Error(`${path} is in use by another Sluice process (SQLite is single-process; use PostgreSQL to run several)`, { cause: err });
     }
@@ -73,6 +77,22 @@ export class SqliteDb {
         this.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
       });
     }
+  }
+
+  /** The migrations not applied yet, each as a script to run by hand (`sluice migrate --print`), recording itself. */
+  pendingMigrations(): Array<{ version: number; file: string; sql: string }> {
+    const present = this.raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get() !== undefined;
+    const done = new Set(present ? (this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)) : []);
+    return migrationFiles().map((file) => ({ version: Number(file.slice(0, 3)), file })).filter((m) => !done.has(m.version)).map((m, i) => ({
+      ...m,
+      sql: [
+        ...(i === 0 ? ['CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);'] : []),
+        'BEGIN IMMEDIATE;',
+        readFileSync(join(migrationsDir, m.file), 'utf8').trimEnd(),
+        `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));`,
+        'COMMIT;',
+      ].join('\n'),
+    }));
   }
 
   close(): void {

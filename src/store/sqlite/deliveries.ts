@@ -2,52 +2,101 @@ import { newId } from '../ids.ts';
 import type { Endpoint, Message } from '../records.ts';
 import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions } from '../store.ts';
 import type { SqliteDb } from './db.ts';
+import { loadHealth, saveHealth, THROTTLE_RATE } from './endpoint-health.ts';
+import { LeaseGate } from '../../delivery/lease-gate.ts';
 import { toDelivery, toEndpoint, toMessage } from './rows.ts';
+
+/**
+ * A due delivery is a candidate unless its endpoint is FIFO and it is not the
+ * head of its (endpoint, ordering key): anything of the key in flight, or
+ * waiting with a lower (sequence, arrival), or dead below it under
+ * `onDead: block`, holds it back. A delivery already attempted (`scheduled`
+ * for a retry) keeps its place ahead of every unattempted one, even one with a
+ * lower sequence that arrived since: the receiver may have processed the
+ * failed attempt, so the late one must count as stale, not overtake it. A
+ * message without a sequence is ordered by its arrival time. See docs/ordering.md.
+ */
+export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
+    AND (p.state = 'in_flight'
+      OR (p.state = 'scheduled' AND d.state = 'pending')
+      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
+        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
+          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
+
+/** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
+const STALE_ROUNDS = 8;
 
 /**
  * Leases due deliveries. Candidates are read oldest-due first (several times
  * the batch, so one saturated endpoint does not starve the others within a
  * pass), then taken while their endpoint has room under its concurrency, counted
- * from the in-flight rows themselves.
+ * from the in-flight rows themselves. FIFO endpoints only offer the head of
+ * each key (`FIFO_HEAD`), so one key never has two deliveries in flight; a head
+ * older than the last delivered sequence of its key is stale: skipped, or sent
+ * marked (`stalePolicy`). A manual replay is never skipped as stale.
  */
 export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
   return db.tx(false, () => {
-    const candidates = db.stmt(`SELECT d.id, d.endpoint_id, COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout
-      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND e.disabled = 0
-      ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * 4);
-    if (candidates.length === 0) return [];
-    const busy = new Map<string, number>();
-    for (const row of db.stmt(`SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id`).all()) {
-      busy.set(row.endpoint_id as string, row.n as number);
-    }
     const leased: LeasedDelivery[] = [];
+    const gate = new LeaseGate(o.now);
     const messages = new Map<string, Message>();
     const endpoints = new Map<string, Endpoint>();
-    for (const c of candidates) {
-      if (leased.length >= o.limit) break;
-      const endpointId = c.endpoint_id as string;
-      const inFlight = busy.get(endpointId) ?? 0;
-      if (inFlight >= (c.cap as number)) continue;
-      busy.set(endpointId, inFlight + 1);
-      const row = db.stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, updated_at = ?
-        WHERE id = ? RETURNING *`).get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, o.now, c.id);
-      if (!row) continue;
-      const delivery = toDelivery(row);
-      let message = messages.get(delivery.messageId);
-      if (!message) {
-        message = toMessage(db.stmt('SELECT * FROM messages WHERE id = ?').get(delivery.messageId) as Record<string, unknown>);
-        messages.set(message.id, message);
+    for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
+      const candidates = db.stmt(`SELECT d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, e.fifo, e.stale_policy,
+          COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout, ${THROTTLE_RATE} AS rate
+        FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
+        WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
+        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.now, o.limit * 4);
+      if (candidates.length === 0) break;
+      gate.preload(loadHealth(db, [...new Set(candidates.map((c) => c.endpoint_id as string))]));
+      const busy = new Map<string, number>();
+      for (const row of db.stmt(`SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id`).all()) {
+        busy.set(row.endpoint_id as string, row.n as number);
       }
-      let endpoint = endpoints.get(endpointId);
-      if (!endpoint) {
-        endpoint = toEndpoint(db.stmt('SELECT * FROM endpoints WHERE id = ?').get(endpointId) as Record<string, unknown>);
-        endpoints.set(endpointId, endpoint);
+      let skippedStale = 0;
+      for (const c of candidates) {
+        if (leased.length >= o.limit) break;
+        const endpointId = c.endpoint_id as string;
+        const inFlight = busy.get(endpointId) ?? 0;
+        if (inFlight >= (c.cap as number)) continue;
+        const stale = c.fifo === 1 && isStale(db, endpointId, c.ordering_key as string | null, c.sequence as number | null);
+        if (stale && c.stale_policy !== 'deliver' && c.manual !== 1) {
+          db.stmt(`UPDATE deliveries SET state = 'skipped', stale = 1, skip_reason = 'stale', next_attempt_at = NULL, updated_at = ?
+            WHERE id = ?`).run(o.now, c.id);
+          skippedStale++;
+          continue;
+        }
+        if (!gate.admit(endpointId, (c.rate as number | null) ?? null, (c.timeout as number) + o.leaseGraceMs)) continue;
+        busy.set(endpointId, inFlight + 1);
+        const row = db.stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, stale = ?, updated_at = ?
+          WHERE id = ? RETURNING *`).get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, stale ? 1 : 0, o.now, c.id);
+        if (!row) continue;
+        const delivery = toDelivery(row);
+        let message = messages.get(delivery.messageId);
+        if (!message) {
+          message = toMessage(db.stmt('SELECT * FROM messages WHERE id = ?').get(delivery.messageId) as Record<string, unknown>);
+          messages.set(message.id, message);
+        }
+        let endpoint = endpoints.get(endpointId);
+        if (!endpoint) {
+          endpoint = toEndpoint(db.stmt('SELECT * FROM endpoints WHERE id = ?').get(endpointId) as Record<string, unknown>);
+          endpoints.set(endpointId, endpoint);
+        }
+        leased.push({ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' });
       }
-      leased.push({ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' });
+      if (skippedStale === 0) break;
     }
+    saveHealth(db, gate.updates(), o.now);
     return leased;
   });
+}
+
+/** Whether `sequence` is below the last one delivered for the key on the endpoint. */
+function isStale(db: SqliteDb, endpointId: string, key: string | null, sequence: number | null): boolean {
+  if (key === null || sequence === null) return false;
+  const mark = db.stmt('SELECT last_sequence FROM ordering_marks WHERE endpoint_id = ? AND ordering_key = ?').get(endpointId, key);
+  return mark !== undefined && (mark.last_sequence as number) > sequence;
 }
 
 /** Attempts and their delivery transitions, many in one transaction. */
@@ -62,11 +111,19 @@ export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
       );
       const nextAt = r.next.state === 'scheduled' ? r.next.at : null;
       // The lease owner check keeps a late result (after the lease was taken back) from moving a delivery it no longer holds.
-      db.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
+      const moved = db.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
         lease_expires_at = NULL, manual = 0, last_status = ?, last_error = ?, updated_at = ?
         WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`).run(
         r.next.state, nextAt, a.status, a.error, a.startedAt + a.durationMs, r.deliveryId, r.leaseOwner,
-      );
+      ).changes;
+      // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key).
+      if (moved > 0 && r.next.state === 'succeeded') {
+        db.stmt(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
+          SELECT d.endpoint_id, d.ordering_key, d.sequence, ? FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+          WHERE d.id = ? AND e.fifo = 1 AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
+          ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
+            last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`).run(a.startedAt + a.durationMs, r.deliveryId);
+      }
       if (r.disableEndpoint !== undefined) {
         db.stmt('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?')
           .run(r.disableEndpoint, Date.now(), a.endpointId);

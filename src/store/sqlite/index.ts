@@ -1,26 +1,26 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, Store,
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
 } from '../store.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
-import { getMessage, ingest, listMessages, replay } from './messages.ts';
+import { SqliteOutbound } from './outbound.ts';
+import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
 /**
  * The embedded store: one better-sqlite3 connection, owned by this process.
  * Calls are synchronous underneath; they return promises to share the Store
  * interface with PostgreSQL.
  */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteOutbound implements Store {
   readonly kind = 'sqlite' as const;
-  private readonly db: SqliteDb;
   private closed = false;
 
   constructor(path: string) {
-    this.db = SqliteDb.open(path);
+    super(SqliteDb.open(path));
   }
 
   async migrate(): Promise<void> {
@@ -28,6 +28,10 @@ export class SqliteStore implements Store {
     // This process holds the file's exclusive lock, so every lease left behind
     // belongs to a process that is gone: take them all back now.
     reclaimLeases(this.db, Date.now(), true);
+  }
+
+  async pendingMigrations(): Promise<PendingMigration[]> {
+    return this.db.pendingMigrations();
   }
 
   async ping(): Promise<void> {
@@ -73,6 +77,9 @@ export class SqliteStore implements Store {
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
     return replay(this.db, appId, messageId, endpointId, now);
+  }
+  async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
+    return releaseMessages(this.db, appId, messageIds, now);
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
     return leaseDue(this.db, options);

@@ -1,16 +1,36 @@
-import { endpointMatches } from '../../delivery/routing.ts';
+import { holdBackMs, routeMessage } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
-import type { IngestOutcome, MessageQuery, NewMessage } from '../store.ts';
+import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from './applications.ts';
 import { json, type Row, type SqliteDb } from './db.ts';
 import { toMessage } from './rows.ts';
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload,
-  content_type, headers, channels, state, error, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  content_type, headers, channels, state, error, received_at, validation_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_DELIVERY = `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
-  ordering_key, sequence, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)`;
+  ordering_key, sequence, skip_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (message_id, endpoint_id) DO NOTHING`;
+
+type Routable = Pick<Message, 'appId' | 'eventType' | 'channels' | 'orderingKey' | 'sequence' | 'payload' | 'contentType' | 'headers'>;
+
+/**
+ * One delivery per endpoint the message routes to (held back on FIFO endpoints
+ * for the reorder window), and a `skipped` one where the payload filter said no
+ * and the endpoint records those. Returns how many are deliverable.
+ */
+function fanOut(db: SqliteDb, messageId: string, m: Routable, endpoints: Endpoint[], now: number, windowMs: number | undefined): number {
+  let deliverable = 0;
+  for (const { endpoint: ep, route } of routeMessage(endpoints, m)) {
+    if (route === 'filtered' && !ep.recordSkipped) continue;
+    const due = route === 'deliver' ? now + holdBackMs(ep, m.orderingKey, windowMs) : null;
+    const changes = db.stmt(INSERT_DELIVERY).run(newId('dlv'), messageId, ep.id, m.appId, route === 'deliver' ? 'pending' : 'skipped', due,
+      m.orderingKey, m.sequence, route === 'deliver' ? null : 'filtered', now, now).changes;
+    if (route === 'deliver') deliverable += changes;
+  }
+  return deliverable;
+}
 
 /** One durable transaction for the whole batch; each item in its own savepoint. */
 export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
@@ -24,7 +44,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
     const id = newId('msg');
     db.stmt(INSERT_MESSAGE).run(
       id, item.appId, item.source, item.eventType, item.eventId, item.orderingKey, item.sequence, item.payload,
-      item.contentType, json(item.headers), json(item.channels), item.state, item.error, now,
+      item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, json(item.validationErrors ?? null),
     );
     if (item.eventId !== null && item.dedupeUntil !== null) {
       db.stmt('INSERT OR REPLACE INTO dedupe (scope, event_id, message_id, expires_at) VALUES (?, ?, ?, ?)')
@@ -37,11 +57,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
         endpoints = listEndpoints(db, item.appId);
         endpointsByApp.set(item.appId, endpoints);
       }
-      for (const ep of endpoints) {
-        if (!endpointMatches(ep, item.eventType, item.channels)) continue;
-        db.stmt(INSERT_DELIVERY).run(newId('dlv'), id, ep.id, item.appId, now, item.orderingKey, item.sequence, now, now);
-        deliveries++;
-      }
+      deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs);
     }
     return { messageId: id, duplicate: false, deliveries };
   });
@@ -116,19 +132,37 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
   return db.tx(true, () => {
     const message = getMessage(db, appId, messageId);
     if (!message) return 0;
-    const targets = listEndpoints(db, appId).filter((ep) =>
-      endpointId !== null ? ep.id === endpointId : endpointMatches(ep, message.eventType, message.channels),
-    );
+    const endpoints = listEndpoints(db, appId);
+    const targets = endpointId !== null
+      ? endpoints.filter((ep) => ep.id === endpointId)
+      : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
       const result = db.stmt(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
           ordering_key, sequence, manual, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, 1, ?, ?)
         ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
-          state = 'pending', manual = 1, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at
+          state = 'pending', manual = 1, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
+          stale = 0, skip_reason = NULL
         WHERE deliveries.state IN ('succeeded', 'dead', 'skipped', 'scheduled')`)
         .run(newId('dlv'), messageId, ep.id, appId, now, message.orderingKey, message.sequence, now, now);
       queued += result.changes;
     }
     return queued;
+  });
+}
+
+/** See `Store.releaseMessages`. */
+export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
+  return db.tx(true, () => {
+    const endpoints = listEndpoints(db, appId);
+    const out: ReleasedMessage[] = [];
+    for (const messageId of messageIds) {
+      const changed = db.stmt(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
+        WHERE app_id = ? AND id = ? AND state = 'invalid'`).run(appId, messageId).changes;
+      if (changed === 0) continue;
+      const message = getMessage(db, appId, messageId) as Message;
+      out.push({ messageId, deliveries: fanOut(db, messageId, message, endpoints, now, undefined) });
+    }
+    return out;
   });
 }

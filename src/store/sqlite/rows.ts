@@ -6,6 +6,8 @@ export function toApplication(r: Row): Application {
     id: r.id as string,
     uid: (r.uid as string | null) ?? null,
     name: r.name as string,
+    throttleRate: (r.throttle_rate as number | null | undefined) ?? null,
+    metadata: parseJson(r.metadata, {}),
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };
@@ -27,6 +29,16 @@ export function toEndpoint(r: Row): Endpoint {
     headers: parseJson(r.headers, {}),
     disabled: r.disabled === 1,
     disabledReason: (r.disabled_reason as string | null) ?? null,
+    throttleRate: (r.throttle_rate as number | null | undefined) ?? null,
+    metadata: parseJson(r.metadata, {}),
+    version: (r.version as number | undefined) ?? 1,
+    signatureStyle: r.signature_style === 'svix' ? 'svix' : 'webhook',
+    fifo: r.fifo === 1,
+    stalePolicy: r.stale_policy === 'deliver' ? 'deliver' : 'skip',
+    onDead: r.on_dead === 'block' ? 'block' : 'skip',
+    reorderWindowMs: (r.reorder_window_ms as number | null | undefined) ?? null,
+    filter: parseJson(r.filter, null),
+    recordSkipped: r.record_skipped === 1,
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };
@@ -47,6 +59,7 @@ export function toMessage(r: Row): Message {
     channels: parseJson(r.channels, null),
     state: r.state as Message['state'],
     error: (r.error as string | null) ?? null,
+    validationErrors: parseJson(r.validation_errors, null),
     receivedAt: r.received_at as number,
   };
 }
@@ -65,6 +78,8 @@ export function toDelivery(r: Row): Delivery {
     manual: r.manual === 1,
     lastStatus: (r.last_status as number | null) ?? null,
     lastError: (r.last_error as string | null) ?? null,
+    stale: r.stale === 1,
+    skipReason: (r.skip_reason as Delivery['skipReason'] | undefined) ?? null,
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };

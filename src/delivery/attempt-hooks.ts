@@ -1,0 +1,75 @@
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { LeasedDelivery, NextState, Store } from '../store/store.ts';
+import { OperationalWebhooks } from './operational.ts';
+import { AddressGuard } from './ssrf.ts';
+
+const PURGE_EVERY_MS = 3_600_000;
+const PURGE_BATCH = 1000;
+/** Svix sends `message.attempt.failing` after this many failed attempts in a row. */
+const FAILING_AFTER = 4;
+
+/**
+ * What the delivery worker does around each attempt for the outbound side: the
+ * SSRF guard its connections go through, the circuit breaker's bookkeeping,
+ * operational webhooks, and the hourly purge of expired payloads and
+ * idempotency keys. State lives in the store, so it holds across processes.
+ */
+export class AttemptHooks {
+  /** `undefined` when every address is allowed and plain http too: no connector needed. */
+  readonly guard: AddressGuard | undefined;
+  readonly operational: OperationalWebhooks;
+  private lastPurge = 0;
+  private purgeFrom = 'msg_';
+
+  constructor(private readonly store: Store, private readonly config: Config, private readonly log: Logger, onQueued: () => void) {
+    const n = config.network;
+    this.guard = n.allowPrivateNetworks && !n.httpsOnly ? undefined : new AddressGuard(n);
+    this.operational = new OperationalWebhooks(store, log, onQueued);
+  }
+
+  /** Counts the attempt towards the endpoint's breaker; returns a reason to disable the endpoint, if it is time. */
+  async health(leased: LeasedDelivery, ok: boolean): Promise<string | undefined> {
+    const { endpoint } = leased;
+    const change = await this.store.recordEndpointHealth(endpoint.id, ok, Date.now(), this.config.health);
+    if (change.opened) this.log.warn({ endpoint: endpoint.uid ?? endpoint.id }, 'delivery: circuit breaker open; deliveries wait');
+    if (change.closed) this.log.info({ endpoint: endpoint.uid ?? endpoint.id }, 'delivery: circuit breaker closed; deliveries resume');
+    if (!change.disable) return undefined;
+    return `failing without a success for ${Math.round(this.config.health.disableAfterMs / 3_600_000)} h`;
+  }
+
+  /** Operational webhooks for one recorded attempt (never throws). */
+  async after(leased: LeasedDelivery, next: NextState, succeeded: boolean, disabled: string | undefined): Promise<void> {
+    const { delivery, endpoint, message } = leased;
+    const attempt = delivery.attempts + 1;
+    const data = { appId: message.appId, endpointId: endpoint.id, endpointUid: endpoint.uid, msgId: message.id, eventType: message.eventType };
+    if (disabled) await this.operational.emit('endpoint.disabled', { appId: message.appId, endpointId: endpoint.id, reason: disabled });
+    if (succeeded) {
+      if (delivery.attempts >= FAILING_AFTER) await this.operational.emit('message.attempt.recovered', data);
+      return;
+    }
+    if (next.state === 'dead') await this.operational.emit('message.attempt.exhausted', data);
+    else if (attempt === FAILING_AFTER) await this.operational.emit('message.attempt.failing', data);
+  }
+
+  /** When a throttled or broken endpoint may send again (the scheduler sleeps no longer than that). */
+  async unblockAt(): Promise<number | null> {
+    return this.store.nextUnblockAt(Date.now());
+  }
+
+  /** Hourly: drop payloads past retention and expired idempotency keys. */
+  async housekeeping(now: number): Promise<void> {
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    const before = now - this.config.outbound.payloadRetentionMs;
+    let purged = 0;
+    for (let pass = 0; pass < 100; pass++) {
+      const result = await this.store.purgePayloads(now, before, this.purgeFrom, PURGE_BATCH);
+      purged += result.purged;
+      if (result.lastId === this.purgeFrom) break;
+      this.purgeFrom = result.lastId;
+    }
+    const keys = await this.store.purgeIdempotency(now);
+    if (purged > 0 || keys > 0) this.log.info({ purgedPayloads: purged, expiredIdempotencyKeys: keys }, 'retention: purged');
+  }
+}

@@ -1,0 +1,65 @@
+import type { AddressGuard } from '../../delivery/ssrf.ts';
+import { generateSecret } from '../../signing/standard-webhooks.ts';
+import type { EndpointInput } from '../../store/outbound.ts';
+import type { Endpoint, SignatureStyle } from '../../store/records.ts';
+import { rateOf, validation } from './outbound-deps.ts';
+
+export interface EndpointBody {
+  url?: string;
+  description?: string;
+  uid?: string | null;
+  version?: number;
+  rateLimit?: number | null;
+  throttleRate?: number | null;
+  filterTypes?: string[] | null;
+  channels?: string[] | null;
+  secret?: string | null;
+  metadata?: Record<string, string>;
+  disabled?: boolean;
+  headers?: Record<string, string>;
+  signatureStyle?: SignatureStyle;
+}
+
+/** Headers Sluice sets itself on every delivery; an endpoint may not override them. */
+const RESERVED = /^(host|content-length|content-type|transfer-encoding|connection|user-agent|(webhook|svix)-(id|timestamp|signature))$/i;
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** Lower-cased custom headers, or 422 naming the bad one. */
+export function checkHeaders(headers: Record<string, string | null>, field = 'body.headers'): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) throw validation(`${field}.${name}`, 'is not a valid header name');
+    if (RESERVED.test(name)) throw validation(`${field}.${name}`, 'is set by Sluice and cannot be overridden');
+    if (value !== null && /[\r\n\0]/.test(value)) throw validation(`${field}.${name}`, 'must not contain line breaks');
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/**
+ * The endpoint a create, PUT or PATCH asks for: `current` is what exists (a
+ * PATCH keeps every field it does not name; a PUT passes `null` for the fields
+ * it resets). The URL is refused with 422 when it is a blocked literal address.
+ */
+export function endpointInput(current: Endpoint | null, body: EndpointBody, guard: AddressGuard, keepSecrets: boolean): EndpointInput {
+  const url = body.url ?? current?.url;
+  if (url === undefined) throw validation('body.url', 'is required');
+  const refused = guard.urlRefusal(url);
+  if (refused) throw validation('body.url', refused);
+  let secrets = current && keepSecrets ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];
+  if (body.secret) secrets = [{ secret: body.secret, expiresAt: null }];
+  return {
+    uid: body.uid !== undefined ? body.uid : (current?.uid ?? null),
+    url,
+    description: body.description ?? current?.description ?? '',
+    secrets,
+    filterTypes: body.filterTypes !== undefined ? (body.filterTypes?.length ? body.filterTypes : null) : (current?.filterTypes ?? null),
+    channels: body.channels !== undefined ? (body.channels?.length ? body.channels : null) : (current?.channels ?? null),
+    throttleRate: rateOf(body, current?.throttleRate ?? null),
+    metadata: body.metadata ?? current?.metadata ?? {},
+    version: body.version ?? current?.version ?? 1,
+    headers: body.headers !== undefined ? (checkHeaders(body.headers) as Record<string, string>) : (current?.headers ?? {}),
+    disabled: body.disabled ?? current?.disabled ?? false,
+    signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
+  };
+}

@@ -1,0 +1,33 @@
+import type { Config } from '../../config/types.ts';
+import type { OperationalWebhooks } from '../../delivery/operational.ts';
+import type { AddressGuard } from '../../delivery/ssrf.ts';
+import { HttpError } from '../../errors.ts';
+import type { Created } from '../../store/outbound.ts';
+import type { Store } from '../../store/store.ts';
+
+/** What the outbound API's routes share. */
+export interface OutboundDeps {
+  store: Store;
+  config: Config;
+  guard: AddressGuard;
+  operational: OperationalWebhooks;
+  /** Deliveries became due in this process: wake the worker. */
+  onQueued: () => void;
+}
+
+/** The record of a write, or 409 naming the taken uid or name. */
+export function created<T>(result: Created<T>): T {
+  if ('conflict' in result) throw new HttpError(409, 'conflict', result.conflict);
+  return result.ok;
+}
+
+export function validation(field: string, message: string): HttpError {
+  return new HttpError(422, 'validation', `${field}: ${message}`);
+}
+
+/** Svix sends `throttleRate`; older clients `rateLimit`. */
+export function rateOf(body: { throttleRate?: number | null; rateLimit?: number | null }, fallback: number | null): number | null {
+  if (body.throttleRate !== undefined) return body.throttleRate;
+  if (body.rateLimit !== undefined) return body.rateLimit;
+  return fallback;
+}

@@ -1,0 +1,95 @@
+import type { Application, Endpoint, Page } from '../records.ts';
+import type {
+  ApplicationInput, Created, EndpointInput, EndpointStats, EventType, EventTypeInput, HealthChange, HealthPolicy, IdempotencyClaim,
+  ListQuery, OutboundStore,
+} from '../outbound.ts';
+import type { SqliteDb } from './db.ts';
+import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
+import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
+import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
+import {
+  createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
+  listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
+} from './management.ts';
+import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
+
+/** The outbound operations of the SQLite store (`OutboundStore`); `SqliteStore` extends it. */
+export abstract class SqliteOutbound implements OutboundStore {
+  constructor(protected readonly db: SqliteDb) {}
+
+  async createApplication(input: ApplicationInput, now: number): Promise<Created<Application>> {
+    return createApplication(this.db, input, now);
+  }
+  async listApplications(query: ListQuery): Promise<Page<Application>> {
+    return listApplications(this.db, query);
+  }
+  async updateApplication(id: string, input: ApplicationInput, now: number): Promise<Created<Application> | null> {
+    return updateApplication(this.db, id, input, now);
+  }
+  async deleteApplication(id: string): Promise<boolean> {
+    return deleteApplication(this.db, id);
+  }
+  async listEndpointPage(appId: string, query: ListQuery): Promise<Page<Endpoint>> {
+    return listEndpointPage(this.db, appId, query);
+  }
+  async createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Created<Endpoint>> {
+    return createEndpoint(this.db, appId, input, now);
+  }
+  async updateEndpoint(appId: string, id: string, input: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
+    return updateEndpoint(this.db, appId, id, input, now);
+  }
+  async deleteEndpoint(appId: string, id: string): Promise<boolean> {
+    return deleteEndpoint(this.db, appId, id);
+  }
+  async endpointStats(appId: string, endpointId: string): Promise<EndpointStats> {
+    return endpointStats(this.db, appId, endpointId);
+  }
+  async recoverEndpoint(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {
+    return recoverEndpoint(this.db, appId, endpointId, since, until, now);
+  }
+  async ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Promise<string> {
+    return ingestForEndpoint(this.db, appId, endpointId, eventType, payload, now);
+  }
+  async createEventType(input: EventTypeInput, now: number): Promise<Created<EventType>> {
+    return createEventType(this.db, input, now);
+  }
+  async getEventType(name: string): Promise<EventType | null> {
+    return getEventType(this.db, name);
+  }
+  async listEventTypes(query: ListQuery & { includeArchived: boolean }): Promise<Page<EventType>> {
+    return listEventTypes(this.db, query);
+  }
+  async updateEventType(input: EventTypeInput, now: number): Promise<EventType | null> {
+    return updateEventType(this.db, input, now);
+  }
+  async deleteEventType(name: string): Promise<boolean> {
+    return deleteEventType(this.db, name);
+  }
+  async claimIdempotency(scope: string, key: string, request: string, now: number, expiresAt: number): Promise<IdempotencyClaim> {
+    return claimIdempotency(this.db, scope, key, request, now, expiresAt);
+  }
+  async completeIdempotency(scope: string, key: string, status: number, body: string): Promise<void> {
+    completeIdempotency(this.db, scope, key, status, body);
+  }
+  async releaseIdempotency(scope: string, key: string): Promise<void> {
+    releaseIdempotency(this.db, scope, key);
+  }
+  async purgeIdempotency(now: number): Promise<number> {
+    return purgeIdempotency(this.db, now);
+  }
+  async setPayloadExpiry(messageId: string, at: number): Promise<void> {
+    setPayloadExpiry(this.db, messageId, at);
+  }
+  async deleteMessageContent(appId: string, messageId: string): Promise<boolean> {
+    return deleteMessageContent(this.db, appId, messageId);
+  }
+  async purgePayloads(now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
+    return purgePayloads(this.db, now, defaultBefore, fromId, limit);
+  }
+  async recordEndpointHealth(endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
+    return recordEndpointHealth(this.db, endpointId, ok, now, policy);
+  }
+  async nextUnblockAt(now: number): Promise<number | null> {
+    return nextUnblockAt(this.db, now);
+  }
+}

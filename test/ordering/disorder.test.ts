@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { startNode, type Child } from '../../bench/lib/child.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { startGateway } from '../../src/gateway/gateway.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { DATABASE_URL } from '../store/harness.ts';
+import { API_TOKEN, LogSink, tempDir } from '../helpers/gateway.ts';
+import { STD_SECRET } from '../helpers/signing.ts';
+
+/**
+ * The disorder scenario of docs/ordering.md: every event sent twice, all
+ * shuffled, to a FIFO endpoint that fails 20% of requests at random (half of
+ * those after it has processed the request, so at-least-once repeats happen).
+ * The short form runs in `npm test`; SLUICE_DISORDER_FULL=1 runs 10,000 events
+ * over 500 keys.
+ */
+const FULL = process.env.SLUICE_DISORDER_FULL === '1';
+/** Short forms: SQLite 2,000 events over 100 keys; PostgreSQL (four processes on two cores) 1,000 over 50. */
+const SIZES: Record<'sqlite' | 'postgres', [events: number, keys: number]> = { sqlite: FULL ? [10_000, 500] : [2_000, 100], postgres: FULL ? [10_000, 500] : [1_000, 50] };
+let EVENTS = 0;
+let KEYS = 0;
+let PER_KEY = 0;
+function size(store: keyof typeof SIZES): void {
+  EVENTS = SIZES[store][0];
+  KEYS = SIZES[store][1];
+  PER_KEY = EVENTS / KEYS;
+}
+const SENDERS = 32;
+const hook = new Webhook(STD_SECRET);
+
+interface Seen { key: string; seq: number; stale: boolean }
+
+/** The consumer: dedupes by webhook-id and records, per key, the order it saw events in. */
+class FlakyConsumer {
+  readonly byWebhookId = new Map<string, Seen>();
+  readonly order = new Map<string, Seen[]>();
+  requests = 0;
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests++;
+        const roll = Math.random();
+        if (roll < 0.1) return void res.writeHead(500).end('failed before processing');
+        const id = String(req.headers['webhook-id']);
+        if (!this.byWebhookId.has(id)) {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; seq: number };
+          const seen = { key: body.key, seq: body.seq, stale: req.headers['sluice-stale'] === 'true' };
+          this.byWebhookId.set(id, seen);
+          this.order.set(body.key, [...(this.order.get(body.key) ?? []), seen]);
+        }
+        if (roll < 0.2) return void res.writeHead(500).end('failed after processing');
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+function configYaml(dir: string, storageUrl: string, receiverUrl: string): string {
+  const retry = `[${Array.from({ length: 40 }, () => '30ms').join(', ')}]`;
+  return [
+    `apiToken: ${API_TOKEN}`,
+    'allowPrivateNetworks: true',
+    'server: { host: 127.0.0.1, port: 0 }',
+    `dataDir: "${dir}"`,
+    `storage: { url: "${storageUrl}" }`,
+    'logLevel: error',
+    'delivery: { concurrency: 128, endpointConcurrency: 128, pollInterval: 100ms }',
+    'applications:',
+    '  shop:',
+    '    endpoints:',
+    `      - { id: ordered, url: "${receiverUrl}", fifo: true, stale: deliver, timeout: 5s, retry: ${retry} }`,
+    'sources:',
+    `  std: { provider: standard-webhooks, secrets: ["${STD_SECRET}"], application: shop, orderingKey: "body:$.key", sequence: "body:$.seq", reorderWindow: 500ms }`,
+    '',
+  ].join('\n');
+}
+
+function shuffledRequests(): Array<{ id: string; body: string }> {
+  const out: Array<{ id: string; body: string }> = [];
+  for (let k = 0; k < KEYS; k++) {
+    for (let seq = 1; seq <= PER_KEY; seq++) {
+      const item = { id: `evt_k${k}_${seq}`, body: JSON.stringify({ key: `k${k}`, seq, data: { n: k * PER_KEY + seq } }) };
+      out.push(item, item);
+    }
+  }
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as (typeof out)[number], out[i] as (typeof out)[number]];
+  }
+  return out;
+}
+
+async function sendAll(ingestUrl: string): Promise<void> {
+  const queue = shuffledRequests();
+  let next = 0;
+  await Promise.all(Array.from({ length: SENDERS }, async () => {
+    while (next < queue.length) {
+      const { id, body } = queue[next++] as { id: string; body: string };
+      const at = new Date();
+      const res = await fetch(`${ingestUrl}/in/std`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body) },
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
+  }));
+}
+
+async function waitForAll(consumer: FlakyConsumer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (consumer.byWebhookId.size < EVENTS) {
+    if (Date.now() > deadline) throw new Error(`consumer saw ${consumer.byWebhookId.size} of ${EVENTS} events in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Exactly one copy of every event; per key, the events not flagged stale in strictly increasing sequence; flagged ones really were late. */
+function checkConsumer(consumer: FlakyConsumer): string[] {
+  assert.equal(consumer.byWebhookId.size, EVENTS, 'one message per event: the second copy was deduplicated at ingest');
+  const events = new Set([...consumer.byWebhookId.values()].map((s) => `${s.key}:${s.seq}`));
+  assert.equal(events.size, EVENTS, 'every event arrived, none under two message ids');
+  for (const [key, seen] of consumer.order) {
+    let high = 0;
+    for (const s of seen) {
+      if (s.stale) assert.ok(s.seq < high, `${key}:${s.seq} was flagged stale but nothing later had been delivered (high ${high})`);
+      else assert.ok(s.seq > high, `${key}: ${s.seq} arrived after ${high} without the stale flag`);
+      high = Math.max(high, s.seq);
+    }
+  }
+  return [...consumer.byWebhookId.entries()].filter(([, s]) => s.stale).map(([id]) => id).sort();
+}
+
+describe('ordering: the disorder scenario (each event twice, shuffled, 20% failures)', () => {
+  it(`on SQLite, one process (${SIZES.sqlite[0]} events over ${SIZES.sqlite[1]} keys)`, async () => {
+    size('sqlite');
+    const consumer = new FlakyConsumer();
+    await consumer.start();
+    const tmp = tempDir('sluice-disorder-');
+    const config = parseConfig(configYaml(tmp.dir, `sqlite:${join(tmp.dir, 'sluice.db')}`, consumer.url), 'disorder.yaml', {}, {});
+    const gateway = await startGateway(config, createLogger('error', new LogSink()));
+    try {
+      const t0 = Date.now();
+      await sendAll(gateway.url);
+      const sent = Date.now() - t0;
+      await waitForAll(consumer, FULL ? 600_000 : 120_000);
+      const flagged = checkConsumer(consumer);
+      const app = await gateway.store.getApplication('shop');
+      for (const id of flagged) {
+        const [delivery] = await gateway.store.listDeliveries(app!.id, id);
+        assert.equal(delivery?.stale, true, `${id} is recorded as stale`);
+      }
+      process.stderr.write(`disorder/sqlite: ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, `
+        + `${consumer.requests} requests, ${flagged.length} stale\n`);
+    } finally {
+      await gateway.stop();
+      await consumer.stop();
+      tmp.remove();
+    }
+  });
+
+  it(`on PostgreSQL, one ingest process and three worker processes (${SIZES.postgres[0]} events over ${SIZES.postgres[1]} keys)`, async (t) => {
+    size('postgres');
+    const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await admin.connect();
+    } catch (err) {
+      if (process.env.CI === 'true') throw err;
+      t.skip(`PostgreSQL unreachable at ${DATABASE_URL}`);
+      return;
+    }
+    const database = `sluice_disorder_${randomBytes(5).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(DATABASE_URL);
+    url.pathname = `/${database}`;
+    const consumer = new FlakyConsumer();
+    await consumer.start();
+    const tmp = tempDir('sluice-disorder-pg-');
+    const file = join(tmp.dir, 'sluice.yaml');
+    writeFileSync(file, configYaml(tmp.dir, url.toString(), consumer.url));
+    const children: Child[] = [];
+    const start = async (role: string): Promise<string> => {
+      const child = startNode(`sluice ${role}`, 'bin/sluice', ['serve', '--config', file, '--role', role], { tsx: false });
+      children.push(child);
+      return (await child.waitFor(/Sluice listening on (http:\/\/[\d.]+:\d+)/, 60_000))[1] as string;
+    };
+    try {
+      const ingestUrl = await start('ingest');
+      await Promise.all([start('worker'), start('worker'), start('worker')]);
+      const t0 = Date.now();
+      await sendAll(ingestUrl);
+      const sent = Date.now() - t0;
+      await waitForAll(consumer, FULL ? 600_000 : 180_000);
+      const flagged = checkConsumer(consumer);
+      const db = new pg.Client({ connectionString: url.toString() });
+      await db.connect();
+      try {
+        const stale = (await db.query<{ message_id: string }>('SELECT message_id FROM deliveries WHERE stale ORDER BY message_id')).rows.map((r) => r.message_id);
+        assert.deepEqual(stale.sort(), flagged, 'the deliveries recorded as stale are exactly the ones sent flagged');
+        const owners = (await db.query<{ n: string }>(`SELECT count(DISTINCT endpoint_id) AS n FROM attempts`)).rows[0]?.n;
+        assert.equal(owners, '1');
+      } finally {
+        await db.end();
+      }
+      process.stderr.write(`disorder/postgres (3 workers): ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, `
+        + `${consumer.requests} requests, ${flagged.length} stale\n`);
+    } finally {
+      await Promise.all(children.map((c) => c.stop()));
+      await consumer.stop();
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+      tmp.remove();
+    }
+  });
+});
+
