@@ -31,6 +31,12 @@ export const defaults = {
   dedupeWindowMs: 7 * 24 * 3600_000,
   /** Most requests committed together in one transaction (`ingest.groupCommitMaxBatch`). */
   groupCommitMaxBatch: 512,
+  /**
+   * Ingest commits that may be in progress at once. On PostgreSQL, while one
+   * batch waits for its commit, the next one is already on another connection.
+   * (SQLite commits synchronously, so there it is always one at a time.)
+   */
+  ingestCommitsInFlight: 2,
   /** Signature timestamps may be this far off our clock, both ways (`sources.*.tolerance`). */
   signatureToleranceMs: 5 * 60_000,
   /** Linear's tolerance when a source sets none: Linear asks receivers to hold `webhookTimestamp` to a minute. */
@@ -58,9 +64,14 @@ export const defaults = {
   /** Time allowed for one delivery attempt, connect to last body byte (`timeout`). */
   timeoutMs: 15_000,
   /** Deliveries in flight at once in one process (`delivery.concurrency`). */
-  concurrency: 64,
-  /** Deliveries in flight at once to one endpoint (`concurrency` on an endpoint). */
-  endpointConcurrency: 8,
+  concurrency: 128,
+  /**
+   * Deliveries in flight at once to one endpoint (`concurrency` on an endpoint,
+   * `delivery.endpointConcurrency`). At 8 one busy endpoint was held to about
+   * 700 deliveries/s on loopback (docs/benchmarks.md); receivers that need
+   * protecting have `throttleRate`.
+   */
+  endpointConcurrency: 32,
   /**
    * A lease lasts the attempt's timeout plus this margin; a lease that outlives it
    * belonged to a process that died, and its delivery is taken back (`delivery.leaseGrace`).

@@ -1,3 +1,4 @@
+import { defaults } from '../config/defaults.ts';
 import type { Config, SourceConfig } from '../config/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -45,7 +46,7 @@ export class IngestPipeline {
     private readonly log: Logger,
     private readonly onStored: () => void,
   ) {
-    this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch);
+    this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
   }
 

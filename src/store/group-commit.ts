@@ -1,18 +1,21 @@
 /**
  * Group commit: callers submit one item each and wait; items that arrive while
  * a flush runs (or in the same event-loop turn) are written by the next flush
- * in one transaction, so one durable commit answers many callers. A flush that
- * throws rejects every caller of that batch and the next batch carries on.
+ * in one transaction, so one durable commit answers many callers. Up to
+ * `maxInFlight` flushes may overlap: while one waits for the disk, the next
+ * batch is already committing. A flush that throws rejects every caller of
+ * that batch and the next batch carries on.
  */
 export class GroupCommit<I, O> {
   private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
-  private running = false;
+  private inFlight = 0;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly flush: (items: I[]) => Promise<O[]>,
     private readonly maxBatch: number,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -24,7 +27,7 @@ export class GroupCommit<I, O> {
 
   /** Resolves once everything submitted so far is flushed. */
   drain(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -33,33 +36,33 @@ export class GroupCommit<I, O> {
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     // setImmediate, not a microtask: lets every request parsed in this turn join the batch.
     setImmediate(() => {
       this.scheduled = false;
-      void this.run();
+      this.pump();
     });
   }
 
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const results = await this.flush(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(results[i] as O));
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-        // Yield so requests that arrived during the flush can be parsed and join the next batch.
-        if (this.queue.length > 0 && this.queue.length < this.maxBatch) await new Promise((r) => setImmediate(r));
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      let flushing: Promise<O[]>;
+      try {
+        flushing = this.flush(batch.map((b) => b.item));
+      } catch (err) {
+        flushing = Promise.reject(err);
       }
-    } finally {
-      this.running = false;
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      flushing.then(
+        (results) => batch.forEach((b, i) => b.resolve(results[i] as O)),
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      ).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+        else if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
     }
   }
 }

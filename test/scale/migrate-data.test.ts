@@ -97,7 +97,12 @@ test('migrate-data: an SQLite installation moves to PostgreSQL with its messages
     assert.deepEqual(list.data.map((m) => m.id).sort(), ids);
     const redelivered = flaky.requests.slice(flakyBefore).map((r) => String(r.headers['webhook-id'])).sort();
     assert.deepEqual(redelivered, ids, 'each pending delivery went out with its original webhook-id');
-    const attempts = await api<{ data: unknown[] }>(pgGateway, `/app/app/attempt/msg/${ids[0]}?limit=10`);
+    // The receiver has the request before Sluice has recorded the attempt: wait for the record.
+    const gw = pgGateway;
+    const attempts = await eventually(async () => {
+      const page = await api<{ data: unknown[] }>(gw, `/app/app/attempt/msg/${ids[0]}?limit=10`);
+      return page.data.length >= 1 + firstTries + 1 ? page : undefined;
+    }, 10_000, 'the new attempt to be recorded');
     assert.equal(attempts.data.length, 1 + firstTries + 1, 'the SQLite attempts came along (good + flaky) and the new one joined them');
 
     // The dedupe memory came along: a provider retry of an old event is a duplicate of the same message.

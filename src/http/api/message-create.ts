@@ -1,3 +1,4 @@
+import { defaults } from '../../config/defaults.ts';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors.ts';
 import { GroupCommit } from '../../store/group-commit.ts';
@@ -26,7 +27,7 @@ interface MessageBody {
  */
 export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
   const { store, config } = deps;
-  const commits = new GroupCommit<NewMessage, IngestOutcome>((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch);
+  const commits = new GroupCommit<NewMessage, IngestOutcome>((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
   app.addHook('onClose', async () => {
     await commits.drain();
   });

@@ -27,7 +27,7 @@ export class SqliteDb {
       raw.pragma('journal_mode = WAL');
       raw.pragma('synchronous = FULL');
       raw.pragma('temp_store = MEMORY');
-      raw.pragma('cache_size = -65536');
+      raw.pragma('cache_size = -16384');
       raw.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_BUSY') {
