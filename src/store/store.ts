@@ -109,6 +109,12 @@ export interface PendingMigration {
   sql: string;
 }
 
+/** A message as one endpoint sees it: its delivery's state and next attempt. */
+export interface EndpointMessage extends Message {
+  deliveryState: DeliveryState;
+  nextAttemptAt: number | null;
+}
+
 export interface Backlog {
   pending: number;
   scheduled: number;
@@ -145,6 +151,8 @@ export interface Store extends OutboundStore {
   listMessages(query: MessageQuery): Promise<Page<Message>>;
   getMessage(appId: string, messageId: string): Promise<Message | null>;
   listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]>;
+  /** The messages sent (or to be sent) to one endpoint, newest first, with that delivery's state. */
+  listEndpointMessages(appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>>;
   listAttempts(query: AttemptQuery): Promise<Page<Attempt>>;
   getAttempt(appId: string, attemptId: string): Promise<Attempt | null>;
   /**

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors.ts';
 import { GroupCommit } from '../../store/group-commit.ts';
 import type { IngestOutcome, NewMessage } from '../../store/store.ts';
+import { EventTypeCatalog } from '../../ingest/event-types.ts';
 import { notFound } from './errors.ts';
+import { refuseInvalidPayload } from './message-schema.ts';
 import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
 import { appParams, messageIn } from './outbound-schemas.ts';
 import { messageView } from './views.ts';
@@ -17,6 +19,8 @@ interface MessageBody {
   payloadRetentionPeriod?: number | null;
   payloadRetentionHours?: number | null;
   application?: { name: string; uid?: string | null; rateLimit?: number | null; throttleRate?: number | null; metadata?: Record<string, string> } | null;
+  orderingKey?: string | null;
+  sequence?: number | null;
 }
 
 /**
@@ -27,6 +31,8 @@ interface MessageBody {
  */
 export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
   const { store, config } = deps;
+  // No cache: an event type created through the API applies to the very next message.
+  const catalog = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name), 0);
   const commits = new GroupCommit<NewMessage, IngestOutcome>((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
   app.addHook('onClose', async () => {
     await commits.drain();
@@ -45,10 +51,13 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
       }, Date.now()));
     }
     if (!application) throw notFound(`application "${req.params.app_id}"`);
+    const strict = application.uid !== null && config.applications[application.uid]?.strictEventTypes === true;
+    await refuseInvalidPayload(catalog, body.eventType, body.payload, strict);
     const now = Date.now();
     const eventId = body.eventId ?? null;
     const outcome = await commits.submit({
-      appId: application.id, source: null, eventType: body.eventType, eventId, orderingKey: null, sequence: null,
+      appId: application.id, source: null, eventType: body.eventType, eventId,
+      orderingKey: body.orderingKey ?? null, sequence: body.sequence ?? null,
       payload: Buffer.from(JSON.stringify(body.payload)), contentType: 'application/json', headers: {},
       channels: body.channels?.length ? body.channels : null, state: 'accepted', error: null,
       dedupeScope: `app:${application.id}`, dedupeUntil: eventId === null ? null : now + config.ingest.dedupeWindowMs,

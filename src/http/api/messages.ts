@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MessageState } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
-import { attemptView, deliveryView, messageView } from './views.ts';
+import { attemptView, deliveryView, endpointMessageView, messageView } from './views.ts';
 
 const appParams = {
   type: 'object',
@@ -142,6 +142,20 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
       ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
     });
     return { ...page, data: page.data.map(attemptView) };
+  });
+
+  // Svix's "list attempted messages": what one endpoint was sent, with each delivery's status.
+  app.get<{ Params: { app_id: string; endpoint_id: string }; Querystring: { limit: number; iterator?: string; withContent?: boolean } }>('/app/:app_id/endpoint/:endpoint_id/msg', {
+    schema: {
+      params: { type: 'object', properties: { app_id: appParams.properties.app_id, endpoint_id: { type: 'string', maxLength: 256 } }, required: ['app_id', 'endpoint_id'] },
+      querystring: { type: 'object', properties: { ...pageQuery, withContent: { type: 'boolean', default: true } }, additionalProperties: false },
+    },
+  }, async (req) => {
+    const appId = await appOf(store, req.params.app_id);
+    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
+    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+    const page = await store.listEndpointMessages(appId, endpoint.id, req.query.limit, req.query.iterator);
+    return { ...page, data: page.data.map((m) => endpointMessageView(m, req.query.withContent !== false)) };
   });
 
   app.get<{ Params: { app_id: string; endpoint_id: string }; Querystring: { limit: number; iterator?: string } }>('/app/:app_id/attempt/endpoint/:endpoint_id', {

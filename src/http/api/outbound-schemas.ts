@@ -106,6 +106,9 @@ export const messageIn = {
     payloadRetentionPeriod: { type: ['integer', 'null'], minimum: 1, maximum: 365 * 5 },
     payloadRetentionHours: { type: ['integer', 'null'], minimum: 1, maximum: 24 * 365 * 5 },
     application: { ...applicationIn, type: ['object', 'null'] },
+    // Sluice extensions: the resource the event is about, and its order among that resource's events (FIFO endpoints).
+    orderingKey: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
+    sequence: { type: ['integer', 'null'], minimum: 0 },
   },
   required: ['eventType', 'payload'],
   additionalProperties: false,

@@ -1,5 +1,5 @@
 import type { Attempt, Message } from '../../store/records.ts';
-import type { DeliveryView } from '../../store/store.ts';
+import type { DeliveryView, EndpointMessage } from '../../store/store.ts';
 
 /** Svix's MessageStatus numbers, used by its SDKs. */
 const STATUS = { succeeded: 0, pending: 1, scheduled: 1, failed: 2, dead: 2, in_flight: 3, skipped: 2 } as const;
@@ -68,5 +68,15 @@ export function deliveryView(d: DeliveryView): Record<string, unknown> {
     lastError: d.lastError,
     stale: d.stale,
     skipReason: d.skipReason,
+  };
+}
+
+/** Svix's EndpointMessageOut: the message, with its delivery's status to this endpoint. */
+export function endpointMessageView(m: EndpointMessage, withContent = true): Record<string, unknown> {
+  return {
+    ...messageView(m, withContent),
+    status: STATUS[m.deliveryState],
+    state: m.deliveryState,
+    nextAttempt: iso(m.deliveryState === 'pending' || m.deliveryState === 'scheduled' ? m.nextAttemptAt : null),
   };
 }

@@ -1,5 +1,7 @@
 import { newId } from '../ids.ts';
-import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions } from '../store.ts';
+import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDelivery, LeaseOptions } from '../store.ts';
+import { pageCursor, toPage } from '../page.ts';
+import type { Page } from '../records.ts';
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { num, numOrNull, toDelivery, toEndpoint, toMessage } from './rows.ts';
@@ -236,4 +238,19 @@ export async function listDeliveries(db: Queryable, appId: string, messageId: st
   return (await db.query(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
     JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`, [appId, messageId]))
     .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+}
+
+/** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
+export async function listEndpointMessages(db: Queryable, appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>> {
+  const cursor = pageCursor(iterator);
+  const range = cursor ? (cursor.backwards ? 'AND d.message_id > $3' : 'AND d.message_id < $3') : '';
+  const params: unknown[] = [appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1];
+  const rows = await db.query(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
+    JOIN messages m ON m.id = d.message_id WHERE d.app_id = $1 AND d.endpoint_id = $2 ${range}
+    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`, params);
+  return toPage(rows.map((r) => ({
+    ...toMessage(r),
+    deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
+    nextAttemptAt: numOrNull(r.delivery_next),
+  })), limit, iterator);
 }

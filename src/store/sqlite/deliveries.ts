@@ -1,6 +1,8 @@
 import { newId } from '../ids.ts';
 import type { Endpoint, Message } from '../records.ts';
-import type { AttemptRecord, Backlog, DeliveryView, LeasedDelivery, LeaseOptions } from '../store.ts';
+import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDelivery, LeaseOptions } from '../store.ts';
+import { pageCursor, toPage } from '../page.ts';
+import type { Page } from '../records.ts';
 import type { SqliteDb } from './db.ts';
 import { loadHealth, saveHealth, THROTTLE_RATE } from './endpoint-health.ts';
 import { LeaseGate } from '../../delivery/lease-gate.ts';
@@ -169,4 +171,19 @@ export function listDeliveries(db: SqliteDb, appId: string, messageId: string): 
   return db.stmt(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
     JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = ? AND d.message_id = ? ORDER BY d.id`).all(appId, messageId)
     .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+}
+
+/** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
+export function listEndpointMessages(db: SqliteDb, appId: string, endpointId: string, limit: number, iterator?: string): Page<EndpointMessage> {
+  const cursor = pageCursor(iterator);
+  const range = cursor ? (cursor.backwards ? 'AND d.message_id > ?' : 'AND d.message_id < ?') : '';
+  const rows = db.stmt(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
+    JOIN messages m ON m.id = d.message_id WHERE d.app_id = ? AND d.endpoint_id = ? ${range}
+    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`)
+    .all(...[appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1]);
+  return toPage(rows.map((r) => ({
+    ...toMessage(r),
+    deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
+    nextAttemptAt: (r.delivery_next as number | null) ?? null,
+  })), limit, iterator);
 }

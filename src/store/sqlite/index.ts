@@ -1,12 +1,12 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
 } from '../store.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
-import { backlog, leaseDue, listDeliveries, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
@@ -68,6 +68,9 @@ export class SqliteStore extends SqliteOutbound implements Store {
   }
   async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
     return listDeliveries(this.db, appId, messageId);
+  }
+  async listEndpointMessages(appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>> {
+    return listEndpointMessages(this.db, appId, endpointId, limit, iterator);
   }
   async listAttempts(query: AttemptQuery): Promise<Page<Attempt>> {
     return listAttempts(this.db, query);

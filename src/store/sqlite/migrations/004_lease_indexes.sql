@@ -3,3 +3,6 @@
 -- whole deliveries table (every delivery ever made), so draining a backlog got
 -- slower as it went.
 CREATE INDEX deliveries_in_flight_by_endpoint ON deliveries (endpoint_id) WHERE state = 'in_flight';
+
+-- `GET /app/{app}/endpoint/{endpoint}/msg` pages one endpoint's deliveries by message id.
+CREATE INDEX deliveries_by_endpoint_message ON deliveries (endpoint_id, message_id);

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eventually, startTestGateway } from '../helpers/gateway.ts';
+import { Receiver } from '../helpers/receiver.ts';
+
+interface Page { data: Array<Record<string, unknown>>; iterator: string | null; prevIterator: string | null; done: boolean }
+
+describe('API: schema checks on message create, ordering fields, messages of an endpoint', () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  const receiver = new Receiver();
+  before(async () => {
+    await receiver.start();
+    gw = await startTestGateway(`
+applications:
+  shop:
+    endpoints:
+      - { id: orders, url: "${receiver.url}", filterTypes: ["order.*"] }
+      - { id: all, url: "${receiver.url}" }
+`);
+  });
+  after(async () => {
+    await gw.stop();
+    await receiver.stop();
+  });
+
+  const send = (body: unknown) => gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify(body) });
+
+  test('a payload that fails its event type schema is refused with 422 naming each path; a fixed one is accepted', async () => {
+    const created = await gw.api('/event-type', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'order.placed',
+        description: 'an order',
+        schemas: { 1: { type: 'object', required: ['amount', 'currency'], properties: { amount: { type: 'integer' }, currency: { type: 'string' } } } },
+      }),
+    });
+    assert.equal(created.status, 201);
+    const bad = await send({ eventType: 'order.placed', payload: { amount: 'ten' } });
+    assert.equal(bad.status, 422);
+    const error = (await bad.json()) as { code: string; detail: string };
+    assert.equal(error.code, 'validation');
+    assert.match(error.detail, /payload\.amount/);
+    assert.match(error.detail, /currency/);
+    assert.equal(((await (await gw.api('/app/shop/msg')).json()) as Page).data.length, 0, 'nothing stored');
+    const good = await send({ eventType: 'order.placed', payload: { amount: 10, currency: 'EUR' } });
+    assert.equal(good.status, 202);
+  });
+
+  test('orderingKey and sequence are stored with an API message', async () => {
+    const res = await send({ eventType: 'order.shipped', payload: { id: 'o1' }, orderingKey: 'order-o1', sequence: 7 });
+    assert.equal(res.status, 202);
+    const out = (await res.json()) as { id: string; orderingKey: string; sequence: number };
+    assert.equal(out.orderingKey, 'order-o1');
+    assert.equal(out.sequence, 7);
+    const wrong = await send({ eventType: 'order.shipped', payload: {}, sequence: -1 });
+    assert.equal(wrong.status, 422);
+    assert.match(((await wrong.json()) as { detail: string }).detail, /sequence/);
+  });
+
+  test('GET /app/{app}/endpoint/{endpoint}/msg lists what the endpoint was sent, newest first, paged', async () => {
+    await send({ eventType: 'user.created', payload: { u: 1 } });
+    // order.placed, order.shipped and user.created went to `all`; only the order.* ones to `orders`.
+    await eventually(async () => {
+      const page = (await (await gw.api('/app/shop/endpoint/all/msg')).json()) as Page;
+      return page.data.length === 3 && page.data.every((m) => m.state === 'succeeded') ? page : undefined;
+    });
+    const orders = (await (await gw.api('/app/shop/endpoint/orders/msg')).json()) as Page;
+    assert.deepEqual(orders.data.map((m) => m.eventType), ['order.shipped', 'order.placed']);
+    assert.equal(orders.data[0]?.status, 0);
+    const first = (await (await gw.api('/app/shop/endpoint/all/msg?limit=2')).json()) as Page;
+    assert.equal(first.done, false);
+    const second = (await (await gw.api(`/app/shop/endpoint/all/msg?limit=2&iterator=${first.iterator}`)).json()) as Page;
+    assert.equal(second.data.length, 1);
+    assert.equal(second.done, true);
+    assert.equal((await gw.api('/app/shop/endpoint/nope/msg')).status, 404);
+    assert.equal((await gw.api('/app/shop/endpoint/all/msg?limit=0')).status, 422);
+  });
+});
