@@ -12,6 +12,8 @@ import { createAgent, sendDelivery, type SendResult } from './send.ts';
 
 const HOUSEKEEPING_MS = 5_000;
 const DEDUPE_PURGE_MS = 3_600_000;
+/** Least time between two lease passes when the last one leased nothing. */
+const PASS_SPACING_MS = 2;
 
 /**
  * The scheduler and deliverer of one process: leases due deliveries while it has
@@ -104,7 +106,17 @@ export class DeliveryWorker {
           });
           for (const item of leased) this.inFlight.set(item.delivery.id, this.deliver(item));
         }
-        if (leased.length === 0 || this.inFlight.size >= this.config.delivery.concurrency) await this.sleep();
+        if (leased.length === 0 || this.inFlight.size >= this.config.delivery.concurrency) {
+          await this.sleep();
+          // A pass that found nothing to lease was probably held by endpoint limits; the
+          // completions that wake us come one by one, and a pass per completion cost more
+          // than the deliveries themselves. Let a few slots free up first.
+          if (leased.length === 0) await new Promise((r) => setTimeout(r, PASS_SPACING_MS));
+        } else {
+          // The SQLite store answers synchronously: without this, back-to-back passes would
+          // never give the event loop to incoming requests (acks waited up to a second).
+          await new Promise((r) => setImmediate(r));
+        }
       } catch (err) {
         this.log.error({ err }, 'delivery: scheduler pass failed; retrying');
         await this.sleep(this.config.delivery.pollIntervalMs);
