@@ -77,6 +77,8 @@ export interface MessageQuery {
   appId: string;
   source?: string;
   eventTypes?: string[];
+  /** Only messages sent to this channel. */
+  channel?: string;
   state?: MessageState;
   /** Only messages received before / after these times. */
   before?: number;
@@ -89,6 +91,14 @@ export interface AttemptQuery {
   appId: string;
   messageId?: string;
   endpointId?: string;
+  /** Only attempts that succeeded (`true`) or failed (`false`). */
+  succeeded?: boolean;
+  /** Only attempts of messages of these types / in this channel. */
+  eventTypes?: string[];
+  channel?: string;
+  /** Only attempts started before / after these times. */
+  before?: number;
+  after?: number;
   limit: number;
   iterator?: string;
 }

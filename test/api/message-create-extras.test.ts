@@ -75,4 +75,27 @@ applications:
     assert.equal((await gw.api('/app/shop/endpoint/nope/msg')).status, 404);
     assert.equal((await gw.api('/app/shop/endpoint/all/msg?limit=0')).status, 422);
   });
+
+  test('list filters: messages by channel; attempts by status, event type, channel and time', async () => {
+    const eu = await send({ eventType: 'user.moved', payload: { to: 'eu' }, channels: ['eu', 'all'] });
+    assert.equal(eu.status, 202);
+    await send({ eventType: 'user.moved', payload: { to: 'us' }, channels: ['us'] });
+    const inEu = (await (await gw.api('/app/shop/msg?channel=eu')).json()) as Page;
+    assert.deepEqual(inEu.data.map((m) => (m.payload as { to: string }).to), ['eu']);
+    await eventually(async () => {
+      const page = (await (await gw.api('/app/shop/attempt/endpoint/all?limit=250')).json()) as Page;
+      return page.data.length === 5 ? page : undefined;
+    });
+    const count = async (query: string) => ((await (await gw.api(`/app/shop/attempt/endpoint/all?${query}`)).json()) as Page).data.length;
+    assert.equal(await count('status=0'), 5, 'every attempt succeeded');
+    assert.equal(await count('status=2'), 0);
+    assert.equal(await count('status=1'), 0, 'an attempt is never pending');
+    assert.equal(await count('eventTypes=user.moved'), 2);
+    assert.equal(await count('channel=us'), 1);
+    assert.equal(await count('eventTypes=user.moved&channel=all'), 1);
+    assert.equal(await count(`after=${new Date(Date.now() + 60_000).toISOString()}`), 0);
+    assert.equal(await count(`before=${new Date(Date.now() + 60_000).toISOString()}`), 5);
+    assert.equal((await gw.api('/app/shop/attempt/endpoint/all?status=7')).status, 422);
+    assert.equal((await gw.api('/app/shop/attempt/endpoint/all?before=soon')).status, 422);
+  });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { MessageState } from '../../store/records.ts';
-import type { Store } from '../../store/store.ts';
+import type { AttemptQuery, Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
 import { attemptView, deliveryView, endpointMessageView, messageView } from './views.ts';
 
@@ -28,12 +28,53 @@ interface ListQuery {
   limit: number;
   iterator?: string;
   eventTypes?: string[];
+  channel?: string;
   source?: string;
   status?: MessageState;
   before?: string;
   after?: string;
   withContent?: boolean;
 }
+
+/** Svix's filters of the attempt lists; `status` is its MessageStatus (0 success, 1 pending, 2 fail, 3 sending). */
+const attemptQuery = {
+  type: 'object',
+  properties: {
+    ...pageQuery,
+    status: { type: 'integer', enum: [0, 1, 2, 3] },
+    eventTypes: { type: 'array', items: { type: 'string', maxLength: 256 }, maxItems: 50 },
+    channel: { type: 'string', maxLength: 128 },
+    before: { type: 'string', format: 'date-time' },
+    after: { type: 'string', format: 'date-time' },
+  },
+  additionalProperties: false,
+} as const;
+
+interface AttemptListQuery {
+  limit: number;
+  iterator?: string;
+  status?: 0 | 1 | 2 | 3;
+  eventTypes?: string[];
+  channel?: string;
+  before?: string;
+  after?: string;
+}
+
+/** The store's attempt filters from the query; `undefined` when no attempt can match (an attempt is never pending). */
+function attemptFilters(q: AttemptListQuery): Partial<AttemptQuery> | undefined {
+  if (q.status === 1 || q.status === 3) return undefined;
+  return {
+    limit: q.limit,
+    ...(q.iterator !== undefined ? { iterator: q.iterator } : {}),
+    ...(q.status !== undefined ? { succeeded: q.status === 0 } : {}),
+    ...(q.eventTypes !== undefined ? { eventTypes: q.eventTypes.flatMap((t) => t.split(',')) } : {}),
+    ...(q.channel !== undefined ? { channel: q.channel } : {}),
+    ...(q.before !== undefined ? { before: Date.parse(q.before) } : {}),
+    ...(q.after !== undefined ? { after: Date.parse(q.after) } : {}),
+  };
+}
+
+const EMPTY = { data: [], iterator: null, prevIterator: null, done: true };
 
 /** Resolves `{app_id}` (an id or a uid) or answers 404. */
 export async function appOf(store: Store, idOrUid: string): Promise<string> {
@@ -54,6 +95,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
         properties: {
           ...pageQuery,
           eventTypes: { type: 'array', items: { type: 'string', maxLength: 256 }, maxItems: 50 },
+          channel: { type: 'string', maxLength: 128 },
           source: { type: 'string', maxLength: 64 },
           status: { type: 'string', enum: ['accepted', 'invalid', 'stale'] },
           before: { type: 'string', format: 'date-time' },
@@ -71,6 +113,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
       ...(q.iterator !== undefined ? { iterator: q.iterator } : {}),
       ...(q.eventTypes !== undefined ? { eventTypes: q.eventTypes.flatMap((t) => t.split(',')) } : {}),
       ...(q.source !== undefined ? { source: q.source } : {}),
+      ...(q.channel !== undefined ? { channel: q.channel } : {}),
       ...(q.status !== undefined ? { state: q.status } : {}),
       ...(q.before !== undefined ? { before: Date.parse(q.before) } : {}),
       ...(q.after !== undefined ? { after: Date.parse(q.after) } : {}),
@@ -132,15 +175,13 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
     return reply.code(202).send({ queued });
   });
 
-  app.get<{ Params: { app_id: string; msg_id: string }; Querystring: { limit: number; iterator?: string } }>('/app/:app_id/attempt/msg/:msg_id', {
-    schema: { params: msgParams, querystring: { type: 'object', properties: pageQuery, additionalProperties: false } },
+  app.get<{ Params: { app_id: string; msg_id: string }; Querystring: AttemptListQuery }>('/app/:app_id/attempt/msg/:msg_id', {
+    schema: { params: msgParams, querystring: attemptQuery },
   }, async (req) => {
-    const page = await store.listAttempts({
-      appId: await appOf(store, req.params.app_id),
-      messageId: req.params.msg_id,
-      limit: req.query.limit,
-      ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
-    });
+    const appId = await appOf(store, req.params.app_id);
+    const filters = attemptFilters(req.query);
+    if (!filters) return EMPTY;
+    const page = await store.listAttempts({ limit: req.query.limit, ...filters, appId, messageId: req.params.msg_id });
     return { ...page, data: page.data.map(attemptView) };
   });
 
@@ -158,21 +199,18 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
     return { ...page, data: page.data.map((m) => endpointMessageView(m, req.query.withContent !== false)) };
   });
 
-  app.get<{ Params: { app_id: string; endpoint_id: string }; Querystring: { limit: number; iterator?: string } }>('/app/:app_id/attempt/endpoint/:endpoint_id', {
+  app.get<{ Params: { app_id: string; endpoint_id: string }; Querystring: AttemptListQuery }>('/app/:app_id/attempt/endpoint/:endpoint_id', {
     schema: {
       params: { type: 'object', properties: { app_id: appParams.properties.app_id, endpoint_id: { type: 'string', maxLength: 256 } }, required: ['app_id', 'endpoint_id'] },
-      querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+      querystring: attemptQuery,
     },
   }, async (req) => {
     const appId = await appOf(store, req.params.app_id);
     const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
     if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
-    const page = await store.listAttempts({
-      appId,
-      endpointId: endpoint.id,
-      limit: req.query.limit,
-      ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
-    });
+    const filters = attemptFilters(req.query);
+    if (!filters) return EMPTY;
+    const page = await store.listAttempts({ limit: req.query.limit, ...filters, appId, endpointId: endpoint.id });
     return { ...page, data: page.data.map(attemptView) };
   });
 }

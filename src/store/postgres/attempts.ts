@@ -15,6 +15,24 @@ export async function listAttempts(db: Queryable, q: AttemptQuery): Promise<Page
     params.push(q.endpointId);
     where.push(`endpoint_id = $${params.length}`);
   }
+  const add = (sql: string, value: unknown): void => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.succeeded !== undefined) add('succeeded = ?', q.succeeded);
+  if (q.before !== undefined) add('started_at < ?', q.before);
+  if (q.after !== undefined) add('started_at > ?', q.after);
+  // Type and channel belong to the message: filtered through it.
+  const of: string[] = [];
+  if (q.eventTypes && q.eventTypes.length > 0) {
+    params.push(q.eventTypes);
+    of.push(`m.event_type = ANY($${params.length}::text[])`);
+  }
+  if (q.channel !== undefined) {
+    params.push(q.channel);
+    of.push(`m.channels @> jsonb_build_array($${params.length}::text)`);
+  }
+  if (of.length > 0) where.push(`message_id IN (SELECT m.id FROM messages m WHERE m.app_id = attempts.app_id AND ${of.join(' AND ')})`);
   return pageById(db, 'attempts', where, params, q.limit, q.iterator, toAttempt);
 }
 

@@ -214,6 +214,7 @@ export async function listMessages(db: Queryable, q: MessageQuery): Promise<Page
   };
   if (q.source !== undefined) add('source = ?', q.source);
   if (q.eventTypes && q.eventTypes.length > 0) add('event_type = ANY(?::text[])', q.eventTypes);
+  if (q.channel !== undefined) add('channels @> jsonb_build_array(?::text)', q.channel);
   if (q.state !== undefined) add('state = ?', q.state);
   if (q.before !== undefined) add('received_at < ?', q.before);
   if (q.after !== undefined) add('received_at > ?', q.after);

@@ -15,6 +15,31 @@ export function listAttempts(db: SqliteDb, q: AttemptQuery): Page<Attempt> {
     where.push('endpoint_id = ?');
     params.push(q.endpointId);
   }
+  if (q.succeeded !== undefined) {
+    where.push('succeeded = ?');
+    params.push(q.succeeded ? 1 : 0);
+  }
+  if (q.before !== undefined) {
+    where.push('started_at < ?');
+    params.push(q.before);
+  }
+  if (q.after !== undefined) {
+    where.push('started_at > ?');
+    params.push(q.after);
+  }
+  // Type and channel belong to the message: filtered through it.
+  if ((q.eventTypes && q.eventTypes.length > 0) || q.channel !== undefined) {
+    const of: string[] = [];
+    if (q.eventTypes && q.eventTypes.length > 0) {
+      of.push(`m.event_type IN (${q.eventTypes.map(() => '?').join(', ')})`);
+      params.push(...q.eventTypes);
+    }
+    if (q.channel !== undefined) {
+      of.push('EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)');
+      params.push(q.channel);
+    }
+    where.push(`message_id IN (SELECT m.id FROM messages m WHERE m.app_id = attempts.app_id AND ${of.join(' AND ')})`);
+  }
   return pageById(db, 'attempts', where, params, q.limit, q.iterator, toAttempt);
 }
 

@@ -88,6 +88,10 @@ export function listMessages(db: SqliteDb, q: MessageQuery): Page<Message> {
     where.push(`event_type IN (${q.eventTypes.map(() => '?').join(', ')})`);
     params.push(...q.eventTypes);
   }
+  if (q.channel !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE value = ?)');
+    params.push(q.channel);
+  }
   if (q.state !== undefined) {
     where.push('state = ?');
     params.push(q.state);
