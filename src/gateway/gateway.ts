@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
+import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
@@ -39,8 +40,14 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   });
   try {
     const appIds = new Map<string, string>();
+    const guard = new AddressGuard(config.network);
     for (const app of Object.values(config.applications)) {
       appIds.set(app.uid, (await store.syncApplication(app, generateSecret)).id);
+      // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
+      app.endpoints.forEach((ep, i) => {
+        const refused = guard.urlRefusal(ep.url);
+        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
+      });
     }
     const sources: CompiledSource[] = Object.values(config.sources).map((source) => {
       const provider = findProvider(source.provider);
