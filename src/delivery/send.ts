@@ -55,8 +55,19 @@ export async function sendDelivery(
   };
   // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
   if (leased.delivery.stale) headers['sluice-stale'] = 'true';
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([timeout, shutdown]);
+  // One controller per attempt, its timer cleared and its shutdown listener removed when the attempt ends:
+  // AbortSignal.timeout() keeps every timer alive for the full timeout and AbortSignal.any() ties each
+  // attempt to the process-long shutdown signal, so at thousands of attempts a second both held memory.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onShutdown = (): void => controller.abort(new Error('the gateway is shutting down'));
+  if (shutdown.aborted) onShutdown();
+  else shutdown.addEventListener('abort', onShutdown, { once: true });
+  const signal = controller.signal;
   const result = (status: number | null, responseBody: string | null, error: string | null, retryAfterMs?: number): SendResult => ({
     startedAt,
     durationMs: Date.now() - startedAt,
@@ -64,7 +75,7 @@ export async function sendDelivery(
     responseBody,
     error,
     retryAfterMs,
-    interrupted: shutdown.aborted && !timeout.aborted,
+    interrupted: shutdown.aborted && !timedOut,
   });
   try {
     const res = await request(endpoint.url, { method: 'POST', headers, body, dispatcher: agent, signal });
@@ -79,8 +90,11 @@ export async function sendDelivery(
     const text = Buffer.concat(chunks).subarray(0, defaults.responseBodyLimit).toString('utf8');
     return result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now()));
   } catch (err) {
-    if (timeout.aborted) return result(null, null, `timed out after ${timeoutMs} ms`);
+    if (timedOut) return result(null, null, `timed out after ${timeoutMs} ms`);
     return result(null, null, describeError(err));
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener('abort', onShutdown);
   }
 }
 
