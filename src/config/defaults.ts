@@ -92,6 +92,12 @@ export const defaults = {
    * SSRF guard refuses them, judged on the address actually connected to.
    */
   allowPrivateNetworks: false,
+  /**
+   * API requests per second per token in one process (`outbound.apiRateLimit`),
+   * answered 429 with `Retry-After` beyond it. Off (0) by default: a gateway's
+   * API serves its own platform, which the operator sizes.
+   */
+  apiRateLimit: 0,
   /** Refuse plain-http endpoint URLs (`delivery.httpsOnly`). */
   httpsOnly: false,
   /** Consecutive failed attempts that open an endpoint's circuit breaker (`delivery.breaker.failures`). */

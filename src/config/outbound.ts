@@ -29,7 +29,7 @@ export function readOutbound(top: Section, delivery: Section | undefined, applic
     disableAfterMs: delivery?.duration('disableAfter', { min: 60_000 }) ?? defaults.disableAfterMs,
   };
   const out = top.child('outbound');
-  out?.onlyKeys(['rotationGrace', 'idempotencyTtl', 'portalTokenTtl', 'portalUrl', 'payloadRetention', 'operationalWebhooks']);
+  out?.onlyKeys(['rotationGrace', 'idempotencyTtl', 'portalTokenTtl', 'portalUrl', 'payloadRetention', 'operationalWebhooks', 'apiRateLimit']);
   const portalUrl = out?.str('portalUrl');
   if (portalUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(portalUrl)) out?.problem('portalUrl', 'must be an absolute http(s) URL');
   const operationalEndpoints: EndpointConfig[] = [];
@@ -54,6 +54,7 @@ export function readOutbound(top: Section, delivery: Section | undefined, applic
       portalUrl,
       payloadRetentionMs: out?.duration('payloadRetention', { min: 3_600_000 }) ?? defaults.payloadRetentionMs,
       operationalEndpoints,
+      apiRateLimit: out?.int('apiRateLimit', { min: 0, max: 1_000_000 }) ?? defaults.apiRateLimit,
     },
   };
 }

@@ -65,6 +65,8 @@ export interface OutboundConfig {
   payloadRetentionMs: number;
   /** Endpoints that receive operational webhooks, as the `sluice-operational` application. */
   operationalEndpoints: EndpointConfig[];
+  /** API requests per second allowed per token and process (bursts up to one second's worth); 0 = no limit. */
+  apiRateLimit: number;
 }
 
 export interface ApplicationConfig {

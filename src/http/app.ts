@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { requireToken } from './api/auth.ts';
+import { rateLimitApi } from './api/rate-limit.ts';
 import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
 import { idempotency } from './api/idempotency.ts';
@@ -72,6 +73,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     const outbound = outboundDeps(store, config, log, deps.onQueued);
     api.register(async (authed) => {
       requireToken(authed, config.apiToken, portalScope(outbound));
+      rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
       idempotency(authed, store, config.outbound.idempotencyTtlMs);
       await authed.register(outboundRoutes, outbound);
