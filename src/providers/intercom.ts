@@ -1,4 +1,4 @@
-import { OK, anyMatch, decode, fail, jsonReply, mac, text, time } from './support.ts';
+import { bodyMac, jsonReply, text, time } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /**
@@ -13,10 +13,7 @@ export const intercom: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        const signature = header(req, 'x-hub-signature');
-        if (!signature) return fail('missing X-Hub-Signature header');
-        if (!signature.startsWith('sha1=')) return fail('X-Hub-Signature does not start with sha1=');
-        return anyMatch(source.secrets, [decode(signature.slice(5), 'hex')], (s) => mac('sha1', s, req.rawBody)) ? OK : fail('no signature matches');
+        return bodyMac(header(req, 'x-hub-signature'), 'X-Hub-Signature', source.secrets, req.rawBody, { algorithm: 'sha1', encoding: 'hex', prefix: 'sha1=' });
       },
       handshake(_req, body) {
         return text(body, 'topic') === 'ping' ? jsonReply(200, { ok: true }) : undefined;

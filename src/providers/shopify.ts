@@ -1,4 +1,4 @@
-import { OK, anyMatch, decode, fail, mac, text } from './support.ts';
+import { bodyMac, text } from './support.ts';
 import { header, type InboundRequest, type ProviderDefinition } from './types.ts';
 import { parseTime } from '../ingest/parse-body.ts';
 
@@ -15,9 +15,7 @@ export const shopify: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        const value = shopifyHeader(req, 'hmac-sha256');
-        if (!value) return fail('missing X-Shopify-Hmac-Sha256 header');
-        return anyMatch(source.secrets, [decode(value, 'base64')], (s) => mac('sha256', s, req.rawBody)) ? OK : fail('no signature matches');
+        return bodyMac(shopifyHeader(req, 'hmac-sha256'), 'X-Shopify-Hmac-Sha256', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64' });
       },
       extract(req, body) {
         return {

@@ -28,6 +28,24 @@ export function anyMatch(secrets: readonly string[], given: readonly Buffer[], e
   return false;
 }
 
+/**
+ * The common scheme: a header holding `prefix + encode(HMAC(secret, raw body))`;
+ * any configured secret may match (rotation). `name` is the header as the
+ * provider documents it, for the reasons.
+ */
+export function bodyMac(
+  value: string | undefined,
+  name: string,
+  secrets: readonly string[],
+  rawBody: Buffer,
+  how: { algorithm: 'sha1' | 'sha256'; encoding: 'hex' | 'base64'; prefix?: string },
+): Verdict {
+  if (!value) return fail(`missing ${name} header`);
+  const prefix = how.prefix ?? '';
+  if (!value.startsWith(prefix)) return fail(`${name} does not start with ${prefix}`);
+  return anyMatch(secrets, [decode(value.slice(prefix.length), how.encoding)], (s) => mac(how.algorithm, s, rawBody)) ? OK : fail('no signature matches');
+}
+
 /** Checks a signed timestamp (ms) against our clock, both ways. */
 export function checkAge(timestampMs: number, nowMs: number, toleranceMs: number, what: string): Verdict {
   if (!Number.isFinite(timestampMs)) return fail(`${what} is missing or malformed`);

@@ -1,4 +1,4 @@
-import { OK, anyMatch, decode, fail, mac, text, time } from './support.ts';
+import { bodyMac, text, time } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /** Typeform: `Typeform-Signature: sha256=<base64>` = HMAC-SHA256 of the raw body. */
@@ -10,10 +10,7 @@ export const typeform: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        const signature = header(req, 'typeform-signature');
-        if (!signature) return fail('missing Typeform-Signature header');
-        if (!signature.startsWith('sha256=')) return fail('Typeform-Signature does not start with sha256=');
-        return anyMatch(source.secrets, [decode(signature.slice(7), 'base64')], (s) => mac('sha256', s, req.rawBody)) ? OK : fail('no signature matches');
+        return bodyMac(header(req, 'typeform-signature'), 'Typeform-Signature', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64', prefix: 'sha256=' });
       },
       extract(_req, body) {
         return {

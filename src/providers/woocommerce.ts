@@ -1,5 +1,5 @@
 import { parseTime } from '../ingest/parse-body.ts';
-import { OK, anyMatch, decode, fail, jsonReply, mac, text } from './support.ts';
+import { bodyMac, jsonReply, text } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /**
@@ -20,9 +20,7 @@ export const woocommerce: ProviderDefinition<Record<string, never>> = {
         return /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim()) ? jsonReply(200, { ok: true }) : undefined;
       },
       verify(req) {
-        const signature = header(req, 'x-wc-webhook-signature');
-        if (!signature) return fail('missing X-WC-Webhook-Signature header');
-        return anyMatch(source.secrets, [decode(signature, 'base64')], (s) => mac('sha256', s, req.rawBody)) ? OK : fail('no signature matches');
+        return bodyMac(header(req, 'x-wc-webhook-signature'), 'X-WC-Webhook-Signature', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64' });
       },
       extract(req, body) {
         const resource = header(req, 'x-wc-webhook-resource');

@@ -88,8 +88,9 @@ describe('scale-out on PostgreSQL: one ingest and three worker processes', { ski
 
   test('a worker killed with SIGKILL mid-run: its leased deliveries are taken by the others once the leases expire', { timeout: FULL ? 600_000 : 120_000 }, async () => {
     const total = Math.round(MESSAGES / 2);
-    // Slow answers keep every worker holding leases at any moment, including the one about to die.
-    const receiver = await new CountingReceiver(() => 40 + Math.floor(Math.random() * 20)).start();
+    // Slow answers keep every worker holding leases at any moment, including the one about to die:
+    // each answer takes far longer than the gap between seeing the victim's lease and killing it.
+    const receiver = await new CountingReceiver(() => 200 + Math.floor(Math.random() * 50)).start();
     const c = await cluster(tmp.dir, receiver, 12);
     try {
       const sending = sendAll(c.ingest.url, 0, total);
