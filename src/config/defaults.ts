@@ -19,6 +19,19 @@ export const defaults = {
   storageStatementTimeoutMs: 30_000,
   /** Giving up on opening a PostgreSQL connection after this long (`storage.connectTimeout`). */
   storageConnectTimeoutMs: 5_000,
+  /**
+   * How long messages, their deliveries and their attempts are kept (`storage.retention`).
+   * `null`: for ever. Nothing is removed unless the operator chooses a period, because a
+   * gateway that deletes history by default surprises the people who debug with it.
+   */
+  storageRetentionMs: null as number | null,
+  /**
+   * One PostgreSQL time partition of messages, deliveries and attempts spans this long
+   * (`storage.partitionInterval`). Retention drops whole partitions, so data lives between
+   * `retention` and `retention + partitionInterval`; shorter partitions mean more of them
+   * for queries that cannot prune (leasing looks at every partition's due index).
+   */
+  partitionIntervalMs: 86_400_000,
   /** pino level (`logLevel`, `SLUICE_LOG_LEVEL`). */
   logLevel: 'info',
 

@@ -9,8 +9,16 @@ export interface Config {
   dataDir: string;
   /** `sqlite:PATH` or `postgres://…`; defaults to `sqlite:<dataDir>/sluice.db`. */
   storageUrl: string;
-  /** PostgreSQL pool settings (ignored by SQLite). */
-  storage: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  /** PostgreSQL pool settings (ignored by SQLite), and how long stored messages are kept. */
+  storage: {
+    poolSize: number;
+    statementTimeoutMs: number;
+    connectTimeoutMs: number;
+    /** Messages, deliveries and attempts older than this are removed; `null` keeps them for ever. */
+    retentionMs: number | null;
+    /** Length of one PostgreSQL time partition. */
+    partitionIntervalMs: number;
+  };
   logLevel: string;
   /** Believe `X-Forwarded-Proto`/`-Host` when computing the URL a provider called. */
   trustProxy: boolean;

@@ -32,7 +32,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const server = top.child('server');
   server?.onlyKeys(['host', 'port']);
   const storage = top.child('storage');
-  storage?.onlyKeys(['url', 'poolSize', 'statementTimeout', 'connectTimeout']);
+  storage?.onlyKeys(['url', 'poolSize', 'statementTimeout', 'connectTimeout', 'retention', 'partitionInterval']);
   const ingest = top.child('ingest');
   ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
   const delivery = top.child('delivery');
@@ -48,7 +48,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     poolSize: storage?.int('poolSize', { min: 1, max: 1000 }) ?? defaults.storagePoolSize,
     statementTimeoutMs: storage?.duration('statementTimeout', { min: 100 }) ?? defaults.storageStatementTimeoutMs,
     connectTimeoutMs: storage?.duration('connectTimeout', { min: 100 }) ?? defaults.storageConnectTimeoutMs,
+    retentionMs: storage?.duration('retention', { min: 3_600_000 }) ?? defaults.storageRetentionMs,
+    partitionIntervalMs: storage?.duration('partitionInterval', { min: 3_600_000, max: 366 * 86_400_000 }) ?? defaults.partitionIntervalMs,
   };
+  // Partition bounds fall on whole hours (UTC), so an interval must be made of them.
+  if (storageOptions.partitionIntervalMs % 3_600_000 !== 0) storage?.problem('partitionInterval', 'must be a whole number of hours, such as 6h, 1d or 7d');
 
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];

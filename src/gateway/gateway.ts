@@ -12,6 +12,7 @@ import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';
+import { StorageUpkeep } from './storage-upkeep.ts';
 
 export interface Gateway {
   /** `http://host:port` the server listens on. */
@@ -21,6 +22,8 @@ export interface Gateway {
   sources: CompiledSource[];
   log: Logger;
   role: Role;
+  /** Partitions ahead and retention; runs hourly by itself. */
+  upkeep: StorageUpkeep;
   /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
   workerOwner: string | undefined;
   /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
@@ -38,7 +41,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     ...config.storage,
     onIdleError: (err) => log.warn({ err }, 'store: database connection lost; reconnecting'),
   });
+  const upkeep = new StorageUpkeep(store, config, log);
   try {
+    // Before the first request, so the current period's partitions exist when the first message arrives.
+    await upkeep.start();
     const appIds = new Map<string, string>();
     const guard = new AddressGuard(config.network);
     for (const app of Object.values(config.applications)) {
@@ -69,18 +75,21 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       sources,
       log,
       role,
+      upkeep,
       workerOwner: worker?.owner,
       stop() {
         stopping ??= (async () => {
           await app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);
+          await upkeep.stop();
           await store.close();
         })();
         return stopping;
       },
     };
   } catch (err) {
+    await upkeep.stop();
     await store.close();
     throw err;
   }

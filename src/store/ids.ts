@@ -50,3 +50,15 @@ export function idFloor(prefix: string, ms: number): string {
   for (let n = Math.max(0, Math.floor(ms)), i = 0; i < TIME_CHARS; i++, n = Math.floor(n / 62)) time = ALPHABET[n % 62] + time;
   return `${prefix}_${time}`;
 }
+
+/** The millisecond a `prefix_…` id (or an `idFloor`) was made at: the inverse of `idFloor`. */
+export function idTime(id: string): number {
+  const time = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 1 + TIME_CHARS);
+  let ms = 0;
+  for (const ch of time) {
+    const digit = ALPHABET.indexOf(ch);
+    if (digit < 0) throw new Error(`"${id}" is not a Sluice id`);
+    ms = ms * 62 + digit;
+  }
+  return ms;
+}

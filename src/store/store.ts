@@ -191,12 +191,37 @@ export interface Store extends OutboundStore {
   /** Forgets event ids past their dedupe window; returns how many. */
   purgeDedupe(now: number): Promise<number>;
   /**
+   * Makes room for the messages of the coming periods: PostgreSQL creates the
+   * time partitions of messages, deliveries and attempts ahead of `now` (and
+   * moves anything its catch-all partition took in meanwhile); SQLite needs
+   * nothing. Safe to call from many processes at once. Returns what it created.
+   */
+  prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]>;
+  /**
+   * Removes messages received before `before`, with their deliveries and
+   * attempts, never one with a delivery still to make (pending, scheduled or in
+   * flight). PostgreSQL drops whole time partitions, so it removes only periods
+   * that ended before `before`, and keeps a period that still holds such a
+   * delivery; SQLite deletes rows in batches.
+   */
+  removeBefore(before: number): Promise<Removal>;
+  /**
    * Calls `due` when another process may have made deliveries due (stored a
    * message, replayed one, gave back or reclaimed leases), so an idle worker
    * need not wait for its next poll; `onError` hears about a lost listening
    * connection (retried by itself). Returns a function that stops listening.
    */
   onDue(due: () => void, onError: (err: Error) => void): () => void;
+}
+
+/** What one `removeBefore` did. */
+export interface Removal {
+  /** Time partitions dropped (PostgreSQL), oldest first. */
+  partitions: string[];
+  /** Messages deleted row by row (SQLite). */
+  messages: number;
+  /** Partitions (PostgreSQL) or messages (SQLite) kept back because a delivery is still to make. */
+  heldBack: number;
 }
 
 export type { DeliveryState };

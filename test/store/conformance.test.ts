@@ -5,7 +5,9 @@ import { leasingCases } from './cases-leasing.ts';
 import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
+import { partitionCases } from './cases-partitions.ts';
 import { replayCases } from './cases-replay.ts';
+import { retentionCases } from './cases-retention.ts';
 import { storeTargets } from './harness.ts';
 
 // The same cases against every store; SLUICE_STORE=sqlite|postgres narrows the run to one.
@@ -17,6 +19,10 @@ for (const target of await storeTargets()) {
     replayCases(target);
     outboundCases(target);
     orderingCases(target);
-    if (target.name === 'postgres') sharedDatabaseCases(target);
+    retentionCases(target);
+    if (target.name === 'postgres') {
+      sharedDatabaseCases(target);
+      partitionCases(target);
+    }
   });
 }

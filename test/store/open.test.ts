@@ -62,6 +62,7 @@ describe('storage configuration', () => {
     assert.equal(config.storageUrl, 'sqlite:./d/sluice.db');
     assert.deepEqual(config.storage, {
       poolSize: defaults.storagePoolSize, statementTimeoutMs: defaults.storageStatementTimeoutMs, connectTimeoutMs: defaults.storageConnectTimeoutMs,
+      retentionMs: defaults.storageRetentionMs, partitionIntervalMs: defaults.partitionIntervalMs,
     });
   });
 
@@ -69,7 +70,9 @@ describe('storage configuration', () => {
     const yaml = `${file}storage:\n  url: postgres://a@127.0.0.1/one\n  poolSize: 3\n  statementTimeout: 2s\n  connectTimeout: 500ms\n`;
     const fromFile = parseConfig(yaml, 'sluice.yaml', {}, {});
     assert.equal(fromFile.storageUrl, 'postgres://a@127.0.0.1/one');
-    assert.deepEqual(fromFile.storage, { poolSize: 3, statementTimeoutMs: 2000, connectTimeoutMs: 500 });
+    assert.deepEqual(fromFile.storage, {
+      poolSize: 3, statementTimeoutMs: 2000, connectTimeoutMs: 500, retentionMs: null, partitionIntervalMs: defaults.partitionIntervalMs,
+    });
     const env = { SLUICE_DATABASE_URL: 'postgresql://b@127.0.0.1/two' };
     assert.equal(parseConfig(yaml, 'sluice.yaml', {}, env).storageUrl, 'postgresql://b@127.0.0.1/two');
     assert.equal(parseConfig(file, 'sluice.yaml', {}, env).storageUrl, 'postgresql://b@127.0.0.1/two');
@@ -90,9 +93,17 @@ describe('storage configuration', () => {
     assert.match(problems(file, {}, { SLUICE_DATABASE_URL: 'postgres://' })[0] ?? '', /^SLUICE_DATABASE_URL \(storage\.url: .*names no host/);
     assert.match(problems(file, { databaseUrl: 'redis://x' })[0] ?? '', /^--database-url \(storage\.url: /);
     assert.deepEqual(problems(`${file}storage:\n  poolSize: 0\n  statementTimeout: soon\n  pool: 3\n`), [
-      'storage.pool: unknown key (known: url, poolSize, statementTimeout, connectTimeout)',
+      'storage.pool: unknown key (known: url, poolSize, statementTimeout, connectTimeout, retention, partitionInterval)',
       'storage.poolSize: must be a whole number from 1 to 1000',
       'storage.statementTimeout: must be a duration such as 500ms, 5s, 5m, 2h or 7d (got "soon")',
     ]);
+    const retention = problems(`${file}storage:\n  retention: 10m\n  partitionInterval: 90m\n`);
+    assert.equal(retention.length, 2, retention.join('; '));
+    assert.match(retention[0] ?? '', /^storage\.retention: /);
+    assert.equal(retention[1], 'storage.partitionInterval: must be a whole number of hours, such as 6h, 1d or 7d');
+    const parsed = parseConfig(`${file}storage:\n  retention: 30d\n  partitionInterval: 6h\n`, 'sluice.yaml', {}, {});
+    assert.deepEqual([parsed.storage.retentionMs, parsed.storage.partitionIntervalMs], [30 * 86_400_000, 6 * 3_600_000]);
+    const plain = parseConfig(file, 'sluice.yaml', {}, {});
+    assert.deepEqual([plain.storage.retentionMs, plain.storage.partitionIntervalMs], [null, 86_400_000], 'kept for ever, daily partitions');
   });
 });

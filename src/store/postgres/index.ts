@@ -1,7 +1,7 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
@@ -10,6 +10,7 @@ import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, rec
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
+import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
@@ -109,5 +110,11 @@ export class PostgresStore extends PgOutbound implements Store {
   }
   async purgeDedupe(now: number): Promise<number> {
     return this.db.run('DELETE FROM dedupe WHERE expires_at <= $1', [now]);
+  }
+  async prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]> {
+    return prepareStorage(this.db, now, partitionIntervalMs);
+  }
+  async removeBefore(before: number): Promise<Removal> {
+    return removeBefore(this.db, before);
   }
 }

@@ -1,13 +1,14 @@
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Store,
+  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { SqliteOutbound } from './outbound.ts';
+import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
 /**
@@ -108,5 +109,11 @@ export class SqliteStore extends SqliteOutbound implements Store {
   }
   async purgeDedupe(now: number): Promise<number> {
     return this.db.tx(false, () => this.db.stmt('DELETE FROM dedupe WHERE expires_at <= ?').run(now).changes);
+  }
+  async prepareStorage(): Promise<string[]> {
+    return prepareStorage();
+  }
+  async removeBefore(before: number): Promise<Removal> {
+    return removeBefore(this.db, before);
   }
 }

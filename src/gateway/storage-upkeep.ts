@@ -1,0 +1,63 @@
+import type { Config } from '../config/types.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../store/store.ts';
+
+/** How often partitions are made ahead and old data removed; both are cheap when there is nothing to do. */
+const UPKEEP_EVERY_MS = 3_600_000;
+
+/**
+ * Keeps the store's shape ahead of time and its history within retention:
+ * creates the coming periods' partitions (PostgreSQL) and removes messages
+ * past `storage.retention`. Every role runs it, because an ingest-only
+ * cluster needs partitions too; the store serialises processes with a lock,
+ * so many running it at once do the work once. A failed pass is logged and
+ * retried at the next one: until then, rows land in the catch-all partition
+ * and nothing is refused.
+ */
+export class StorageUpkeep {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly store: Store, private readonly config: Config, private readonly log: Logger) {}
+
+  /** One pass now (awaited before the gateway listens), then one every hour. */
+  async start(): Promise<void> {
+    await this.pass();
+    this.timer = setInterval(() => void this.pass(), UPKEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Never throws: a failure is the next pass's to retry. */
+  pass(now = Date.now()): Promise<void> {
+    this.running ??= this.run(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(now: number): Promise<void> {
+    const { retentionMs, partitionIntervalMs } = this.config.storage;
+    try {
+      const created = await this.store.prepareStorage(now, partitionIntervalMs);
+      if (created.length > 0) this.log.info({ partitions: created }, 'storage: partitions created ahead');
+    } catch (err) {
+      this.log.error({ err }, 'storage: creating partitions ahead failed; new rows go to the default partition until the next pass');
+    }
+    if (retentionMs === null) return;
+    try {
+      const removal = await this.store.removeBefore(now - retentionMs);
+      if (removal.partitions.length > 0 || removal.messages > 0) {
+        this.log.info({ partitions: removal.partitions, messages: removal.messages }, 'storage: removed data past retention');
+      }
+      if (removal.heldBack > 0) {
+        this.log.warn({ heldBack: removal.heldBack, kind: this.store.kind === 'postgres' ? 'partitions' : 'messages' },
+          'storage: data past retention kept because deliveries are still to be made (disabled or failing endpoints?)');
+      }
+    } catch (err) {
+      this.log.error({ err }, 'storage: removing data past retention failed; retried at the next pass');
+    }
+  }
+}
