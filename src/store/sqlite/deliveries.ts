@@ -28,6 +28,13 @@ export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
 
 /** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
 const STALE_ROUNDS = 8;
+/**
+ * A pass looks at most this many times its batch of the oldest due deliveries. It bounds
+ * the work of a pass when a saturated endpoint's backlog fills the head of the queue
+ * (its rows are skipped, but still walked); others' deliveries behind that window wait
+ * until the head drains.
+ */
+const SCAN_FACTOR = 8;
 
 /**
  * Leases due deliveries. Candidates are read oldest-due first (several times
@@ -45,23 +52,43 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
     const messages = new Map<string, Message>();
     const endpoints = new Map<string, Endpoint>();
     for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
+      const busy = new Map<string, number>();
+      const saturated: string[] = [];
+      let busyEnabled = 0;
+      for (const row of db.stmt(`SELECT d.endpoint_id, count(*) AS n, COALESCE(e.concurrency, ?) AS cap, e.disabled
+        FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE d.state = 'in_flight' GROUP BY d.endpoint_id`).all(o.defaultConcurrency)) {
+        busy.set(row.endpoint_id as string, row.n as number);
+        if ((row.n as number) >= (row.cap as number)) saturated.push(row.endpoint_id as string);
+        if (row.disabled === 0) busyEnabled += Math.min(row.n as number, row.cap as number);
+      }
+      // No more can be leased than the free slots of all endpoints together: with one busy
+      // endpoint, reading four times the batch to lease the one slot a completion freed cost more
+      // than the delivery (docs/benchmarks.md). Saturated endpoints' rows are skipped before the
+      // joins; an endpoint that fills up during the round is skipped by the next round.
+      const capacity = db.stmt('SELECT COALESCE(sum(COALESCE(concurrency, ?)), 0) AS cap FROM endpoints WHERE disabled = 0').get(o.defaultConcurrency);
+      const room = (capacity?.cap as number) - busyEnabled;
+      if (room <= 0) break;
       const candidates = db.stmt(`SELECT d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, e.fifo, e.stale_policy,
           COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout, ${THROTTLE_RATE} AS rate
-        FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
-        WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
-        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.now, o.limit * 4);
+        FROM (SELECT rowid AS rid FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
+          ORDER BY next_attempt_at LIMIT ?) AS due
+        JOIN deliveries d ON d.rowid = due.rid JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
+        WHERE d.endpoint_id NOT IN (SELECT value FROM json_each(?)) AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
+        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * SCAN_FACTOR,
+        JSON.stringify(saturated), o.now, Math.min(o.limit * 4, room * 2));
       if (candidates.length === 0) break;
       gate.preload(loadHealth(db, [...new Set(candidates.map((c) => c.endpoint_id as string))]));
-      const busy = new Map<string, number>();
-      for (const row of db.stmt(`SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id`).all()) {
-        busy.set(row.endpoint_id as string, row.n as number);
-      }
       let skippedStale = 0;
+      let skippedFull = 0;
+      const before = leased.length;
       for (const c of candidates) {
         if (leased.length >= o.limit) break;
         const endpointId = c.endpoint_id as string;
         const inFlight = busy.get(endpointId) ?? 0;
-        if (inFlight >= (c.cap as number)) continue;
+        if (inFlight >= (c.cap as number)) {
+          skippedFull++;
+          continue;
+        }
         const stale = c.fifo === 1 && isStale(db, endpointId, c.ordering_key as string | null, c.sequence as number | null);
         if (stale && c.stale_policy !== 'deliver' && c.manual !== 1) {
           db.stmt(`UPDATE deliveries SET state = 'skipped', stale = 1, skip_reason = 'stale', next_attempt_at = NULL, updated_at = ?
@@ -87,7 +114,9 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
         }
         leased.push({ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' });
       }
-      if (skippedStale === 0) break;
+      // Another round when stale heads were skipped (their successors are heads now), or when
+      // endpoints filled up mid-round while others may still have room.
+      if (skippedStale === 0 && (skippedFull === 0 || leased.length === before)) break;
     }
     saveHealth(db, gate.updates(), o.now);
     return leased;
