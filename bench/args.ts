@@ -33,6 +33,8 @@ export interface BenchOptions {
   updateDocs: boolean;
   /** The command line as typed, for the docs. */
   command: string;
+  /** How Sluice runs: the compiled build, or the sources through tsx (`--cpu-prof`, so profiles map to TypeScript lines). */
+  runtime?: 'compiled' | 'tsx';
 }
 
 const USAGE = `usage: npm run bench -- [--store sqlite|postgres] [--workers N] [--body-size BYTES] [--duration SECONDS]

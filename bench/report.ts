@@ -45,7 +45,8 @@ export function renderMarkdown(r: BenchResults): string {
   const lines = [
     `Run ${r.date} with \`${r.command}\``,
     `on ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; store ${r.options.store}, ${r.options.workers} Sluice process(es), ` +
-      `${r.options.bodySize} B bodies, ${r.options.durationMs / 1000} s measured per run after ${r.options.warmupMs / 1000} s warm-up, Sluice logLevel ${r.options.logLevel}.`,
+      `${r.options.bodySize} B bodies, ${r.options.durationMs / 1000} s measured per run after ${r.options.warmupMs / 1000} s warm-up, Sluice logLevel ${r.options.logLevel}, ` +
+      `run ${r.options.runtime === 'tsx' ? 'from the TypeScript sources (tsx)' : 'from the compiled build (dist/)'}.`,
     '',
   ];
   for (const s of r.scenarios) {

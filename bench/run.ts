@@ -5,7 +5,8 @@
  * docs/benchmarks.md. All traffic stays on 127.0.0.1.
  */
 import { cpus, loadavg } from 'node:os';
-import { relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, relative } from 'node:path';
 import { parseBenchArgs, type BenchOptions } from './args.ts';
 import type { ScenarioResult } from './lib/figures.ts';
 import { Harness } from './lib/harness.ts';
@@ -30,8 +31,25 @@ async function storeProblem(h: Harness): Promise<string | undefined> {
   }
 }
 
+/**
+ * Sluice runs as `npm start` runs it, from the compiled build; with `--cpu-prof`
+ * from the sources, so that profiles name TypeScript lines. `bin/sluice` picks
+ * the form; the environment it inherits tells it which.
+ */
+function prepareRuntime(opts: BenchOptions, cwd: string): void {
+  if (opts.cpuProf) {
+    process.env.SLUICE_FROM_SOURCE = '1';
+    opts.runtime = 'tsx';
+    return;
+  }
+  const built = spawnSync(process.execPath, [join(cwd, 'bin', 'build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('bench: building dist/ failed');
+  opts.runtime = 'compiled';
+}
+
 async function main(opts: BenchOptions): Promise<number> {
   const cwd = process.cwd();
+  prepareRuntime(opts, cwd);
   const h = new Harness(opts, cwd);
   const scenarios: ScenarioResult[] = [];
   const skipped: string[] = [];

@@ -115,9 +115,11 @@ export class DeliveryWorker {
           // Fewer than asked for: nothing else is due, or endpoint limits hold the rest. The
           // next pass waits for a wake-up, and then a little longer, so that the completions
           // and commits that come one by one are served together (at 2,000 messages/s a pass
-          // per wake-up took more CPU than ingest itself).
+          // per wake-up took more CPU than ingest itself). Not when this process is full: its
+          // own completions are the wake-ups then, and waiting longer only idles slots
+          // (measured: fan-out and end to end both slower with the wait).
           await this.sleep();
-          await new Promise((r) => setTimeout(r, GATHER_MS));
+          if (this.inFlight.size < this.config.delivery.concurrency) await new Promise((r) => setTimeout(r, GATHER_MS));
         } else {
           // The SQLite store answers synchronously: without this, back-to-back passes would
           // never give the event loop to incoming requests (acks waited up to a second).
