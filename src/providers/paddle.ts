@@ -1,4 +1,4 @@
-import { OK, anyMatch, checkAge, decode, fail, mac, secondsHeader, text, time } from './support.ts';
+import { OK, anyMatch, checkAge, decode, fail, mac, secondsHeader, signatureFields, text, time } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /**
@@ -16,13 +16,9 @@ export const paddle: ProviderDefinition<Record<string, never>> = {
       verify(req, nowMs) {
         const value = header(req, 'paddle-signature');
         if (!value) return fail('missing Paddle-Signature header');
-        let ts: string | undefined;
-        const h1: Buffer[] = [];
-        for (const part of value.split(';')) {
-          const [key, val = ''] = part.split('=', 2);
-          if (key?.trim() === 'ts') ts = val.trim();
-          else if (key?.trim() === 'h1') h1.push(decode(val, 'hex'));
-        }
+        const fields = signatureFields(value, ';');
+        const ts = fields.get('ts')?.at(-1);
+        const h1 = (fields.get('h1') ?? []).map((v) => decode(v, 'hex'));
         if (ts === undefined || h1.length === 0) return fail('Paddle-Signature needs ts= and h1=');
         const age = checkAge(secondsHeader(ts), nowMs, source.toleranceMs, 'Paddle-Signature timestamp');
         if (!age.ok) return age;

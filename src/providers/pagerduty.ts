@@ -1,4 +1,4 @@
-import { OK, anyMatch, decode, fail, mac, text, time } from './support.ts';
+import { OK, anyMatch, decode, fail, mac, signatureFields, text, time } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /**
@@ -15,7 +15,7 @@ export const pagerduty: ProviderDefinition<Record<string, never>> = {
       verify(req) {
         const value = header(req, 'x-pagerduty-signature');
         if (!value) return fail('missing X-PagerDuty-Signature header');
-        const given = value.split(',').map((p) => p.trim()).filter((p) => p.startsWith('v1=')).map((p) => decode(p.slice(3), 'hex'));
+        const given = (signatureFields(value, ',').get('v1') ?? []).map((v) => decode(v, 'hex'));
         if (given.length === 0) return fail('X-PagerDuty-Signature has no v1 signature');
         return anyMatch(source.secrets, given, (s) => mac('sha256', s, req.rawBody)) ? OK : fail('no signature matches');
       },

@@ -1,4 +1,4 @@
-import { OK, anyMatch, checkAge, decode, fail, mac, secondsHeader, text, time } from './support.ts';
+import { OK, anyMatch, checkAge, decode, fail, mac, secondsHeader, signatureFields, text, time } from './support.ts';
 import { header, type ProviderDefinition } from './types.ts';
 
 /**
@@ -17,14 +17,9 @@ export const stripe: ProviderDefinition<Record<string, never>> = {
       verify(req, nowMs) {
         const value = header(req, 'stripe-signature');
         if (!value) return fail('missing Stripe-Signature header');
-        let t: string | undefined;
-        const v1: Buffer[] = [];
-        for (const part of value.split(',')) {
-          const eq = part.indexOf('=');
-          const key = part.slice(0, eq).trim();
-          if (key === 't') t = part.slice(eq + 1).trim();
-          else if (key === 'v1') v1.push(decode(part.slice(eq + 1), 'hex'));
-        }
+        const fields = signatureFields(value, ',');
+        const t = fields.get('t')?.at(-1);
+        const v1 = (fields.get('v1') ?? []).map((v) => decode(v, 'hex'));
         if (t === undefined) return fail('Stripe-Signature has no t= timestamp');
         if (v1.length === 0) return fail('Stripe-Signature has no v1 signature');
         const age = checkAge(secondsHeader(t), nowMs, source.toleranceMs, 'Stripe-Signature timestamp');

@@ -46,6 +46,22 @@ export function bodyMac(
   return anyMatch(secrets, [decode(value.slice(prefix.length), how.encoding)], (s) => mac(how.algorithm, s, rawBody)) ? OK : fail('no signature matches');
 }
 
+/**
+ * A signature header made of `key=value` pairs (`t=…,v1=…,v1=…` for Stripe,
+ * `ts=…;h1=…` for Paddle): every value of each key, trimmed, in order. A key
+ * may repeat (one signature per active secret during a rotation).
+ */
+export function signatureFields(value: string, separator: string): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const part of value.split(separator)) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    fields.set(key, [...(fields.get(key) ?? []), part.slice(eq + 1).trim()]);
+  }
+  return fields;
+}
+
 /** Checks a signed timestamp (ms) against our clock, both ways. */
 export function checkAge(timestampMs: number, nowMs: number, toleranceMs: number, what: string): Verdict {
   if (!Number.isFinite(timestampMs)) return fail(`${what} is missing or malformed`);
