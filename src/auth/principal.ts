@@ -1,0 +1,22 @@
+/**
+ * Who is making an API request, once authenticated. Every way in (an API token
+ * from the config, a console session made from one, an app-portal session)
+ * ends as one of these, so route guards ask one question whatever the door.
+ */
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface Principal {
+  /** The door: an API token, a console session (cookie) made from one, or an app-portal token or session. */
+  kind: 'token' | 'session' | 'portal';
+  /** The token's name from the config (`default` for `apiToken`), or the portal session's id: what the audit log shows. */
+  name: string;
+  /** admin: everything; operator: everything but tokens and settings; viewer: read only. */
+  role: Role;
+  /** Application ids (or uids) the principal may touch; `null` means every application. */
+  applications: string[] | null;
+}
+
+/** Whether a role may change things (any method other than GET/HEAD/OPTIONS). */
+export function mayMutate(role: Role): boolean {
+  return role !== 'viewer';
+}
