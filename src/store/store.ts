@@ -49,6 +49,11 @@ export interface LeaseOptions {
   defaultTimeoutMs: number;
   defaultConcurrency: number;
   leaseGraceMs: number;
+  /**
+   * Read every open endpoint's due deliveries on its own instead of the window of the
+   * due queue first: the worker's recovery when its stall check finds work nothing leased.
+   */
+  fullScan?: boolean;
 }
 
 /** A leased delivery with what the deliverer needs to send it. */
@@ -187,6 +192,12 @@ export interface Store extends OutboundStore {
   reclaimExpiredLeases(now: number): Promise<number>;
   /** When the next pending or scheduled delivery is due, or `null`. */
   nextDueAt(): Promise<number | null>;
+  /**
+   * How many deliveries a lease pass at `now` must lease by the liveness invariant (due, endpoint
+   * open and below its concurrency, FIFO head), up to each endpoint's free slots. A full scan:
+   * for the worker's stall check, not for every pass.
+   */
+  countLeasable(now: number, defaultConcurrency: number): Promise<number>;
   backlog(): Promise<Backlog>;
   /** Forgets event ids past their dedupe window; returns how many. */
   purgeDedupe(now: number): Promise<number>;

@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
+import { livenessCases } from './cases-liveness.ts';
 import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
@@ -19,6 +20,7 @@ for (const target of await storeTargets()) {
     replayCases(target);
     outboundCases(target);
     orderingCases(target);
+    livenessCases(target);
     retentionCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);

@@ -5,13 +5,14 @@ import type { Page } from '../records.ts';
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { num, numOrNull, toDelivery, toEndpoint, toMessage } from './rows.ts';
-import { loadHealth, saveHealth, THROTTLE_RATE } from './endpoint-health.ts';
+import { loadHealth, saveHealth } from './endpoint-health.ts';
+import { endpointCandidates, FIFO_HEAD, queueCandidates } from './lease-candidates.ts';
 import { LeaseGate } from '../../delivery/lease-gate.ts';
 
 /**
  * Leases due deliveries. Candidates are read oldest-due first (several times
- * the batch, so one saturated endpoint does not starve the others within a
- * pass) and locked with SKIP LOCKED, so workers in other processes take other
+ * the batch; past a saturated endpoint's backlog per endpoint, see
+ * `lease-candidates.ts`) and locked with SKIP LOCKED, so workers in other processes take other
  * rows instead of waiting for these.
  *
  * Per-endpoint concurrency is counted from the in-flight rows, which is only
@@ -29,43 +30,34 @@ import { LeaseGate } from '../../delivery/lease-gate.ts';
 export async function leaseDue(db: PgDb, o: LeaseOptions): Promise<LeasedDelivery[]> {
   const leased: LeasedDelivery[] = [];
   for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
-    const pass = await leasePass(db, { ...o, limit: o.limit - leased.length });
+    let pass = await leasePass(db, { ...o, limit: o.limit - leased.length }, o.fullScan ? 'endpoints' : 'queue');
     leased.push(...pass.leased);
+    // The queue's head was full of what could not go (a saturated endpoint's backlog): read the
+    // endpoints with room on their own, in a transaction of its own (its endpoint locks come in
+    // one order again), so their deliveries do not wait for that backlog to drain.
+    if (pass.starved && leased.length < o.limit) {
+      const more = await leasePass(db, { ...o, limit: o.limit - leased.length }, 'endpoints');
+      leased.push(...more.leased);
+      pass = { ...more, skippedStale: pass.skippedStale + more.skippedStale };
+    }
     if (pass.skippedStale === 0) break;
   }
   return leased;
 }
 
-/**
- * FIFO endpoints only offer the head of each (endpoint, ordering key): a
- * delivery is held back by anything of its key in flight, waiting with a lower
- * (sequence, arrival), or dead below it under `onDead: block`; an attempted
- * one (`scheduled`) goes before any unattempted one (see the SQLite twin). Across
- * processes this holds because the head is locked (SKIP LOCKED) by whoever
- * leases it, and its successors see it pending (or, once committed, in flight)
- * in their own statement's snapshot. See docs/ordering.md.
- */
-const FIFO_HEAD = `(NOT e.fifo OR d.ordering_key IS NULL OR NOT EXISTS (
-  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
-    AND (p.state = 'in_flight'
-      OR (p.state = 'scheduled' AND d.state = 'pending')
-      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
-        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
-          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
-
 /** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
 const STALE_ROUNDS = 8;
 
-async function leasePass(db: PgDb, o: LeaseOptions): Promise<{ leased: LeasedDelivery[]; skippedStale: number }> {
+interface Pass { leased: LeasedDelivery[]; skippedStale: number; starved: boolean }
+
+/** `queue`: the oldest due heads of the whole queue; `endpoints`: each open endpoint's own (`lease-candidates.ts`). */
+async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints'): Promise<Pass> {
   return db.tx(async (tx) => {
-    const none = { leased: [], skippedStale: 0 };
-    const candidates = await tx.query(`SELECT d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, e.fifo, e.stale_policy,
-        COALESCE(e.concurrency, $1) AS cap, COALESCE(e.timeout_ms, $2) AS timeout, ${THROTTLE_RATE} AS rate
-      FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
-      WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND COALESCE(h.blocked_until, 0) <= $3 AND NOT e.disabled
-        AND ${FIFO_HEAD}
-      ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`,
-    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * 4]);
+    const found = read === 'queue' ? await queueCandidates(tx, o, o.limit * 4) : { rows: await endpointCandidates(tx, o, o.limit * 4), full: false };
+    const candidates = found.rows;
+    // Starved: the read was cut at its limit and yet too few could be leased.
+    const starvedIf = (n: number): boolean => found.full && n < o.limit;
+    const none = { leased: [], skippedStale: 0, starved: false };
     if (candidates.length === 0) return none;
     const endpointIds = [...new Set(candidates.map((c) => c.endpoint_id as string))];
     // Ordered by the lock key itself, so two leasers whose endpoints' hashes collide still lock in one order.
@@ -105,7 +97,7 @@ async function leasePass(db: PgDb, o: LeaseOptions): Promise<{ leased: LeasedDel
     }
     const skipped = new Set(skip);
     const rest = current.filter((c) => !skipped.has(c.id as string));
-    if (rest.length === 0) return { leased: [], skippedStale: skip.length };
+    if (rest.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
     const busy = new Map<string, number>();
     for (const row of await tx.query(`SELECT endpoint_id, count(*) AS n FROM deliveries
       WHERE state = 'in_flight' AND endpoint_id = ANY($1::text[]) GROUP BY endpoint_id`, [endpointIds])) {
@@ -129,7 +121,7 @@ async function leasePass(db: PgDb, o: LeaseOptions): Promise<{ leased: LeasedDel
       stale.push(isStale(c));
     }
     await saveHealth(tx, gate.updates(), o.now);
-    if (ids.length === 0) return { leased: [], skippedStale: skip.length };
+    if (ids.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
     const rows = await tx.query(`UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
         updated_at = $2
       FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS l(id, expires, stale) WHERE d.id = l.id RETURNING d.*`,
@@ -145,7 +137,7 @@ async function leasePass(db: PgDb, o: LeaseOptions): Promise<{ leased: LeasedDel
       if (!message || !endpoint) throw new Error(`delivery ${delivery.id} lost its message or endpoint`);
       return [{ delivery, message, endpoint, trigger: delivery.manual ? 'manual' : 'scheduled' }];
     });
-    return { leased, skippedStale: skip.length };
+    return { leased, skippedStale: skip.length, starved: starvedIf(leased.length) };
   });
 }
 

@@ -7,6 +7,7 @@ import { getApplication, getEndpoint, listEndpoints, syncApplication } from './a
 import { getAttempt, listAttempts } from './attempts.ts';
 import { PgDb, type PgOptions } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import { countLeasable } from './lease-candidates.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
@@ -101,6 +102,9 @@ export class PostgresStore extends PgOutbound implements Store {
   }
   async nextDueAt(): Promise<number | null> {
     return nextDueAt(this.db);
+  }
+  async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
+    return countLeasable(this.db, now, defaultConcurrency);
   }
   async backlog(): Promise<Backlog> {
     return backlog(this.db);

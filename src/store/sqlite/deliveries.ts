@@ -4,42 +4,17 @@ import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDeliv
 import { pageCursor, toPage } from '../page.ts';
 import type { Page } from '../records.ts';
 import type { SqliteDb } from './db.ts';
-import { loadHealth, saveHealth, THROTTLE_RATE } from './endpoint-health.ts';
+import { loadHealth, saveHealth } from './endpoint-health.ts';
 import { LeaseGate } from '../../delivery/lease-gate.ts';
+import { endpointCandidates, windowCandidates } from './lease-candidates.ts';
 import { toDelivery, toEndpoint, toMessage } from './rows.ts';
-
-/**
- * A due delivery is a candidate unless its endpoint is FIFO and it is not the
- * head of its (endpoint, ordering key): anything of the key in flight, or
- * waiting with a lower (sequence, arrival), or dead below it under
- * `onDead: block`, holds it back. A delivery already attempted (`scheduled`
- * for a retry) keeps its place ahead of every unattempted one, even one with a
- * lower sequence that arrived since: the receiver may have processed the
- * failed attempt, so the late one must count as stale, not overtake it. A
- * message without a sequence is ordered by its arrival time. See docs/ordering.md.
- */
-export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
-  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
-    AND (p.state = 'in_flight'
-      OR (p.state = 'scheduled' AND d.state = 'pending')
-      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
-        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
-          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
 
 /** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
 const STALE_ROUNDS = 8;
 /**
- * A pass looks at most this many times its batch of the oldest due deliveries. It bounds
- * the work of a pass when a saturated endpoint's backlog fills the head of the queue
- * (its rows are skipped, but still walked); others' deliveries behind that window wait
- * until the head drains.
- */
-const SCAN_FACTOR = 8;
-
-/**
- * Leases due deliveries. Candidates are read oldest-due first (several times
- * the batch, so one saturated endpoint does not starve the others within a
- * pass), then taken while their endpoint has room under its concurrency, counted
+ * Leases due deliveries. Candidates are read oldest-due first (a window of
+ * the due queue, and past it per endpoint when the window holds too few: see
+ * `lease-candidates.ts`), then taken while their endpoint has room under its concurrency, counted
  * from the in-flight rows themselves. FIFO endpoints only offer the head of
  * each key (`FIFO_HEAD`), so one key never has two deliveries in flight; a head
  * older than the last delivered sequence of its key is stale: skipped, or sent
@@ -68,14 +43,12 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       const capacity = db.stmt('SELECT COALESCE(sum(COALESCE(concurrency, ?)), 0) AS cap FROM endpoints WHERE disabled = 0').get(o.defaultConcurrency);
       const room = (capacity?.cap as number) - busyEnabled;
       if (room <= 0) break;
-      const candidates = db.stmt(`SELECT d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, e.fifo, e.stale_policy,
-          COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout, ${THROTTLE_RATE} AS rate
-        FROM (SELECT rowid AS rid FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
-          ORDER BY next_attempt_at LIMIT ?) AS due
-        JOIN deliveries d ON d.rowid = due.rid JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
-        WHERE d.endpoint_id NOT IN (SELECT value FROM json_each(?)) AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
-        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, o.limit * SCAN_FACTOR,
-        JSON.stringify(saturated), o.now, Math.min(o.limit * 4, room * 2));
+      const wanted = Math.min(o.limit * 4, room * 2);
+      // The window is cheap and almost always enough; when it is full of what cannot go now (FIFO
+      // non-heads, a saturated or disabled endpoint's backlog) and holds too few, every open endpoint
+      // is read on its own, so nothing behind the window waits for it to drain (docs/reliability.md).
+      const window = o.fullScan ? { rows: [], clipped: true } : windowCandidates(db, o, saturated, wanted);
+      const candidates = window.clipped && window.rows.length < wanted ? endpointCandidates(db, o, busy, wanted) : window.rows;
       if (candidates.length === 0) break;
       gate.preload(loadHealth(db, [...new Set(candidates.map((c) => c.endpoint_id as string))]));
       let skippedStale = 0;

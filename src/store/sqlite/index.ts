@@ -7,6 +7,7 @@ import { getApplication, getEndpoint, listEndpoints, syncApplication } from './a
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import { countLeasable } from './lease-candidates.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
@@ -99,6 +100,9 @@ export class SqliteStore extends SqliteOutbound implements Store {
   }
   async nextDueAt(): Promise<number | null> {
     return nextDueAt(this.db);
+  }
+  async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
+    return countLeasable(this.db, now, defaultConcurrency);
   }
   async backlog(): Promise<Backlog> {
     return backlog(this.db);

@@ -1,0 +1,100 @@
+import type { LeaseOptions } from '../store.ts';
+import type { Row, SqliteDb } from './db.ts';
+import { THROTTLE_RATE } from './endpoint-health.ts';
+
+/**
+ * A due delivery is a candidate unless its endpoint is FIFO and it is not the
+ * head of its (endpoint, ordering key): anything of the key in flight, or
+ * waiting with a lower (sequence, arrival), or dead below it under
+ * `onDead: block`, holds it back. A delivery already attempted (`scheduled`
+ * for a retry) keeps its place ahead of every unattempted one, even one with a
+ * lower sequence that arrived since: the receiver may have processed the
+ * failed attempt, so the late one must count as stale, not overtake it. A
+ * message without a sequence is ordered by its arrival time. The same rule in
+ * TypeScript: `delivery/fifo-head.ts`. See docs/ordering.md.
+ */
+export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
+    AND (p.state = 'in_flight'
+      OR (p.state = 'scheduled' AND d.state = 'pending')
+      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
+        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
+          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
+
+/**
+ * The fast read looks at most this many times its batch of the oldest due
+ * deliveries. It bounds the work of a pass when a saturated endpoint's backlog
+ * fills the head of the queue; when the window holds fewer candidates than
+ * wanted, `endpointCandidates` looks past it.
+ */
+const SCAN_FACTOR = 8;
+
+const COLUMNS = `d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, d.next_attempt_at, e.fifo, e.stale_policy,
+  COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout, ${THROTTLE_RATE} AS rate`;
+
+/**
+ * The oldest due deliveries within a window of the due queue, less those of
+ * saturated, disabled or blocked endpoints and FIFO non-heads. `clipped`: the
+ * window was full, so candidates may wait behind it.
+ */
+export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: string[], wanted: number): { rows: Row[]; clipped: boolean } {
+  const bound = o.limit * SCAN_FACTOR;
+  const rows = db.stmt(`SELECT ${COLUMNS}
+    FROM (SELECT rowid AS rid FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
+      ORDER BY next_attempt_at LIMIT ?) AS due
+    JOIN deliveries d ON d.rowid = due.rid JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
+    WHERE d.endpoint_id NOT IN (SELECT value FROM json_each(?)) AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
+    ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, bound, JSON.stringify(saturated), o.now, wanted);
+  if (rows.length >= wanted) return { rows, clipped: false };
+  const seen = db.stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
+    LIMIT ?)`).get(o.now, bound);
+  return { rows, clipped: (seen?.n as number) >= bound };
+}
+
+/**
+ * Every endpoint that may send now (enabled, not held by its breaker or
+ * throttle, below its concurrency) with its free slots. Read per endpoint,
+ * nothing of another endpoint can stand in the way of its deliveries.
+ */
+function openEndpoints(db: SqliteDb, now: number, defaultConcurrency: number, busy: Map<string, number>): Array<{ id: string; room: number }> {
+  return db.stmt(`SELECT e.id, COALESCE(e.concurrency, ?) AS cap FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
+    WHERE e.disabled = 0 AND COALESCE(h.blocked_until, 0) <= ?`).all(defaultConcurrency, now)
+    .map((r) => ({ id: r.id as string, room: (r.cap as number) - (busy.get(r.id as string) ?? 0) }))
+    .filter((r) => r.room > 0);
+}
+
+/**
+ * The oldest due candidates of each open endpoint, up to its free slots (and
+ * `wanted`), through the per-endpoint due index. On a FIFO endpoint the walk
+ * passes over non-heads however many there are, so the heads of its keys are
+ * found wherever they wait in the queue: the liveness invariant of
+ * docs/reliability.md. Oldest due first across endpoints.
+ */
+export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<string, number>, wanted: number): Row[] {
+  const rows: Row[] = [];
+  for (const ep of openEndpoints(db, o.now, o.defaultConcurrency, busy)) {
+    rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}
+      ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, Math.min(ep.room, wanted)));
+  }
+  return rows.sort((a, b) => (a.next_attempt_at as number) - (b.next_attempt_at as number)).slice(0, wanted);
+}
+
+/**
+ * How many deliveries the liveness invariant says must be leasable now: due,
+ * on an open endpoint, FIFO heads. A full scan, for the worker's stall check
+ * only (not per pass).
+ */
+export function countLeasable(db: SqliteDb, now: number, defaultConcurrency: number): number {
+  const busy = new Map<string, number>();
+  for (const row of db.stmt(`SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id`).all()) {
+    busy.set(row.endpoint_id as string, row.n as number);
+  }
+  let n = 0;
+  for (const ep of openEndpoints(db, now, defaultConcurrency, busy)) {
+    const row = db.stmt(`SELECT count(*) AS n FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}`).get(ep.id, now);
+    n += Math.min(row?.n as number, ep.room);
+  }
+  return n;
+}
