@@ -9,6 +9,7 @@ import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/s
 import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import { createAgent, sendDelivery, type SendResult } from './send.ts';
+import { StallWatch } from './stall.ts';
 
 const HOUSEKEEPING_MS = 5_000;
 const DEDUPE_PURGE_MS = 3_600_000;
@@ -39,6 +40,7 @@ export class DeliveryWorker {
   private lastHousekeeping = 0;
   private lastDedupePurge = 0;
   private stopListening: (() => void) | undefined;
+  private readonly stallWatch: StallWatch;
 
   constructor(
     private readonly store: Store,
@@ -47,6 +49,7 @@ export class DeliveryWorker {
     private readonly log: Logger,
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
+    this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
     this.agent = createAgent(this.hooks.guard);
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
@@ -100,16 +103,9 @@ export class DeliveryWorker {
         let leased: LeasedDelivery[] = [];
         const limit = Math.min(free, this.config.delivery.leaseBatchSize);
         if (free > 0) {
-          const now = Date.now();
-          leased = await this.store.leaseDue({
-            owner: this.owner,
-            now,
-            limit,
-            defaultTimeoutMs: this.config.delivery.timeoutMs,
-            defaultConcurrency: this.config.delivery.endpointConcurrency,
-            leaseGraceMs: this.config.delivery.leaseGraceMs,
-          });
-          for (const item of leased) this.inFlight.set(item.delivery.id, this.deliver(item));
+          leased = await this.lease(Date.now(), limit, false);
+          const idleMs = this.stallWatch.afterPass({ now: Date.now(), leased: leased.length, freeSlots: free });
+          if (idleMs !== null) leased = await this.checkStall(idleMs, limit);
         }
         if (leased.length < limit || this.inFlight.size >= this.config.delivery.concurrency) {
           // Fewer than asked for: nothing else is due, or endpoint limits hold the rest. The
@@ -132,6 +128,38 @@ export class DeliveryWorker {
     }
   }
 
+  private async lease(now: number, limit: number, fullScan: boolean): Promise<LeasedDelivery[]> {
+    const leased = await this.store.leaseDue({
+      owner: this.owner,
+      now,
+      limit,
+      defaultTimeoutMs: this.config.delivery.timeoutMs,
+      defaultConcurrency: this.config.delivery.endpointConcurrency,
+      leaseGraceMs: this.config.delivery.leaseGraceMs,
+      ...(fullScan ? { fullScan } : {}),
+    });
+    for (const item of leased) this.inFlight.set(item.delivery.id, this.deliver(item));
+    return leased;
+  }
+
+  /**
+   * Passes have leased nothing for several poll intervals with slots free. Either nothing may go
+   * (FIFO heads in flight elsewhere, endpoints at their limits) or the passes miss work that may:
+   * a stall, which must never be silent. Counted by the store's full scan; recovered by one.
+   */
+  private async checkStall(idleMs: number, limit: number): Promise<LeasedDelivery[]> {
+    const now = Date.now();
+    const leasable = await this.store.countLeasable(now, this.config.delivery.endpointConcurrency);
+    this.metrics.stalledLeasable.set(leasable);
+    if (leasable === 0) return [];
+    this.metrics.stalls.inc();
+    const backlog = await this.store.backlog();
+    const freeSlots = this.config.delivery.concurrency - this.inFlight.size;
+    const recovered = await this.lease(now, limit, true);
+    this.log.error({ leasable, idleMs, freeSlots, inFlight: this.inFlight.size - recovered.length, backlog, recovered: recovered.length }, 'delivery: STALL: deliveries are due and may be leased, but lease passes leased nothing; recovered by a full scan');
+    return recovered;
+  }
+
   private async sleep(maxMs?: number): Promise<void> {
     if (this.woken) {
       this.woken = false;
@@ -146,6 +174,12 @@ export class DeliveryWorker {
       // A throttled or broken endpoint's deliveries are due already but wait for their endpoint.
       const unblock = await this.hooks.unblockAt();
       if (unblock !== null) ms = Math.max(1, Math.min(ms, unblock - Date.now()));
+    }
+    // A wake-up while the due times were read found no sleeper to end: without this check it was
+    // lost, and the work it announced waited for the timer (up to a poll interval).
+    if (this.woken) {
+      this.woken = false;
+      return;
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);

@@ -55,6 +55,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly stalls = new Counter({
+    name: 'sluice_delivery_stalls_total',
+    help: 'Times the worker found due, leasable deliveries that its lease passes had not leased for several poll intervals while it had free slots (each followed by a full scan).',
+    registers: [this.registry],
+  });
+  readonly stalledLeasable = new Gauge({
+    name: 'sluice_delivery_stalled_leasable',
+    help: 'Leasable deliveries the last stall check found unleased (0 when the check found none).',
+    registers: [this.registry],
+  });
+
   setBacklog(b: Backlog): void {
     this.backlog.set({ state: 'pending' }, b.pending);
     this.backlog.set({ state: 'scheduled' }, b.scheduled);
