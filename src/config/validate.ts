@@ -5,10 +5,11 @@ import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readOutbound } from './outbound.ts';
+import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -30,11 +31,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   top.onlyKeys(topKeys);
 
   const server = top.child('server');
-  server?.onlyKeys(['host', 'port']);
+  server?.onlyKeys(['host', 'port', 'headersTimeout', 'requestTimeout', 'maxConnections']);
   const storage = top.child('storage');
   storage?.onlyKeys(['url', 'poolSize', 'statementTimeout', 'connectTimeout', 'retention', 'partitionInterval']);
   const ingest = top.child('ingest');
-  ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
+  ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch', 'maxNestingDepth']);
   const delivery = top.child('delivery');
   delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace', 'httpsOnly', 'breaker', 'disableAfter']);
 
@@ -73,6 +74,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
 
   const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
   const outbound = readOutbound(top, delivery, applications);
+  const security = readSecurity(top, apiToken);
   // Every value is read before the problems are checked: a getter records its
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
@@ -80,7 +82,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     server: {
       host: server?.str('host') ?? defaults.host,
       port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
+      headersTimeoutMs: server?.duration('headersTimeout', { min: 100, max: 10_000 }) ?? defaults.headersTimeoutMs,
+      requestTimeoutMs: server?.duration('requestTimeout', { min: 1000, max: 600_000 }) ?? defaults.requestTimeoutMs,
+      maxConnections: server?.int('maxConnections', { min: 1, max: 1_000_000 }) ?? defaults.maxConnections,
     },
+    ...security,
     dataDir,
     storageUrl,
     storage: storageOptions,
@@ -90,6 +96,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
       maxBodySize,
       dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
       groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
+      maxNestingDepth: ingest?.int('maxNestingDepth', { min: 1, max: defaults.maxNestingDepthCeiling }) ?? defaults.maxNestingDepth,
     },
     delivery: {
       concurrency: delivery?.int('concurrency', { min: 1, max: 10_000 }) ?? defaults.concurrency,
