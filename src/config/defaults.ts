@@ -77,6 +77,11 @@ export const defaults = {
   ingestCommitsInFlight: 2,
   /** Signature timestamps may be this far off our clock, both ways (`sources.*.tolerance`). */
   signatureToleranceMs: 5 * 60_000,
+  /**
+   * The longest `tolerance` a source may set: an hour. A longer one lets a captured request
+   * verify for longer than any provider retries, and it must stay below `ingest.dedupeWindow`.
+   */
+  maxSignatureToleranceMs: 3_600_000,
   /** Linear's tolerance when a source sets none: Linear asks receivers to hold `webhookTimestamp` to a minute. */
   linearToleranceMs: 60_000,
   /** Twitch's tolerance when a source sets none: its EventSub guide rejects messages older than 10 minutes. */

@@ -1,3 +1,4 @@
+import { headerProblem, MAX_HEADERS } from '../delivery/endpoint-headers.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
@@ -65,10 +66,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     if (app) applications[uid] = app;
   }
 
+  const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
-    const source = srcs && readSource(srcs, name, value, applications, maxBodySize);
+    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs);
     if (source) sources[name] = source;
   }
 
@@ -94,7 +96,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     trustProxy,
     ingest: {
       maxBodySize,
-      dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
+      dedupeWindowMs,
       groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
       maxNestingDepth: ingest?.int('maxNestingDepth', { min: 1, max: defaults.maxNestingDepthCeiling }) ?? defaults.maxNestingDepth,
     },
@@ -166,9 +168,12 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
   const headers: Record<string, string> = {};
   const headerSection = ep.child('headers');
-  for (const name of Object.keys(headerSection?.value ?? {})) {
+  const names = Object.keys(headerSection?.value ?? {});
+  if (names.length > MAX_HEADERS) ep.problem('headers', `at most ${MAX_HEADERS} headers`);
+  for (const name of names) {
     const value = headerSection?.str(name);
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) headerSection?.problem(name, 'is not a valid header name');
+    const problem = headerProblem(name, value ?? null);
+    if (problem) headerSection?.problem(name, problem);
     else if (value !== undefined) headers[name.toLowerCase()] = value;
   }
   const endpoint: EndpointConfig = {
@@ -193,6 +198,7 @@ function readSource(
   value: unknown,
   applications: Record<string, ApplicationConfig>,
   maxBodySize: number,
+  dedupeWindowMs: number,
 ): SourceConfig | undefined {
   const src = Section.of(value, srcs.keyPath(name), srcs.problems);
   if (!src) return undefined;
@@ -229,7 +235,9 @@ function readSource(
   const publicUrl = src.str('publicUrl');
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
-  const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const toleranceMs = src.duration('tolerance', { min: 1000, max: defaults.maxSignatureToleranceMs }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  // A replay inside the tolerance must still be inside the window that drops it as a duplicate.
+  if (toleranceMs >= dedupeWindowMs) src.problem('tolerance', `must be shorter than ingest.dedupeWindow (${dedupeWindowMs / 1000}s), or a captured request can be replayed as a new message once its key is forgotten`);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;

@@ -5,6 +5,7 @@ import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
+import { replayRisk } from '../ingest/replay-risk.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { findProvider } from '../providers/registry.ts';
@@ -66,6 +67,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         const refused = guard.urlRefusal(ep.url);
         if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
+    }
+    for (const source of Object.values(config.sources)) {
+      const risk = replayRisk(source);
+      if (risk) log.warn({ key: risk.key, reason: risk.problem }, 'config: requests of this source can be replayed');
     }
     const sources: CompiledSource[] = Object.values(config.sources).map((source) => {
       const provider = findProvider(source.provider);
