@@ -14,7 +14,13 @@ export interface Principal {
   role: Role;
   /** Application ids (or uids) the principal may touch; `null` means every application. */
   applications: string[] | null;
+  /** What an app-portal principal may do (Svix's capabilities); absent for every other kind. */
+  capabilities?: Capability[];
 }
+
+/** Svix's app-portal capabilities, by its names. */
+export const CAPABILITIES = ['ViewBase', 'ViewEndpointSecret', 'ManageEndpointSecret', 'ManageTransformations', 'CreateAttempts', 'ManageEndpoint'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 
 /** Whether a role may change things (any method other than GET/HEAD/OPTIONS). */
 export function mayMutate(role: Role): boolean {

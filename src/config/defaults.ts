@@ -8,6 +8,23 @@ export const defaults = {
   host: '127.0.0.1',
   /** Port of the HTTP server (`server.port`, `--port`, `SLUICE_PORT`); 0 picks a free one. */
   port: 8787,
+  /**
+   * A request's headers must arrive whole within this (`server.headersTimeout`); slow-loris
+   * sockets are closed after it. Providers send their headers in one packet.
+   */
+  headersTimeoutMs: 10_000,
+  /** A whole request (headers and body) must arrive within this (`server.requestTimeout`). */
+  requestTimeoutMs: 30_000,
+  /**
+   * Open client connections one process accepts (`server.maxConnections`); beyond it new
+   * sockets are closed at once, so a flood of idle sockets cannot exhaust descriptors.
+   */
+  maxConnections: 2048,
+  /**
+   * Failed authentications one remote address may make per minute on the API
+   * (`auth.failedAuthPerMinute`) before it is answered 429; 0 turns the limit off.
+   */
+  failedAuthPerMinute: 30,
   /** Where the embedded SQLite database lives (`dataDir`, `--data-dir`, `SLUICE_DATA_DIR`). */
   dataDir: './.sluice',
   /** Connections each process keeps to PostgreSQL (`storage.poolSize`); SQLite uses one. */
@@ -42,6 +59,14 @@ export const defaults = {
    * Seven days outlasts every provider's own retry window (Stripe retries for 3 days).
    */
   dedupeWindowMs: 7 * 24 * 3600_000,
+  /**
+   * Deepest JSON nesting accepted (`ingest.maxNestingDepth`), on ingest (deeper is stored
+   * `invalid`, not parsed) and on the API (422). Real payloads nest a dozen levels; a
+   * 100,000-level one parses but overflows the stack of every later `JSON.stringify`.
+   */
+  maxNestingDepth: 128,
+  /** The highest `ingest.maxNestingDepth` may be set: views render stored JSON up to this depth, deeper as text. */
+  maxNestingDepthCeiling: 1000,
   /** Most requests committed together in one transaction (`ingest.groupCommitMaxBatch`). */
   groupCommitMaxBatch: 512,
   /**
@@ -52,6 +77,11 @@ export const defaults = {
   ingestCommitsInFlight: 2,
   /** Signature timestamps may be this far off our clock, both ways (`sources.*.tolerance`). */
   signatureToleranceMs: 5 * 60_000,
+  /**
+   * The longest `tolerance` a source may set: an hour. A longer one lets a captured request
+   * verify for longer than any provider retries, and it must stay below `ingest.dedupeWindow`.
+   */
+  maxSignatureToleranceMs: 3_600_000,
   /** Linear's tolerance when a source sets none: Linear asks receivers to hold `webhookTimestamp` to a minute. */
   linearToleranceMs: 60_000,
   /** Twitch's tolerance when a source sets none: its EventSub guide rejects messages older than 10 minutes. */

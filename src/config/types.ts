@@ -1,3 +1,4 @@
+import type { ApiTokenConfig } from '../auth/api-tokens.ts';
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
@@ -5,7 +6,20 @@ import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
   apiToken: string;
-  server: { host: string; port: number };
+  server: {
+    host: string;
+    port: number;
+    /** A request's headers must arrive whole within this (slow clients). */
+    headersTimeoutMs: number;
+    /** A request must arrive whole within this. */
+    requestTimeoutMs: number;
+    /** Open client connections at most; more are closed at once. */
+    maxConnections: number;
+  };
+  /** API tokens (with `apiToken` as the admin token `default`) and the failed-authentication limit. */
+  auth: AuthConfig;
+  /** Where `/metrics` is served, and the bearer token it asks for. */
+  metrics: MetricsConfig;
   dataDir: string;
   /** `sqlite:PATH` or `postgres://…`; defaults to `sqlite:<dataDir>/sluice.db`. */
   storageUrl: string;
@@ -26,6 +40,8 @@ export interface Config {
     maxBodySize: number;
     dedupeWindowMs: number;
     groupCommitMaxBatch: number;
+    /** JSON deeper than this is refused: stored `invalid` on ingest, 422 on the API. */
+    maxNestingDepth: number;
   };
   delivery: {
     concurrency: number;
@@ -46,6 +62,18 @@ export interface Config {
   outbound: OutboundConfig;
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
+}
+
+export interface AuthConfig {
+  tokens: ApiTokenConfig[];
+  failedAuthPerMinute: number;
+}
+
+export interface MetricsConfig {
+  /** A separate address for `/metrics` (then not served on the main port); `null`: the main server. */
+  listen: { host: string; port: number } | null;
+  /** Bearer token `/metrics` asks for; `null`: none. */
+  token: string | null;
 }
 
 /** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */

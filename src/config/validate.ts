@@ -1,3 +1,4 @@
+import { headerProblem, MAX_HEADERS } from '../delivery/endpoint-headers.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
@@ -5,10 +6,11 @@ import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readOutbound } from './outbound.ts';
+import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -30,11 +32,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   top.onlyKeys(topKeys);
 
   const server = top.child('server');
-  server?.onlyKeys(['host', 'port']);
+  server?.onlyKeys(['host', 'port', 'headersTimeout', 'requestTimeout', 'maxConnections']);
   const storage = top.child('storage');
   storage?.onlyKeys(['url', 'poolSize', 'statementTimeout', 'connectTimeout', 'retention', 'partitionInterval']);
   const ingest = top.child('ingest');
-  ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch']);
+  ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch', 'maxNestingDepth']);
   const delivery = top.child('delivery');
   delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace', 'httpsOnly', 'breaker', 'disableAfter']);
 
@@ -64,15 +66,17 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     if (app) applications[uid] = app;
   }
 
+  const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
-    const source = srcs && readSource(srcs, name, value, applications, maxBodySize);
+    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs);
     if (source) sources[name] = source;
   }
 
   const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
   const outbound = readOutbound(top, delivery, applications);
+  const security = readSecurity(top, apiToken);
   // Every value is read before the problems are checked: a getter records its
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
@@ -80,7 +84,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     server: {
       host: server?.str('host') ?? defaults.host,
       port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
+      headersTimeoutMs: server?.duration('headersTimeout', { min: 100, max: 10_000 }) ?? defaults.headersTimeoutMs,
+      requestTimeoutMs: server?.duration('requestTimeout', { min: 1000, max: 600_000 }) ?? defaults.requestTimeoutMs,
+      maxConnections: server?.int('maxConnections', { min: 1, max: 1_000_000 }) ?? defaults.maxConnections,
     },
+    ...security,
     dataDir,
     storageUrl,
     storage: storageOptions,
@@ -88,8 +96,9 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     trustProxy,
     ingest: {
       maxBodySize,
-      dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
+      dedupeWindowMs,
       groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
+      maxNestingDepth: ingest?.int('maxNestingDepth', { min: 1, max: defaults.maxNestingDepthCeiling }) ?? defaults.maxNestingDepth,
     },
     delivery: {
       concurrency: delivery?.int('concurrency', { min: 1, max: 10_000 }) ?? defaults.concurrency,
@@ -159,9 +168,12 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
   const headers: Record<string, string> = {};
   const headerSection = ep.child('headers');
-  for (const name of Object.keys(headerSection?.value ?? {})) {
+  const names = Object.keys(headerSection?.value ?? {});
+  if (names.length > MAX_HEADERS) ep.problem('headers', `at most ${MAX_HEADERS} headers`);
+  for (const name of names) {
     const value = headerSection?.str(name);
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) headerSection?.problem(name, 'is not a valid header name');
+    const problem = headerProblem(name, value ?? null);
+    if (problem) headerSection?.problem(name, problem);
     else if (value !== undefined) headers[name.toLowerCase()] = value;
   }
   const endpoint: EndpointConfig = {
@@ -186,6 +198,7 @@ function readSource(
   value: unknown,
   applications: Record<string, ApplicationConfig>,
   maxBodySize: number,
+  dedupeWindowMs: number,
 ): SourceConfig | undefined {
   const src = Section.of(value, srcs.keyPath(name), srcs.problems);
   if (!src) return undefined;
@@ -222,7 +235,9 @@ function readSource(
   const publicUrl = src.str('publicUrl');
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
-  const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const toleranceMs = src.duration('tolerance', { min: 1000, max: defaults.maxSignatureToleranceMs }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  // A replay inside the tolerance must still be inside the window that drops it as a duplicate.
+  if (toleranceMs >= dedupeWindowMs) src.problem('tolerance', `must be shorter than ingest.dedupeWindow (${dedupeWindowMs / 1000}s), or a captured request can be replayed as a new message once its key is forgotten`);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;

@@ -22,6 +22,10 @@ const BLOCKED: Array<[cidr: string, what: string]> = [
   ['224.0.0.0/4', 'multicast'], ['240.0.0.0/4', 'reserved'],
   ['::/128', 'unspecified'], ['::1/128', 'loopback'], ['fc00::/7', 'unique local'], ['fe80::/10', 'link-local'],
   ['ff00::/8', 'multicast'], ['2001:db8::/32', 'documentation'], ['100::/64', 'discard'],
+  ['fec0::/10', 'site-local'],
+  // Transition ranges route to an IPv4 address carried inside them; judging that address is
+  // fragile (6to4 relays, Teredo's obfuscation), so the ranges are refused whole.
+  ['64:ff9b:1::/48', 'local-use NAT64 (embeds IPv4)'], ['2002::/16', '6to4 (embeds IPv4)'], ['2001::/32', 'Teredo (embeds IPv4)'],
 ];
 
 export interface Cidr {
@@ -68,6 +72,7 @@ function embeddedIpv4(address: string): string | null {
   const zero = (from: number, to: number): boolean => b.slice(from, to).every((x) => x === 0);
   const v4 = b.slice(12).join('.');
   if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4;
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) return v4; // IPv4-translated ::ffff:0:a.b.c.d
   if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return v4;
   if (zero(0, 12) && !zero(12, 14)) return v4;
   return null;
@@ -118,7 +123,8 @@ export class AddressGuard {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'must be an http or https URL';
     if (this.policy.httpsOnly && parsed.protocol !== 'https:') return 'refused: only https endpoints are allowed (delivery.httpsOnly)';
     if (this.policy.allowPrivateNetworks) return null;
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    // `localhost.` is the same name as `localhost` (a fully qualified one): judge it without the dot.
+    const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
     if (isIP(host) !== 0) return this.refusal(host);
     if (host === 'localhost' || host.endsWith('.localhost')) return this.refusal('127.0.0.1');
     return null;

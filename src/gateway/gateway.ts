@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { metricsRoute } from '../http/metrics-route.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
+import { replayRisk } from '../ingest/replay-risk.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { findProvider } from '../providers/registry.ts';
@@ -24,10 +26,21 @@ export interface Gateway {
   role: Role;
   /** Partitions ahead and retention; runs hourly by itself. */
   upkeep: StorageUpkeep;
+  /** Where `/metrics` answers (the main address unless `metrics.listen`). */
+  metricsUrl: string;
   /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
   workerOwner: string | undefined;
   /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
   stop(): Promise<void>;
+}
+
+/** `metrics.listen`: `/metrics` alone on its own address (Prometheus' habit), so the API port need not expose it. */
+async function listenMetrics(config: Config, metrics: Metrics, store: Store): Promise<{ app: FastifyInstance; url: string } | undefined> {
+  if (config.metrics.listen === null) return undefined;
+  const app = Fastify({ logger: false });
+  metricsRoute(app, { metrics, store, token: config.metrics.token });
+  const url = await app.listen(config.metrics.listen);
+  return { app, url: `${url}/metrics` };
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
@@ -55,6 +68,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
     }
+    for (const source of Object.values(config.sources)) {
+      const risk = replayRisk(source);
+      if (risk) log.warn({ key: risk.key, reason: risk.problem }, 'config: requests of this source can be replayed');
+    }
     const sources: CompiledSource[] = Object.values(config.sources).map((source) => {
       const provider = findProvider(source.provider);
       if (!provider) throw new Error(`unknown provider ${source.provider}`);
@@ -66,6 +83,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
     const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
+    const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
     let stopping: Promise<void> | undefined;
     return {
@@ -77,9 +95,11 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       role,
       upkeep,
       workerOwner: worker?.owner,
+      metricsUrl: metricsServer?.url ?? `${address}/metrics`,
       stop() {
         stopping ??= (async () => {
           await app.close();
+          await metricsServer?.app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);
           await upkeep.stop();

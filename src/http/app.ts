@@ -5,16 +5,21 @@ import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { requireToken } from './api/auth.ts';
+import { apiTokenResolver } from '../auth/api-tokens.ts';
+import { portalTokenResolver } from '../auth/portal-tokens.ts';
+import { requireAuth } from './api/auth.ts';
+import { authRoutes } from './api/auth-routes.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
 import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
 import { idempotency } from './api/idempotency.ts';
 import { openApi } from './api/openapi.ts';
-import { outboundDeps, outboundRoutes, portalScope } from './api/outbound.ts';
+import { outboundDeps, outboundRoutes } from './api/outbound.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
 import { ingestRoutes } from './ingest-routes.ts';
+import { metricsRoute } from './metrics-route.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -36,10 +41,19 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     logger: false,
     bodyLimit: config.ingest.maxBodySize,
     return503OnClosing: true,
-    // Slow-loris protection: a request must arrive whole within this.
-    requestTimeout: 30_000,
+    // Slow-loris protection: headers within headersTimeout, the whole request within requestTimeout,
+    // judged every second (Node's default check interval is 30 s).
+    requestTimeout: config.server.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(config.server.headersTimeoutMs, config.server.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, config.server.headersTimeoutMs),
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
   });
+
+  // Sockets past the cap are closed on accept; the ones already open keep being answered.
+  app.server.maxConnections = config.server.maxConnections;
+  securityHeaders(app, { noStore: false });
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }));
@@ -59,23 +73,25 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       return reply.code(503).send({ status: 'unavailable', reason: 'the store does not answer' });
     }
   });
-  app.get('/metrics', async (_req, reply) => {
-    metrics.setBacklog(await store.backlog());
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  // With metrics.listen, /metrics is served on that address only (gateway.ts).
+  if (config.metrics.listen === null) metricsRoute(app, { metrics, store, token: config.metrics.token });
 
   if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
   if (deps.parts?.api !== false) app.register(async (api) => {
-    apiErrors(api, log);
+    apiErrors(api, log, config.ingest.maxNestingDepth);
+    securityHeaders(api, { noStore: true });
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
     const outbound = outboundDeps(store, config, log, deps.onQueued);
     api.register(async (authed) => {
-      requireToken(authed, config.apiToken, portalScope(outbound));
+      // One resolver per way in; a console session resolver goes here too.
+      const resolvers = [apiTokenResolver(config.auth.tokens), portalTokenResolver(outbound.tokens)];
+      requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
       rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
       idempotency(authed, store, config.outbound.idempotencyTtlMs);
+      await authed.register(authRoutes);
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });

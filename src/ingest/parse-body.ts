@@ -1,3 +1,5 @@
+import { depthRefusal } from './json-depth.ts';
+
 export type ParsedBody = { ok: true; value: unknown } | { ok: false; error: string };
 
 const JSON_TYPE = /^(application|text)\/([\w.+-]*\+)?json\b/i;
@@ -6,12 +8,15 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
 /**
  * Reads the payload for extraction and routing; the stored bytes stay the raw
  * ones. JSON and form bodies are parsed; other types are opaque (`value`
- * undefined) and valid. A body that claims JSON but is not is `ok: false`.
+ * undefined) and valid. A body that claims JSON but is not, or nests deeper
+ * than `maxDepth`, is `ok: false`.
  */
-export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
+export function parseBody(raw: Buffer, contentType: string | undefined, maxDepth = Number.MAX_SAFE_INTEGER): ParsedBody {
   const type = contentType?.trim() ?? '';
   if (JSON_TYPE.test(type) || (type === '' && looksLikeJson(raw))) {
     if (raw.length === 0) return { ok: false, error: 'empty body' };
+    const deep = depthRefusal(raw, maxDepth);
+    if (deep) return { ok: false, error: `body is not accepted: ${deep}` };
     try {
       return { ok: true, value: JSON.parse(raw.toString('utf8')) };
     } catch (err) {
@@ -22,6 +27,15 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
     return { ok: true, value: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
   }
   return { ok: true, value: undefined };
+}
+
+/**
+ * What a provider may see of a body before its signature is checked: form
+ * fields (Slack's unsigned `ssl_check`), never a JSON parse, so an unsigned
+ * body costs no parsing before its 401.
+ */
+export function parseUnverified(raw: Buffer, contentType: string | undefined): unknown {
+  return FORM_TYPE.test(contentType?.trim() ?? '') ? Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) : undefined;
 }
 
 function looksLikeJson(raw: Buffer): boolean {

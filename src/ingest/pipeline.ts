@@ -8,7 +8,7 @@ import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
 import { EventTypeCatalog } from './event-types.ts';
 import { readField, type FieldPath } from './field-path.ts';
 import { forwardedHeaders } from './forward-headers.ts';
-import { parseBody, parseSequence, parseTime } from './parse-body.ts';
+import { parseBody, parseSequence, parseTime, parseUnverified } from './parse-body.ts';
 
 /** A configured source, ready to take requests. */
 export interface CompiledSource {
@@ -63,10 +63,8 @@ export class IngestPipeline {
     const name = source.config.name;
     this.metrics.received.inc({ source: name });
     const contentType = first(req.headers['content-type']);
-    const parsed = parseBody(req.rawBody, contentType);
-    const body = parsed.ok ? parsed.value : undefined;
 
-    const early = source.provider.unsignedHandshake?.(req, body);
+    const early = source.provider.unsignedHandshake?.(req, parseUnverified(req.rawBody, contentType));
     if (early) return { ...early, headers: {} };
 
     const verdict = source.provider.verify(req, Date.now());
@@ -76,6 +74,9 @@ export class IngestPipeline {
       return jsonReply(401, { error: 'signature_invalid', reason: verdict.reason });
     }
     this.metrics.verified.inc({ source: name });
+    // Parsed only now: an unsigned body, however hostile, costs no parse before its 401.
+    const parsed = parseBody(req.rawBody, contentType, this.config.ingest.maxNestingDepth);
+    const body = parsed.ok ? parsed.value : undefined;
 
     const handshake = source.provider.handshake?.(req, body);
     if (handshake) return { ...handshake, headers: {} };

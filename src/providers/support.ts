@@ -1,3 +1,5 @@
+import { depthRefusal } from '../ingest/json-depth.ts';
+import { defaults } from '../config/defaults.ts';
 import { createHmac } from 'node:crypto';
 import { parseTime } from '../ingest/parse-body.ts';
 import { safeEqual } from '../signing/compare.ts';
@@ -121,6 +123,8 @@ export function textReply(status: number, body: string): HandshakeReply {
 
 /** JSON.parse of the raw body, or `undefined` (for providers that read signed fields from the body). */
 export function parseJson(raw: Buffer): unknown {
+  // Some providers read this before the signature is checked (Mailgun signs inside the body): bound its cost.
+  if (depthRefusal(raw, defaults.maxNestingDepthCeiling)) return undefined;
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {

@@ -1,3 +1,4 @@
+import { headerProblem, MAX_HEADERS } from '../../delivery/endpoint-headers.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { EndpointInput } from '../../store/outbound.ts';
@@ -20,17 +21,14 @@ export interface EndpointBody {
   signatureStyle?: SignatureStyle;
 }
 
-/** Headers Sluice sets itself on every delivery; an endpoint may not override them. */
-const RESERVED = /^(host|content-length|content-type|transfer-encoding|connection|user-agent|(webhook|svix)-(id|timestamp|signature))$/i;
-const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-
-/** Lower-cased custom headers, or 422 naming the bad one. */
+/** Lower-cased custom headers, or 422 naming the bad one (the same rule as the YAML's). */
 export function checkHeaders(headers: Record<string, string | null>, field = 'body.headers'): Record<string, string | null> {
+  const entries = Object.entries(headers);
+  if (entries.length > MAX_HEADERS) throw validation(field, `at most ${MAX_HEADERS} headers`);
   const out: Record<string, string | null> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name)) throw validation(`${field}.${name}`, 'is not a valid header name');
-    if (RESERVED.test(name)) throw validation(`${field}.${name}`, 'is set by Sluice and cannot be overridden');
-    if (value !== null && /[\r\n\0]/.test(value)) throw validation(`${field}.${name}`, 'must not contain line breaks');
+  for (const [name, value] of entries) {
+    const problem = headerProblem(name, value);
+    if (problem) throw validation(`${field}.${name}`, problem);
     out[name.toLowerCase()] = value;
   }
   return out;

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
+import { HttpError } from '../../errors.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import { notFound } from './errors.ts';
@@ -96,8 +98,18 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     return reply.code(204).send();
   });
 
-  app.get<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id/secret', { schema: { params: endpointParams } }, async (req) =>
-    ({ key: (await find(req.params)).endpoint.secrets[0]?.secret ?? null }));
+  // What a receiver verifies with: the secret itself for HMAC (whsec_), the public key (whpk_) for ed25519, as Svix answers.
+  app.get<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id/secret', { schema: { params: endpointParams } }, async (req) => {
+    const current = (await find(req.params)).endpoint.secrets[0]?.secret ?? null;
+    return { key: current !== null && isSigningKey(current) ? publicKeyOf(current) : current };
+  });
+
+  // The private ed25519 key leaves only through this explicit operator route (never for portal tokens).
+  app.get<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id/secret/signing-key', { schema: { params: endpointParams } }, async (req) => {
+    const current = (await find(req.params)).endpoint.secrets[0]?.secret ?? null;
+    if (current === null || !isSigningKey(current)) throw new HttpError(404, 'not_found', 'this endpoint signs with a symmetric whsec_ secret; GET …/secret returns it');
+    return { key: current, publicKey: publicKeyOf(current) };
+  });
 
   // The old secret keeps signing beside the new one for the grace period, so receivers can switch without a gap.
   app.post<{ Params: EpParams; Body: { key?: string | null; gracePeriodSeconds?: number | null } | undefined }>(

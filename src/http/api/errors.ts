@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors.ts';
+import { depthRefusal } from '../../ingest/json-depth.ts';
 import type { Logger } from '../../observability/logger.ts';
 
 /** API errors in Svix's shape: `{ "code", "detail" }`; validation failures are 422 naming the field. */
-export function apiErrors(app: FastifyInstance, log: Logger): void {
+export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): void {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ code: err.code, detail: err.message });
     const fe = err as FastifyError;
@@ -25,6 +26,8 @@ export function apiErrors(app: FastifyInstance, log: Logger): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     if (text === '') return done(null, undefined);
+    const deep = depthRefusal(text as string, maxDepth);
+    if (deep) return done(new HttpError(422, 'validation', `body: ${deep}`), undefined);
     try {
       done(null, JSON.parse(text as string));
     } catch (err) {

@@ -8,7 +8,7 @@ const claims = new WeakMap<FastifyRequest, { scope: string; key: string }>();
 
 /**
  * `Idempotency-Key` on POSTs: the first answer (status and body) to a key is
- * stored for `ttlMs`, per caller (a hash of its bearer token), and replayed to
+ * stored for `ttlMs`, per caller (a hash of its principal), and replayed to
  * every repeat, across restarts and processes. A repeat that arrives while the
  * first is still running gets 409; a key reused for another route, 422. A
  * request that fails with a 5xx forgets its key, so a retry runs again.
@@ -20,7 +20,9 @@ export function idempotency(app: FastifyInstance, store: Store, ttlMs: number): 
     const key = Array.isArray(header) ? header[0] : header;
     if (key === undefined || key === '') return;
     if (key.length > KEY_MAX) throw new HttpError(422, 'validation', `header.idempotency-key: must be at most ${KEY_MAX} characters`);
-    const scope = createHash('sha256').update(req.headers.authorization ?? '').digest('base64url').slice(0, 32);
+    // Per principal, not per spelling of its credential.
+    const who = req.principal ? `${req.principal.kind}:${req.principal.name}` : (req.headers.authorization ?? '');
+    const scope = createHash('sha256').update(who).digest('base64url').slice(0, 32);
     const request = `POST ${req.url.split('?')[0]}`;
     const now = Date.now();
     const claim = await store.claimIdempotency(scope, key, request, now, now + ttlMs);

@@ -7,8 +7,8 @@ import type { OutboundDeps } from './outbound-deps.ts';
 import { OperationalWebhooks } from '../../delivery/operational.ts';
 import { AddressGuard } from '../../delivery/ssrf.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { ScopedTokens } from './auth.ts';
-import { portalMayAccess, portalRoutes, PortalTokens } from './portal.ts';
+import { PortalTokens } from '../../auth/portal-tokens.ts';
+import { portalRoutes } from './portal.ts';
 
 /** The outbound API's routes (applications, endpoints, event types, message create, portal access). */
 export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
@@ -26,13 +26,5 @@ export function outboundDeps(store: OutboundDeps['store'], config: OutboundDeps[
     guard: new AddressGuard(config.network),
     operational: new OperationalWebhooks(store, log, onQueued),
     tokens: new PortalTokens(config.apiToken),
-  };
-}
-
-/** The scope's auth accepts app-portal tokens on their application's own routes. */
-export function portalScope(deps: OutboundDeps & { tokens: PortalTokens }): ScopedTokens {
-  return {
-    appOf: (token) => deps.tokens.verify(token, Date.now()),
-    allows: (req, appId) => portalMayAccess(deps.store, req, appId),
   };
 }

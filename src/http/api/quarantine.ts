@@ -84,7 +84,7 @@ export async function quarantineRoutes(app: FastifyInstance, opts: { store: Stor
     const pass: string[] = [];
     const stillInvalid: Array<{ id: string; errors: ValidationIssue[] }> = [];
     for (const m of candidates) {
-      const parsed = m.payload === null ? { ok: false as const, error: 'the payload was purged' } : parseBody(m.payload, m.contentType ?? undefined);
+      const parsed = m.payload === null ? { ok: false as const, error: 'the payload was purged' } : parseBody(m.payload, m.contentType ?? undefined, config.ingest.maxNestingDepth);
       if (!parsed.ok) {
         stillInvalid.push({ id: m.id, errors: [{ path: '', message: parsed.error }] });
         continue;

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { createHash } from 'node:crypto';
 import { HttpError } from '../../errors.ts';
 
 const MAX_TRACKED = 10_000;
 
 /**
- * A token bucket per API token (hashed: the token itself is never kept), in
- * this process: `perSecond` requests a second with bursts up to one second's
+ * A token bucket per authenticated principal (its kind and name, so spelling
+ * the same token differently gains nothing), in this process: `perSecond` requests a second with bursts up to one second's
  * worth. Beyond it, 429 in Svix's error shape with `Retry-After`, so Svix's
  * clients back off as they do against Svix.
  */
@@ -14,7 +13,8 @@ export function rateLimitApi(app: FastifyInstance, perSecond: number): void {
   if (perSecond <= 0) return;
   const buckets = new Map<string, { tokens: number; at: number }>();
   app.addHook('onRequest', async (req, reply) => {
-    const key = createHash('sha256').update(req.headers.authorization ?? '').digest('base64url');
+    // Runs after the auth hook: every request here has a principal.
+    const key = req.principal ? `${req.principal.kind}:${req.principal.name}` : `ip:${req.ip}`;
     const now = Date.now();
     let bucket = buckets.get(key);
     if (!bucket) {
@@ -29,6 +29,6 @@ export function rateLimitApi(app: FastifyInstance, perSecond: number): void {
       return;
     }
     reply.header('retry-after', String(Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))));
-    throw new HttpError(429, 'rate_limit_exceeded', `more than ${perSecond} API requests per second with this token; retry after the Retry-After delay`);
+    throw new HttpError(429, 'rate_limit_exceeded', `more than ${perSecond} API requests per second with this credential; retry after the Retry-After delay`);
   });
 }

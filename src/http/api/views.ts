@@ -1,3 +1,5 @@
+import { defaults } from '../../config/defaults.ts';
+import { depthRefusal } from '../../ingest/json-depth.ts';
 import type { Attempt, Message } from '../../store/records.ts';
 import type { DeliveryView, EndpointMessage } from '../../store/store.ts';
 
@@ -6,10 +8,16 @@ const STATUS = { succeeded: 0, pending: 1, scheduled: 1, failed: 2, dead: 2, in_
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** The payload as JSON when it is JSON, else as text (the raw bytes stay in the store). */
-function payloadOf(message: Message): unknown {
+/**
+ * The payload as JSON when it is JSON, else as text (the raw bytes stay in the
+ * store). Whatever bytes are stored, the answer renders: JSON nesting deeper
+ * than any limit the gateway accepts comes back as its text, since parsing it
+ * would overflow the serializer's stack.
+ */
+export function payloadOf(message: Pick<Message, 'payload'>): unknown {
   if (message.payload === null) return null;
   const text = message.payload.toString('utf8');
+  if (depthRefusal(message.payload, defaults.maxNestingDepthCeiling)) return text;
   try {
     return JSON.parse(text);
   } catch {

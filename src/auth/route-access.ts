@@ -1,0 +1,83 @@
+import type { Capability, Role } from './principal.ts';
+
+/** Who may use one route of `/api/v1`. */
+export interface RouteAccess {
+  /** `app`: the route names one application in `:app_id`; `global`: none; `public`: no authentication. */
+  scope: 'app' | 'global' | 'public';
+  /** Whether it changes anything (audited; refused to viewers). */
+  mutating: boolean;
+  /** The least role an API token (or a console session) needs. */
+  role: Role;
+  /** The capability an app-portal principal needs; `null`: never for a portal. */
+  portal: Capability | null;
+  /** For a global route: whether a principal restricted to some applications may use it. */
+  restrictedOk?: boolean;
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const r = (scope: RouteAccess['scope'], mutating: boolean, role: Role, portal: Capability | null, restrictedOk = false): RouteAccess =>
+  ({ scope, mutating, role, portal, restrictedOk });
+
+/**
+ * Routes whose access the path alone does not tell. Keyed `METHOD /path`
+ * relative to `/api/v1`, as Fastify names the route.
+ */
+const TABLE: Record<string, RouteAccess> = {
+  'GET /health': r('public', false, 'viewer', null),
+  'GET /openapi.json': r('public', false, 'viewer', null),
+  'GET /auth/me': r('global', false, 'viewer', 'ViewBase', true),
+  'GET /audit': r('global', false, 'admin', null),
+  // Tokens for the portal are issued by the operator, never by a portal session to itself.
+  'POST /auth/app-portal-access/:app_id': r('app', true, 'operator', null),
+  'GET /app': r('global', false, 'viewer', null),
+  'POST /app': r('global', true, 'operator', null),
+  // A tenant may read its application but never rename, re-identify or delete it.
+  'PUT /app/:app_id': r('app', true, 'operator', null),
+  'PATCH /app/:app_id': r('app', true, 'operator', null),
+  'DELETE /app/:app_id': r('app', true, 'operator', null),
+  // Sending is the platform's job; a tenant sends only test events (send-example).
+  'POST /app/:app_id/msg': r('app', true, 'operator', null),
+  'DELETE /app/:app_id/msg/:msg_id/content': r('app', true, 'operator', null),
+  'GET /app/:app_id/quarantine': r('app', false, 'viewer', null),
+  'POST /app/:app_id/quarantine/release': r('app', true, 'operator', null),
+  'GET /app/:app_id/endpoint/:endpoint_id/secret': r('app', false, 'viewer', 'ViewEndpointSecret'),
+  // The private half of an ed25519 secret: an operator's explicit request only.
+  'GET /app/:app_id/endpoint/:endpoint_id/secret/signing-key': r('app', false, 'operator', null),
+  'POST /app/:app_id/endpoint/:endpoint_id/secret/rotate': r('app', true, 'operator', 'ManageEndpointSecret'),
+  'POST /app/:app_id/endpoint/:endpoint_id/recover': r('app', true, 'operator', 'CreateAttempts'),
+  'POST /app/:app_id/endpoint/:endpoint_id/send-example': r('app', true, 'operator', 'CreateAttempts'),
+  'POST /app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend': r('app', true, 'operator', 'CreateAttempts'),
+  'POST /app/:app_id/msg/:msg_id/replay': r('app', true, 'operator', 'CreateAttempts'),
+  'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
+  'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
+  'POST /event-type': r('global', true, 'operator', null),
+  'PUT /event-type/:name': r('global', true, 'operator', null),
+  'PATCH /event-type/:name': r('global', true, 'operator', null),
+  'DELETE /event-type/:name': r('global', true, 'operator', null),
+};
+
+/**
+ * Who may use a route: the table above, else the rules of an application's
+ * own routes (reads need `ViewBase`; changes to its endpoints `ManageEndpoint`,
+ * to transformations `ManageTransformations`). `null` when neither decides:
+ * such a route is refused to everyone but admins, and the route-matrix test
+ * fails until it is classified here.
+ */
+export function classifyRoute(method: string, path: string): RouteAccess | null {
+  const url = path.replace(/^\/api\/v1(?=\/)/, '');
+  const found = TABLE[`${method} ${url}`];
+  if (found) return found;
+  if (!/^\/app\/:app_id(\/|$)/.test(url)) return null;
+  if (READ_METHODS.has(method)) return r('app', false, 'viewer', 'ViewBase');
+  if (/\/transformation(\/|$)/.test(url)) return r('app', true, 'operator', 'ManageTransformations');
+  if (/^\/app\/:app_id\/endpoint(\/|$)/.test(url)) return r('app', true, 'operator', 'ManageEndpoint');
+  return null;
+}
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Whether `role` reaches `needed`. */
+export function roleReaches(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}

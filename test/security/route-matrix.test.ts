@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classifyRoute } from '../../src/auth/route-access.ts';
+import { startTestGateway, eventually } from '../helpers/gateway.ts';
+import { Receiver } from '../helpers/receiver.ts';
+
+/**
+ * The isolation matrix, generated from the route table: every route of
+ * /api/v1 (as Fastify's onRoute hook collected them into the OpenAPI document)
+ * is tried by every kind of principal. A route added later is covered without
+ * anyone remembering to, and one the access rules cannot classify fails here.
+ */
+const VIEWER = 'matrix-viewer-token-0123';
+const SHOP_OPS = 'matrix-shop-operator-0123';
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+test('route matrix: tenants, read-only sessions, viewers and app-limited tokens against every /api/v1 route', async () => {
+  const receiver = await new Receiver().start();
+  const gw = await startTestGateway(`
+auth:
+  failedAuthPerMinute: 0
+  tokens:
+    - { name: viewer, token: ${VIEWER}, role: viewer }
+    - { name: shop-ops, token: ${SHOP_OPS}, role: operator, applications: [shop] }
+applications:
+  shop: {}
+  other: {}
+eventTypes:
+  a.b: { description: an event }
+`, { logLevel: 'silent' });
+  try {
+    // Objects of application B ("other"), which A's principals must not reach.
+    const objects: Record<string, string> = { app_id: 'other', name: 'a.b' };
+    const ep = await gw.api('/app/other/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) });
+    objects.endpoint_id = ((await ep.json()) as { id: string }).id;
+    const msg = await gw.api('/app/other/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
+    objects.msg_id = ((await msg.json()) as { id: string }).id;
+    objects.attempt_id = await eventually(async () => {
+      const page = (await (await gw.api(`/app/other/attempt/msg/${objects.msg_id}`)).json()) as { data: Array<{ id: string }> };
+      return page.data[0]?.id;
+    }, 15_000, 'an attempt of B');
+    // A's own objects, for the read-only session.
+    const own: Record<string, string> = { app_id: 'shop', name: 'a.b' };
+    const ownEp = await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) });
+    own.endpoint_id = ((await ownEp.json()) as { id: string }).id;
+    own.msg_id = ((await (await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).json()) as { id: string }).id;
+    own.attempt_id = 'atmpt_none';
+
+    const portal = async (body: unknown): Promise<string> =>
+      ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token;
+    const fullPortal = await portal({});
+    const readOnlyPortal = await portal({ readOnly: true });
+
+    const doc = (await (await gw.api('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
+    assert.ok(routes.length >= 40, `the route table has every route (${routes.length})`);
+
+    const unclassified: string[] = [];
+    const failures: string[] = [];
+    const call = async (token: string, method: string, template: string, values: Record<string, string>): Promise<number> => {
+      const path = template.replace(/\{(\w+)\}/g, (_m, k: string) => encodeURIComponent(values[k] ?? `unknown_${k}`));
+      const res = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(READ_METHODS.has(method) ? {} : { 'content-type': 'application/json' }) },
+        ...(READ_METHODS.has(method) ? {} : { body: '{}' }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    for (const { method, path } of routes) {
+      const fastifyPath = path.replace(/\{(\w+)\}/g, ':$1');
+      const access = classifyRoute(method, fastifyPath);
+      const label = `${method} ${path}`;
+      if (access === null) {
+        unclassified.push(label);
+        continue;
+      }
+      if (access.scope === 'public') continue;
+      const mutating = !READ_METHODS.has(method);
+      assert.equal(access.mutating, mutating, `${label}: mutating is what its method says`);
+
+      // A tenant (portal of A, every capability) against B's objects: 403 or 404, never an answer.
+      if (access.scope === 'app') {
+        const s = await call(fullPortal, method, path, objects);
+        if (s !== 403 && s !== 404) failures.push(`portal of A on B: ${label} → ${s}`);
+        const t = await call(SHOP_OPS, method, path, objects);
+        if (t !== 403 && t !== 404) failures.push(`token limited to A on B: ${label} → ${t}`);
+      } else {
+        const s = await call(fullPortal, method, path, objects);
+        if (access.portal === null && s !== 403) failures.push(`portal on operator route: ${label} → ${s}`);
+        if (access.portal !== null && (s === 401 || s === 403)) failures.push(`portal refused a route it may use: ${label} → ${s}`);
+        const t = await call(SHOP_OPS, method, path, objects);
+        if (!access.restrictedOk && t !== 403) failures.push(`token limited to A on a global route: ${label} → ${t}`);
+      }
+      // Read-only principals: 403 on every mutating route (on their own objects), never on a read they may make.
+      if (mutating) {
+        const r = await call(readOnlyPortal, method, path, own);
+        if (r !== 403) failures.push(`read-only portal: ${label} → ${r}`);
+        const v = await call(VIEWER, method, path, own);
+        if (v !== 403) failures.push(`viewer: ${label} → ${v}`);
+      } else {
+        const v = await call(VIEWER, method, path, own);
+        if (access.role === 'viewer' && (v === 401 || v === 403)) failures.push(`viewer refused a read: ${label} → ${v}`);
+      }
+    }
+    assert.deepEqual(unclassified, [], 'routes the access rules cannot classify (add them to src/auth/route-access.ts)');
+    assert.deepEqual(failures, []);
+
+    // The matrix can fail: the admin token gets through every route (deleting last).
+    const ordered = [...routes].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+    for (const { method, path } of ordered) {
+      if (classifyRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))?.scope === 'public') continue;
+      const s = await call('test-token-0123456789abcdef', method, path, objects);
+      assert.ok(s !== 401 && s !== 403, `admin on ${method} ${path} → ${s}`);
+    }
+  } finally {
+    await gw.stop();
+    await receiver.stop();
+  }
+});
