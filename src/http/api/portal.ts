@@ -16,6 +16,12 @@ const PREFIX = 'sluice_portal_';
  */
 export class PortalTokens {
   private readonly key: Buffer;
+  /**
+   * Tokens logged out before their expiry, until it. Held by the process that
+   * answered the logout: with several API processes the others still accept
+   * the token until it expires (stored sessions would close that).
+   */
+  private readonly revoked = new Map<string, number>();
 
   constructor(apiToken: string) {
     this.key = createHmac('sha256', 'sluice-portal-token').update(apiToken).digest();
@@ -34,10 +40,21 @@ export class PortalTokens {
     try {
       const parsed = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as { app?: unknown; exp?: unknown };
       if (typeof parsed.app !== 'string' || typeof parsed.exp !== 'number' || parsed.exp <= now) return null;
+      if (this.revoked.has(mac)) return null;
       return parsed.app;
     } catch {
       return null;
     }
+  }
+
+  /** Logs a valid token out (Svix's `auth/logout`); `false` when it is not a valid portal token. */
+  revoke(token: string, now: number): boolean {
+    if (this.verify(token, now) === null) return false;
+    for (const [mac, exp] of this.revoked) if (exp <= now) this.revoked.delete(mac);
+    const claims = token.slice(PREFIX.length).split('.');
+    const exp = (JSON.parse(Buffer.from(claims[0] as string, 'base64url').toString('utf8')) as { exp: number }).exp;
+    this.revoked.set(claims[1] as string, exp);
+    return true;
   }
 
   private mac(claims: string): string {
@@ -51,6 +68,8 @@ export class PortalTokens {
  */
 export async function portalMayAccess(store: Store, req: FastifyRequest, appId: string): Promise<boolean> {
   const route = req.routeOptions.url ?? '';
+  // A portal session may end itself.
+  if (route.endsWith('/auth/logout')) return true;
   if (!/\/app\/:app_id(\/|$)/.test(route)) return false;
   const named = (req.params as { app_id?: string }).app_id;
   if (named === undefined) return false;
