@@ -37,6 +37,12 @@ export function unknownCapabilities(capabilities: readonly string[] | null | und
  */
 export class PortalTokens {
   private readonly key: Buffer;
+  /**
+   * Sessions logged out before their expiry (by session id), until it. Held by
+   * the process that answered the logout: with several API processes the others
+   * still accept the token until it expires (stored sessions would close that).
+   */
+  private readonly revoked = new Map<string, number>();
 
   constructor(secret: string | Buffer) {
     this.key = createHmac('sha256', 'sluice-portal-token').update(secret).digest();
@@ -58,10 +64,21 @@ export class PortalTokens {
       if (typeof parsed.app !== 'string' || typeof parsed.exp !== 'number' || parsed.exp <= now) return null;
       // A token minted before capabilities existed had them all.
       const cap = Array.isArray(parsed.cap) ? CAPABILITIES.filter((c) => parsed.cap?.includes(c)) : [...CAPABILITIES];
-      return { app: parsed.app, exp: parsed.exp, sid: typeof parsed.sid === 'string' ? parsed.sid : 'legacy', cap };
+      const sid = typeof parsed.sid === 'string' ? parsed.sid : 'legacy';
+      if (this.revoked.has(sid)) return null;
+      return { app: parsed.app, exp: parsed.exp, sid, cap };
     } catch {
       return null;
     }
+  }
+
+  /** Logs a valid token out (Svix's `auth/logout`); `false` when it is not a valid portal token. */
+  revoke(token: string, now: number): boolean {
+    const claims = this.verify(token, now);
+    if (!claims) return false;
+    for (const [sid, exp] of this.revoked) if (exp <= now) this.revoked.delete(sid);
+    this.revoked.set(claims.sid, claims.exp);
+    return true;
   }
 
   private mac(claims: string): string {

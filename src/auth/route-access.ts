@@ -49,6 +49,11 @@ const TABLE: Record<string, RouteAccess> = {
   'POST /app/:app_id/endpoint/:endpoint_id/send-example': r('app', true, 'operator', 'CreateAttempts'),
   'POST /app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend': r('app', true, 'operator', 'CreateAttempts'),
   'POST /app/:app_id/msg/:msg_id/replay': r('app', true, 'operator', 'CreateAttempts'),
+  // Ends the portal session that calls it (the route answers 403 to API tokens): even a read-only session may.
+  'POST /auth/logout': r('global', true, 'viewer', 'ViewBase', true),
+  // Asks whether a message would reach an endpoint before sending one: the platform's call, like sending.
+  'POST /app/:app_id/msg/precheck/active': r('app', true, 'operator', null),
+  'POST /app/:app_id/endpoint/:endpoint_id/replay-missing': r('app', true, 'operator', 'CreateAttempts'),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),
@@ -72,6 +77,8 @@ export function classifyRoute(method: string, path: string): RouteAccess | null 
   if (READ_METHODS.has(method)) return r('app', false, 'viewer', 'ViewBase');
   if (/\/transformation(\/|$)/.test(url)) return r('app', true, 'operator', 'ManageTransformations');
   if (/^\/app\/:app_id\/endpoint(\/|$)/.test(url)) return r('app', true, 'operator', 'ManageEndpoint');
+  // Integrations are off in Sluice (answered as Svix does without them); changing one is managing endpoints.
+  if (/^\/app\/:app_id\/integration(\/|$)/.test(url)) return r('app', true, 'operator', 'ManageEndpoint');
   return null;
 }
 

@@ -53,6 +53,8 @@ export interface EndpointStats {
   pending: number;
   sending: number;
   fail: number;
+  /** Skipped deliveries (filtered out or stale): never to be attempted, Svix's `canceled`. */
+  canceled: number;
 }
 
 /** The first answer stored under an Idempotency-Key, or that it is still being made. */

@@ -34,6 +34,8 @@ export interface NewMessage {
   validationErrors?: ValidationIssue[] | null;
   /** Hold-back of a keyed message on FIFO endpoints that set no window of their own (the source's `reorderWindow`). */
   reorderWindowMs?: number;
+  /** Its deliveries are not due before this time (Svix's `deliverAt`, a scheduled message). */
+  notBefore?: number;
 }
 
 export type IngestOutcome =
@@ -104,6 +106,8 @@ export interface AttemptQuery {
   /** Only attempts started before / after these times. */
   before?: number;
   after?: number;
+  /** Svix's `status_code_class`: only responses of this hundred (200 = 2xx); 0: no response at all. */
+  statusClass?: number;
   limit: number;
   iterator?: string;
 }
@@ -165,6 +169,8 @@ export interface Store extends OutboundStore {
 
   listMessages(query: MessageQuery): Promise<Page<Message>>;
   getMessage(appId: string, messageId: string): Promise<Message | null>;
+  /** The newest message of the application created with this `eventId` (Svix resolves `{msg_id}` either way). */
+  getMessageByEventId(appId: string, eventId: string): Promise<Message | null>;
   listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]>;
   /** The messages sent (or to be sent) to one endpoint, newest first, with that delivery's state. */
   listEndpointMessages(appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>>;

@@ -59,7 +59,8 @@ sources:
     assert.deepEqual(orders.body.data.map((m) => m.eventType), ['order.created', 'order.created', 'order.created']);
     assert.equal((await get('/app/shop/msg?eventTypes=order.created&eventTypes=customer.updated')).body.data.length, 7);
     assert.equal((await get('/app/shop/msg?status=invalid')).body.data.length, 0);
-    assert.equal((await get('/app/shop/msg?withContent=false')).body.data[0]?.payload, undefined);
+    // Without content the payload is `{}`, as Svix answers (2.x's MessageOut requires the field).
+    assert.deepEqual((await get('/app/shop/msg?withContent=false')).body.data[0]?.payload, {});
   });
 
   test('list: time range', async () => {

@@ -76,6 +76,9 @@ eventTypes:
         continue;
       }
       if (access.scope === 'public') continue;
+      // Logout ends the very session that calls it, so the matrix cannot run it without losing its tokens;
+      // test/api/svix-compat.test.ts covers it (a portal token logs out, the API token is refused).
+      if (label === 'POST /api/v1/auth/logout') continue;
       const mutating = !READ_METHODS.has(method);
       assert.equal(access.mutating, mutating, `${label}: mutating is what its method says`);
 
@@ -110,7 +113,11 @@ eventTypes:
     const ordered = [...routes].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
     for (const { method, path } of ordered) {
       if (classifyRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))?.scope === 'public') continue;
+      // Only an app-portal token can log out (Svix answers the API token 403 there too).
+      if (method === 'POST' && path === '/api/v1/auth/logout') continue;
       const s = await call('test-token-0123456789abcdef', method, path, objects);
+      // Integrations are a feature Sluice answers as off (403 feature_not_enabled, as Svix does): not a refusal of the admin.
+      if (s === 403 && path.includes('/integration')) continue;
       assert.ok(s !== 401 && s !== 403, `admin on ${method} ${path} → ${s}`);
     }
   } finally {

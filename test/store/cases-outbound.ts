@@ -129,7 +129,7 @@ export function outboundCases(target: StoreTarget): void {
     })));
     assert.equal((await store.endpointStats(app.id, ep.id)).fail, 2);
     assert.equal(await store.recoverEndpoint(app.id, ep.id, now - 1000, now + 1000, now), 2);
-    assert.deepEqual(await store.endpointStats(app.id, ep.id), { success: 0, pending: 2, sending: 0, fail: 0 });
+    assert.deepEqual(await store.endpointStats(app.id, ep.id), { success: 0, pending: 2, sending: 0, fail: 0, canceled: 0 });
     const id = await store.ingestForEndpoint(app.id, ep.id, 'x.y', Buffer.from('{}'), now);
     assert.deepEqual((await store.listDeliveries(app.id, id)).map((d) => d.endpointId), [ep.id]);
   }));

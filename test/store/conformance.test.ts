@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
+import { compatCases } from './cases-compat.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
@@ -22,6 +23,7 @@ for (const target of await storeTargets()) {
     orderingCases(target);
     livenessCases(target);
     retentionCases(target);
+    compatCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -23,6 +23,22 @@ function merge(current: Application | null, body: AppBody): ApplicationInput {
   };
 }
 
+interface AppListQuery {
+  limit: number;
+  iterator?: string;
+  excludeAppsWithNoEndpoints?: boolean;
+  excludeAppsWithDisabledEndpoints?: boolean;
+}
+const appListQuery = {
+  ...listQuery,
+  properties: {
+    ...listQuery.properties,
+    excludeAppsWithNoEndpoints: { type: 'boolean' },
+    excludeAppsWithDisabledEndpoints: { type: 'boolean' },
+    excludeAppsWithSvixPlayEndpoints: { type: 'boolean' },
+  },
+} as const;
+
 /** Applications: Svix's `/app` routes; `{app_id}` is the id or the uid. */
 export async function applicationRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
   const { store } = deps;
@@ -32,9 +48,22 @@ export async function applicationRoutes(app: FastifyInstance, deps: OutboundDeps
     return found;
   };
 
-  app.get<{ Querystring: { limit: number; iterator?: string } }>('/app', { schema: { querystring: listQuery } }, async (req) => {
-    const page = await store.listApplications({ limit: req.query.limit, ...(req.query.iterator ? { iterator: req.query.iterator } : {}) });
-    return { ...page, data: page.data.map(applicationView) };
+  // svix 2.x's exclusions apply to the page read (it may hold fewer than `limit`); Sluice has no Svix Play endpoints to exclude.
+  app.get<{ Querystring: AppListQuery }>('/app', { schema: { querystring: appListQuery } }, async (req) => {
+    const q = req.query;
+    const page = await store.listApplications({ limit: q.limit, ...(q.iterator ? { iterator: q.iterator } : {}) });
+    let data = page.data;
+    if (q.excludeAppsWithNoEndpoints || q.excludeAppsWithDisabledEndpoints) {
+      const kept = [];
+      for (const a of data) {
+        const endpoints = await store.listEndpoints(a.id);
+        if (q.excludeAppsWithNoEndpoints && endpoints.length === 0) continue;
+        if (q.excludeAppsWithDisabledEndpoints && endpoints.some((e) => e.disabled)) continue;
+        kept.push(a);
+      }
+      data = kept;
+    }
+    return { ...page, data: data.map(applicationView) };
   });
 
   // `get_if_exists=true` is Svix's getOrCreate: an existing uid answers 200 with that application.

@@ -13,11 +13,13 @@ export interface EndpointBody {
   rateLimit?: number | null;
   throttleRate?: number | null;
   filterTypes?: string[] | null;
+  /** svix 2.x's name for `filterTypes`. */
+  eventTypes?: string[] | null;
   channels?: string[] | null;
   secret?: string | null;
   metadata?: Record<string, string>;
   disabled?: boolean;
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | null;
   signatureStyle?: SignatureStyle;
 }
 
@@ -44,6 +46,7 @@ export function endpointInput(current: Endpoint | null, body: EndpointBody, guar
   if (url === undefined) throw validation('body.url', 'is required');
   const refused = guard.urlRefusal(url);
   if (refused) throw validation('body.url', refused);
+  const filterTypes = body.filterTypes !== undefined ? body.filterTypes : body.eventTypes;
   let secrets = current && keepSecrets ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];
   if (body.secret) secrets = [{ secret: body.secret, expiresAt: null }];
   return {
@@ -51,12 +54,12 @@ export function endpointInput(current: Endpoint | null, body: EndpointBody, guar
     url,
     description: body.description ?? current?.description ?? '',
     secrets,
-    filterTypes: body.filterTypes !== undefined ? (body.filterTypes?.length ? body.filterTypes : null) : (current?.filterTypes ?? null),
+    filterTypes: filterTypes !== undefined ? (filterTypes?.length ? filterTypes : null) : (current?.filterTypes ?? null),
     channels: body.channels !== undefined ? (body.channels?.length ? body.channels : null) : (current?.channels ?? null),
     throttleRate: rateOf(body, current?.throttleRate ?? null),
     metadata: body.metadata ?? current?.metadata ?? {},
     version: body.version ?? current?.version ?? 1,
-    headers: body.headers !== undefined ? (checkHeaders(body.headers) as Record<string, string>) : (current?.headers ?? {}),
+    headers: body.headers != null ? (checkHeaders(body.headers) as Record<string, string>) : body.headers === null ? {} : (current?.headers ?? {}),
     disabled: body.disabled ?? current?.disabled ?? false,
     signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
   };

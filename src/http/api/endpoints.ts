@@ -91,10 +91,11 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     await setHeaders(req.params, req.body.headers, false);
     return reply.code(204).send();
   });
-  app.patch<{ Params: EpParams; Body: { headers: Record<string, string | null> } }>('/app/:app_id/endpoint/:endpoint_id/headers', {
+  app.patch<{ Params: EpParams; Body: { headers: Record<string, string | null>; deleteHeaders?: string[] } }>('/app/:app_id/endpoint/:endpoint_id/headers', {
     schema: { params: endpointParams, body: headersPatch },
   }, async (req, reply) => {
-    await setHeaders(req.params, req.body.headers, true);
+    const removed = Object.fromEntries((req.body.deleteHeaders ?? []).map((name) => [name, null]));
+    await setHeaders(req.params, { ...req.body.headers, ...removed }, true);
     return reply.code(204).send();
   });
 

@@ -1,21 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventType, EventTypeInput } from '../../store/outbound.ts';
 import { notFound } from './errors.ts';
-import { created, type OutboundDeps } from './outbound-deps.ts';
+import { schemaProblem } from '../../ingest/schema.ts';
+import { created, validation, type OutboundDeps } from './outbound-deps.ts';
 import { eventTypeIn, eventTypeName, eventTypeUpdate, listQuery } from './outbound-schemas.ts';
 import { eventTypeView } from './outbound-views.ts';
 
-type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string };
+type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string; featureFlags?: string[] | null };
 const params = { type: 'object', properties: { name: eventTypeName }, required: ['name'] } as const;
 
+/**
+ * The event type a create, PUT or PATCH asks for, its schemas compiled now: a
+ * schema that does not compile (an unresolvable `$ref`) is a 422 here, not a
+ * message stored unchecked later, and the compiled validator is ready before
+ * the first message needs it.
+ */
 function merge(name: string, current: EventType | null, body: Body): EventTypeInput {
+  for (const [version, schema] of Object.entries(body.schemas ?? {})) {
+    const problem = schemaProblem(schema);
+    if (problem) throw validation(`body.schemas.${version}`, problem);
+  }
+  const flag = body.featureFlag !== undefined ? body.featureFlag : body.featureFlags !== undefined ? (body.featureFlags?.[0] ?? null) : undefined;
   return {
     name,
     description: body.description ?? current?.description ?? '',
     schemas: body.schemas !== undefined ? body.schemas : (current?.schemas ?? null),
     deprecated: body.deprecated ?? current?.deprecated ?? false,
     archived: body.archived ?? current?.archived ?? false,
-    featureFlag: body.featureFlag !== undefined ? body.featureFlag : (current?.featureFlag ?? null),
+    featureFlag: flag !== undefined ? flag : (current?.featureFlag ?? null),
     groupName: body.groupName !== undefined ? body.groupName : (current?.groupName ?? null),
   };
 }

@@ -21,6 +21,7 @@ interface MessageBody {
   application?: { name: string; uid?: string | null; rateLimit?: number | null; throttleRate?: number | null; metadata?: Record<string, string> } | null;
   orderingKey?: string | null;
   sequence?: number | null;
+  deliverAt?: string | null;
 }
 
 /**
@@ -61,6 +62,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
       payload: Buffer.from(JSON.stringify(body.payload)), contentType: 'application/json', headers: {},
       channels: body.channels?.length ? body.channels : null, state: 'accepted', error: null,
       dedupeScope: `app:${application.id}`, dedupeUntil: eventId === null ? null : now + config.ingest.dedupeWindowMs,
+      ...(body.deliverAt ? { notBefore: Date.parse(body.deliverAt) } : {}),
     });
     if ('error' in outcome) throw outcome.error;
     if (outcome.duplicate) throw new HttpError(409, 'conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
@@ -69,7 +71,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
     if (hours !== null) await store.setPayloadExpiry(outcome.messageId, now + hours * 3_600_000);
     const message = await store.getMessage(application.id, outcome.messageId);
     if (!message) throw new Error(`message ${outcome.messageId} vanished after it was stored`);
-    return reply.code(202).send({ ...messageView(message, req.query.withContent !== false), tags: body.tags ?? null });
+    return reply.code(202).send({ ...messageView(message, req.query.withContent !== false), tags: body.tags ?? null, deliverAt: body.deliverAt ?? null });
   });
 
   app.delete<{ Params: { app_id: string; msg_id: string } }>('/app/:app_id/msg/:msg_id/content', {

@@ -34,11 +34,13 @@ const endpointFields = {
   rateLimit: rate,
   throttleRate: rate,
   filterTypes: nameList(1000),
+  /** svix 2.x's name for `filterTypes`; either may be sent (the 1.x name wins when both are). */
+  eventTypes: nameList(1000),
   channels: nameList(10),
   secret: { type: ['string', 'null'], pattern: secretPattern },
   metadata,
   disabled: { type: 'boolean' },
-  headers: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 64 },
+  headers: { type: ['object', 'null'], additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 64 },
   /** Sluice: `svix` sends svix-id/-timestamp/-signature instead of webhook-*. */
   signatureStyle: { type: 'string', enum: ['webhook', 'svix'] },
 } as const;
@@ -55,7 +57,11 @@ export const headersIn = {
 
 export const headersPatch = {
   type: 'object',
-  properties: { headers: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 4096 }, maxProperties: 64 } },
+  properties: {
+    headers: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 4096 }, maxProperties: 64 },
+    /** svix 2.x removes headers by name here rather than with `null` values. */
+    deleteHeaders: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 64 },
+  },
   required: ['headers'],
   additionalProperties: false,
 } as const;
@@ -66,6 +72,14 @@ export const secretRotateIn = {
     key: { type: ['string', 'null'], pattern: secretPattern },
     gracePeriodSeconds: { type: ['integer', 'null'], minimum: 0, maximum: 30 * 86_400 },
   },
+  additionalProperties: false,
+} as const;
+
+/** Svix's MessagePrecheckIn: would a message of this type (and channels) reach any endpoint? */
+export const precheckIn = {
+  type: 'object',
+  properties: { eventType: { type: 'string', minLength: 1, maxLength: 256 }, channels: nameList(10) },
+  required: ['eventType'],
   additionalProperties: false,
 } as const;
 
@@ -84,6 +98,8 @@ const eventTypeFields = {
   deprecated: { type: 'boolean' },
   archived: { type: 'boolean' },
   featureFlag: { type: ['string', 'null'], maxLength: 256 },
+  /** svix 2.x sends a list; Sluice keeps the first as `featureFlag`. */
+  featureFlags: { type: ['array', 'null'], items: { type: 'string', maxLength: 256 }, maxItems: 20 },
   groupName: { type: ['string', 'null'], maxLength: 256 },
 } as const;
 
@@ -106,6 +122,10 @@ export const messageIn = {
     payloadRetentionPeriod: { type: ['integer', 'null'], minimum: 1, maximum: 365 * 5 },
     payloadRetentionHours: { type: ['integer', 'null'], minimum: 1, maximum: 24 * 365 * 5 },
     application: { ...applicationIn, type: ['object', 'null'] },
+    /** Not before this time (Svix's scheduled messages). */
+    deliverAt: { type: ['string', 'null'], format: 'date-time' },
+    /** Parameters of Svix's transformations; Sluice has none to pass them to, so they are accepted and not used. */
+    transformationsParams: { type: ['object', 'null'] },
     // Sluice extensions: the resource the event is about, and its order among that resource's events (FIFO endpoints).
     orderingKey: { type: ['string', 'null'], minLength: 1, maxLength: 256 },
     sequence: { type: ['integer', 'null'], minimum: 0 },

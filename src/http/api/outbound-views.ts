@@ -11,11 +11,11 @@ export function applicationView(a: Application): Record<string, unknown> {
   };
 }
 
-/** Svix's EndpointOut, plus Sluice's `signatureStyle` and `disabledReason`. */
+/** Svix's EndpointOut (`filterTypes` is 1.x's name, `eventTypes` 2.x's; both are sent), plus Sluice's `signatureStyle` and `disabledReason`. */
 export function endpointView(e: Endpoint): Record<string, unknown> {
   return {
     id: e.id, uid: e.uid, url: e.url, description: e.description, version: e.version, rateLimit: e.throttleRate,
-    throttleRate: e.throttleRate, disabled: e.disabled, disabledReason: e.disabledReason, filterTypes: e.filterTypes,
+    throttleRate: e.throttleRate, disabled: e.disabled, disabledReason: e.disabledReason, filterTypes: e.filterTypes, eventTypes: e.filterTypes,
     channels: e.channels, metadata: e.metadata, signatureStyle: e.signatureStyle, createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
   };
 }
@@ -23,6 +23,6 @@ export function endpointView(e: Endpoint): Record<string, unknown> {
 export function eventTypeView(e: EventType, withContent = true): Record<string, unknown> {
   return {
     name: e.name, description: e.description, archived: e.archived, deprecated: e.deprecated, featureFlag: e.featureFlag,
-    groupName: e.groupName, ...(withContent ? { schemas: e.schemas } : {}), createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
+    featureFlags: e.featureFlag === null ? null : [e.featureFlag], groupName: e.groupName, ...(withContent ? { schemas: e.schemas } : {}), createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
   };
 }

@@ -9,6 +9,7 @@ import { AddressGuard } from '../../delivery/ssrf.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { PortalTokens } from '../../auth/portal-tokens.ts';
 import { portalRoutes } from './portal.ts';
+import { svixExtraRoutes } from './svix-extras.ts';
 
 /** The outbound API's routes (applications, endpoints, event types, message create, portal access). */
 export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
@@ -17,6 +18,7 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
   await app.register(eventTypeRoutes, deps);
   await app.register(messageCreateRoutes, deps);
   await app.register(portalRoutes, deps);
+  await app.register(svixExtraRoutes, deps);
 }
 
 /** Everything the outbound routes need, built from the gateway's parts. */

@@ -1,10 +1,15 @@
 import { defaults } from '../../config/defaults.ts';
 import { depthRefusal } from '../../ingest/json-depth.ts';
-import type { Attempt, Message } from '../../store/records.ts';
+import type { Attempt, Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryView, EndpointMessage } from '../../store/store.ts';
 
-/** Svix's MessageStatus numbers, used by its SDKs. */
-const STATUS = { succeeded: 0, pending: 1, scheduled: 1, failed: 2, dead: 2, in_flight: 3, skipped: 2 } as const;
+/**
+ * Svix's MessageStatus numbers and their MessageStatusText names, used by its
+ * SDKs. A skipped delivery (filtered out, or stale on a FIFO endpoint) will
+ * never be attempted: Svix's `canceled`.
+ */
+const STATUS = { succeeded: 0, pending: 1, scheduled: 1, failed: 2, dead: 2, in_flight: 3, skipped: 4 } as const;
+const STATUS_TEXT = ['success', 'pending', 'fail', 'sending', 'canceled'] as const;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -25,13 +30,16 @@ export function payloadOf(message: Pick<Message, 'payload'>): unknown {
   }
 }
 
-/** Svix's MessageOut, plus Sluice's fields (source, state, error, orderingKey). */
+/**
+ * Svix's MessageOut, plus Sluice's fields (source, state, error, orderingKey).
+ * Without content the payload is `{}`, as Svix answers: its 2.x models require the field.
+ */
 export function messageView(message: Message, withContent = true): Record<string, unknown> {
   return {
     id: message.id,
     eventId: message.eventId,
     eventType: message.eventType,
-    ...(withContent ? { payload: payloadOf(message) } : {}),
+    payload: withContent ? payloadOf(message) : {},
     channels: message.channels,
     timestamp: iso(message.receivedAt),
     source: message.source,
@@ -55,20 +63,30 @@ export function attemptView(a: Attempt): Record<string, unknown> {
     responseStatusCode: a.status ?? 0,
     responseDurationMs: a.durationMs,
     status: a.succeeded ? STATUS.succeeded : STATUS.failed,
+    statusText: a.succeeded ? STATUS_TEXT[STATUS.succeeded] : STATUS_TEXT[STATUS.failed],
     triggerType: a.trigger === 'manual' ? 1 : 0,
     timestamp: iso(a.startedAt),
     error: a.error,
   };
 }
 
-/** One message × endpoint: Svix's MessageEndpointOut shape with the delivery's state. */
-export function deliveryView(d: DeliveryView): Record<string, unknown> {
+/**
+ * One message × endpoint: Svix's MessageEndpointOut (the endpoint's own fields,
+ * when it still exists, with the delivery's status) and the delivery's state.
+ */
+export function deliveryView(d: DeliveryView, endpoint?: Endpoint): Record<string, unknown> {
   return {
     id: d.endpointId,
     uid: d.endpointUid,
     url: d.endpointUrl,
+    ...(endpoint ? {
+      description: endpoint.description, disabled: endpoint.disabled, throttleRate: endpoint.throttleRate, rateLimit: endpoint.throttleRate,
+      filterTypes: endpoint.filterTypes, eventTypes: endpoint.filterTypes, channels: endpoint.channels,
+      createdAt: iso(endpoint.createdAt), updatedAt: iso(endpoint.updatedAt),
+    } : { description: '', createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt) }),
     deliveryId: d.id,
     status: STATUS[d.state],
+    statusText: STATUS_TEXT[STATUS[d.state]],
     state: d.state,
     attempts: d.attempts,
     nextAttempt: iso(d.state === 'pending' || d.state === 'scheduled' ? d.nextAttemptAt : null),
@@ -84,6 +102,7 @@ export function endpointMessageView(m: EndpointMessage, withContent = true): Rec
   return {
     ...messageView(m, withContent),
     status: STATUS[m.deliveryState],
+    statusText: STATUS_TEXT[STATUS[m.deliveryState]],
     state: m.deliveryState,
     nextAttempt: iso(m.deliveryState === 'pending' || m.deliveryState === 'scheduled' ? m.nextAttemptAt : null),
   };

@@ -22,6 +22,11 @@ export async function listAttempts(db: Queryable, q: AttemptQuery): Promise<Page
   if (q.succeeded !== undefined) add('succeeded = ?', q.succeeded);
   if (q.before !== undefined) add('started_at < ?', q.before);
   if (q.after !== undefined) add('started_at > ?', q.after);
+  if (q.statusClass === 0) where.push('status IS NULL');
+  else if (q.statusClass !== undefined) {
+    add('status >= ?', q.statusClass);
+    add('status < ?', q.statusClass + 100);
+  }
   // Type and channel belong to the message: filtered through it.
   const of: string[] = [];
   if (q.eventTypes && q.eventTypes.length > 0) {

@@ -8,7 +8,7 @@ import { getAttempt, listAttempts } from './attempts.ts';
 import { PgDb, type PgOptions } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
-import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
+import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
@@ -69,6 +69,9 @@ export class PostgresStore extends PgOutbound implements Store {
   }
   async getMessage(appId: string, messageId: string): Promise<Message | null> {
     return getMessage(this.db, appId, messageId);
+  }
+  async getMessageByEventId(appId: string, eventId: string): Promise<Message | null> {
+    return getMessageByEventId(this.db, appId, eventId);
   }
   async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
     return listDeliveries(this.db, appId, messageId);

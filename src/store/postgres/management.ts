@@ -124,13 +124,14 @@ export async function deleteEndpoint(db: PgDb, appId: string, id: string): Promi
 }
 
 export async function endpointStats(db: Queryable, appId: string, endpointId: string): Promise<EndpointStats> {
-  const out: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0 };
+  const out: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
   for (const row of await db.query('SELECT state, count(*) AS n FROM deliveries WHERE app_id = $1 AND endpoint_id = $2 GROUP BY state', [appId, endpointId])) {
     const n = num(row.n);
     if (row.state === 'succeeded') out.success += n;
     else if (row.state === 'in_flight') out.sending += n;
     else if (row.state === 'dead') out.fail += n;
     else if (row.state === 'pending' || row.state === 'scheduled') out.pending += n;
+    else if (row.state === 'skipped') out.canceled += n;
   }
   return out;
 }

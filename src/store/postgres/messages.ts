@@ -37,9 +37,9 @@ interface Planned {
 
 type Routable = Pick<Message, 'eventType' | 'channels' | 'orderingKey' | 'payload' | 'contentType' | 'headers'>;
 
-function plan(endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined): Planned[] {
+function plan(endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined, notBefore = 0): Planned[] {
   return routeMessage(endpoints, m).flatMap(({ endpoint: ep, route }): Planned[] => {
-    if (route === 'deliver') return [{ endpointId: ep.id, state: 'pending', nextAt: now + holdBackMs(ep, m.orderingKey, windowMs), skipReason: null }];
+    if (route === 'deliver') return [{ endpointId: ep.id, state: 'pending', nextAt: Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore), skipReason: null }];
     return ep.recordSkipped ? [{ endpointId: ep.id, state: 'skipped', nextAt: null, skipReason: 'filtered' }] : [];
   });
 }
@@ -95,7 +95,7 @@ async function routes(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map
     endpoints = await listEndpoints(tx, item.appId);
     endpointsByApp.set(item.appId, endpoints);
   }
-  return plan(endpoints, item, now, item.reorderWindowMs);
+  return plan(endpoints, item, now, item.reorderWindowMs, item.notBefore);
 }
 
 /** The set-based path: the same outcomes as `ingestOne` item after item, in three or four statements. */
@@ -202,6 +202,11 @@ async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: 
 
 export async function getMessage(db: Queryable, appId: string, messageId: string): Promise<Message | null> {
   const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND id = $2', [appId, messageId]);
+  return row ? toMessage(row) : null;
+}
+
+export async function getMessageByEventId(db: Queryable, appId: string, eventId: string): Promise<Message | null> {
+  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1', [appId, eventId]);
   return row ? toMessage(row) : null;
 }
 

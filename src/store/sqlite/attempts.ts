@@ -27,6 +27,11 @@ export function listAttempts(db: SqliteDb, q: AttemptQuery): Page<Attempt> {
     where.push('started_at > ?');
     params.push(q.after);
   }
+  if (q.statusClass === 0) where.push('status IS NULL');
+  else if (q.statusClass !== undefined) {
+    where.push('status >= ? AND status < ?');
+    params.push(q.statusClass, q.statusClass + 100);
+  }
   // Type and channel belong to the message: filtered through it.
   if ((q.eventTypes && q.eventTypes.length > 0) || q.channel !== undefined) {
     const of: string[] = [];

@@ -10,7 +10,7 @@ import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, rec
 import { countLeasable } from './lease-candidates.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
-import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
+import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
 /**
  * The embedded store: one better-sqlite3 connection, owned by this process.
@@ -67,6 +67,9 @@ export class SqliteStore extends SqliteOutbound implements Store {
   }
   async getMessage(appId: string, messageId: string): Promise<Message | null> {
     return getMessage(this.db, appId, messageId);
+  }
+  async getMessageByEventId(appId: string, eventId: string): Promise<Message | null> {
+    return getMessageByEventId(this.db, appId, eventId);
   }
   async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
     return listDeliveries(this.db, appId, messageId);

@@ -114,13 +114,14 @@ export function deleteEndpoint(db: SqliteDb, appId: string, id: string): boolean
 }
 
 export function endpointStats(db: SqliteDb, appId: string, endpointId: string): EndpointStats {
-  const out: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0 };
+  const out: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
   for (const row of db.stmt('SELECT state, count(*) AS n FROM deliveries WHERE app_id = ? AND endpoint_id = ? GROUP BY state').all(appId, endpointId)) {
     const n = row.n as number;
     if (row.state === 'succeeded') out.success += n;
     else if (row.state === 'in_flight') out.sending += n;
     else if (row.state === 'dead') out.fail += n;
     else if (row.state === 'pending' || row.state === 'scheduled') out.pending += n;
+    else if (row.state === 'skipped') out.canceled += n;
   }
   return out;
 }

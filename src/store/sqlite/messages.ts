@@ -20,11 +20,11 @@ type Routable = Pick<Message, 'appId' | 'eventType' | 'channels' | 'orderingKey'
  * for the reorder window), and a `skipped` one where the payload filter said no
  * and the endpoint records those. Returns how many are deliverable.
  */
-function fanOut(db: SqliteDb, messageId: string, m: Routable, endpoints: Endpoint[], now: number, windowMs: number | undefined): number {
+function fanOut(db: SqliteDb, messageId: string, m: Routable, endpoints: Endpoint[], now: number, windowMs: number | undefined, notBefore = 0): number {
   let deliverable = 0;
   for (const { endpoint: ep, route } of routeMessage(endpoints, m)) {
     if (route === 'filtered' && !ep.recordSkipped) continue;
-    const due = route === 'deliver' ? now + holdBackMs(ep, m.orderingKey, windowMs) : null;
+    const due = route === 'deliver' ? Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
     const changes = db.stmt(INSERT_DELIVERY).run(newId('dlv'), messageId, ep.id, m.appId, route === 'deliver' ? 'pending' : 'skipped', due,
       m.orderingKey, m.sequence, route === 'deliver' ? null : 'filtered', now, now).changes;
     if (route === 'deliver') deliverable += changes;
@@ -57,7 +57,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
         endpoints = listEndpoints(db, item.appId);
         endpointsByApp.set(item.appId, endpoints);
       }
-      deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs);
+      deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
     }
     return { messageId: id, duplicate: false, deliveries };
   });
@@ -74,6 +74,11 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
 
 export function getMessage(db: SqliteDb, appId: string, messageId: string): Message | null {
   const row = db.stmt('SELECT * FROM messages WHERE app_id = ? AND id = ?').get(appId, messageId);
+  return row ? toMessage(row) : null;
+}
+
+export function getMessageByEventId(db: SqliteDb, appId: string, eventId: string): Message | null {
+  const row = db.stmt('SELECT * FROM messages WHERE app_id = ? AND event_id = ? ORDER BY id DESC LIMIT 1').get(appId, eventId);
   return row ? toMessage(row) : null;
 }
 

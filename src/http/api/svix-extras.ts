@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify';
+import { endpointMatches, routeMessage } from '../../delivery/routing.ts';
+import { HttpError } from '../../errors.ts';
+import { notFound } from './errors.ts';
+import { appOf } from './messages.ts';
+import type { OutboundDeps } from './outbound-deps.ts';
+import { appParams, endpointParams, idParam, listQuery, precheckIn, recoverIn } from './outbound-schemas.ts';
+import type { PortalTokens } from '../../auth/portal-tokens.ts';
+
+type EpParams = { app_id: string; endpoint_id: string };
+
+/** At most this many messages are looked at by one replay-missing: a bounded request, said in its answer. */
+const REPLAY_SCAN_LIMIT = 10_000;
+const REPLAY_PAGE = 250;
+
+/**
+ * Routes svix 2.x calls that 1.x did not: message precheck, logout,
+ * replay-missing, and the integration routes (a feature Sluice does not have,
+ * answered the way Svix answers for an environment without it: an empty list,
+ * 403 `feature_not_enabled` for a create, 404 for an id that cannot exist).
+ */
+export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
+  const { store } = deps;
+
+  // Whether a message of this type (and these channels) would reach any enabled endpoint now. A payload filter
+  // cannot be judged without a payload, so an endpoint that has one counts as reachable.
+  app.post<{ Params: { app_id: string }; Body: { eventType: string; channels?: string[] | null } }>('/app/:app_id/msg/precheck/active', {
+    schema: { params: appParams, body: precheckIn },
+  }, async (req) => {
+    const appId = await appOf(store, req.params.app_id);
+    const channels = req.body.channels?.length ? req.body.channels : null;
+    const endpoints = await store.listEndpoints(appId);
+    return { active: endpoints.some((e) => endpointMatches(e, req.body.eventType, channels)) };
+  });
+
+  // Logs out the app-portal token the request carries; the API token itself cannot be logged out (as in Svix).
+  app.post('/auth/logout', async (req, reply) => {
+    const given = req.headers.authorization?.replace(/^Bearer\s+/i, '').trim() ?? '';
+    if (!deps.tokens.revoke(given, Date.now())) {
+      throw new HttpError(403, 'forbidden', 'only an app-portal token can be logged out; this request carries the API token');
+    }
+    return reply.code(204).send();
+  });
+
+  // Sends the endpoint what it never got: every message of the window that routes to it and has no delivery to it.
+  app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>('/app/:app_id/endpoint/:endpoint_id/replay-missing', {
+    schema: { params: endpointParams, body: recoverIn },
+  }, async (req, reply) => {
+    const appId = await appOf(store, req.params.app_id);
+    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
+    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+    const now = Date.now();
+    const since = Date.parse(req.body.since);
+    const until = req.body.until ? Date.parse(req.body.until) : now + 1;
+    if (!(since < until)) throw new HttpError(422, 'validation', 'body.until: must be after body.since');
+    let queued = 0;
+    let scanned = 0;
+    let iterator: string | undefined;
+    for (;;) {
+      const page = await store.listMessages({ appId, limit: REPLAY_PAGE, state: 'accepted', after: since - 1, before: until, ...(iterator ? { iterator } : {}) });
+      for (const m of page.data) {
+        if (routeMessage([endpoint], m)[0]?.route !== 'deliver') continue;
+        const deliveries = await store.listDeliveries(appId, m.id);
+        if (deliveries.some((d) => d.endpointId === endpoint.id)) continue;
+        queued += await store.replay(appId, m.id, endpoint.id, now);
+      }
+      scanned += page.data.length;
+      if (page.done || !page.iterator || scanned >= REPLAY_SCAN_LIMIT) break;
+      iterator = page.iterator;
+    }
+    if (queued > 0) deps.onQueued();
+    const complete = scanned < REPLAY_SCAN_LIMIT;
+    return reply.code(202).send({
+      id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`, status: complete ? 'finished' : 'failed', task: 'endpoint.replay',
+      queued, scanned, ...(complete ? {} : { detail: `stopped after ${REPLAY_SCAN_LIMIT} messages; replay the rest with a later since` }),
+      updatedAt: new Date(now).toISOString(),
+    });
+  });
+
+  const integParams = { type: 'object', properties: { app_id: idParam, integ_id: idParam }, required: ['app_id', 'integ_id'] } as const;
+  const noIntegration = (id: string): HttpError => notFound(`integration "${id}"`);
+  app.get<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams, querystring: listQuery } }, async (req) => {
+    await appOf(store, req.params.app_id);
+    return { data: [], iterator: null, prevIterator: null, done: true };
+  });
+  app.post<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams } }, async (req) => {
+    await appOf(store, req.params.app_id);
+    throw new HttpError(403, 'feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
+  });
+  for (const path of ['/app/:app_id/integration/:integ_id', '/app/:app_id/integration/:integ_id/key']) {
+    app.get<{ Params: { app_id: string; integ_id: string } }>(path, { schema: { params: integParams } }, async (req) => {
+      await appOf(store, req.params.app_id);
+      throw noIntegration(req.params.integ_id);
+    });
+  }
+  for (const method of ['PUT', 'DELETE'] as const) {
+    app.route<{ Params: { app_id: string; integ_id: string } }>({
+      method, url: '/app/:app_id/integration/:integ_id', schema: { params: integParams },
+      handler: async (req) => {
+        await appOf(store, req.params.app_id);
+        throw noIntegration(req.params.integ_id);
+      },
+    });
+  }
+  app.post<{ Params: { app_id: string; integ_id: string } }>('/app/:app_id/integration/:integ_id/key/rotate', { schema: { params: integParams } }, async (req) => {
+    await appOf(store, req.params.app_id);
+    throw noIntegration(req.params.integ_id);
+  });
+}
