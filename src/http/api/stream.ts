@@ -4,6 +4,7 @@ import { HttpError } from '../../errors.ts';
 import type { LiveBus } from '../../live/bus.ts';
 import { matches, type LiveEvent, type LiveFilter } from '../../live/events.ts';
 import type { Store } from '../../store/store.ts';
+import { rejectBadQuery } from './bad-query.ts';
 
 const HEARTBEAT_MS = 15_000;
 /** Bytes a client may leave unread in its socket before it counts as stalled. */
@@ -36,6 +37,7 @@ export function parseEventTypes(text: string | undefined): Set<LiveEvent['type']
  */
 export async function streamRoutes(app: FastifyInstance, opts: { store: Store; live: LiveBus }): Promise<void> {
   app.get<{ Querystring: StreamQuery }>('/stream', {
+    attachValidation: true,
     schema: {
       querystring: {
         type: 'object',
@@ -47,6 +49,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
       },
     },
   }, async (req, reply) => {
+    rejectBadQuery(req);
     const q = req.query;
     const filter: LiveFilter = {};
     const types = parseEventTypes(q.events);
