@@ -22,10 +22,17 @@ export function sha256Hex(text: string): string {
  * which one or how many matched).
  */
 export function apiTokenResolver(tokens: readonly ApiTokenConfig[]): Resolver {
-  const known = tokens.map((t) => ({ ...t, hash: Buffer.from(t.sha256, 'hex') }));
+  const principalOf = apiTokenPrincipal(tokens);
   return (req) => {
     const given = bearerOf(req);
-    if (given === undefined) return null;
+    return given === undefined ? null : principalOf(given);
+  };
+}
+
+/** Who a presented API token is (also how a console sign-in turns a token into a session), `null` when it is none of ours. */
+export function apiTokenPrincipal(tokens: readonly ApiTokenConfig[]): (given: string) => Principal | null {
+  const known = tokens.map((t) => ({ ...t, hash: Buffer.from(t.sha256, 'hex') }));
+  return (given) => {
     const hash = createHash('sha256').update(given, 'utf8').digest();
     let found: (typeof known)[number] | undefined;
     for (const t of known) {

@@ -54,6 +54,18 @@ const TABLE: Record<string, RouteAccess> = {
   // Asks whether a message would reach an endpoint before sending one: the platform's call, like sending.
   'POST /app/:app_id/msg/precheck/active': r('app', true, 'operator', null),
   'POST /app/:app_id/endpoint/:endpoint_id/replay-missing': r('app', true, 'operator', 'CreateAttempts'),
+  // Console sign-in and sign-out: signing in is how a browser gets a session, so no credential is asked first.
+  'POST /auth/session': r('public', true, 'viewer', null),
+  'DELETE /auth/session': r('public', true, 'viewer', null),
+  // The console's views across every application: operator data (sources, rejected requests) never
+  // reaches a portal, and a token limited to some applications is refused rather than shown the rest.
+  'GET /stats/overview': r('global', false, 'viewer', null),
+  'GET /messages': r('global', false, 'viewer', null),
+  'GET /messages/:msg_id': r('global', false, 'viewer', null),
+  'GET /messages/:msg_id/raw': r('global', false, 'viewer', null),
+  'GET /rejected': r('global', false, 'viewer', null),
+  'GET /sources': r('global', false, 'viewer', null),
+  'GET /stream': r('global', false, 'viewer', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

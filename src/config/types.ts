@@ -62,6 +62,14 @@ export interface Config {
   outbound: OutboundConfig;
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
+  /** The operator console (`console:`). */
+  console: ConsoleConfig;
+}
+
+/** The operator console's settings (`console:`). */
+export interface ConsoleConfig {
+  enabled: boolean;
+  sessionTtlMs: number;
 }
 
 export interface AuthConfig {

@@ -6,6 +6,11 @@ import { buildHttpApp } from '../http/app.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { replayRisk } from '../ingest/replay-risk.ts';
+import { RejectionLog } from '../ingest/rejection-log.ts';
+import { LiveBus } from '../live/bus.ts';
+import { FlowCounter } from '../live/flow-counter.ts';
+import { defaults } from '../config/defaults.ts';
+import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { findProvider } from '../providers/registry.ts';
@@ -30,6 +35,10 @@ export interface Gateway {
   metricsUrl: string;
   /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
   workerOwner: string | undefined;
+  /** Ingest decisions and attempt outcomes of this process, as they happen. */
+  live: LiveBus;
+  /** Writes the flow counters now (tests; otherwise every `flowFlushMs`). */
+  flushCounters(): Promise<void>;
   /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
   stop(): Promise<void>;
 }
@@ -78,13 +87,18 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
     const metrics = new Metrics();
+    const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
+    const flow = new FlowCounter(live, store, `p_${randomBytes(6).toString('hex')}`, defaults.flowFlushMs, log);
+    const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
+    flow.start();
+    rejections.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -96,12 +110,16 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       upkeep,
       workerOwner: worker?.owner,
       metricsUrl: metricsServer?.url ?? `${address}/metrics`,
+      live,
+      flushCounters: () => Promise.all([flow.flush(), rejections.flush()]).then(() => undefined),
       stop() {
         stopping ??= (async () => {
           await app.close();
           await metricsServer?.app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);
+          await flow.stop();
+          await rejections.stop();
           await upkeep.stop();
           await store.close();
         })();

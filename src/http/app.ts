@@ -5,7 +5,7 @@ import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
-import { apiTokenResolver } from '../auth/api-tokens.ts';
+import { apiTokenPrincipal, apiTokenResolver } from '../auth/api-tokens.ts';
 import { portalTokenResolver } from '../auth/portal-tokens.ts';
 import { requireAuth } from './api/auth.ts';
 import { authRoutes } from './api/auth-routes.ts';
@@ -17,6 +17,15 @@ import { openApi } from './api/openapi.ts';
 import { outboundDeps, outboundRoutes } from './api/outbound.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
+import fastifyCookie from '@fastify/cookie';
+import { ConsoleSessions } from '../auth/console-session.ts';
+import type { LiveBus } from '../live/bus.ts';
+import { messageSearchRoutes } from './api/message-search.ts';
+import { overviewRoutes } from './api/overview.ts';
+import { sourceRoutes } from './api/rejections.ts';
+import { sessionResolver, sessionRoutes, type SessionDeps } from './api/session.ts';
+import { streamRoutes } from './api/stream.ts';
+import { consoleStatic } from './console-static.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -32,6 +41,8 @@ export interface HttpDeps {
   onQueued: () => void;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
+  /** Ingest decisions and attempt outcomes as they happen (the live stream). */
+  live: LiveBus;
 }
 
 /** The whole HTTP surface: ingest, the API, health and metrics. */
@@ -78,15 +89,25 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
+  // The console is a client of the API: it is served wherever the API is.
+  if (deps.parts?.api !== false && config.console.enabled) app.register(consoleStatic);
+
   if (deps.parts?.api !== false) app.register(async (api) => {
     apiErrors(api, log, config.ingest.maxNestingDepth);
     securityHeaders(api, { noStore: true });
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
     const outbound = outboundDeps(store, config, log, deps.onQueued);
+    await api.register(fastifyCookie);
+    const session: SessionDeps = {
+      sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
+      tokenPrincipal: apiTokenPrincipal(config.auth.tokens),
+      trustProxy: config.trustProxy,
+    };
+    await api.register(sessionRoutes, session);
     api.register(async (authed) => {
-      // One resolver per way in; a console session resolver goes here too.
-      const resolvers = [apiTokenResolver(config.auth.tokens), portalTokenResolver(outbound.tokens)];
+      // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
+      const resolvers = [apiTokenResolver(config.auth.tokens), portalTokenResolver(outbound.tokens), sessionResolver(session)];
       requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
       rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
@@ -95,6 +116,10 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+      await authed.register(overviewRoutes, { store });
+      await authed.register(messageSearchRoutes, { store });
+      await authed.register(sourceRoutes, { store, sources: deps.sources });
+      await authed.register(streamRoutes, { store, live: deps.live });
     });
   }, { prefix: '/api/v1' });
 

@@ -1,6 +1,7 @@
 import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
 import { compatCases } from './cases-compat.ts';
+import { consoleCases } from './cases-console.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
@@ -24,6 +25,7 @@ for (const target of await storeTargets()) {
     livenessCases(target);
     retentionCases(target);
     compatCases(target);
+    consoleCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

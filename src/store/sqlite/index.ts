@@ -9,6 +9,7 @@ import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
 import { SqliteOutbound } from './outbound.ts';
+import { SqliteConsole } from './console.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
@@ -17,7 +18,7 @@ import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages,
  * Calls are synchronous underneath; they return promises to share the Store
  * interface with PostgreSQL.
  */
-export class SqliteStore extends SqliteOutbound implements Store {
+export class SqliteStore extends SqliteConsole implements Store {
   readonly kind = 'sqlite' as const;
   private closed = false;
 
