@@ -3,6 +3,7 @@ import { applicationCases } from './cases-applications.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
+import { livenessPropertyCases } from './cases-liveness-property.ts';
 import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
@@ -21,6 +22,7 @@ for (const target of await storeTargets()) {
     outboundCases(target);
     orderingCases(target);
     livenessCases(target);
+    livenessPropertyCases(target);
     retentionCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
