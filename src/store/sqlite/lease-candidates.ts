@@ -116,9 +116,10 @@ export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<stri
       continue;
     }
     const ids = fifoHeads(db, ep, o.now, limit);
-    // Unkeyed deliveries of a FIFO endpoint are not ordered; read through the key index, past no keyed row.
-    rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d INDEXED BY deliveries_open_by_key JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.endpoint_id = ? AND d.ordering_key IS NULL AND d.${OPEN_BY_KEY} AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ?
+    // Unkeyed deliveries of a FIFO endpoint are not ordered; read through the key index, past no keyed row
+    // (the unary + keeps the planner off the due index, which would walk the keyed backlog to find them).
+    rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.endpoint_id = ? AND d.ordering_key IS NULL AND d.${OPEN_BY_KEY} AND d.state IN ('pending', 'scheduled') AND +d.next_attempt_at <= ?
       LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit));
     if (ids.length > 0) {
       rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
