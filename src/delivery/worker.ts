@@ -152,7 +152,9 @@ export class DeliveryWorker {
    */
   private async checkStall(idleMs: number, limit: number): Promise<LeasedDelivery[]> {
     const now = Date.now();
-    const leasable = await this.store.countLeasable(now, this.config.delivery.endpointConcurrency);
+    // Only what has been due for a whole poll interval: the invariant's promise is broken for that, while
+    // something due a moment ago may simply be on its way to another worker (a wake-up in flight).
+    const leasable = await this.store.countLeasable(now - this.config.delivery.pollIntervalMs, this.config.delivery.endpointConcurrency);
     this.metrics.stalledLeasable.set(leasable);
     if (leasable === 0) return [];
     this.metrics.stalls.inc();

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,6 +12,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { DATABASE_URL } from '../store/harness.ts';
 import { API_TOKEN, LogSink, tempDir } from '../helpers/gateway.ts';
 import { STD_SECRET } from '../helpers/signing.ts';
+import { checkConsumer, doubledShuffled, FlakyConsumer, sendConcurrently, waitForAll, type Outgoing } from './scenario.ts';
 
 /**
  * The disorder scenario of docs/ordering.md: every event sent twice, all
@@ -36,45 +35,6 @@ function size(store: keyof typeof SIZES): void {
 const SENDERS = 32;
 const hook = new Webhook(STD_SECRET);
 
-interface Seen { key: string; seq: number; stale: boolean }
-
-/** The consumer: dedupes by webhook-id and records, per key, the order it saw events in. */
-class FlakyConsumer {
-  readonly byWebhookId = new Map<string, Seen>();
-  readonly order = new Map<string, Seen[]>();
-  requests = 0;
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.requests++;
-        const roll = Math.random();
-        if (roll < 0.1) return void res.writeHead(500).end('failed before processing');
-        const id = String(req.headers['webhook-id']);
-        if (!this.byWebhookId.has(id)) {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; seq: number };
-          const seen = { key: body.key, seq: body.seq, stale: req.headers['sluice-stale'] === 'true' };
-          this.byWebhookId.set(id, seen);
-          this.order.set(body.key, [...(this.order.get(body.key) ?? []), seen]);
-        }
-        if (roll < 0.2) return void res.writeHead(500).end('failed after processing');
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
 function configYaml(dir: string, storageUrl: string, receiverUrl: string): string {
   const retry = `[${Array.from({ length: 40 }, () => '30ms').join(', ')}]`;
   return [
@@ -95,66 +55,34 @@ function configYaml(dir: string, storageUrl: string, receiverUrl: string): strin
   ].join('\n');
 }
 
-function shuffledRequests(): Array<{ id: string; body: string }> {
-  const out: Array<{ id: string; body: string }> = [];
+function requests(): Outgoing[] {
+  const out: Outgoing[] = [];
   for (let k = 0; k < KEYS; k++) {
     for (let seq = 1; seq <= PER_KEY; seq++) {
-      const item = { id: `evt_k${k}_${seq}`, body: JSON.stringify({ key: `k${k}`, seq, data: { n: k * PER_KEY + seq } }) };
-      out.push(item, item);
+      out.push({ id: `evt_k${k}_${seq}`, key: `k${k}`, seq, body: JSON.stringify({ key: `k${k}`, seq, data: { n: k * PER_KEY + seq } }) });
     }
-  }
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j] as (typeof out)[number], out[i] as (typeof out)[number]];
   }
   return out;
 }
 
 async function sendAll(ingestUrl: string): Promise<void> {
-  const queue = shuffledRequests();
-  let next = 0;
-  await Promise.all(Array.from({ length: SENDERS }, async () => {
-    while (next < queue.length) {
-      const { id, body } = queue[next++] as { id: string; body: string };
-      const at = new Date();
-      const res = await fetch(`${ingestUrl}/in/std`, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body) },
-      });
-      assert.equal(res.status, 200, await res.text());
-    }
-  }));
+  await sendConcurrently(doubledShuffled(requests()), SENDERS, async ({ id, body }) => {
+    const at = new Date();
+    const res = await fetch(`${ingestUrl}/in/std`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body) },
+    });
+    assert.equal(res.status, 200, await res.text());
+  });
 }
 
-async function waitForAll(consumer: FlakyConsumer, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (consumer.byWebhookId.size < EVENTS) {
-    if (Date.now() > deadline) throw new Error(`consumer saw ${consumer.byWebhookId.size} of ${EVENTS} events in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Exactly one copy of every event; per key, the events not flagged stale in strictly increasing sequence; flagged ones really were late. */
-function checkConsumer(consumer: FlakyConsumer): string[] {
-  assert.equal(consumer.byWebhookId.size, EVENTS, 'one message per event: the second copy was deduplicated at ingest');
-  const events = new Set([...consumer.byWebhookId.values()].map((s) => `${s.key}:${s.seq}`));
-  assert.equal(events.size, EVENTS, 'every event arrived, none under two message ids');
-  for (const [key, seen] of consumer.order) {
-    let high = 0;
-    for (const s of seen) {
-      if (s.stale) assert.ok(s.seq < high, `${key}:${s.seq} was flagged stale but nothing later had been delivered (high ${high})`);
-      else assert.ok(s.seq > high, `${key}: ${s.seq} arrived after ${high} without the stale flag`);
-      high = Math.max(high, s.seq);
-    }
-  }
-  return [...consumer.byWebhookId.entries()].filter(([, s]) => s.stale).map(([id]) => id).sort();
-}
+const newConsumer = (): FlakyConsumer => new FlakyConsumer((body) => body as { key: string; seq: number });
 
 describe('ordering: the disorder scenario (each event twice, shuffled, 20% failures)', () => {
   it(`on SQLite, one process (${SIZES.sqlite[0]} events over ${SIZES.sqlite[1]} keys)`, async () => {
     size('sqlite');
-    const consumer = new FlakyConsumer();
+    const consumer = newConsumer();
     await consumer.start();
     const tmp = tempDir('sluice-disorder-');
     const config = parseConfig(configYaml(tmp.dir, `sqlite:${join(tmp.dir, 'sluice.db')}`, consumer.url), 'disorder.yaml', {}, {});
@@ -163,8 +91,8 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
       const t0 = Date.now();
       await sendAll(gateway.url);
       const sent = Date.now() - t0;
-      await waitForAll(consumer, FULL ? 600_000 : 120_000);
-      const flagged = checkConsumer(consumer);
+      await waitForAll(consumer, EVENTS, FULL ? 600_000 : 120_000);
+      const flagged = checkConsumer(consumer, EVENTS);
       const app = await gateway.store.getApplication('shop');
       for (const id of flagged) {
         const [delivery] = await gateway.store.listDeliveries(app!.id, id);
@@ -193,7 +121,7 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
     await admin.query(`CREATE DATABASE ${database}`);
     const url = new URL(DATABASE_URL);
     url.pathname = `/${database}`;
-    const consumer = new FlakyConsumer();
+    const consumer = newConsumer();
     await consumer.start();
     const tmp = tempDir('sluice-disorder-pg-');
     const file = join(tmp.dir, 'sluice.yaml');
@@ -210,8 +138,8 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
       const t0 = Date.now();
       await sendAll(ingestUrl);
       const sent = Date.now() - t0;
-      await waitForAll(consumer, FULL ? 600_000 : 180_000);
-      const flagged = checkConsumer(consumer);
+      await waitForAll(consumer, EVENTS, FULL ? 600_000 : 180_000);
+      const flagged = checkConsumer(consumer, EVENTS);
       const db = new pg.Client({ connectionString: url.toString() });
       await db.connect();
       try {

@@ -111,4 +111,37 @@ export function livenessCases(target: StoreTarget): void {
     assert.equal(got.filter((l) => l.endpoint.uid === 'plain').length, 2);
     assert.equal(await store.countLeasable(now, 100), 0, 'every endpoint is at its concurrency now');
   }));
+
+  it('after a crash: a FIFO head whose lease is taken back stays the head; predecessors that arrived meanwhile are stale', () => target.with(async ({ store }) => {
+    const app = await store.syncApplication(application('shop', [endpoint('fifo', { fifo: true, stale: 'deliver', timeoutMs: 1000 }), endpoint('plain')]), newSecret);
+    const [head] = (await store.ingest([keyed(app.id, 'sub_23', 14)])).map((o) => stored(o).messageId);
+    const now = Date.now() + 1000;
+    const sent = await store.leaseDue(leaseOptions('w1', now));
+    assert.deepEqual(sent.map(label).sort(), ['fifo:sub_23:14', 'plain:sub_23:14']);
+    // w1 sends 14 (the receiver may have it) and dies before recording anything; 12 and 13 arrive.
+    await store.ingest([keyed(app.id, 'sub_23', 12), keyed(app.id, 'sub_23', 13)]);
+    const expiry = sent[0]!.delivery.leaseExpiresAt!;
+    assert.equal(await store.reclaimExpiredLeases(expiry + 1), 2);
+    const views = await store.listDeliveries(app.id, head!);
+    assert.deepEqual(views.map((v) => [v.endpointUid, v.state, v.attempts]).sort(), [['fifo', 'scheduled', 0], ['plain', 'pending', 0]],
+      'on the FIFO endpoint an attempt of unknown outcome counts as made; elsewhere nothing changes');
+    const again = (await store.leaseDue(leaseOptions('w2', expiry + 2))).filter((l) => l.endpoint.uid === 'fifo');
+    assert.deepEqual(again.map((l) => [l.message.sequence, l.delivery.stale]), [[14, false]], 'the repeat of 14 first, not 12');
+    await store.recordAttempts(again.map((l) => result(l, 'w2', { state: 'succeeded' })));
+    const late = (await store.leaseDue(leaseOptions('w2', expiry + 3))).filter((l) => l.endpoint.uid === 'fifo');
+    assert.deepEqual(late.map((l) => [l.message.sequence, l.delivery.stale]), [[12, true]], 'then 12, flagged stale');
+  }));
+
+  it('the mark moves when an attempt starts: a late predecessor of a head that ended dead is stale', () => target.with(async ({ store }) => {
+    const app = await store.syncApplication(application('shop', [endpoint('skip', { fifo: true }), endpoint('deliver', { fifo: true, stale: 'deliver' })]), newSecret);
+    await store.ingest([keyed(app.id, 'k', 5)]);
+    const now = Date.now() + 1000;
+    const heads = await store.leaseDue(leaseOptions('w1', now));
+    assert.equal(heads.length, 2);
+    await store.ingest([keyed(app.id, 'k', 3)]);
+    await store.recordAttempts(heads.map((l) => result(l, 'w1', { state: 'dead' })));
+    const late = await store.leaseDue(leaseOptions('w1', now + 10));
+    assert.deepEqual(late.map((l) => [l.endpoint.uid, l.message.sequence, l.delivery.stale]), [['deliver', 3, true]],
+      'the receiver may have processed 5 (an attempt started): 3 is skipped as stale, or sent flagged');
+  }));
 }

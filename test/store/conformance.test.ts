@@ -5,6 +5,7 @@ import { consoleCases } from './cases-console.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
+import { livenessPropertyCases } from './cases-liveness-property.ts';
 import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
@@ -23,6 +24,7 @@ for (const target of await storeTargets()) {
     outboundCases(target);
     orderingCases(target);
     livenessCases(target);
+    livenessPropertyCases(target);
     retentionCases(target);
     compatCases(target);
     consoleCases(target);

@@ -126,6 +126,15 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
         updated_at = $2
       FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS l(id, expires, stale) WHERE d.id = l.id RETURNING d.*`,
     [o.owner, o.now, ids, expires, stale]);
+    // The key's mark moves when the attempt starts, not when it succeeds: from now on the receiver
+    // may have this sequence, so a lower one is stale even if this attempt's outcome is never known
+    // (a crash) or it ends dead (docs/ordering.md). Under the endpoint locks; one row per key, in key order.
+    await tx.run(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
+      SELECT d.endpoint_id, d.ordering_key, max(d.sequence), $2 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.id = ANY($1::text[]) AND e.fifo AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
+      GROUP BY d.endpoint_id, d.ordering_key ORDER BY d.endpoint_id, d.ordering_key
+      ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
+        last_sequence = GREATEST(ordering_marks.last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`, [ids, o.now]);
     const deliveries = rows.map(toDelivery).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
     const messages = new Map((await tx.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.messageId))]]))
       .map((r) => [r.id as string, toMessage(r)]));
@@ -205,9 +214,13 @@ export async function releaseLeases(db: PgDb, owner: string, ids: string[], now:
  * database, so a lease that has not expired may belong to a live worker.
  */
 export async function reclaimExpiredLeases(db: PgDb, now: number): Promise<number> {
-  const reclaimed = await db.run(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+  // Its attempt's outcome is unknown, so the receiver may have it: on a FIFO endpoint with a key it
+  // counts as attempted (`scheduled`) and stays the head of its key, ahead of lower sequences that
+  // arrived meanwhile (docs/ordering.md, "after a crash"); elsewhere pending until a recorded attempt.
+  const reclaimed = await db.run(`UPDATE deliveries d SET state = CASE WHEN d.attempts > 0 OR (d.ordering_key IS NOT NULL
+      AND (SELECT e.fifo FROM endpoints e WHERE e.id = d.endpoint_id)) THEN 'scheduled' ELSE 'pending' END,
     next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-    WHERE state = 'in_flight' AND lease_expires_at < $1`, [now]);
+    WHERE d.state = 'in_flight' AND d.lease_expires_at < $1`, [now]);
   if (reclaimed > 0) await notifyDue(db, db.dueChannel);
   return reclaimed;
 }

@@ -74,6 +74,10 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
         const row = db.stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, stale = ?, updated_at = ?
           WHERE id = ? RETURNING *`).get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, stale ? 1 : 0, o.now, c.id);
         if (!row) continue;
+        // The key's mark moves when the attempt starts, not when it succeeds: from now on the
+        // receiver may have this sequence, so a lower one is stale even if this attempt's outcome
+        // is never known (a crash) or it ends dead (docs/ordering.md).
+        if (c.fifo === 1 && c.ordering_key !== null && c.sequence !== null) raiseMark(db, endpointId, c.ordering_key as string, c.sequence as number, o.now);
         const delivery = toDelivery(row);
         let message = messages.get(delivery.messageId);
         if (!message) {
@@ -96,7 +100,13 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
   });
 }
 
-/** Whether `sequence` is below the last one delivered for the key on the endpoint. */
+function raiseMark(db: SqliteDb, endpointId: string, key: string, sequence: number, now: number): void {
+  db.stmt(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`)
+    .run(endpointId, key, sequence, now);
+}
+
+/** Whether `sequence` is below the highest one attempted for the key on the endpoint. */
 function isStale(db: SqliteDb, endpointId: string, key: string | null, sequence: number | null): boolean {
   if (key === null || sequence === null) return false;
   const mark = db.stmt('SELECT last_sequence FROM ordering_marks WHERE endpoint_id = ? AND ordering_key = ?').get(endpointId, key);
@@ -146,10 +156,21 @@ export function releaseLeases(db: SqliteDb, owner: string, ids: string[], now: n
   });
 }
 
+/**
+ * The state of a delivery whose lease is taken back (expired, or left by a
+ * process that is gone): its attempt's outcome is unknown, so the receiver may
+ * have it. On a FIFO endpoint with a key it counts as attempted (`scheduled`)
+ * and so stays the head of its key, ahead of any lower sequence that arrived
+ * meanwhile (docs/ordering.md, "after a crash"); elsewhere, as before, pending
+ * until a recorded attempt.
+ */
+const RECLAIMED_STATE = `CASE WHEN attempts > 0 OR (ordering_key IS NOT NULL
+  AND (SELECT fifo FROM endpoints e WHERE e.id = deliveries.endpoint_id) = 1) THEN 'scheduled' ELSE 'pending' END`;
+
 /** `all`: every lease, for a process that holds the database alone and has just started. */
 export function reclaimLeases(db: SqliteDb, now: number, all: boolean): number {
   return db.tx(false, () =>
-    db.stmt(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+    db.stmt(`UPDATE deliveries SET state = ${RECLAIMED_STATE},
       next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
       WHERE state = 'in_flight' AND (? = 1 OR lease_expires_at < ?)`).run(now, now, all ? 1 : 0, now).changes,
   );

@@ -1,3 +1,5 @@
+import { isFifoHead, type KeyedDelivery } from '../../delivery/fifo-head.ts';
+import type { OnDeadPolicy } from '../records.ts';
 import type { LeaseOptions } from '../store.ts';
 import type { Row, SqliteDb } from './db.ts';
 import { THROTTLE_RATE } from './endpoint-health.ts';
@@ -53,29 +55,76 @@ export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: strin
 
 /**
  * Every endpoint that may send now (enabled, not held by its breaker or
- * throttle, below its concurrency) with its free slots. Read per endpoint,
- * nothing of another endpoint can stand in the way of its deliveries.
+ * throttle, below its concurrency) with its free slots and FIFO settings.
  */
-function openEndpoints(db: SqliteDb, now: number, defaultConcurrency: number, busy: Map<string, number>): Array<{ id: string; room: number }> {
-  return db.stmt(`SELECT e.id, COALESCE(e.concurrency, ?) AS cap FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
-    WHERE e.disabled = 0 AND COALESCE(h.blocked_until, 0) <= ?`).all(defaultConcurrency, now)
-    .map((r) => ({ id: r.id as string, room: (r.cap as number) - (busy.get(r.id as string) ?? 0) }))
+function openEndpoints(db: SqliteDb, now: number, defaultConcurrency: number, busy: Map<string, number>): OpenEndpoint[] {
+  return db.stmt(`SELECT e.id, e.fifo, e.on_dead, COALESCE(e.concurrency, ?) AS cap FROM endpoints e
+    LEFT JOIN endpoint_health h ON h.endpoint_id = e.id WHERE e.disabled = 0 AND COALESCE(h.blocked_until, 0) <= ?`).all(defaultConcurrency, now)
+    .map((r) => ({ id: r.id as string, fifo: r.fifo === 1, onDead: r.on_dead as OnDeadPolicy, room: (r.cap as number) - (busy.get(r.id as string) ?? 0) }))
     .filter((r) => r.room > 0);
+}
+
+interface OpenEndpoint { id: string; fifo: boolean; onDead: OnDeadPolicy; room: number }
+
+/** The open rows of a key, as the head rule reads them (`deliveries_open_by_key`, migration 011). */
+const OPEN_BY_KEY = `state IN ('pending', 'scheduled', 'in_flight', 'dead')`;
+
+/**
+ * The due heads of a FIFO endpoint's keys, found key by key rather than row by
+ * row: a key's head is decided by the first open row of each state in the
+ * key's order (`delivery/fifo-head.ts` on at most four rows), so a key with a
+ * long backlog behind a head in flight costs a few index probes, not a walk
+ * of its backlog. Keys are visited in order.
+ */
+function fifoHeads(db: SqliteDb, ep: OpenEndpoint, now: number, limit: number): string[] {
+  const heads: Array<{ id: string; due: number }> = [];
+  const firstOf = db.stmt(`SELECT id, state, sequence, created_at, next_attempt_at FROM deliveries
+    WHERE endpoint_id = ? AND ordering_key = ? AND ${OPEN_BY_KEY} AND state = ? ORDER BY COALESCE(sequence, created_at), id LIMIT 1`);
+  const firstKey = db.stmt(`SELECT ordering_key FROM deliveries WHERE endpoint_id = ? AND ordering_key IS NOT NULL AND ${OPEN_BY_KEY}
+    ORDER BY ordering_key LIMIT 1`);
+  const nextKey = db.stmt(`SELECT ordering_key FROM deliveries WHERE endpoint_id = ? AND ordering_key > ? AND ${OPEN_BY_KEY}
+    ORDER BY ordering_key LIMIT 1`);
+  const states = ep.onDead === 'block' ? ['in_flight', 'scheduled', 'pending', 'dead'] : ['in_flight', 'scheduled', 'pending'];
+  for (let key = firstKey.get(ep.id)?.ordering_key as string | undefined; key !== undefined; key = nextKey.get(ep.id, key)?.ordering_key as string | undefined) {
+    const rows = states.map((state) => firstOf.get(ep.id, key, state)).filter((r) => r !== undefined).map((r) => ({
+      id: r.id as string, state: r.state as KeyedDelivery['state'], sequence: (r.sequence as number | null) ?? null,
+      createdAt: r.created_at as number, due: (r.next_attempt_at as number | null) ?? null,
+    }));
+    const head = rows.find((r) => (r.state === 'scheduled' || r.state === 'pending') && isFifoHead(r, rows, ep.onDead));
+    if (head && head.due !== null && head.due <= now) heads.push({ id: head.id, due: head.due });
+  }
+  // Every key is visited, then the oldest due heads taken: the keys first in key order get no preference.
+  return heads.sort((a, b) => a.due - b.due).slice(0, limit).map((h) => h.id);
 }
 
 /**
  * The oldest due candidates of each open endpoint, up to its free slots (and
- * `wanted`), through the per-endpoint due index. On a FIFO endpoint the walk
- * passes over non-heads however many there are, so the heads of its keys are
- * found wherever they wait in the queue: the liveness invariant of
- * docs/reliability.md. Oldest due first across endpoints.
+ * `wanted`): on a plain endpoint through the per-endpoint due index; on a FIFO
+ * endpoint the due heads of its keys (`fifoHeads`) and its unkeyed due
+ * deliveries. Nothing of another endpoint, and no non-head, can stand in the
+ * way: the liveness invariant of docs/reliability.md. Oldest due first across
+ * endpoints.
  */
 export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<string, number>, wanted: number): Row[] {
   const rows: Row[] = [];
   for (const ep of openEndpoints(db, o.now, o.defaultConcurrency, busy)) {
+    const limit = Math.min(ep.room, wanted);
+    if (!ep.fifo) {
+      rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ?
+        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit));
+      continue;
+    }
+    const ids = fifoHeads(db, ep, o.now, limit);
+    // Unkeyed deliveries of a FIFO endpoint are not ordered; read through the key index, past no keyed row
+    // (the unary + keeps the planner off the due index, which would walk the keyed backlog to find them).
     rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}
-      ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, Math.min(ep.room, wanted)));
+      WHERE d.endpoint_id = ? AND d.ordering_key IS NULL AND d.${OPEN_BY_KEY} AND d.state IN ('pending', 'scheduled') AND +d.next_attempt_at <= ?
+      LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit));
+    if (ids.length > 0) {
+      rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id IN (SELECT value FROM json_each(?))`).all(o.defaultConcurrency, o.defaultTimeoutMs, JSON.stringify(ids)));
+    }
   }
   return rows.sort((a, b) => (a.next_attempt_at as number) - (b.next_attempt_at as number)).slice(0, wanted);
 }
@@ -92,6 +141,7 @@ export function countLeasable(db: SqliteDb, now: number, defaultConcurrency: num
   }
   let n = 0;
   for (const ep of openEndpoints(db, now, defaultConcurrency, busy)) {
+    // Independent of the pass's own reads: every due row of the endpoint checked with the SQL rule.
     const row = db.stmt(`SELECT count(*) AS n FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}`).get(ep.id, now);
     n += Math.min(row?.n as number, ep.room);
