@@ -1,5 +1,6 @@
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
+import { isForwarded } from '../providers/forwarded.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
@@ -10,9 +11,9 @@ import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, Sourc
 
 const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -177,6 +178,10 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     disabled: ep.bool('disabled') ?? false,
     ...readOrdering(ep),
   };
+  if (ep.has('providerSignature')) {
+    const providerSignature = ep.oneOf('providerSignature', ['forward', 'resign', 'drop'] as const, defaults.providerSignature);
+    if (providerSignature !== undefined) endpoint.providerSignature = providerSignature;
+  }
   return uid === undefined || url === undefined ? undefined : endpoint;
 }
 
@@ -223,6 +228,11 @@ function readSource(
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
   const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const forwardHeaders = (src.strList('forwardHeaders') ?? []).map((h) => h.toLowerCase());
+  for (const h of forwardHeaders) {
+    if (!/^[a-z0-9!#$%&'+.^_`|~-]+\*?$/.test(h)) src.problem('forwardHeaders', `"${h}" is not a header name (a trailing * is a prefix)`);
+    else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, ''))) src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
+  }
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -236,6 +246,7 @@ function readSource(
     publicUrl,
     extract,
     reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
+    ...(forwardHeaders.length > 0 ? { forwardHeaders } : {}),
     options,
   };
 }

@@ -6,6 +6,7 @@ import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
@@ -62,7 +63,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     });
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
+    const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, signers) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
     const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });

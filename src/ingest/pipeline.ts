@@ -7,6 +7,7 @@ import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
 import { EventTypeCatalog } from './event-types.ts';
 import { readField, type FieldPath } from './field-path.ts';
+import { forwardRule } from '../providers/forwarded.ts';
 import { forwardedHeaders } from './forward-headers.ts';
 import { parseBody, parseSequence, parseTime } from './parse-body.ts';
 
@@ -144,7 +145,7 @@ export class IngestPipeline {
       sequence: sequence ?? null,
       payload: event.payload ?? req.rawBody,
       contentType: contentType ?? null,
-      headers: forwardedHeaders(req.headers),
+      headers: forwardedHeaders(req.headers, forwardRule(source.config)),
       channels: null,
       state: parseError === undefined ? 'accepted' : 'invalid',
       error: parseError ?? null,

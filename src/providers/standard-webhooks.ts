@@ -1,5 +1,5 @@
 import { verify as verifySig, type KeyObject } from 'node:crypto';
-import { isValidSecret, verifySignature } from '../signing/standard-webhooks.ts';
+import { isValidSecret, sign, verifySignature } from '../signing/standard-webhooks.ts';
 import { ed25519Key, rawSecrets } from './keys.ts';
 import { OK, checkAge, decode, fail, secondsHeader, text } from './support.ts';
 import { header, type InboundRequest, type ProviderDefinition } from './types.ts';
@@ -45,6 +45,11 @@ function standardWebhooksFamily(name: string): ProviderDefinition<Record<string,
           if (given.length === 0) return fail('webhook-signature has no v1a signature');
           const match = publicKeys.some((key) => given.some((sig) => sig.length === 64 && verifySig(null, signed, key, sig)));
           return match ? OK : fail('no signature matches');
+        },
+        // Only HMAC secrets can sign here: a whpk_ key is public, its private half is the sender's.
+        resign(payload, nowMs, messageId): Record<string, string> {
+          const ts = Math.floor(nowMs / 1000);
+          return hmacSecrets.length === 0 ? {} : { 'webhook-signature': hmacSecrets.map((s) => sign(s, messageId, ts, payload)).join(' ') };
         },
         extract(req, body) {
           const h = swHeaders(req);

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { rulesFor } from '../../src/providers/forwarded.ts';
 import { providerNames } from '../../src/providers/registry.ts';
 import { assertRejected, assertStored, startHarness, type Harness } from './harness.ts';
 
@@ -88,5 +89,14 @@ describe('provider config', () => {
     }) as { sources: Record<string, { toleranceMs: number }>; trustProxy: boolean };
     assert.deepEqual(Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, v.toleranceMs])), { lin: 60_000, tw: 600_000, st: 300_000, lin2: 120_000 });
     assert.equal(config.trustProxy, false);
+  });
+
+  it('has a forwarding rule for every provider, and refuses forwardHeaders that name a credential or a Standard Webhooks header', () => {
+    assert.deepEqual([...rulesFor()].sort(), providerNames());
+    assert.match(problems({ s: { provider: 'token', secret: 'x', header: 'X-T', application: 'a', forwardHeaders: ['Authorization'] } })[0] ?? '', /forwardHeaders: "authorization" is never forwarded/);
+    assert.match(problems({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['svix-id'] } })[0] ?? '', /never forwarded/);
+    assert.match(problems({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['bad header'] } })[0] ?? '', /not a header name/);
+    const config = load({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['X-Event', 'X-Acme-*'] } }) as { sources: Record<string, { forwardHeaders?: string[] }> };
+    assert.deepEqual(config.sources.s?.forwardHeaders, ['x-event', 'x-acme-*']);
   });
 });

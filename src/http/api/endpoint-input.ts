@@ -1,7 +1,7 @@
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { EndpointInput } from '../../store/outbound.ts';
-import type { Endpoint, SignatureStyle } from '../../store/records.ts';
+import type { Endpoint, ProviderSignature, SignatureStyle } from '../../store/records.ts';
 import { rateOf, validation } from './outbound-deps.ts';
 
 export interface EndpointBody {
@@ -20,6 +20,7 @@ export interface EndpointBody {
   disabled?: boolean;
   headers?: Record<string, string> | null;
   signatureStyle?: SignatureStyle;
+  providerSignature?: ProviderSignature;
 }
 
 /** Headers Sluice sets itself on every delivery; an endpoint may not override them. */
@@ -64,5 +65,6 @@ export function endpointInput(current: Endpoint | null, body: EndpointBody, guar
     headers: body.headers != null ? (checkHeaders(body.headers) as Record<string, string>) : body.headers === null ? {} : (current?.headers ?? {}),
     disabled: body.disabled ?? current?.disabled ?? false,
     signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
+    ...(body.providerSignature ? { providerSignature: body.providerSignature } : {}),
   };
 }
