@@ -3,6 +3,7 @@ import type { Config } from '../config/types.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { compileStoredSchemas } from '../ingest/event-types.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -61,6 +62,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       if (!provider) throw new Error(`unknown provider ${source.provider}`);
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
+    await compileStoredSchemas(
+      (iterator) => store.listEventTypes({ limit: 250, includeArchived: false, ...(iterator ? { iterator } : {}) }),
+      (name, problem) => log.warn({ eventType: name, problem }, 'event types: a stored schema does not compile; its messages are stored unchecked'),
+    );
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
