@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createHmac } from 'node:crypto';
 import { verify as verifyGithub, sign as signGithub } from '@octokit/webhooks-methods';
+import { verifyRequestSignature } from '@slack/events-api';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { Webhook as SvixWebhook } from 'svix';
@@ -12,6 +14,7 @@ const stripe = new Stripe('sk_test_unused');
 const STRIPE_SECRET = 'whsec_stripe_test_secret_0123456789';
 const CLERK_SECRET = 'whsec_Y2xlcmstc2VjcmV0LWZvci10ZXN0cy0xMjM0NTY=';
 const GITHUB_SECRET = 'gh-secret-resign';
+const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const ENDPOINT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 /** Long enough that a request signed 6 minutes ago, past every provider's 5-minute tolerance, is still let in. */
 const SIGNED_AGO_MS = 6 * 60_000;
@@ -38,6 +41,7 @@ sources:
   stripe: { provider: stripe, secret: ${STRIPE_SECRET}, tolerance: 10m, application: shop }
   clerk: { provider: clerk, secret: "${CLERK_SECRET}", tolerance: 10m, application: shop }
   github: { provider: github, secrets: [${GITHUB_SECRET}, gh-old-secret], application: shop }
+  slack: { provider: slack, secret: ${SLACK_SECRET}, tolerance: 10m, application: shop }
   tokened: { provider: token, secret: tok-3x4mple-s3cret, header: X-Token, application: shop }
   gitlab: { provider: gitlab, secret: gl-t0ken, application: shop }
 `, { logLevel: 'warn' });
@@ -111,6 +115,25 @@ sources:
     new StandardWebhook(ENDPOINT_SECRET).verify(got.body.toString('utf8'), flat(got));
     const forwarded = forward.requests.at(-1)!;
     assert.throws(() => new SvixWebhook(CLERK_SECRET).verify(forwarded.body.toString('utf8'), flat(forwarded)), 'forward carries only Sluice\'s signature');
+  });
+
+  test('Slack: @slack/events-api verifies the resigned attempt past its 5-minute window; the forwarded one it refuses', async () => {
+    const payload = JSON.stringify({ type: 'event_callback', event_id: 'Ev_resign_1', event_time: 1_700_000_000, event: { type: 'message', channel: 'C1' } });
+    const ts = String(Math.floor((Date.now() - SIGNED_AGO_MS) / 1000));
+    // Slack signs as its docs say; the receiving side below is Slack's own package.
+    const signature = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${payload}`).digest('hex')}`;
+    const n = resign.requests.length;
+    const m = forward.requests.length;
+    const res = await post('slack', payload, { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts, 'x-slack-retry-num': '1' });
+    assert.equal(res.status, 200);
+    await Promise.all([resign.waitFor(n + 1), forward.waitFor(m + 1)]);
+    const check = (r: Received) => verifyRequestSignature({
+      signingSecret: SLACK_SECRET, requestSignature: String(r.headers['x-slack-signature']),
+      requestTimestamp: Number(r.headers['x-slack-request-timestamp']), body: r.body.toString('utf8'),
+    });
+    assert.equal(check(resign.requests[n]!), true);
+    assert.equal(resign.requests[n]!.headers['x-slack-retry-num'], '1');
+    assert.throws(() => check(forward.requests[m]!), /outdated/);
   });
 
   test('GitHub: resigned with the first secret, verified by @octokit/webhooks-methods; event and delivery headers travel on', async () => {
