@@ -99,4 +99,12 @@ describe('provider config', () => {
     const config = load({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['X-Event', 'X-Acme-*'] } }) as { sources: Record<string, { forwardHeaders?: string[] }> };
     assert.deepEqual(config.sources.s?.forwardHeaders, ['x-event', 'x-acme-*']);
   });
+
+  it('reads an endpoint\'s providerSignature and refuses an unknown one, naming the key', () => {
+    const doc = (value: unknown) => JSON.stringify({ apiToken: 'test-token-0123456789', applications: { a: { endpoints: [{ id: 'e', url: 'http://127.0.0.1:9/x', ...(value === undefined ? {} : { providerSignature: value }) }] } } });
+    const endpointOf = (value: unknown) => (parseConfig(doc(value), 'x.yaml', {}, {}) as unknown as { applications: Record<string, { endpoints: Array<{ providerSignature?: string }> }> }).applications.a?.endpoints[0];
+    assert.equal(endpointOf('drop')?.providerSignature, 'drop');
+    assert.equal(endpointOf(undefined)?.providerSignature, undefined, 'absent: the default applies when it is stored');
+    assert.throws(() => parseConfig(doc('sometimes'), 'x.yaml', {}, {}), /applications\.a\.endpoints\[0\]\.providerSignature: must be one of forward, resign, drop/);
+  });
 });
