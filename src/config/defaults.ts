@@ -177,6 +177,18 @@ export const defaults = {
   onDead: 'skip' as 'skip' | 'block',
   /** Whether deliveries the payload filter turned away are recorded as `skipped` (`recordSkipped`). */
   recordSkipped: false,
+  /**
+   * What a delivery of an inbound message does with the provider's own signature
+   * (`providerSignature`): `resign`, signed afresh at each attempt with the
+   * source's secret, so a handler that checks the provider's timestamp (Stripe,
+   * Slack, Standard Webhooks: 5 minutes) accepts retries and replays days later.
+   * The same secret already verified the request, so nothing is trusted that was
+   * not before; schemes without a timestamp (GitHub, Shopify) come out as they
+   * were sent. `forward` sends the headers as received; `drop` leaves only Sluice's signature.
+   */
+  providerSignature: 'resign' as 'forward' | 'resign' | 'drop',
+  /** Validation errors kept per `invalid` message; the rest are counted in one last entry. */
+  maxValidationIssues: 50,
   /** Unknown event types are accepted unless an application sets `strictEventTypes`. */
   strictEventTypes: false,
   /** How long ingest trusts its last look-up of an API-created event type (its schema may change at run time). */

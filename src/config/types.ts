@@ -1,7 +1,7 @@
 import type { ApiTokenConfig } from '../auth/api-tokens.ts';
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
-import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
+import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
@@ -141,6 +141,8 @@ export interface EndpointConfig {
   reorderWindowMs?: number | null;
   filter?: FilterDocument | null;
   recordSkipped?: boolean;
+  /** `forward | resign | drop`; absent means the default (`resign`). */
+  providerSignature?: ProviderSignature;
 }
 
 /** How to read one field of an inbound request (`body:$.data.id`, `header:X-Event-Id`). */
@@ -169,6 +171,8 @@ export interface SourceConfig {
   extract: ExtractionConfig;
   /** Hold-back of keyed messages on FIFO endpoints (`reorderWindow`), unless the endpoint sets its own. */
   reorderWindowMs?: number;
+  /** Headers forwarded beside the provider's own allow-list (`forwardHeaders`), lower-case; a trailing `*` is a prefix. */
+  forwardHeaders?: string[];
   /** The provider's own keys, validated by the provider. */
   options: unknown;
 }

@@ -1,6 +1,7 @@
 import { headerProblem, MAX_HEADERS } from '../delivery/endpoint-headers.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
+import { isForwarded } from '../providers/forwarded.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
@@ -13,9 +14,9 @@ import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, Sourc
 
 const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -191,6 +192,10 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     disabled: ep.bool('disabled') ?? false,
     ...readOrdering(ep),
   };
+  if (ep.has('providerSignature')) {
+    const providerSignature = ep.oneOf('providerSignature', ['forward', 'resign', 'drop'] as const, defaults.providerSignature);
+    if (providerSignature !== undefined) endpoint.providerSignature = providerSignature;
+  }
   return uid === undefined || url === undefined ? undefined : endpoint;
 }
 
@@ -240,6 +245,11 @@ function readSource(
   const toleranceMs = src.duration('tolerance', { min: 1000, max: defaults.maxSignatureToleranceMs }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
   // A replay inside the tolerance must still be inside the window that drops it as a duplicate.
   if (toleranceMs >= dedupeWindowMs) src.problem('tolerance', `must be shorter than ingest.dedupeWindow (${dedupeWindowMs / 1000}s), or a captured request can be replayed as a new message once its key is forgotten`);
+  const forwardHeaders = (src.strList('forwardHeaders') ?? []).map((h) => h.toLowerCase());
+  for (const h of forwardHeaders) {
+    if (!/^[a-z0-9!#$%&'+.^_`|~-]+\*?$/.test(h)) src.problem('forwardHeaders', `"${h}" is not a header name (a trailing * is a prefix)`);
+    else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, ''))) src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
+  }
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -253,6 +263,7 @@ function readSource(
     publicUrl,
     extract,
     reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
+    ...(forwardHeaders.length > 0 ? { forwardHeaders } : {}),
     options,
   };
 }

@@ -3,6 +3,7 @@ import { defaults } from '../config/defaults.ts';
 import type { LeasedDelivery } from '../store/store.ts';
 import { VERSION } from '../version.ts';
 import { parseRetryAfter } from './retry-policy.ts';
+import { providerHeaders, type SourceSigners } from './provider-signature.ts';
 import { deliverySignature } from './signature.ts';
 import { guardedConnector, type AddressGuard } from './ssrf.ts';
 
@@ -42,14 +43,22 @@ export async function sendDelivery(
   leased: LeasedDelivery,
   timeoutMs: number,
   shutdown: AbortSignal,
+  signers?: SourceSigners,
 ): Promise<SendResult> {
   const { message, endpoint } = leased;
   const startedAt = Date.now();
   const body = message.payload ?? Buffer.alloc(0);
+  const own = deliverySignature(endpoint.signatureStyle, signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body);
+  // API messages carry no sender's headers; an inbound one carries its provider's, as the endpoint's providerSignature says.
+  const sender = message.source === null
+    ? { headers: {}, extraSignatures: [] }
+    : providerHeaders(message.headers, endpoint.providerSignature, signers?.get(message.source), { payload: body, nowMs: startedAt, messageId: message.id });
+  const signatureName = `${endpoint.signatureStyle === 'svix' ? 'svix' : 'webhook'}-signature`;
+  if (sender.extraSignatures.length > 0) own[signatureName] = [own[signatureName], ...sender.extraSignatures].join(' ');
   const headers: Record<string, string> = {
-    ...message.headers,
+    ...sender.headers,
     ...endpoint.headers,
-    ...deliverySignature(endpoint.signatureStyle, signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body),
+    ...own,
     'content-type': message.contentType ?? 'application/json',
     'user-agent': `Sluice/${VERSION}`,
   };

@@ -9,6 +9,7 @@ import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
+import type { SourceSigners } from './provider-signature.ts';
 import { createAgent, sendDelivery, type SendResult } from './send.ts';
 import { StallWatch } from './stall.ts';
 
@@ -50,6 +51,8 @@ export class DeliveryWorker {
     private readonly log: Logger,
     /** Where attempt outcomes are announced (live stream, flow counters). */
     private readonly live?: LiveBus,
+    /** The configured sources, so deliveries can forward or sign afresh their provider's headers. */
+    private readonly signers?: SourceSigners,
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
@@ -223,7 +226,7 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
+      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal, this.signers);
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;

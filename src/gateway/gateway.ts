@@ -4,6 +4,7 @@ import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
+import { compileStoredSchemas } from '../ingest/event-types.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { replayRisk } from '../ingest/replay-risk.ts';
 import { RejectionLog } from '../ingest/rejection-log.ts';
@@ -13,6 +14,7 @@ import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
@@ -86,12 +88,17 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       if (!provider) throw new Error(`unknown provider ${source.provider}`);
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
+    await compileStoredSchemas(
+      (iterator) => store.listEventTypes({ limit: 250, includeArchived: false, ...(iterator ? { iterator } : {}) }),
+      (name, problem) => log.warn({ eventType: name, problem }, 'event types: a stored schema does not compile; its messages are stored unchecked'),
+    );
     const metrics = new Metrics();
     const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
     const flow = new FlowCounter(live, store, `p_${randomBytes(6).toString('hex')}`, defaults.flowFlushMs, log);
     const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live) : undefined;
+    const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, signers) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections });
     const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live });
     const address = await app.listen({ host: config.server.host, port: config.server.port });

@@ -1,6 +1,6 @@
 import type { EventTypeConfig } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
-import { validatePayload, yamlSchemaSource, type SchemaSource, type SchemaVerdict } from './schema.ts';
+import { precompile, validatePayload, yamlSchemaSource, type SchemaSource, type SchemaVerdict } from './schema.ts';
 
 /** Finds an event type created through the API (the store's `getEventType`). */
 export type EventTypeLookup = (name: string) => Promise<(SchemaSource & { archived?: boolean }) | null>;
@@ -44,4 +44,29 @@ export class EventTypeCatalog {
   async check(name: string | null, payload: unknown, strict: boolean, fresh = false): Promise<SchemaVerdict> {
     return validatePayload(await this.find(name, fresh), payload, { strict, typeName: name });
   }
+}
+
+type EventTypePage = { data: Array<{ name: string } & SchemaSource>; iterator: string | null; done: boolean };
+
+/**
+ * Compiles the schemas of every event type the store holds, once at start (the
+ * YAML's are compiled when the config loads), so the first message of a type
+ * with a large schema does not wait for it. A stored schema that does not
+ * compile (accepted before the API checked) is reported; its messages are
+ * then stored unchecked, as before.
+ */
+export async function compileStoredSchemas(
+  list: (iterator: string | undefined) => Promise<EventTypePage>,
+  warn: (name: string, problem: string) => void,
+): Promise<number> {
+  let iterator: string | undefined;
+  let seen = 0;
+  for (let page = 0; page < 1000; page++) {
+    const got = await list(iterator);
+    seen += got.data.length;
+    for (const p of precompile(got.data)) warn(p.name, p.problem);
+    if (got.done || got.iterator === null) break;
+    iterator = got.iterator;
+  }
+  return seen;
 }

@@ -9,7 +9,10 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
  * Reads the payload for extraction and routing; the stored bytes stay the raw
  * ones. JSON and form bodies are parsed; other types are opaque (`value`
  * undefined) and valid. A body that claims JSON but is not, or nests deeper
- * than `maxDepth`, is `ok: false`.
+ * than `maxDepth`, is `ok: false`. A form body whose only field is `payload`
+ * holding JSON (GitHub's default content type, Slack's interactivity) is that
+ * JSON, so types, ordering keys, field paths, schemas and filters read it
+ * exactly as a JSON body.
  */
 export function parseBody(raw: Buffer, contentType: string | undefined, maxDepth = Number.MAX_SAFE_INTEGER): ParsedBody {
   const type = contentType?.trim() ?? '';
@@ -24,7 +27,21 @@ export function parseBody(raw: Buffer, contentType: string | undefined, maxDepth
     }
   }
   if (FORM_TYPE.test(type)) {
-    return { ok: true, value: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))) };
+    const fields = new URLSearchParams(raw.toString('utf8'));
+    const names = [...new Set(fields.keys())];
+    if (names.length === 1 && names[0] === 'payload') {
+      const inner = fields.get('payload') ?? '';
+      if (looksLikeJson(Buffer.from(inner))) {
+        const deep = depthRefusal(Buffer.from(inner), maxDepth);
+        if (deep) return { ok: false, error: `the payload field is not accepted: ${deep}` };
+        try {
+          return { ok: true, value: JSON.parse(inner) };
+        } catch (err) {
+          return { ok: false, error: `the payload field is not valid JSON: ${(err as Error).message}` };
+        }
+      }
+    }
+    return { ok: true, value: Object.fromEntries(fields) };
   }
   return { ok: true, value: undefined };
 }

@@ -10,6 +10,7 @@ import type { IngestEvent } from '../live/events.ts';
 import { EventTypeCatalog } from './event-types.ts';
 import type { RejectionLog } from './rejection-log.ts';
 import { readField, type FieldPath } from './field-path.ts';
+import { forwardRule } from '../providers/forwarded.ts';
 import { forwardedHeaders } from './forward-headers.ts';
 import { parseBody, parseSequence, parseTime, parseUnverified } from './parse-body.ts';
 
@@ -162,7 +163,7 @@ export class IngestPipeline {
       sequence: sequence ?? null,
       payload: event.payload ?? req.rawBody,
       contentType: contentType ?? null,
-      headers: forwardedHeaders(req.headers),
+      headers: forwardedHeaders(req.headers, forwardRule(source.config)),
       channels: null,
       state: parseError === undefined ? 'accepted' : 'invalid',
       error: parseError ?? null,

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import type { EventTypeConfig } from '../config/types.ts';
+import { defaults } from '../config/defaults.ts';
 import type { ValidationIssue } from '../store/records.ts';
 
 /** Why a payload was not accepted for its event type. */
@@ -96,7 +97,34 @@ export function validatePayload(
   if (payload === undefined) return { ok: false, reason: 'schema', issues: [{ path: '', message: 'the payload is not JSON' }] };
   const validate = compileSchema(schema);
   if (validate(payload)) return { ok: true };
-  return { ok: false, reason: 'schema', issues: (validate.errors ?? []).map(toIssue) };
+  return { ok: false, reason: 'schema', issues: capIssues((validate.errors ?? []).map(toIssue)) };
+}
+
+/**
+ * At most `defaults.maxValidationIssues` issues, the last one saying how many
+ * more there were: one payload against a large schema can fail thousands of
+ * ways, and each is stored with the message.
+ */
+export function capIssues(issues: ValidationIssue[], max: number = defaults.maxValidationIssues): ValidationIssue[] {
+  if (issues.length <= max) return issues;
+  const left = issues.length - (max - 1);
+  return [...issues.slice(0, max - 1), { path: '', message: `and ${left} more errors, not kept` }];
+}
+
+/**
+ * Compiles every schema of these event types now (at start, or when one is
+ * created), so no request waits for a large schema's first compile. Returns
+ * the types whose schema does not compile, with why.
+ */
+export function precompile(types: Iterable<{ name: string } & SchemaSource>): Array<{ name: string; problem: string }> {
+  const problems: Array<{ name: string; problem: string }> = [];
+  for (const type of types) {
+    const schema = latestSchema(type);
+    if (schema === null) continue;
+    const problem = schemaProblem(schema);
+    if (problem) problems.push({ name: type.name, problem });
+  }
+  return problems;
 }
 
 /** `/amount: must be number; /currency: must have …` for a reply or a log line. */

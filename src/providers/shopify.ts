@@ -1,4 +1,4 @@
-import { bodyMac, text } from './support.ts';
+import { bodyMac, mac, text } from './support.ts';
 import { header, type InboundRequest, type ProviderDefinition } from './types.ts';
 import { parseTime } from '../ingest/parse-body.ts';
 
@@ -16,6 +16,9 @@ export const shopify: ProviderDefinition<Record<string, never>> = {
     return {
       verify(req) {
         return bodyMac(shopifyHeader(req, 'hmac-sha256'), 'X-Shopify-Hmac-Sha256', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64' });
+      },
+      resign(payload) {
+        return { 'x-shopify-hmac-sha256': mac('sha256', source.secrets[0] ?? '', payload).toString('base64') };
       },
       extract(req, body) {
         return {

@@ -28,6 +28,12 @@ export const slack: ProviderDefinition<Record<string, never>> = {
         const given = [decode(signature.slice(3), 'hex')];
         return anyMatch(source.secrets, given, (s) => mac('sha256', s, `v0:${ts}:`, req.rawBody)) ? OK : fail('no signature matches');
       },
+      // Slack sends one signature: made with the first (current) secret.
+      resign(payload, nowMs) {
+        const ts = String(Math.floor(nowMs / 1000));
+        const signature = mac('sha256', source.secrets[0] ?? '', `v0:${ts}:`, payload).toString('hex');
+        return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': ts };
+      },
       handshake(_req, body) {
         if (text(body, 'type') !== 'url_verification') return undefined;
         return jsonReply(200, { challenge: text(body, 'challenge') ?? '' });

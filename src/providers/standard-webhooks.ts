@@ -1,7 +1,7 @@
 import { verify as verifySig, type KeyObject } from 'node:crypto';
-import { isValidSecret, verifySignature } from '../signing/standard-webhooks.ts';
+import { isValidSecret, sign, timestampProblem, verifySignature } from '../signing/standard-webhooks.ts';
 import { ed25519Key, rawSecrets } from './keys.ts';
-import { OK, checkAge, decode, fail, secondsHeader, text } from './support.ts';
+import { OK, decode, fail, secondsHeader, text } from './support.ts';
 import { header, type InboundRequest, type ProviderDefinition } from './types.ts';
 
 const PUBLIC_PREFIX = 'whpk_';
@@ -33,18 +33,25 @@ function standardWebhooksFamily(name: string): ProviderDefinition<Record<string,
       return {
         verify(req, nowMs) {
           const h = swHeaders(req);
+          // With both kinds of key, the kinds of signature sent decide whose reason is the answer.
+          const sentV1a = (h.signature ?? '').split(' ').some((e) => e.startsWith('v1a,'));
           if (hmacSecrets.length > 0) {
             const verdict = verifySignature(hmacSecrets, h, req.rawBody, nowMs, source.toleranceMs);
-            if (verdict.ok || publicKeys.length === 0) return verdict;
+            if (verdict.ok || publicKeys.length === 0 || !sentV1a) return verdict;
           }
           if (!h.id || !h.timestamp || !h.signature) return fail('missing webhook-id, webhook-timestamp or webhook-signature header');
-          const age = checkAge(secondsHeader(h.timestamp), nowMs, source.toleranceMs, 'webhook-timestamp');
-          if (!age.ok) return age;
+          const late = timestampProblem(h.timestamp, nowMs, source.toleranceMs);
+          if (late) return fail(late);
           const signed = Buffer.concat([Buffer.from(`${h.id}.${h.timestamp}.`), req.rawBody]);
           const given = h.signature.split(' ').filter((e) => e.startsWith('v1a,')).map((e) => decode(e.slice(4), 'base64'));
           if (given.length === 0) return fail('webhook-signature has no v1a signature');
           const match = publicKeys.some((key) => given.some((sig) => sig.length === 64 && verifySig(null, signed, key, sig)));
           return match ? OK : fail('no signature matches');
+        },
+        // Only HMAC secrets can sign here: a whpk_ key is public, its private half is the sender's.
+        resign(payload, nowMs, messageId): Record<string, string> {
+          const ts = Math.floor(nowMs / 1000);
+          return hmacSecrets.length === 0 ? {} : { 'webhook-signature': hmacSecrets.map((s) => sign(s, messageId, ts, payload)).join(' ') };
         },
         extract(req, body) {
           const h = swHeaders(req);

@@ -26,6 +26,12 @@ export const stripe: ProviderDefinition<Record<string, never>> = {
         if (!age.ok) return age;
         return anyMatch(source.secrets, v1, (s) => mac('sha256', s, `${t}.`, req.rawBody)) ? OK : fail('no signature matches');
       },
+      // One v1 per secret, as Stripe itself sends during a secret roll.
+      resign(payload, nowMs) {
+        const t = Math.floor(nowMs / 1000);
+        const v1 = source.secrets.map((s) => `v1=${mac('sha256', s, `${t}.`, payload).toString('hex')}`);
+        return { 'stripe-signature': [`t=${t}`, ...v1].join(',') };
+      },
       extract(_req, body) {
         return {
           eventId: text(body, 'id'),

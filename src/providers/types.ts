@@ -52,6 +52,15 @@ export interface ProviderInstance {
    * the same transaction.
    */
   extract(req: InboundRequest, body: unknown): InboundEvent | InboundEvent[];
+  /**
+   * The provider's signature headers for `payload`, made afresh at `nowMs` with
+   * the source's secrets (`providerSignature: resign`), so a handler that checks
+   * the provider's timestamp tolerance accepts a retry or replay days later.
+   * Standard Webhooks sources answer `webhook-signature` entries, which join
+   * Sluice's own signature (same id and timestamp). Absent where the scheme
+   * cannot be made here: it covers the URL called, or Sluice holds only a public key.
+   */
+  resign?(payload: Buffer, nowMs: number, messageId: string): Record<string, string>;
 }
 
 /**

@@ -53,6 +53,19 @@ export function signatureHeaders(
 export type VerifyOutcome = { ok: true } | { ok: false; reason: string };
 
 /**
+ * The timestamp check as the reference library makes it, in whole seconds on
+ * both sides: our clock is floored to the second, and a timestamp exactly
+ * `tolerance` old or ahead passes, one second more does not.
+ */
+export function timestampProblem(timestamp: string, nowMs: number, toleranceMs: number): string | undefined {
+  if (!/^\d{1,12}$/.test(timestamp)) return 'webhook-timestamp is not a unix time in seconds';
+  const skewSec = Math.floor(nowMs / 1000) - Number(timestamp);
+  if (skewSec * 1000 > toleranceMs) return 'webhook-timestamp is too old';
+  if (-skewSec * 1000 > toleranceMs) return 'webhook-timestamp is in the future';
+  return undefined;
+}
+
+/**
  * Checks a received `webhook-signature` list against every secret. Entries of
  * unknown versions are skipped (the spec allows new schemes beside v1).
  */
@@ -65,10 +78,8 @@ export function verifySignature(
 ): VerifyOutcome {
   const { id, timestamp, signature } = header;
   if (!id || !timestamp || !signature) return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature header' };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'webhook-timestamp is not a unix time in seconds' };
-  const skewMs = nowMs - Number(timestamp) * 1000;
-  if (skewMs > toleranceMs) return { ok: false, reason: 'webhook-timestamp is too old' };
-  if (-skewMs > toleranceMs) return { ok: false, reason: 'webhook-timestamp is in the future' };
+  const late = timestampProblem(timestamp, nowMs, toleranceMs);
+  if (late) return { ok: false, reason: late };
   const candidates: Buffer[] = [];
   for (const entry of signature.split(' ')) {
     const comma = entry.indexOf(',');

@@ -1,4 +1,4 @@
-import type { Application, Endpoint, EndpointSecret, Page, SignatureStyle } from './records.ts';
+import type { Application, Endpoint, EndpointSecret, Page, ProviderSignature, SignatureStyle } from './records.ts';
 
 /** An event type: a dotted name with optional JSON Schemas, one per version (`{"1": {...}}`). */
 export interface EventType {
@@ -37,6 +37,8 @@ export interface EndpointInput {
   headers: Record<string, string>;
   disabled: boolean;
   signatureStyle: SignatureStyle;
+  /** Absent: unchanged on update, the default on create. */
+  providerSignature?: ProviderSignature;
 }
 
 /** A write that may hit a unique uid/name: the record, or which value was taken. */

@@ -4,6 +4,13 @@ export type MessageState = 'accepted' | 'invalid' | 'stale';
 export type DeliveryState = 'pending' | 'in_flight' | 'scheduled' | 'succeeded' | 'dead' | 'skipped';
 export type AttemptTrigger = 'scheduled' | 'manual';
 export type SignatureStyle = 'webhook' | 'svix';
+/**
+ * What a delivery of an inbound message does with the provider's own signature
+ * headers: `forward` them as received, `resign` them afresh in the provider's
+ * scheme at each attempt (so a handler checking the provider's tolerance
+ * accepts retries and replays), or `drop` them (only Sluice's signature goes).
+ */
+export type ProviderSignature = 'forward' | 'resign' | 'drop';
 export type StalePolicy = 'skip' | 'deliver';
 export type OnDeadPolicy = 'skip' | 'block';
 export type SkipReason = 'filtered' | 'stale';
@@ -56,6 +63,7 @@ export interface Endpoint {
   version: number;
   /** Which header names carry the signature: Standard Webhooks' `webhook-*` or Svix's `svix-*`. */
   signatureStyle: SignatureStyle;
+  providerSignature: ProviderSignature;
   /** Deliveries of one ordering key go one at a time, in sequence order (docs/ordering.md). */
   fifo: boolean;
   /** What a FIFO endpoint does with a message older than the last one delivered for its key. */

@@ -252,6 +252,15 @@ describe('routes only svix 2.x calls', () => {
     await hooks.waitFor(2);
     assert.equal(hooks.requests[1]!.headers['webhook-id'], later.id);
     assert.equal((await svix.message.list('two', { tag: 't1' })).data.length, 0, 'tags are not kept, so a tag filter matches nothing');
+
+    // Bulk replay: what the endpoint was sent in the window, again, narrowed by status and response class.
+    await eventually(async () => ((await svix.endpoint.getStats('two', 'orders')).success === 2 ? true : undefined));
+    const none = await gw.api('/app/two/endpoint/orders/bulk-replay', { method: 'POST', body: JSON.stringify({ since: new Date(Date.now() - 60_000).toISOString(), statusCodeClass: 500 }) });
+    assert.equal(((await none.json()) as Loose).queued, 0);
+    const bulk = await svix.endpoint.bulkReplay('two', 'orders', { since: new Date(Date.now() - 60_000), eventTypes: ['order.paid'], status: svix2.MessageStatus.Success, statusCodeClass: svix2.StatusCodeClass.Code2xx });
+    assert.equal(bulk.status, 'finished');
+    await hooks.waitFor(4);
+    assert.deepEqual(hooks.requests.slice(2).map((r) => r.headers['webhook-id']).sort(), [early.id, later.id].sort());
     const types = await svix.eventType.create({ name: 'order.paid', description: 'paid', featureFlags: ['beta'], schemas: { 1: { type: 'object' } } });
     assert.deepEqual(types.featureFlags, ['beta']);
     const apps = await svix.application.list({ excludeAppsWithNoEndpoints: true, excludeAppsWithDisabledEndpoints: true });

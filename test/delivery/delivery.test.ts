@@ -25,7 +25,7 @@ applications:
         timeout: 1s
 ${endpointExtra}
 sources:
-  generic: { provider: hmac, secret: s, header: X-S, eventType: body:$.type, idempotencyKey: body:$.id, application: demo }
+  generic: { provider: hmac, secret: s, header: X-S, eventType: body:$.type, idempotencyKey: body:$.id, application: demo, forwardHeaders: [X-Provider-Delivery] }
 `);
   let n = 0;
   const send = async (payload: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
@@ -53,14 +53,15 @@ describe('delivery', () => {
   test('signed with Standard Webhooks: the receiver verifies with standardwebhooks, gets the original bytes and forwarded headers', async () => {
     const s = await scenario(() => ({ status: 200 }));
     try {
-      const { id, body } = await s.send({ amount: 42 }, { 'x-provider-delivery': 'd-123' });
+      const { id, body } = await s.send({ amount: 42 }, { 'x-provider-delivery': 'd-123', 'x-unlisted': 'no' });
       await s.receiver.waitFor(1);
       const req = s.receiver.requests[0]!;
       assert.equal(req.body.toString(), body, 'bytes must be the original ones');
       assert.equal(req.headers['webhook-id'], id);
       assert.equal(req.headers['content-type'], 'application/json');
       assert.match(String(req.headers['user-agent']), /^Sluice\/\d+\.\d+\.\d+/);
-      assert.equal(req.headers['x-provider-delivery'], 'd-123');
+      assert.equal(req.headers['x-provider-delivery'], 'd-123', 'named in the source\'s forwardHeaders');
+      assert.equal(req.headers['x-unlisted'], undefined, 'forwarded only by the allow-list');
       assert.equal(req.headers['x-s'], hmacHex('s', body), "the provider's signature header is forwarded");
       const verified = new Webhook(ENDPOINT_SECRET).verify(req.body, req.headers as Record<string, string>);
       assert.deepEqual(verified, JSON.parse(body));

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { rulesFor } from '../../src/providers/forwarded.ts';
 import { providerNames } from '../../src/providers/registry.ts';
 import { assertRejected, assertStored, startHarness, type Harness } from './harness.ts';
 
@@ -88,5 +89,22 @@ describe('provider config', () => {
     }) as { sources: Record<string, { toleranceMs: number }>; trustProxy: boolean };
     assert.deepEqual(Object.fromEntries(Object.entries(config.sources).map(([k, v]) => [k, v.toleranceMs])), { lin: 60_000, tw: 600_000, st: 300_000, lin2: 120_000 });
     assert.equal(config.trustProxy, false);
+  });
+
+  it('has a forwarding rule for every provider, and refuses forwardHeaders that name a credential or a Standard Webhooks header', () => {
+    assert.deepEqual([...rulesFor()].sort(), providerNames());
+    assert.match(problems({ s: { provider: 'token', secret: 'x', header: 'X-T', application: 'a', forwardHeaders: ['Authorization'] } })[0] ?? '', /forwardHeaders: "authorization" is never forwarded/);
+    assert.match(problems({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['svix-id'] } })[0] ?? '', /never forwarded/);
+    assert.match(problems({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['bad header'] } })[0] ?? '', /not a header name/);
+    const config = load({ s: { provider: 'hmac', secret: 'x', header: 'X-S', application: 'a', forwardHeaders: ['X-Event', 'X-Acme-*'] } }) as { sources: Record<string, { forwardHeaders?: string[] }> };
+    assert.deepEqual(config.sources.s?.forwardHeaders, ['x-event', 'x-acme-*']);
+  });
+
+  it('reads an endpoint\'s providerSignature and refuses an unknown one, naming the key', () => {
+    const doc = (value: unknown) => JSON.stringify({ apiToken: 'test-token-0123456789', applications: { a: { endpoints: [{ id: 'e', url: 'http://127.0.0.1:9/x', ...(value === undefined ? {} : { providerSignature: value }) }] } } });
+    const endpointOf = (value: unknown) => (parseConfig(doc(value), 'x.yaml', {}, {}) as unknown as { applications: Record<string, { endpoints: Array<{ providerSignature?: string }> }> }).applications.a?.endpoints[0];
+    assert.equal(endpointOf('drop')?.providerSignature, 'drop');
+    assert.equal(endpointOf(undefined)?.providerSignature, undefined, 'absent: the default applies when it is stored');
+    assert.throws(() => parseConfig(doc('sometimes'), 'x.yaml', {}, {}), /applications\.a\.endpoints\[0\]\.providerSignature: must be one of forward, resign, drop/);
   });
 });

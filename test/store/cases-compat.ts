@@ -41,4 +41,27 @@ export function compatCases(target: StoreTarget): void {
     assert.deepEqual(await store.endpointStats(app.id, a.id), { success: 1, pending: 1, sending: 0, fail: 1, canceled: 0 });
     assert.deepEqual(await store.endpointStats(app.id, f.id), { success: 0, pending: 0, sending: 0, fail: 0, canceled: 3 });
   }));
+
+  it('keeps providerSignature per endpoint: default resign, set on create, kept or changed on update, from the YAML', () => target.with(async ({ store }) => {
+    const app = await store.syncApplication(application('shop', [endpoint('yaml-default'), endpoint('yaml-drop', { providerSignature: 'drop' })]), newSecret);
+    assert.equal((await store.getEndpoint(app.id, 'yaml-default'))?.providerSignature, 'resign');
+    assert.equal((await store.getEndpoint(app.id, 'yaml-drop'))?.providerSignature, 'drop');
+    const input = {
+      uid: null, url: 'http://127.0.0.1:9/x', description: '', secrets: [{ secret: newSecret(), expiresAt: null }], filterTypes: null,
+      channels: null, throttleRate: null, metadata: {}, version: 1, headers: {}, disabled: false, signatureStyle: 'webhook' as const,
+    };
+    const made = await store.createEndpoint(app.id, { ...input, providerSignature: 'forward' }, Date.now());
+    assert.ok('ok' in made);
+    assert.equal(made.ok.providerSignature, 'forward');
+    const kept = await store.updateEndpoint(app.id, made.ok.id, { ...input, description: 'x' }, Date.now());
+    assert.equal(kept && 'ok' in kept ? kept.ok.providerSignature : null, 'forward');
+    const changed = await store.updateEndpoint(app.id, made.ok.id, { ...input, providerSignature: 'drop' }, Date.now());
+    assert.equal(changed && 'ok' in changed ? changed.ok.providerSignature : null, 'drop');
+    assert.equal((await store.getEndpoint(app.id, made.ok.id))?.providerSignature, 'drop');
+    const plain = await store.createEndpoint(app.id, input, Date.now());
+    assert.equal('ok' in plain ? plain.ok.providerSignature : null, 'resign');
+    // A later sync without the key goes back to the default.
+    await store.syncApplication(application('shop', [endpoint('yaml-drop')]), newSecret);
+    assert.equal((await store.getEndpoint(app.id, 'yaml-drop'))?.providerSignature, 'resign');
+  }));
 }

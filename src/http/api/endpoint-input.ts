@@ -2,7 +2,7 @@ import { headerProblem, MAX_HEADERS } from '../../delivery/endpoint-headers.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { EndpointInput } from '../../store/outbound.ts';
-import type { Endpoint, SignatureStyle } from '../../store/records.ts';
+import type { Endpoint, ProviderSignature, SignatureStyle } from '../../store/records.ts';
 import { rateOf, validation } from './outbound-deps.ts';
 
 export interface EndpointBody {
@@ -21,6 +21,7 @@ export interface EndpointBody {
   disabled?: boolean;
   headers?: Record<string, string> | null;
   signatureStyle?: SignatureStyle;
+  providerSignature?: ProviderSignature;
 }
 
 /** Lower-cased custom headers, or 422 naming the bad one (the same rule as the YAML's). */
@@ -62,5 +63,6 @@ export function endpointInput(current: Endpoint | null, body: EndpointBody, guar
     headers: body.headers != null ? (checkHeaders(body.headers) as Record<string, string>) : body.headers === null ? {} : (current?.headers ?? {}),
     disabled: body.disabled ?? current?.disabled ?? false,
     signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
+    ...(body.providerSignature ? { providerSignature: body.providerSignature } : {}),
   };
 }

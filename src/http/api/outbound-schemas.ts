@@ -43,6 +43,8 @@ const endpointFields = {
   headers: { type: ['object', 'null'], additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 64 },
   /** Sluice: `svix` sends svix-id/-timestamp/-signature instead of webhook-*. */
   signatureStyle: { type: 'string', enum: ['webhook', 'svix'] },
+  /** Sluice: what deliveries of inbound messages do with the provider's own signature (default `resign`). */
+  providerSignature: { type: 'string', enum: ['forward', 'resign', 'drop'] },
 } as const;
 
 export const endpointIn = { type: 'object', properties: endpointFields, required: ['url'], additionalProperties: false } as const;

@@ -16,7 +16,7 @@ export function endpointView(e: Endpoint): Record<string, unknown> {
   return {
     id: e.id, uid: e.uid, url: e.url, description: e.description, version: e.version, rateLimit: e.throttleRate,
     throttleRate: e.throttleRate, disabled: e.disabled, disabledReason: e.disabledReason, filterTypes: e.filterTypes, eventTypes: e.filterTypes,
-    channels: e.channels, metadata: e.metadata, signatureStyle: e.signatureStyle, createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
+    channels: e.channels, metadata: e.metadata, signatureStyle: e.signatureStyle, providerSignature: e.providerSignature, createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
   };
 }
 

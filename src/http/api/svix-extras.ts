@@ -3,11 +3,51 @@ import { endpointMatches, routeMessage } from '../../delivery/routing.ts';
 import { HttpError } from '../../errors.ts';
 import { notFound } from './errors.ts';
 import { appOf } from './messages.ts';
+import type { Endpoint, Message } from '../../store/records.ts';
+import type { DeliveryState, DeliveryView, MessageQuery } from '../../store/store.ts';
 import type { OutboundDeps } from './outbound-deps.ts';
 import { appParams, endpointParams, idParam, listQuery, precheckIn, recoverIn } from './outbound-schemas.ts';
 import type { PortalTokens } from '../../auth/portal-tokens.ts';
 
 type EpParams = { app_id: string; endpoint_id: string };
+
+interface BulkReplayBody {
+  since: string;
+  until?: string | null;
+  eventTypes?: string[] | null;
+  channel?: string | null;
+  tag?: string | null;
+  status?: number | null;
+  statusCodeClass?: number | null;
+}
+
+/** Svix's BulkReplayIn. */
+const bulkReplayIn = {
+  type: 'object',
+  properties: {
+    since: { type: 'string', format: 'date-time' },
+    until: { type: ['string', 'null'], format: 'date-time' },
+    eventTypes: { type: ['array', 'null'], items: { type: 'string', maxLength: 256 }, maxItems: 50 },
+    channel: { type: ['string', 'null'], maxLength: 128 },
+    tag: { type: ['string', 'null'], maxLength: 128 },
+    status: { type: ['integer', 'null'], enum: [0, 1, 2, 3, 4, null] },
+    statusCodeClass: { type: ['integer', 'null'], enum: [0, 100, 200, 300, 400, 500, null] },
+  },
+  required: ['since'],
+  additionalProperties: false,
+} as const;
+
+/** Svix's MessageStatus of a delivery state (as the views show it). */
+const STATUS_OF: Record<DeliveryState, number> = { succeeded: 0, pending: 1, scheduled: 1, dead: 2, in_flight: 3, skipped: 4 };
+
+function bulkMatches(d: DeliveryView, b: BulkReplayBody): boolean {
+  if (b.status != null && STATUS_OF[d.state] !== b.status) return false;
+  if (b.statusCodeClass != null) {
+    const cls = d.lastStatus === null ? 0 : Math.floor(d.lastStatus / 100) * 100;
+    if (cls !== b.statusCodeClass) return false;
+  }
+  return true;
+}
 
 /** At most this many messages are looked at by one replay-missing: a bounded request, said in its answer. */
 const REPLAY_SCAN_LIMIT = 10_000;
@@ -42,27 +82,30 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     return reply.code(204).send();
   });
 
-  // Sends the endpoint what it never got: every message of the window that routes to it and has no delivery to it.
-  app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>('/app/:app_id/endpoint/:endpoint_id/replay-missing', {
-    schema: { params: endpointParams, body: recoverIn },
-  }, async (req, reply) => {
-    const appId = await appOf(store, req.params.app_id);
-    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+  /**
+   * One replay task over the messages of `[since, until)`: each that `pick`
+   * says to send goes to the endpoint again. Runs inside the request, so at
+   * most REPLAY_SCAN_LIMIT messages are looked at, and the answer says so.
+   */
+  const replayTask = async (
+    params: EpParams, window: { since: string; until?: string | null }, task: string,
+    query: Pick<MessageQuery, 'state' | 'eventTypes' | 'channel'>, pick: (m: Message, d: DeliveryView | undefined, endpoint: Endpoint) => boolean,
+  ): Promise<Record<string, unknown>> => {
+    const appId = await appOf(store, params.app_id);
+    const endpoint = await store.getEndpoint(appId, params.endpoint_id);
+    if (!endpoint) throw notFound(`endpoint "${params.endpoint_id}"`);
     const now = Date.now();
-    const since = Date.parse(req.body.since);
-    const until = req.body.until ? Date.parse(req.body.until) : now + 1;
+    const since = Date.parse(window.since);
+    const until = window.until ? Date.parse(window.until) : now + 1;
     if (!(since < until)) throw new HttpError(422, 'validation', 'body.until: must be after body.since');
     let queued = 0;
     let scanned = 0;
     let iterator: string | undefined;
     for (;;) {
-      const page = await store.listMessages({ appId, limit: REPLAY_PAGE, state: 'accepted', after: since - 1, before: until, ...(iterator ? { iterator } : {}) });
+      const page = await store.listMessages({ appId, limit: REPLAY_PAGE, after: since - 1, before: until, ...query, ...(iterator ? { iterator } : {}) });
       for (const m of page.data) {
-        if (routeMessage([endpoint], m)[0]?.route !== 'deliver') continue;
-        const deliveries = await store.listDeliveries(appId, m.id);
-        if (deliveries.some((d) => d.endpointId === endpoint.id)) continue;
-        queued += await store.replay(appId, m.id, endpoint.id, now);
+        const delivery = (await store.listDeliveries(appId, m.id)).find((d) => d.endpointId === endpoint.id);
+        if (pick(m, delivery, endpoint)) queued += await store.replay(appId, m.id, endpoint.id, now);
       }
       scanned += page.data.length;
       if (page.done || !page.iterator || scanned >= REPLAY_SCAN_LIMIT) break;
@@ -70,11 +113,28 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     }
     if (queued > 0) deps.onQueued();
     const complete = scanned < REPLAY_SCAN_LIMIT;
-    return reply.code(202).send({
-      id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`, status: complete ? 'finished' : 'failed', task: 'endpoint.replay',
-      queued, scanned, ...(complete ? {} : { detail: `stopped after ${REPLAY_SCAN_LIMIT} messages; replay the rest with a later since` }),
+    return {
+      id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`, status: complete ? 'finished' : 'failed', task,
+      queued, scanned, data: { messagesSent: queued }, ...(complete ? {} : { detail: `stopped after ${REPLAY_SCAN_LIMIT} messages; replay the rest with a later since` }),
       updatedAt: new Date(now).toISOString(),
-    });
+    };
+  };
+
+  // Sends the endpoint what it never got: every message of the window that routes to it and has no delivery to it.
+  app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>('/app/:app_id/endpoint/:endpoint_id/replay-missing', {
+    schema: { params: endpointParams, body: recoverIn },
+  }, async (req, reply) => reply.code(202).send(await replayTask(req.params, req.body, 'endpoint.replay', { state: 'accepted' },
+    (m, delivery, endpoint) => delivery === undefined && routeMessage([endpoint], m)[0]?.route === 'deliver')));
+
+  // Svix's bulk replay: what was already sent to the endpoint in the window, again, narrowed by the
+  // delivery's status, its last response's class, the message's type and channel. Tags are not kept, so a tag matches nothing.
+  app.post<{ Params: EpParams; Body: BulkReplayBody }>('/app/:app_id/endpoint/:endpoint_id/bulk-replay', {
+    schema: { params: endpointParams, body: bulkReplayIn },
+  }, async (req, reply) => {
+    const b = req.body;
+    const query = { ...(b.eventTypes?.length ? { eventTypes: b.eventTypes } : {}), ...(b.channel ? { channel: b.channel } : {}) };
+    return reply.code(202).send(await replayTask(req.params, b, 'endpoint.bulk-replay', query,
+      (_m, delivery) => b.tag == null && delivery !== undefined && bulkMatches(delivery, b)));
   });
 
   const integParams = { type: 'object', properties: { app_id: idParam, integ_id: idParam }, required: ['app_id', 'integ_id'] } as const;

@@ -1,3 +1,4 @@
+import { defaults } from '../../config/defaults.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import { newId } from '../ids.ts';
 import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
@@ -55,6 +56,7 @@ export async function syncApplication(db: PgDb, app: ApplicationConfig, generate
       const o = orderingColumns(ep);
       await tx.run(`UPDATE endpoints SET fifo = $1, stale_policy = $2, on_dead = $3, reorder_window_ms = $4, filter = $5, record_skipped = $6
         WHERE app_id = $7 AND uid = $8`, [o.fifo, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped, application.id, ep.uid]);
+      await tx.run('UPDATE endpoints SET provider_signature = $1 WHERE app_id = $2 AND uid = $3', [ep.providerSignature ?? defaults.providerSignature, application.id, ep.uid]);
     }
     return application;
   });

@@ -1,3 +1,4 @@
+import { defaults } from '../../config/defaults.ts';
 import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
@@ -90,7 +91,9 @@ export async function createEndpoint(db: PgDb, appId: string, e: EndpointInput, 
       version, headers, disabled, signature_style, disabled_reason, id, app_id, created_at, updated_at, origin)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 'api') RETURNING *`,
     [...endpointValues(e), e.disabled ? 'disabled through the API' : null, newId('ep'), appId, now]);
-    return { ok: toEndpoint(row as Row) };
+    const [withSignature] = await tx.query('UPDATE endpoints SET provider_signature = $1 WHERE id = $2 RETURNING *',
+      [e.providerSignature ?? defaults.providerSignature, (row as Row).id]);
+    return { ok: toEndpoint(withSignature as Row) };
   });
 }
 
@@ -103,6 +106,10 @@ export async function updateEndpoint(db: PgDb, appId: string, id: string, e: End
     const [row] = await tx.query(`UPDATE endpoints SET uid = $1, url = $2, description = $3, secrets = $4, filter_types = $5, channels = $6,
       throttle_rate = $7, metadata = $8, version = $9, headers = $10, disabled = $11, signature_style = $12, disabled_reason = $13,
       updated_at = $14 WHERE id = $15 RETURNING *`, [...endpointValues(e), reason, now, current.id]);
+    if (e.providerSignature) {
+      await tx.run('UPDATE endpoints SET provider_signature = $1 WHERE id = $2', [e.providerSignature, current.id]);
+      (row as Row).provider_signature = e.providerSignature;
+    }
     // Re-enabling starts the breaker afresh: the operator says the receiver is back.
     if (current.disabled && !e.disabled) {
       await tx.run('DELETE FROM endpoint_health WHERE endpoint_id = $1', [current.id]);

@@ -54,6 +54,7 @@ export function toEndpoint(r: Row): Endpoint {
     metadata: jsonOr(r.metadata, {}),
     version: numOrNull(r.version) ?? 1,
     signatureStyle: r.signature_style === 'svix' ? 'svix' : 'webhook',
+    providerSignature: r.provider_signature === 'forward' || r.provider_signature === 'drop' ? r.provider_signature : 'resign',
     fifo: r.fifo === true,
     stalePolicy: r.stale_policy === 'deliver' ? 'deliver' : 'skip',
     onDead: r.on_dead === 'block' ? 'block' : 'skip',

@@ -1,3 +1,4 @@
+import { defaults } from '../../config/defaults.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import { newId } from '../ids.ts';
 import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
@@ -55,6 +56,7 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
       db.stmt(`UPDATE endpoints SET fifo = ?, stale_policy = ?, on_dead = ?, reorder_window_ms = ?, filter = ?, record_skipped = ?
         WHERE app_id = ? AND uid = ?`).run(o.fifo ? 1 : 0, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped ? 1 : 0,
         existing.id, ep.uid);
+      db.stmt('UPDATE endpoints SET provider_signature = ? WHERE app_id = ? AND uid = ?').run(ep.providerSignature ?? defaults.providerSignature, existing.id, ep.uid);
     }
     return existing;
   });

@@ -1,3 +1,4 @@
+import { defaults } from '../../config/defaults.ts';
 import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
@@ -83,6 +84,7 @@ export function createEndpoint(db: SqliteDb, appId: string, e: EndpointInput, no
       disabled, signature_style, disabled_reason, id, app_id, created_at, updated_at, origin)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'api')`)
       .run(...endpointValues(e), e.disabled ? 'disabled through the API' : null, id, appId, now, now);
+    db.stmt('UPDATE endpoints SET provider_signature = ? WHERE id = ?').run(e.providerSignature ?? defaults.providerSignature, id);
     return { ok: getEndpoint(db, appId, id) as Endpoint };
   });
 }
@@ -96,6 +98,7 @@ export function updateEndpoint(db: SqliteDb, appId: string, id: string, e: Endpo
     db.stmt(`UPDATE endpoints SET uid = ?, url = ?, description = ?, secrets = ?, filter_types = ?, channels = ?, throttle_rate = ?,
       metadata = ?, version = ?, headers = ?, disabled = ?, signature_style = ?, disabled_reason = ?, updated_at = ? WHERE id = ?`)
       .run(...endpointValues(e), reason, now, current.id);
+    if (e.providerSignature) db.stmt('UPDATE endpoints SET provider_signature = ? WHERE id = ?').run(e.providerSignature, current.id);
     // Re-enabling starts the breaker afresh: the operator says the receiver is back.
     if (current.disabled && !e.disabled) db.stmt('DELETE FROM endpoint_health WHERE endpoint_id = ?').run(current.id);
     return { ok: getEndpoint(db, appId, current.id) as Endpoint };

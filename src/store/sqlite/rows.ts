@@ -33,6 +33,7 @@ export function toEndpoint(r: Row): Endpoint {
     metadata: parseJson(r.metadata, {}),
     version: (r.version as number | undefined) ?? 1,
     signatureStyle: r.signature_style === 'svix' ? 'svix' : 'webhook',
+    providerSignature: r.provider_signature === 'forward' || r.provider_signature === 'drop' ? r.provider_signature : 'resign',
     fifo: r.fifo === 1,
     stalePolicy: r.stale_policy === 'deliver' ? 'deliver' : 'skip',
     onDead: r.on_dead === 'block' ? 'block' : 'skip',
