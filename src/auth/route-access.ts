@@ -49,6 +49,9 @@ const TABLE: Record<string, RouteAccess> = {
   'POST /app/:app_id/endpoint/:endpoint_id/send-example': r('app', true, 'operator', 'CreateAttempts'),
   'POST /app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend': r('app', true, 'operator', 'CreateAttempts'),
   'POST /app/:app_id/msg/:msg_id/replay': r('app', true, 'operator', 'CreateAttempts'),
+  // Letting an application's endpoints reach internal addresses is the operator's decision alone.
+  'GET /app/:app_id/network-policy': r('app', false, 'viewer', null),
+  'PUT /app/:app_id/network-policy': r('app', true, 'admin', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

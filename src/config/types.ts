@@ -89,6 +89,12 @@ export interface NetworkPolicyConfig {
   /** CIDRs allowed although private (`allowPrivateNetworks: [10.1.0.0/16]`). */
   allowCidrs: string[];
   httpsOnly: boolean;
+  /**
+   * Whether applications created through the API inherit this exception
+   * (`tenantsInheritPrivateNetworks`). Off: only applications of the YAML do;
+   * an API-created one needs its own (`PUT /app/{app_id}/network-policy`).
+   */
+  tenantsInherit?: boolean;
 }
 
 /** The outbound API's settings (`outbound:`). */
@@ -112,6 +118,8 @@ export interface ApplicationConfig {
   endpoints: EndpointConfig[];
   /** Refuse (API: 422) or quarantine (inbound) messages whose event type is not declared. */
   strictEventTypes?: boolean;
+  /** This application's own private-network exception (`applications.<name>.allowPrivateNetworks`); absent: the global one. */
+  allowPrivateNetworks?: Pick<NetworkPolicyConfig, 'allowPrivateNetworks' | 'allowCidrs'>;
 }
 
 export interface EndpointConfig {

@@ -5,12 +5,12 @@ import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
-import { readOutbound } from './outbound.ts';
+import { readOutbound, readPrivateNetworks } from './outbound.ts';
 import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'tenantsInheritPrivateNetworks'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -130,7 +130,8 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
-  app.onlyKeys(['name', 'endpoints', 'strictEventTypes']);
+  app.onlyKeys(['name', 'endpoints', 'strictEventTypes', 'allowPrivateNetworks']);
+  const allowPrivateNetworks = readPrivateNetworks(app);
   const list = app.value.endpoints ?? [];
   if (!Array.isArray(list)) {
     app.problem('endpoints', 'must be a list');
@@ -145,7 +146,10 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
     seen.add(endpoint.uid);
     endpoints.push(endpoint);
   });
-  return { uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes };
+  return {
+    uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes,
+    ...(allowPrivateNetworks ? { allowPrivateNetworks } : {}),
+  };
 }
 
 export function readEndpoint(list: Section, index: number): EndpointConfig | undefined {

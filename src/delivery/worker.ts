@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Agent } from 'undici';
 import type { Config } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -8,7 +7,7 @@ import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
-import { createAgent, sendDelivery, type SendResult } from './send.ts';
+import { sendDelivery, type SendResult } from './send.ts';
 
 const HOUSEKEEPING_MS = 5_000;
 const DEDUPE_PURGE_MS = 3_600_000;
@@ -27,7 +26,6 @@ const GATHER_MS = 2;
  */
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
-  private readonly agent: Agent;
   private readonly hooks: AttemptHooks;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
@@ -47,7 +45,6 @@ export class DeliveryWorker {
     private readonly log: Logger,
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
-    this.agent = createAgent(this.hooks.guard);
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -89,7 +86,7 @@ export class DeliveryWorker {
       await all;
     }
     await this.records.drain();
-    await this.agent.close();
+    await this.hooks.closeAgents();
   }
 
   private async loop(): Promise<void> {
@@ -184,7 +181,7 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
+      const result = await sendDelivery(await this.hooks.agentFor(message.appId), leased, timeoutMs, this.shutdown.signal);
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;

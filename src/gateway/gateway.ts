@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
+import { policyFor } from '../delivery/network-policy.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
@@ -59,9 +60,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     // Before the first request, so the current period's partitions exist when the first message arrives.
     await upkeep.start();
     const appIds = new Map<string, string>();
-    const guard = new AddressGuard(config.network);
     for (const app of Object.values(config.applications)) {
       appIds.set(app.uid, (await store.syncApplication(app, generateSecret)).id);
+      const guard = new AddressGuard(policyFor(config, app, null));
       // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
       app.endpoints.forEach((ep, i) => {
         const refused = guard.urlRefusal(ep.url);
