@@ -6,6 +6,10 @@ import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
   apiToken: string;
+  /** `SLUICE_SECRET_KEY`: the key that seals stored secrets (32 bytes, base64 or hex); unset: the key file's. */
+  secretKey: string | undefined;
+  /** Key file (newest key last); generated on first start when no key is set. Defaults to `<dataDir>/secret.key`. */
+  secretKeyFile: string;
   server: {
     host: string;
     port: number;

@@ -10,7 +10,7 @@ import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'tenantsInheritPrivateNetworks'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -81,6 +81,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
     apiToken: apiToken ?? '',
+    secretKey: top.str('secretKey'),
+    secretKeyFile: top.str('secretKeyFile') ?? `${dataDir.replace(/\/+$/, '')}/secret.key`,
     server: {
       host: server?.str('host') ?? defaults.host,
       port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,

@@ -39,4 +39,6 @@ export interface SecurityStore {
   getNetworkPolicy(appId: string): Promise<NetworkPolicyRecord | null>;
   /** `null` removes the application's exception. */
   setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | null, now: number): Promise<void>;
+  /** Seals again, under the current key, every endpoint secret stored plain or under an older key; returns how many endpoints. */
+  resealSecrets(): Promise<number>;
 }

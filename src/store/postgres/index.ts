@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
-import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, setNetworkPolicy } from './security.ts';
+import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
@@ -56,6 +56,9 @@ export class PostgresStore extends PgOutbound implements Store {
   }
   async getNetworkPolicy(appId: string): Promise<NetworkPolicyRecord | null> {
     return getNetworkPolicy(this.db, appId);
+  }
+  async resealSecrets(): Promise<number> {
+    return resealSecrets(this.db);
   }
   async setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | null, now: number): Promise<void> {
     await setNetworkPolicy(this.db, appId, policy, now);

@@ -1,5 +1,6 @@
 import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import type { EndpointSecret, Page } from '../records.ts';
+import { openSecrets, sealSecrets, secretsStale } from '../secret-box.ts';
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import { json, type PgDb, type Row } from './db.ts';
 
@@ -61,4 +62,15 @@ export async function setNetworkPolicy(db: PgDb, appId: string, policy: NetworkP
   await db.run(`INSERT INTO application_network_policies (app_id, allow_all, allow_cidrs, updated_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (app_id) DO UPDATE SET allow_all = excluded.allow_all, allow_cidrs = excluded.allow_cidrs, updated_at = excluded.updated_at`,
   [appId, policy.allowAll, json(policy.allowCidrs), now]);
+}
+
+export async function resealSecrets(db: PgDb): Promise<number> {
+  let n = 0;
+  for (const row of await db.query('SELECT id, secrets FROM endpoints')) {
+    const stored = (row.secrets as EndpointSecret[] | null) ?? [];
+    if (!secretsStale(stored)) continue;
+    // Only if nobody changed them meanwhile: a concurrent rotation's write wins.
+    n += await db.run('UPDATE endpoints SET secrets = $1 WHERE id = $2 AND secrets = $3', [json(sealSecrets(openSecrets(stored))), row.id, json(stored)]);
+  }
+  return n;
 }

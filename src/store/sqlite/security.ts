@@ -1,5 +1,6 @@
 import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import type { EndpointSecret, Page } from '../records.ts';
+import { openSecrets, sealSecrets, secretsStale } from '../secret-box.ts';
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import { json, parseJson, type Row, type SqliteDb } from './db.ts';
 
@@ -56,5 +57,18 @@ export function setNetworkPolicy(db: SqliteDb, appId: string, policy: NetworkPol
     else db.stmt(`INSERT INTO application_network_policies (app_id, allow_all, allow_cidrs, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (app_id) DO UPDATE SET allow_all = excluded.allow_all, allow_cidrs = excluded.allow_cidrs, updated_at = excluded.updated_at`)
       .run(appId, policy.allowAll ? 1 : 0, json(policy.allowCidrs), now);
+  });
+}
+
+export function resealSecrets(db: SqliteDb): number {
+  return db.tx(true, () => {
+    let n = 0;
+    for (const row of db.stmt('SELECT id, secrets FROM endpoints').all()) {
+      const stored = parseJson<EndpointSecret[]>(row.secrets, []);
+      if (!secretsStale(stored)) continue;
+      db.stmt('UPDATE endpoints SET secrets = ? WHERE id = ?').run(json(sealSecrets(openSecrets(stored))), row.id);
+      n++;
+    }
+    return n;
   });
 }
