@@ -66,6 +66,9 @@ const TABLE: Record<string, RouteAccess> = {
   'GET /rejected': r('global', false, 'viewer', null),
   'GET /sources': r('global', false, 'viewer', null),
   'GET /stream': r('global', false, 'viewer', null),
+  // Letting an application's endpoints reach internal addresses is the operator's decision alone.
+  'GET /app/:app_id/network-policy': r('app', false, 'viewer', null),
+  'PUT /app/:app_id/network-policy': r('app', true, 'admin', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.ts';
+import { keys } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { migrateData } from './migrate-data.ts';
 import { quarantine } from './quarantine.ts';
@@ -57,6 +58,14 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .action((opts: { from?: string; to?: string }) => {
       action = migrateData(opts);
+    });
+
+  program.command('keys')
+    .description('manage the keys that seal stored secrets')
+    .argument('<command>', 'rotate: add a new key and seal every stored secret under it')
+    .requiredOption('--config <file>', 'the gateway config (its dataDir holds the key file)')
+    .action((sub: string, opts: { config: string }) => {
+      action = keys(sub, opts);
     });
 
   const quarantineCmd = program.command('quarantine')

@@ -136,6 +136,13 @@ export const defaults = {
    */
   allowPrivateNetworks: false,
   /**
+   * Whether applications created through the API inherit `allowPrivateNetworks`
+   * (`tenantsInheritPrivateNetworks`). Off: the operator's exception is for the
+   * applications of its YAML; a tenant's endpoints never reach the addresses the
+   * operator allowed for itself unless an admin grants that application its own.
+   */
+  tenantsInheritPrivateNetworks: false,
+  /**
    * API requests per second per token in one process (`outbound.apiRateLimit`),
    * answered 429 with `Retry-After` beyond it. Off (0) by default: a gateway's
    * API serves its own platform, which the operator sizes.

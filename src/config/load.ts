@@ -22,6 +22,10 @@ const envOverrides: Array<[env: string, path: string[]]> = [
   ['SLUICE_DATABASE_URL', ['storage', 'url']],
   ['SLUICE_LOG_LEVEL', ['logLevel']],
   ['SLUICE_ALLOW_PRIVATE_NETWORKS', ['allowPrivateNetworks']],
+  ['SLUICE_TENANTS_INHERIT_PRIVATE_NETWORKS', ['tenantsInheritPrivateNetworks']],
+  ['SLUICE_METRICS_TOKEN', ['metrics', 'token']],
+  ['SLUICE_SECRET_KEY', ['secretKey']],
+  ['SLUICE_SECRET_KEY_FILE', ['secretKeyFile']],
 ];
 
 const flagPaths: Array<[flag: keyof ConfigFlags, name: string, path: string[]]> = [

@@ -62,18 +62,24 @@ export function readOutbound(top: Section, delivery: Section | undefined, applic
 /** `true`/`false`, or a list of CIDRs (from the environment: comma-separated) allowed although private. */
 function readNetwork(top: Section, delivery: Section | undefined): NetworkPolicyConfig {
   const httpsOnly = delivery?.bool('httpsOnly') ?? defaults.httpsOnly;
-  const value = top.value.allowPrivateNetworks;
-  const policy = { allowPrivateNetworks: defaults.allowPrivateNetworks as boolean, allowCidrs: [] as string[], httpsOnly };
-  if (value === undefined || value === null) return policy;
+  const allowed = readPrivateNetworks(top) ?? { allowPrivateNetworks: defaults.allowPrivateNetworks as boolean, allowCidrs: [] };
+  return { ...allowed, httpsOnly, tenantsInherit: top.bool('tenantsInheritPrivateNetworks') ?? defaults.tenantsInheritPrivateNetworks };
+}
+
+/** `allowPrivateNetworks` of a section (the top level or one application): absent → `undefined`. */
+export function readPrivateNetworks(section: Section): Pick<NetworkPolicyConfig, 'allowPrivateNetworks' | 'allowCidrs'> | undefined {
+  const value = section.value.allowPrivateNetworks;
+  if (value === undefined || value === null) return undefined;
+  const policy = { allowPrivateNetworks: false, allowCidrs: [] as string[] };
   if (typeof value === 'boolean' || value === 'true' || value === 'false') return { ...policy, allowPrivateNetworks: value === true || value === 'true' };
   const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
   if (!Array.isArray(items)) {
-    top.problem('allowPrivateNetworks', 'must be true, false or a list of CIDRs such as [10.0.0.0/8]');
+    section.problem('allowPrivateNetworks', 'must be true, false or a list of CIDRs such as [10.0.0.0/8]');
     return policy;
   }
   items.forEach((item, i) => {
     if (typeof item === 'string' && parseCidr(item)) policy.allowCidrs.push(item);
-    else top.problems.push(`${top.keyPath('allowPrivateNetworks')}[${i}]: ${JSON.stringify(item)} is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+    else section.problems.push(`${section.keyPath('allowPrivateNetworks')}[${i}]: ${JSON.stringify(item)} is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
   });
   return policy;
 }

@@ -6,6 +6,10 @@ import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy } fro
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
   apiToken: string;
+  /** `SLUICE_SECRET_KEY`: the key that seals stored secrets (32 bytes, base64 or hex); unset: the key file's. */
+  secretKey: string | undefined;
+  /** Key file (newest key last); generated on first start when no key is set. Defaults to `<dataDir>/secret.key`. */
+  secretKeyFile: string;
   server: {
     host: string;
     port: number;
@@ -97,6 +101,12 @@ export interface NetworkPolicyConfig {
   /** CIDRs allowed although private (`allowPrivateNetworks: [10.1.0.0/16]`). */
   allowCidrs: string[];
   httpsOnly: boolean;
+  /**
+   * Whether applications created through the API inherit this exception
+   * (`tenantsInheritPrivateNetworks`). Off: only applications of the YAML do;
+   * an API-created one needs its own (`PUT /app/{app_id}/network-policy`).
+   */
+  tenantsInherit?: boolean;
 }
 
 /** The outbound API's settings (`outbound:`). */
@@ -120,6 +130,8 @@ export interface ApplicationConfig {
   endpoints: EndpointConfig[];
   /** Refuse (API: 422) or quarantine (inbound) messages whose event type is not declared. */
   strictEventTypes?: boolean;
+  /** This application's own private-network exception (`applications.<name>.allowPrivateNetworks`); absent: the global one. */
+  allowPrivateNetworks?: Pick<NetworkPolicyConfig, 'allowPrivateNetworks' | 'allowCidrs'>;
 }
 
 export interface EndpointConfig {

@@ -7,12 +7,12 @@ import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readConsole } from './console.ts';
-import { readOutbound } from './outbound.ts';
+import { readOutbound, readPrivateNetworks } from './outbound.ts';
 import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -83,6 +83,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
     apiToken: apiToken ?? '',
+    secretKey: top.str('secretKey'),
+    secretKeyFile: top.str('secretKeyFile') ?? `${dataDir.replace(/\/+$/, '')}/secret.key`,
     server: {
       host: server?.str('host') ?? defaults.host,
       port: server?.int('port', { min: 0, max: 65535 }) ?? defaults.port,
@@ -133,7 +135,8 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
-  app.onlyKeys(['name', 'endpoints', 'strictEventTypes']);
+  app.onlyKeys(['name', 'endpoints', 'strictEventTypes', 'allowPrivateNetworks']);
+  const allowPrivateNetworks = readPrivateNetworks(app);
   const list = app.value.endpoints ?? [];
   if (!Array.isArray(list)) {
     app.problem('endpoints', 'must be a list');
@@ -148,7 +151,10 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
     seen.add(endpoint.uid);
     endpoints.push(endpoint);
   });
-  return { uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes };
+  return {
+    uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes,
+    ...(allowPrivateNetworks ? { allowPrivateNetworks } : {}),
+  };
 }
 
 export function readEndpoint(list: Section, index: number): EndpointConfig | undefined {

@@ -2,7 +2,10 @@ import type { Config } from '../config/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { OperationalWebhooks } from './operational.ts';
-import { AddressGuard } from './ssrf.ts';
+import type { Agent } from 'undici';
+import { NetworkPolicies } from './network-policy.ts';
+import { createAgent } from './send.ts';
+import type { AddressGuard } from './ssrf.ts';
 
 const PURGE_EVERY_MS = 3_600_000;
 const PURGE_BATCH = 1000;
@@ -16,16 +19,34 @@ const FAILING_AFTER = 4;
  * idempotency keys. State lives in the store, so it holds across processes.
  */
 export class AttemptHooks {
-  /** `undefined` when every address is allowed and plain http too: no connector needed. */
-  readonly guard: AddressGuard | undefined;
+  /** Each application's SSRF guard (its private-network exception, src/delivery/network-policy.ts). */
+  readonly policies: NetworkPolicies;
   readonly operational: OperationalWebhooks;
+  /** One keep-alive agent per distinct guard; `null` keys the unguarded one (everything allowed, plain http too). */
+  private readonly agents = new Map<AddressGuard | null, Agent>();
   private lastPurge = 0;
   private purgeFrom = 'msg_';
 
   constructor(private readonly store: Store, private readonly config: Config, private readonly log: Logger, onQueued: () => void) {
-    const n = config.network;
-    this.guard = n.allowPrivateNetworks && !n.httpsOnly ? undefined : new AddressGuard(n);
+    this.policies = new NetworkPolicies(store, config);
     this.operational = new OperationalWebhooks(store, log, onQueued);
+  }
+
+  /** The agent a delivery of this application goes through: its connections are checked by the application's guard. */
+  async agentFor(appId: string): Promise<Agent> {
+    const guard = await this.policies.guardFor(appId);
+    const key = guard.policy.allowPrivateNetworks && !guard.policy.httpsOnly ? null : guard;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = createAgent(key ?? undefined);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  async closeAgents(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
   }
 
   /** Counts the attempt towards the endpoint's breaker; returns a reason to disable the endpoint, if it is time. */

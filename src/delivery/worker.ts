@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Agent } from 'undici';
 import type { Config } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
 import type { LiveBus } from '../live/bus.ts';
@@ -10,7 +9,7 @@ import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/s
 import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import type { SourceSigners } from './provider-signature.ts';
-import { createAgent, sendDelivery, type SendResult } from './send.ts';
+import { sendDelivery, type SendResult } from './send.ts';
 import { StallWatch } from './stall.ts';
 
 const HOUSEKEEPING_MS = 5_000;
@@ -30,7 +29,6 @@ const GATHER_MS = 2;
  */
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
-  private readonly agent: Agent;
   private readonly hooks: AttemptHooks;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
@@ -56,7 +54,6 @@ export class DeliveryWorker {
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
-    this.agent = createAgent(this.hooks.guard);
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -98,7 +95,7 @@ export class DeliveryWorker {
       await all;
     }
     await this.records.drain();
-    await this.agent.close();
+    await this.hooks.closeAgents();
   }
 
   private async loop(): Promise<void> {
@@ -226,7 +223,7 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal, this.signers);
+      const result = await sendDelivery(await this.hooks.agentFor(message.appId), leased, timeoutMs, this.shutdown.signal, this.signers);
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;

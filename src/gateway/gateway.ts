@@ -1,7 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
+import { policyFor } from '../delivery/network-policy.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
+import { loadKeyring, reloadKeys } from '../auth/keyring.ts';
+import { installKeys } from '../store/secret-box.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
 import { compileStoredSchemas } from '../ingest/event-types.ts';
@@ -54,6 +57,19 @@ async function listenMetrics(config: Config, metrics: Metrics, store: Store): Pr
   return { app, url: `${url}/metrics` };
 }
 
+/** Installs the keys that seal stored secrets; a key generated on this first start is said once. */
+function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: string } {
+  const source = { envKey: config.secretKey, file: config.secretKeyFile };
+  const ring = loadKeyring(source);
+  installKeys(ring.keys, () => reloadKeys(source));
+  const current = ring.keys[ring.keys.length - 1] as { id: string };
+  if (ring.generated) {
+    log.warn({ file: config.secretKeyFile, keyId: current.id },
+      'secrets: no SLUICE_SECRET_KEY set; generated a key into the data directory to seal stored secrets (back it up; every process sharing this database needs the same key)');
+  }
+  return { currentKeyId: current.id };
+}
+
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
 export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role } = {}): Promise<Gateway> {
   const role = opts.role ?? 'all';
@@ -61,6 +77,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   const roleRefused = target.kind === 'invalid' ? undefined : roleProblem(role, target.kind);
   if (roleRefused) throw new Error(roleRefused);
   const parts = roleParts(role);
+  const keys = useStoredSecretKeys(config, log);
   const store = await openStore(config.storageUrl, {
     ...config.storage,
     onIdleError: (err) => log.warn({ err }, 'store: database connection lost; reconnecting'),
@@ -69,10 +86,13 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
   try {
     // Before the first request, so the current period's partitions exist when the first message arrives.
     await upkeep.start();
+    // Secrets stored before encryption, or under a key since rotated, are sealed under the current one.
+    const resealed = await store.resealSecrets();
+    if (resealed > 0) log.info({ endpoints: resealed, keyId: keys.currentKeyId }, 'secrets: endpoint secrets sealed under the current key');
     const appIds = new Map<string, string>();
-    const guard = new AddressGuard(config.network);
     for (const app of Object.values(config.applications)) {
       appIds.set(app.uid, (await store.syncApplication(app, generateSecret)).id);
+      const guard = new AddressGuard(policyFor(config, app, null));
       // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
       app.endpoints.forEach((ep, i) => {
         const refused = guard.urlRefusal(ep.url);

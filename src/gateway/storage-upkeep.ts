@@ -49,6 +49,9 @@ export class StorageUpkeep {
     if (retentionMs === null) return;
     try {
       const removal = await this.store.removeBefore(now - retentionMs);
+      // The audit log is kept as long as the messages it speaks of.
+      const audited = await this.store.removeAuditBefore(now - retentionMs);
+      if (audited > 0) this.log.info({ entries: audited }, 'storage: removed audit entries past retention');
       if (removal.partitions.length > 0 || removal.messages > 0) {
         this.log.info({ partitions: removal.partitions, messages: removal.messages }, 'storage: removed data past retention');
       }

@@ -1,3 +1,4 @@
+import type { SecurityStore } from './security.ts';
 import type { ApplicationConfig } from '../config/types.ts';
 import type { ConsoleStore } from './console.ts';
 import type { OutboundStore } from './outbound.ts';
@@ -145,7 +146,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore {
+export interface Store extends OutboundStore, ConsoleStore, SecurityStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

@@ -36,7 +36,8 @@ export async function startTestGateway(yaml: string, opts: { logLevel?: string }
 }> {
   const tmp = tempDir();
   // Receivers listen on loopback, which the SSRF guard refuses by default; a test that checks the guard sets its own value.
-  const network = /^allowPrivateNetworks:/m.test(yaml) ? '' : 'allowPrivateNetworks: true\n';
+  // Applications made through the API do not inherit the exception unless told to (tenantsInheritPrivateNetworks).
+  const network = /^allowPrivateNetworks:/m.test(yaml) ? '' : 'allowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\n';
   const text = `apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\n${network}${yaml}`;
   const config = parseConfig(text, 'test.yaml', {}, {});
   const logs = new LogSink();

@@ -55,6 +55,9 @@ test('scoped API tokens: roles, applications, sha256-only tokens, GET /auth/me',
     assert.equal(renamed.status, 403);
     assert.equal((await gw.api('/app/shop')).status, 200, 'still there under its uid');
     assert.equal((await shopOps('/app/shop', { method: 'PATCH', body: JSON.stringify({ name: 'Shop' }) })).status, 200);
+    // Only admins see the audit log and grant network exceptions.
+    assert.equal((await shopOps('/audit')).status, 403);
+    assert.equal((await shopOps('/app/shop/network-policy', { method: 'PUT', body: JSON.stringify({ allowPrivateNetworks: true }) })).status, 403);
   } finally {
     await gw.stop();
   }

@@ -12,6 +12,7 @@ import { sharedDatabaseCases } from './cases-postgres.ts';
 import { partitionCases } from './cases-partitions.ts';
 import { replayCases } from './cases-replay.ts';
 import { retentionCases } from './cases-retention.ts';
+import { securityCases } from './cases-security.ts';
 import { storeTargets } from './harness.ts';
 
 // The same cases against every store; SLUICE_STORE=sqlite|postgres narrows the run to one.
@@ -28,6 +29,7 @@ for (const target of await storeTargets()) {
     retentionCases(target);
     compatCases(target);
     consoleCases(target);
+    securityCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -17,7 +17,9 @@ type EpParams = { app_id: string; endpoint_id: string };
 
 /** Endpoints of an application: Svix's `/app/{app_id}/endpoint` routes; ids or uids everywhere. */
 export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
-  const { store, guard, operational, config } = deps;
+  const { store, operational, config } = deps;
+  // Each application has its own private-network exception (src/delivery/network-policy.ts).
+  const guardOf = (appId: string) => deps.policies.guardFor(appId);
   const find = async (params: EpParams): Promise<{ appId: string; endpoint: Endpoint }> => {
     const appId = await appOf(store, params.app_id);
     const endpoint = await store.getEndpoint(appId, params.endpoint_id);
@@ -39,7 +41,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     schema: { params: appParams, body: endpointIn },
   }, async (req, reply) => {
     const appId = await appOf(store, req.params.app_id);
-    const endpoint = created(await store.createEndpoint(appId, endpointInput(null, req.body, guard, false), Date.now()));
+    const endpoint = created(await store.createEndpoint(appId, endpointInput(null, req.body, await guardOf(appId), false), Date.now()));
     await emit('endpoint.created', appId, endpoint);
     return reply.code(201).send(endpointView(endpoint));
   });
@@ -51,7 +53,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     const { appId, endpoint } = await find(params);
     // PUT resets what it does not name (Svix's EndpointUpdate); the secret is kept either way.
     const base: Endpoint = patch ? endpoint : { ...endpoint, filterTypes: null, channels: null, throttleRate: null, description: '', metadata: {} };
-    const result = await store.updateEndpoint(appId, endpoint.id, endpointInput(base, body, guard, true), Date.now());
+    const result = await store.updateEndpoint(appId, endpoint.id, endpointInput(base, body, await guardOf(appId), true), Date.now());
     if (!result) throw notFound(`endpoint "${params.endpoint_id}"`);
     const updated = created(result);
     await emit('endpoint.updated', appId, updated);
@@ -82,7 +84,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
       if (value === null) delete next[name];
       else next[name] = value;
     }
-    const input = endpointInput(endpoint, {}, guard, true);
+    const input = endpointInput(endpoint, {}, await guardOf(appId), true);
     created((await store.updateEndpoint(appId, endpoint.id, { ...input, headers: next }, Date.now())) ?? { conflict: 'endpoint vanished' });
   };
   app.put<{ Params: EpParams; Body: { headers: Record<string, string> } }>('/app/:app_id/endpoint/:endpoint_id/headers', {
@@ -122,7 +124,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
         .map((s) => (s.expiresAt === null ? { secret: s.secret, expiresAt: now + graceMs } : s))
         .filter((s) => (s.expiresAt as number) > now);
       const secrets = [{ secret: req.body?.key ?? generateSecret(), expiresAt: null }, ...kept];
-      const input = endpointInput(endpoint, {}, guard, true);
+      const input = endpointInput(endpoint, {}, await guardOf(appId), true);
       created((await store.updateEndpoint(appId, endpoint.id, { ...input, secrets }, now)) ?? { conflict: 'endpoint vanished' });
       return reply.code(204).send();
     });

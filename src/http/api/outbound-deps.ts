@@ -1,5 +1,6 @@
 import type { Config } from '../../config/types.ts';
 import type { OperationalWebhooks } from '../../delivery/operational.ts';
+import type { NetworkPolicies } from '../../delivery/network-policy.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { HttpError } from '../../errors.ts';
 import type { Created } from '../../store/outbound.ts';
@@ -9,7 +10,9 @@ import type { Store } from '../../store/store.ts';
 export interface OutboundDeps {
   store: Store;
   config: Config;
+  /** The global SSRF guard (the YAML's `allowPrivateNetworks`); endpoints are judged by `policies`, per application. */
   guard: AddressGuard;
+  policies: NetworkPolicies;
   operational: OperationalWebhooks;
   /** Deliveries became due in this process: wake the worker. */
   onQueued: () => void;

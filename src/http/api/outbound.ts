@@ -5,6 +5,7 @@ import { eventTypeRoutes } from './event-types.ts';
 import { messageCreateRoutes } from './message-create.ts';
 import type { OutboundDeps } from './outbound-deps.ts';
 import { OperationalWebhooks } from '../../delivery/operational.ts';
+import { NetworkPolicies } from '../../delivery/network-policy.ts';
 import { AddressGuard } from '../../delivery/ssrf.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { PortalTokens } from '../../auth/portal-tokens.ts';
@@ -26,6 +27,7 @@ export function outboundDeps(store: OutboundDeps['store'], config: OutboundDeps[
   return {
     store, config, onQueued,
     guard: new AddressGuard(config.network),
+    policies: new NetworkPolicies(store, config),
     operational: new OperationalWebhooks(store, log, onQueued),
     tokens: new PortalTokens(config.apiToken),
   };

@@ -1,4 +1,5 @@
 import { defaults } from '../../config/defaults.ts';
+import { sealSecrets } from '../secret-box.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import { newId } from '../ids.ts';
 import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
@@ -39,7 +40,7 @@ export async function syncApplication(db: PgDb, app: ApplicationConfig, generate
       const current = await getEndpoint(tx, application.id, ep.uid);
       const { secrets, disabled, reason } = syncedEndpointState(current, ep, generateSecret);
       const values = [
-        ep.url, ep.description, json(secrets), json(ep.filterTypes), json(ep.retryScheduleMs), ep.timeoutMs,
+        ep.url, ep.description, json(sealSecrets(secrets)), json(ep.filterTypes), json(ep.retryScheduleMs), ep.timeoutMs,
         ep.concurrency, json(ep.headers), disabled, reason, now,
       ];
       if (current) {

@@ -1,3 +1,4 @@
+import { openText, sealText } from '../secret-box.ts';
 import type { IdempotencyClaim } from '../outbound.ts';
 import type { PgDb } from './db.ts';
 
@@ -15,11 +16,11 @@ export async function claimIdempotency(db: PgDb, scope: string, key: string, req
   const [row] = await db.query('SELECT request, status, body FROM idempotency WHERE scope = $1 AND key = $2', [scope, key]);
   if (!row) return claimIdempotency(db, scope, key, request, now, expiresAt);
   if (row.status === null) return { state: 'running', request: row.request as string };
-  return { state: 'done', request: row.request as string, status: row.status as number, body: row.body as string };
+  return { state: 'done', request: row.request as string, status: row.status as number, body: openText(row.body as string) };
 }
 
 export async function completeIdempotency(db: PgDb, scope: string, key: string, status: number, body: string): Promise<void> {
-  await db.run('UPDATE idempotency SET status = $3, body = $4 WHERE scope = $1 AND key = $2', [scope, key, status, body]);
+  await db.run('UPDATE idempotency SET status = $3, body = $4 WHERE scope = $1 AND key = $2', [scope, key, status, sealText(body)]);
 }
 
 export async function releaseIdempotency(db: PgDb, scope: string, key: string): Promise<void> {

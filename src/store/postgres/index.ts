@@ -1,3 +1,5 @@
+import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
+import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
 import type {
@@ -41,6 +43,26 @@ export class PostgresStore extends PgConsole implements Store {
   async ping(): Promise<void> {
     if (this.closed) throw new Error('store is closed');
     await this.db.query('SELECT 1');
+  }
+
+  // Security (src/store/security.ts): the audit log and per-application network policies.
+  async insertAudit(entries: AuditEntry[]): Promise<void> {
+    await insertAudit(this.db, entries);
+  }
+  async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
+    return listAudit(this.db, query);
+  }
+  async removeAuditBefore(before: number): Promise<number> {
+    return removeAuditBefore(this.db, before);
+  }
+  async getNetworkPolicy(appId: string): Promise<NetworkPolicyRecord | null> {
+    return getNetworkPolicy(this.db, appId);
+  }
+  async resealSecrets(): Promise<number> {
+    return resealSecrets(this.db);
+  }
+  async setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | null, now: number): Promise<void> {
+    await setNetworkPolicy(this.db, appId, policy, now);
   }
 
   async close(): Promise<void> {

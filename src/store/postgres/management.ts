@@ -1,4 +1,5 @@
 import { defaults } from '../../config/defaults.ts';
+import { sealSecrets } from '../secret-box.ts';
 import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
@@ -80,7 +81,7 @@ async function endpointUidTaken(tx: Queryable, appId: string, uid: string | null
 }
 
 function endpointValues(e: EndpointInput): unknown[] {
-  return [e.uid, e.url, e.description, json(e.secrets), json(e.filterTypes), json(e.channels), e.throttleRate, json(e.metadata),
+  return [e.uid, e.url, e.description, json(sealSecrets(e.secrets)), json(e.filterTypes), json(e.channels), e.throttleRate, json(e.metadata),
     e.version, json(e.headers), e.disabled, e.signatureStyle];
 }
 

@@ -1,3 +1,4 @@
+import { openSecrets } from '../secret-box.ts';
 import type { Application, Attempt, Delivery, Endpoint, Message } from '../records.ts';
 import type { Row } from './db.ts';
 
@@ -41,7 +42,7 @@ export function toEndpoint(r: Row): Endpoint {
     uid: strOrNull(r.uid),
     url: r.url as string,
     description: r.description as string,
-    secrets: jsonOr(r.secrets, []),
+    secrets: openSecrets(jsonOr(r.secrets, [])),
     filterTypes: jsonOr(r.filter_types, null),
     channels: jsonOr(r.channels, null),
     retryScheduleMs: jsonOr(r.retry_schedule, null),

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,8 +18,10 @@ export class SqliteDb {
   constructor(readonly raw: Database.Database) {}
 
   static open(path: string): SqliteDb {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // The database holds secrets and payloads: a directory created here is the owner's alone, and so is the file.
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const raw = new Database(path, { timeout: 2000 });
+    if (path !== ':memory:') privateFiles(path);
     // EXCLUSIVE before WAL: no shared-memory index is needed, and a second
     // process on the same file fails at start instead of corrupting leases.
     try {
@@ -37,6 +39,7 @@ export class SqliteDb {
       raw.close();
       throw new Error(`${path} is in use by another Sluice process (SQLite is single-process; use PostgreSQL to run several)`, { cause: err });
     }
+    privateFiles(path);
     return new SqliteDb(raw);
   }
 
@@ -113,4 +116,12 @@ export function json(value: unknown): string | null {
 
 export function parseJson<T>(text: unknown, fallback: T): T {
   return typeof text === 'string' ? (JSON.parse(text) as T) : fallback;
+}
+
+/** The database file and its journal: readable and writable by the owner only (0600), whatever the umask. */
+function privateFiles(path: string): void {
+  if (path === ':memory:') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }

@@ -1,3 +1,4 @@
+import { openText, sealText } from '../secret-box.ts';
 import type { IdempotencyClaim } from '../outbound.ts';
 import type { SqliteDb } from './db.ts';
 
@@ -11,7 +12,7 @@ export function claimIdempotency(db: SqliteDb, scope: string, key: string, reque
     const row = db.stmt('SELECT request, status, body, expires_at FROM idempotency WHERE scope = ? AND key = ?').get(scope, key);
     if (row && (row.expires_at as number) > now) {
       if (row.status === null) return { state: 'running', request: row.request as string };
-      return { state: 'done', request: row.request as string, status: row.status as number, body: row.body as string };
+      return { state: 'done', request: row.request as string, status: row.status as number, body: openText(row.body as string) };
     }
     db.stmt('INSERT OR REPLACE INTO idempotency (scope, key, request, status, body, expires_at) VALUES (?, ?, ?, NULL, NULL, ?)')
       .run(scope, key, request, expiresAt);
@@ -20,7 +21,7 @@ export function claimIdempotency(db: SqliteDb, scope: string, key: string, reque
 }
 
 export function completeIdempotency(db: SqliteDb, scope: string, key: string, status: number, body: string): void {
-  db.tx(false, () => db.stmt('UPDATE idempotency SET status = ?, body = ? WHERE scope = ? AND key = ?').run(status, body, scope, key));
+  db.tx(false, () => db.stmt('UPDATE idempotency SET status = ?, body = ? WHERE scope = ? AND key = ?').run(status, sealText(body), scope, key));
 }
 
 export function releaseIdempotency(db: SqliteDb, scope: string, key: string): void {

@@ -1,4 +1,5 @@
 import { defaults } from '../../config/defaults.ts';
+import { sealSecrets } from '../secret-box.ts';
 import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
@@ -72,7 +73,7 @@ function endpointUidTaken(db: SqliteDb, appId: string, uid: string | null, self:
 }
 
 function endpointValues(e: EndpointInput): unknown[] {
-  return [e.uid, e.url, e.description, json(e.secrets), json(e.filterTypes), json(e.channels), e.throttleRate, json(e.metadata),
+  return [e.uid, e.url, e.description, json(sealSecrets(e.secrets)), json(e.filterTypes), json(e.channels), e.throttleRate, json(e.metadata),
     e.version, json(e.headers), e.disabled ? 1 : 0, e.signatureStyle];
 }
 

@@ -1,3 +1,4 @@
+import { openSecrets } from '../secret-box.ts';
 import type { Application, Attempt, Delivery, Endpoint, Message } from '../records.ts';
 import { parseJson, type Row } from './db.ts';
 
@@ -20,7 +21,7 @@ export function toEndpoint(r: Row): Endpoint {
     uid: (r.uid as string | null) ?? null,
     url: r.url as string,
     description: r.description as string,
-    secrets: parseJson(r.secrets, []),
+    secrets: openSecrets(parseJson(r.secrets, [])),
     filterTypes: parseJson(r.filter_types, null),
     channels: parseJson(r.channels, null),
     retryScheduleMs: parseJson(r.retry_schedule, null),
