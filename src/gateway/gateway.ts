@@ -7,6 +7,7 @@ import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { RejectionLog } from '../ingest/rejection-log.ts';
 import { LiveBus } from '../live/bus.ts';
 import { FlowCounter } from '../live/flow-counter.ts';
+import { LiveRelay } from '../live/relay.ts';
 import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -71,7 +72,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     });
     const metrics = new Metrics();
     const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
-    const flow = new FlowCounter(live, store, `p_${randomBytes(6).toString('hex')}`, defaults.flowFlushMs, log);
+    const processId = `p_${randomBytes(6).toString('hex')}`;
+    const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
+    const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live) : undefined;
@@ -81,6 +84,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     worker?.start();
     flow.start();
     rejections.start();
+    relay.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -95,6 +99,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       flushCounters: () => Promise.all([flow.flush(), rejections.flush()]).then(() => undefined),
       stop() {
         stopping ??= (async () => {
+          relay.stop();
           await app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);

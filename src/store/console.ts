@@ -115,4 +115,12 @@ export interface ConsoleStore {
   findMessage(messageId: string): Promise<Message | null>;
   /** Every process's counts since `since`, summed per source. */
   flowBySource(since: number): Promise<SourceFlow[]>;
+
+  /**
+   * Tells every other process sharing the database (PostgreSQL NOTIFY; at most
+   * 8,000 bytes) about live-stream events; SQLite has no other process.
+   */
+  shareLive(payload: string): Promise<void>;
+  /** Hears what other processes shared; returns a function that stops listening. */
+  onLive(heard: (payload: string) => void, onError: (err: Error) => void): () => void;
 }

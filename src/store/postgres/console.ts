@@ -3,6 +3,7 @@ import { pageCursor, toPage } from '../page.ts';
 import type { Message, Page } from '../records.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, type Row } from './db.ts';
+import { listenChannel, liveChannel } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { num, numOrNull, toMessage } from './rows.ts';
 
@@ -125,5 +126,12 @@ export abstract class PgConsole extends PgOutbound implements ConsoleStore {
   async flowBySource(since: number): Promise<SourceFlow[]> {
     return (await this.db.query(`SELECT source, ${SUMS}, max(CASE WHEN verified > 0 THEN minute END) AS last_at FROM flow_minutes WHERE minute >= $1 GROUP BY source`,
       [since])).map((r) => ({ source: r.source as string, lastReceivedAt: numOrNull(r.last_at), ...toCounts(r) }));
+  }
+
+  async shareLive(payload: string): Promise<void> {
+    await this.db.query('SELECT pg_notify($1, $2)', [liveChannel(this.db.options), payload]);
+  }
+  onLive(heard: (payload: string) => void, onError: (err: Error) => void): () => void {
+    return listenChannel(this.db.options, liveChannel(this.db.options), 'live-stream events', heard, () => undefined, onError);
   }
 }

@@ -119,4 +119,10 @@ export abstract class SqliteConsole extends SqliteOutbound implements ConsoleSto
     return this.db.stmt(`SELECT source, ${SUMS}, max(CASE WHEN verified > 0 THEN minute END) AS last_at FROM flow_minutes WHERE minute >= ? GROUP BY source`)
       .all(since).map((r) => ({ source: r.source as string, lastReceivedAt: (r.last_at as number | null) ?? null, ...toCounts(r) }));
   }
+
+  /** One process owns the file: there is no one to tell. */
+  async shareLive(): Promise<void> {}
+  onLive(): () => void {
+    return () => undefined;
+  }
 }
