@@ -1,9 +1,11 @@
-import type { ConsoleSession, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
+import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Message, Page } from '../records.ts';
 import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, type Row } from './db.ts';
+import { loadHealth } from './endpoint-health.ts';
 import { listenChannel, liveChannel } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { num, numOrNull, toMessage } from './rows.ts';
@@ -138,6 +140,13 @@ export abstract class PgConsole extends PgOutbound implements ConsoleStore {
     return (await this.db.query(`SELECT source, ${SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= $1 AND minute < $2 UNION ALL SELECT * FROM flow_hours WHERE minute >= $2) AS w GROUP BY source`,
     [minutesFrom, hoursFrom])).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+  }
+
+  async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {
+    const health = (await loadHealth(this.db, [endpointId])).get(endpointId) ?? null;
+    const recent = (await this.db.query('SELECT started_at, duration_ms, status, succeeded, error FROM attempts WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2', [endpointId, sample]))
+      .map((r) => ({ startedAt: num(r.started_at), durationMs: num(r.duration_ms), status: numOrNull(r.status), succeeded: r.succeeded === true, error: (r.error as string | null) ?? null }));
+    return { health, recent };
   }
 
   async shareLive(payload: string): Promise<void> {

@@ -1,9 +1,11 @@
-import type { ConsoleSession, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
+import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { toPage, pageCursor } from '../page.ts';
 import type { Message, Page } from '../records.ts';
 import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, parseJson, type Row } from './db.ts';
+import { loadHealth } from './endpoint-health.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { toMessage } from './rows.ts';
 
@@ -131,6 +133,15 @@ export abstract class SqliteConsole extends SqliteOutbound implements ConsoleSto
     return this.db.stmt(`SELECT source, ${SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= ? AND minute < ? UNION ALL SELECT * FROM flow_hours WHERE minute >= ?) GROUP BY source`)
       .all(minutesFrom, hoursFrom, hoursFrom).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+  }
+
+  async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {
+    const health = loadHealth(this.db, [endpointId]).get(endpointId) ?? null;
+    const recent = this.db.stmt('SELECT started_at, duration_ms, status, succeeded, error FROM attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?')
+      .all(endpointId, sample).map((r) => ({
+        startedAt: r.started_at as number, durationMs: r.duration_ms as number, status: (r.status as number | null) ?? null, succeeded: r.succeeded === 1, error: (r.error as string | null) ?? null,
+      }));
+    return { health, recent };
   }
 
   /** One process owns the file: there is no one to tell. */
