@@ -43,6 +43,7 @@ export async function serve(opts: { config: string; port?: number; host?: string
     }
   }
   if (role === 'all' || role === 'api') process.stderr.write(`  API: ${gateway.url}/api/v1\n`);
+  if ((role === 'all' || role === 'api') && config.console.enabled) process.stderr.write(`  console: ${gateway.url}/console/\n`);
   process.stderr.write(`  health: ${gateway.url}/readyz  metrics: ${gateway.metricsUrl}\n`);
   if (gateway.workerOwner) process.stderr.write(`  delivery worker ${gateway.workerOwner}\n`);
 

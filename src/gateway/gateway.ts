@@ -13,6 +13,7 @@ import { replayRisk } from '../ingest/replay-risk.ts';
 import { RejectionLog } from '../ingest/rejection-log.ts';
 import { LiveBus } from '../live/bus.ts';
 import { FlowCounter } from '../live/flow-counter.ts';
+import { LiveRelay } from '../live/relay.ts';
 import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -114,7 +115,9 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     );
     const metrics = new Metrics();
     const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
-    const flow = new FlowCounter(live, store, `p_${randomBytes(6).toString('hex')}`, defaults.flowFlushMs, log);
+    const processId = `p_${randomBytes(6).toString('hex')}`;
+    const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
+    const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
@@ -126,6 +129,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     worker?.start();
     flow.start();
     rejections.start();
+    relay.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -141,6 +145,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       flushCounters: () => Promise.all([flow.flush(), rejections.flush()]).then(() => undefined),
       stop() {
         stopping ??= (async () => {
+          relay.stop();
           await app.close();
           await metricsServer?.app.close();
           await pipeline.drain();

@@ -22,6 +22,7 @@ import { quarantineRoutes } from './api/quarantine.ts';
 import fastifyCookie from '@fastify/cookie';
 import { ConsoleSessions } from '../auth/console-session.ts';
 import type { LiveBus } from '../live/bus.ts';
+import { endpointHealthRoutes } from './api/endpoint-health.ts';
 import { messageSearchRoutes } from './api/message-search.ts';
 import { overviewRoutes } from './api/overview.ts';
 import { sourceRoutes } from './api/rejections.ts';
@@ -124,6 +125,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(overviewRoutes, { store });
       await authed.register(messageSearchRoutes, { store });
       await authed.register(sourceRoutes, { store, sources: deps.sources });
+      await authed.register(endpointHealthRoutes, { store });
       await authed.register(streamRoutes, { store, live: deps.live });
     });
   }, { prefix: '/api/v1' });

@@ -11,6 +11,8 @@ export type LiveListener = (event: LiveEvent, extra: LiveExtra) => void;
  */
 export class LiveBus {
   private readonly listeners = new Set<LiveListener>();
+  /** Stream clients connected to this process (the cross-process relay forwards only while some process has one). */
+  watchers = 0;
 
   constructor(private readonly onListenerError: (err: unknown) => void = () => undefined) {}
 

@@ -1,4 +1,5 @@
 import type { Role } from '../auth/principal.ts';
+import type { EndpointHealth } from '../delivery/breaker.ts';
 import type { DeliveryState, Message, MessageState, Page } from './records.ts';
 
 /** What one process counted in one minute (or what a window sums to). */
@@ -84,6 +85,15 @@ export interface SearchPage extends Page<Message> {
   scanned?: number;
 }
 
+/** One recent attempt, as an endpoint's health summary needs it. */
+export interface RecentAttempt {
+  startedAt: number;
+  durationMs: number;
+  status: number | null;
+  succeeded: boolean;
+  error: string | null;
+}
+
 /** How many messages one payload-search request reads at most before it answers. */
 export const SEARCH_WINDOW = 5_000;
 
@@ -115,4 +125,14 @@ export interface ConsoleStore {
   findMessage(messageId: string): Promise<Message | null>;
   /** Every process's counts since `since`, summed per source. */
   flowBySource(since: number): Promise<SourceFlow[]>;
+  /** An endpoint's breaker and throttle state (`null`: never failed nor throttled) and its latest `sample` attempts, newest first. */
+  endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }>;
+
+  /**
+   * Tells every other process sharing the database (PostgreSQL NOTIFY; at most
+   * 8,000 bytes) about live-stream events; SQLite has no other process.
+   */
+  shareLive(payload: string): Promise<void>;
+  /** Hears what other processes shared; returns a function that stops listening. */
+  onLive(heard: (payload: string) => void, onError: (err: Error) => void): () => void;
 }

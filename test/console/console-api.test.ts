@@ -304,6 +304,22 @@ sources:
     assert.match(((await bad.json()) as { detail: string }).detail, /^limit:/);
   });
 
+  test('endpoint health: success rate and latency of the latest attempts, breaker and throttle state', async () => {
+    const seen = receiver.requests.length;
+    await send('invoice.paid');
+    await receiver.waitFor(seen + 1);
+    const health = await eventually(async () => {
+      const h = (await (await gw.api('/app/billing/endpoint/ledger/health')).json()) as { sample: number; successRate: number; p50Ms: number; p99Ms: number; breaker: string; disabled: boolean; lastError: unknown };
+      return h.sample > 0 ? h : undefined;
+    }, 10_000, 'an attempt on record');
+    assert.equal(health.successRate, 1);
+    assert.equal(health.breaker, 'closed');
+    assert.equal(health.disabled, false);
+    assert.equal(health.lastError, null);
+    assert.ok(health.p50Ms <= health.p99Ms);
+    assert.equal((await gw.api('/app/billing/endpoint/nope/health')).status, 404);
+  });
+
   test('sources: ingest path, counts and last received', async () => {
     await send('invoice.paid');
     await gw.gateway.flushCounters();

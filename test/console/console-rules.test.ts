@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sameOrigin, signInDelayMs, SignInThrottle } from '../../src/auth/console-session.ts';
+import { healthSummary, quantile } from '../../src/http/api/endpoint-health.ts';
 import { fillSeries } from '../../src/http/api/overview.ts';
 import { parseEventTypes } from '../../src/http/api/stream.ts';
 import { redactHeaders, SourceRateCap } from '../../src/ingest/rejection-log.ts';
@@ -69,6 +70,19 @@ describe('console rules', () => {
       [0, 'stripe', 3, 2, 1, 1, 1, 0, 120],
       [60_000, 'stripe', 1, 1, 0, 0, 0, 0, 0],
     ]);
+  });
+
+  it('summarises an endpoint\'s health from its latest attempts', () => {
+    assert.equal(quantile([], 0.5), null);
+    assert.deepEqual([quantile([1, 2, 3, 4], 0.5), quantile([1, 2, 3, 4], 0.99), quantile([7], 0.99)], [2, 4, 7]);
+    const now = 1_000_000;
+    const s = healthSummary([
+      { startedAt: now - 10, durationMs: 30, status: 200, succeeded: true, error: null },
+      { startedAt: now - 20, durationMs: 900, status: null, succeeded: false, error: 'timed out' },
+      { startedAt: now - 30, durationMs: 10, status: 500, succeeded: false, error: null },
+    ], { throttleNextAt: now + 500, breaker: 'half_open', breakerUntil: now + 100, consecutiveFailures: 0, failingSince: null, windowStart: null, windowTotal: 0, windowFailures: 0 }, now);
+    assert.deepEqual([s.sample, s.successRate, s.p50Ms, s.p99Ms, s.breaker, s.lastError?.error, s.throttledUntil], [3, 1 / 3, 30, 900, 'half_open', 'timed out', new Date(now + 500).toISOString()]);
+    assert.equal(healthSummary([], null, now).breaker, 'closed');
   });
 
   it('fills every bucket of the window', () => {

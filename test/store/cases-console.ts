@@ -27,8 +27,12 @@ export function consoleCases(target: StoreTarget): void {
     assert.equal(bySource.get('stripe')?.lastReceivedAt, m0 + 60_000);
     assert.equal(bySource.get('github')?.failed, 4);
     assert.equal(bySource.get('')?.lastReceivedAt, null, 'only deliveries: nothing received');
+    // Windows longer than an hour sum hour rows after their first, partial hour.
+    const hour = m0 - (m0 % 3_600_000);
+    assert.deepEqual(await store.flowTotals(m0 - 2 * 3_600_000), await store.flowTotals(m0));
+    assert.deepEqual((await store.flowSeries(hour, 3_600_000)).map((p) => [p.minute, p.received, p.delivered]), [[hour, 11, 3]]);
     assert.equal(await store.purgeFlowCounts(m0 + 60_000), 2);
-    assert.equal((await store.flowTotals(0)).received, 1);
+    assert.equal((await store.flowTotals(m0)).received, 1);
   }));
 
   it('console sessions: found by hash until they expire, gone once deleted or purged', () => target.with(async ({ store }) => {

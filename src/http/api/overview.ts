@@ -32,15 +32,24 @@ export function fillSeries(points: Array<{ minute: number; received: number; del
  */
 export async function overviewRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
-  let queue: { at: number; value: Promise<{ backlog: Backlog; dueAt: number | null }> } | undefined;
-  const queueNow = (now: number) => {
-    if (!queue || now - queue.at > QUEUE_CACHE_MS) {
-      const value = Promise.all([store.backlog(), store.nextDueAt()]).then(([backlog, dueAt]) => ({ backlog, dueAt }));
-      queue = { at: now, value };
-      value.catch(() => {
-        if (queue?.value === value) queue = undefined;
+  // Stale-while-revalidate: an answer older than QUEUE_CACHE_MS is served once more while a fresh
+  // count runs, so only the very first overview of a process waits for a count.
+  let queue: { at: number; value: { backlog: Backlog; dueAt: number | null } } | undefined;
+  let counting: Promise<{ backlog: Backlog; dueAt: number | null }> | undefined;
+  const count = () => {
+    counting ??= Promise.all([store.backlog(), store.nextDueAt()])
+      .then(([backlog, dueAt]) => {
+        queue = { at: Date.now(), value: { backlog, dueAt } };
+        return queue.value;
+      })
+      .finally(() => {
+        counting = undefined;
       });
-    }
+    return counting;
+  };
+  const queueNow = async (now: number) => {
+    if (!queue) return count();
+    if (now - queue.at > QUEUE_CACHE_MS) count().catch(() => undefined);
     return queue.value;
   };
 

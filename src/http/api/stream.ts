@@ -36,6 +36,11 @@ export function parseEventTypes(text: string | undefined): Set<LiveEvent['type']
  * bound, and ingest never waits for a browser.
  */
 export async function streamRoutes(app: FastifyInstance, opts: { store: Store; live: LiveBus }): Promise<void> {
+  // A stream never ends by itself: on shutdown each is closed, so the server's close does not wait for browsers.
+  const open = new Set<() => void>();
+  app.addHook('onClose', async () => {
+    for (const close of [...open]) close();
+  });
   app.get<{ Querystring: StreamQuery }>('/stream', {
     attachValidation: true,
     schema: {
@@ -77,9 +82,12 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
     res.write('retry: 2000\n: connected\n\n');
     let waiting = 0;
     let closed = false;
+    opts.live.watchers++;
     const close = (): void => {
       if (closed) return;
       closed = true;
+      opts.live.watchers--;
+      open.delete(close);
       unsubscribe();
       clearInterval(heartbeat);
       res.end();
@@ -101,6 +109,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
       if (!closed) res.write(': ping\n\n');
     }, HEARTBEAT_MS);
     heartbeat.unref();
+    open.add(close);
     res.on('close', close);
     req.raw.on('close', close);
   });

@@ -1,8 +1,12 @@
-import type { ConsoleSession, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
+import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Message, Page } from '../records.ts';
+import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, type Row } from './db.ts';
+import { loadHealth } from './endpoint-health.ts';
+import { listenChannel, liveChannel } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { num, numOrNull, toMessage } from './rows.ts';
 
@@ -43,27 +47,34 @@ function toRejection(r: Row): RejectedRequest {
 export abstract class PgConsole extends PgOutbound implements ConsoleStore {
   async addFlowCounts(owner: string, rows: FlowRow[]): Promise<void> {
     if (rows.length === 0) return;
-    // One statement for the whole flush; rows are this process's own, so no other process waits on them.
-    await this.db.run(`INSERT INTO flow_minutes (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)
-      SELECT m, $1, s, r, v, j, d, ok, f, l FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-        AS t(m, s, r, v, j, d, ok, f, l)
-      ON CONFLICT (minute, owner, source) DO UPDATE SET
-        received = flow_minutes.received + excluded.received, verified = flow_minutes.verified + excluded.verified,
-        rejected = flow_minutes.rejected + excluded.rejected, duplicates = flow_minutes.duplicates + excluded.duplicates,
-        delivered = flow_minutes.delivered + excluded.delivered, failed = flow_minutes.failed + excluded.failed,
-        latency_sum_ms = flow_minutes.latency_sum_ms + excluded.latency_sum_ms`,
-    [owner, rows.map((r) => r.minute), rows.map((r) => r.source), rows.map((r) => r.received), rows.map((r) => r.verified), rows.map((r) => r.rejected),
-      rows.map((r) => r.duplicates), rows.map((r) => r.delivered), rows.map((r) => r.failed), rows.map((r) => Math.round(r.latencySumMs))]);
+    // Rows are this process's own, so no other process waits on them; both tables in one transaction.
+    await this.db.tx(async (tx) => {
+      for (const [table, list] of [['flow_minutes', rows], ['flow_hours', hourRows(rows)]] as const) {
+        await tx.run(`INSERT INTO ${table} (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)
+          SELECT m, $1, s, r, v, j, d, ok, f, l FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+            AS t(m, s, r, v, j, d, ok, f, l)
+          ON CONFLICT (minute, owner, source) DO UPDATE SET
+            received = ${table}.received + excluded.received, verified = ${table}.verified + excluded.verified,
+            rejected = ${table}.rejected + excluded.rejected, duplicates = ${table}.duplicates + excluded.duplicates,
+            delivered = ${table}.delivered + excluded.delivered, failed = ${table}.failed + excluded.failed,
+            latency_sum_ms = ${table}.latency_sum_ms + excluded.latency_sum_ms`,
+        [owner, list.map((r) => r.minute), list.map((r) => r.source), list.map((r) => r.received), list.map((r) => r.verified), list.map((r) => r.rejected),
+          list.map((r) => r.duplicates), list.map((r) => r.delivered), list.map((r) => r.failed), list.map((r) => Math.round(r.latencySumMs))]);
+      }
+    });
   }
   async flowTotals(since: number): Promise<FlowCounts> {
-    return toCounts((await this.db.query(`SELECT ${SUMS} FROM flow_minutes WHERE minute >= $1`, [since]))[0]);
+    const { minutesFrom, hoursFrom } = splitWindow(since);
+    return toCounts((await this.db.query(`SELECT ${SUMS} FROM (
+        SELECT * FROM flow_minutes WHERE minute >= $1 AND minute < $2 UNION ALL SELECT * FROM flow_hours WHERE minute >= $2) AS w`, [minutesFrom, hoursFrom]))[0]);
   }
   async flowSeries(since: number, bucketMs: number): Promise<FlowMinute[]> {
-    return (await this.db.query(`SELECT minute - (minute % $1) AS bucket, ${SUMS} FROM flow_minutes WHERE minute >= $2 GROUP BY bucket ORDER BY bucket`,
+    const table = bucketMs % HOUR === 0 ? 'flow_hours' : 'flow_minutes';
+    return (await this.db.query(`SELECT minute - (minute % $1) AS bucket, ${SUMS} FROM ${table} WHERE minute >= $2 GROUP BY bucket ORDER BY bucket`,
       [bucketMs, since])).map((r) => ({ minute: num(r.bucket), ...toCounts(r) }));
   }
   async purgeFlowCounts(before: number): Promise<number> {
-    return this.db.run('DELETE FROM flow_minutes WHERE minute < $1', [before]);
+    return (await this.db.run('DELETE FROM flow_minutes WHERE minute < $1', [before])) + (await this.db.run('DELETE FROM flow_hours WHERE minute < $1', [before - (before % HOUR)]));
   }
 
   async createConsoleSession(s: ConsoleSession): Promise<void> {
@@ -123,7 +134,25 @@ export abstract class PgConsole extends PgOutbound implements ConsoleStore {
     return row ? toMessage(row) : null;
   }
   async flowBySource(since: number): Promise<SourceFlow[]> {
-    return (await this.db.query(`SELECT source, ${SUMS}, max(CASE WHEN verified > 0 THEN minute END) AS last_at FROM flow_minutes WHERE minute >= $1 GROUP BY source`,
-      [since])).map((r) => ({ source: r.source as string, lastReceivedAt: numOrNull(r.last_at), ...toCounts(r) }));
+    const { minutesFrom, hoursFrom } = splitWindow(since);
+    const last = new Map((await this.db.query('SELECT source, max(minute) AS last_at FROM flow_minutes WHERE minute >= $1 AND verified > 0 GROUP BY source', [since]))
+      .map((r) => [r.source as string, numOrNull(r.last_at)]));
+    return (await this.db.query(`SELECT source, ${SUMS} FROM (
+        SELECT * FROM flow_minutes WHERE minute >= $1 AND minute < $2 UNION ALL SELECT * FROM flow_hours WHERE minute >= $2) AS w GROUP BY source`,
+    [minutesFrom, hoursFrom])).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+  }
+
+  async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {
+    const health = (await loadHealth(this.db, [endpointId])).get(endpointId) ?? null;
+    const recent = (await this.db.query('SELECT started_at, duration_ms, status, succeeded, error FROM attempts WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2', [endpointId, sample]))
+      .map((r) => ({ startedAt: num(r.started_at), durationMs: num(r.duration_ms), status: numOrNull(r.status), succeeded: r.succeeded === true, error: (r.error as string | null) ?? null }));
+    return { health, recent };
+  }
+
+  async shareLive(payload: string): Promise<void> {
+    await this.db.query('SELECT pg_notify($1, $2)', [liveChannel(this.db.options), payload]);
+  }
+  onLive(heard: (payload: string) => void, onError: (err: Error) => void): () => void {
+    return listenChannel(this.db.options, liveChannel(this.db.options), 'live-stream events', heard, () => undefined, onError);
   }
 }

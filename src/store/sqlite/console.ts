@@ -1,8 +1,11 @@
-import type { ConsoleSession, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
+import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { toPage, pageCursor } from '../page.ts';
 import type { Message, Page } from '../records.ts';
+import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, parseJson, type Row } from './db.ts';
+import { loadHealth } from './endpoint-health.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { toMessage } from './rows.ts';
 
@@ -42,24 +45,32 @@ function toRejection(r: Row): RejectedRequest {
 /** The console's operations of the SQLite store (`ConsoleStore`); `SqliteStore` extends it. */
 export abstract class SqliteConsole extends SqliteOutbound implements ConsoleStore {
   async addFlowCounts(owner: string, rows: FlowRow[]): Promise<void> {
-    const upsert = this.db.stmt(`INSERT INTO flow_minutes (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)
+    const upsert = (table: string) => this.db.stmt(`INSERT INTO ${table} (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute, owner, source) DO UPDATE SET
         received = received + excluded.received, verified = verified + excluded.verified, rejected = rejected + excluded.rejected,
         duplicates = duplicates + excluded.duplicates, delivered = delivered + excluded.delivered, failed = failed + excluded.failed,
         latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms`);
     this.db.tx(false, () => {
-      for (const m of rows) upsert.run(m.minute, owner, m.source, m.received, m.verified, m.rejected, m.duplicates, m.delivered, m.failed, Math.round(m.latencySumMs));
+      for (const [table, list] of [['flow_minutes', rows], ['flow_hours', hourRows(rows)]] as const) {
+        const stmt = upsert(table);
+        for (const m of list) stmt.run(m.minute, owner, m.source, m.received, m.verified, m.rejected, m.duplicates, m.delivered, m.failed, Math.round(m.latencySumMs));
+      }
     });
   }
   async flowTotals(since: number): Promise<FlowCounts> {
-    return toCounts(this.db.stmt(`SELECT ${SUMS} FROM flow_minutes WHERE minute >= ?`).get(since));
+    const { minutesFrom, hoursFrom } = splitWindow(since);
+    return toCounts(this.db.stmt(`SELECT ${SUMS} FROM (
+        SELECT * FROM flow_minutes WHERE minute >= ? AND minute < ? UNION ALL SELECT * FROM flow_hours WHERE minute >= ?)`)
+      .get(minutesFrom, hoursFrom, hoursFrom));
   }
   async flowSeries(since: number, bucketMs: number): Promise<FlowMinute[]> {
-    return this.db.stmt(`SELECT minute - (minute % ?) AS bucket, ${SUMS} FROM flow_minutes WHERE minute >= ? GROUP BY bucket ORDER BY bucket`)
+    const table = bucketMs % HOUR === 0 ? 'flow_hours' : 'flow_minutes';
+    return this.db.stmt(`SELECT minute - (minute % ?) AS bucket, ${SUMS} FROM ${table} WHERE minute >= ? GROUP BY bucket ORDER BY bucket`)
       .all(bucketMs, since).map((r) => ({ minute: r.bucket as number, ...toCounts(r) }));
   }
   async purgeFlowCounts(before: number): Promise<number> {
-    return this.db.tx(false, () => this.db.stmt('DELETE FROM flow_minutes WHERE minute < ?').run(before).changes);
+    return this.db.tx(false, () => this.db.stmt('DELETE FROM flow_minutes WHERE minute < ?').run(before).changes
+      + this.db.stmt('DELETE FROM flow_hours WHERE minute < ?').run(before - (before % HOUR)).changes);
   }
 
   async createConsoleSession(s: ConsoleSession): Promise<void> {
@@ -116,7 +127,26 @@ export abstract class SqliteConsole extends SqliteOutbound implements ConsoleSto
     return row ? toMessage(row) : null;
   }
   async flowBySource(since: number): Promise<SourceFlow[]> {
-    return this.db.stmt(`SELECT source, ${SUMS}, max(CASE WHEN verified > 0 THEN minute END) AS last_at FROM flow_minutes WHERE minute >= ? GROUP BY source`)
-      .all(since).map((r) => ({ source: r.source as string, lastReceivedAt: (r.last_at as number | null) ?? null, ...toCounts(r) }));
+    const { minutesFrom, hoursFrom } = splitWindow(since);
+    const last = new Map(this.db.stmt('SELECT source, max(minute) AS last_at FROM flow_minutes WHERE minute >= ? AND verified > 0 GROUP BY source')
+      .all(since).map((r) => [r.source as string, r.last_at as number]));
+    return this.db.stmt(`SELECT source, ${SUMS} FROM (
+        SELECT * FROM flow_minutes WHERE minute >= ? AND minute < ? UNION ALL SELECT * FROM flow_hours WHERE minute >= ?) GROUP BY source`)
+      .all(minutesFrom, hoursFrom, hoursFrom).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+  }
+
+  async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {
+    const health = loadHealth(this.db, [endpointId]).get(endpointId) ?? null;
+    const recent = this.db.stmt('SELECT started_at, duration_ms, status, succeeded, error FROM attempts WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?')
+      .all(endpointId, sample).map((r) => ({
+        startedAt: r.started_at as number, durationMs: r.duration_ms as number, status: (r.status as number | null) ?? null, succeeded: r.succeeded === 1, error: (r.error as string | null) ?? null,
+      }));
+    return { health, recent };
+  }
+
+  /** One process owns the file: there is no one to tell. */
+  async shareLive(): Promise<void> {}
+  onLive(): () => void {
+    return () => undefined;
   }
 }

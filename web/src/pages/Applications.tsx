@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api.ts';
 import { Badge, Empty, Panel, Problem } from '../components/ui.tsx';
-import { count } from '../format.ts';
+import { ago, count, duration } from '../format.ts';
 import { invalidateAll, useQuery } from '../query.ts';
 import { linkProps } from '../router.ts';
 import { useCanAct } from '../session.ts';
@@ -9,6 +9,10 @@ import { useCanAct } from '../session.ts';
 interface App { id: string; uid: string | null; name: string }
 interface Endpoint { id: string; uid: string | null; url: string; description: string; disabled: boolean; disabledReason: string | null; filterTypes: string[] | null; throttleRate: number | null }
 interface Stats { success: number; pending: number; sending: number; fail: number }
+interface Health {
+  sample: number; successRate: number | null; p50Ms: number | null; p99Ms: number | null; lastError: { at: string; status: number | null; error: string | null } | null;
+  breaker: 'closed' | 'open' | 'half_open'; breakerUntil: string | null; consecutiveFailures: number; throttledUntil: string | null;
+}
 interface EventType { name: string; description: string; schemas: Record<string, unknown> | null; deprecated: boolean; archived: boolean }
 
 function Secret({ appId, ep }: { appId: string; ep: Endpoint }) {
@@ -35,6 +39,8 @@ function Secret({ appId, ep }: { appId: string; ep: Endpoint }) {
 
 function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: Endpoint; canAct: boolean; eventTypes: string[] }) {
   const stats = useQuery(`stats:${ep.id}`, () => api<Stats>(`/app/${appId}/endpoint/${ep.id}/stats`), { refetchMs: 10_000 });
+  const health = useQuery(`health:${ep.id}`, () => api<Health>(`/app/${appId}/endpoint/${ep.id}/health`), { refetchMs: 10_000 });
+  const h = health.data;
   const [note, setNote] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [url, setUrl] = useState(ep.url);
@@ -73,8 +79,16 @@ function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: End
         ) : <span class="mono">{ep.url}</span>}
         <div class="muted">{ep.uid ?? ep.id}{ep.filterTypes ? ` · ${ep.filterTypes.join(', ')}` : ''}</div>
       </td>
-      <td>{ep.disabled ? <><Badge value="disabled" /> <span class="muted">{ep.disabledReason}</span></> : <Badge value="enabled" />}</td>
-      <td>{s ? `${total ? Math.round((s.success / total) * 100) : 100}% of ${count(total)}` : '…'}</td>
+      <td>
+        {ep.disabled ? <><Badge value="disabled" /> <span class="muted">{ep.disabledReason}</span></> : <Badge value="enabled" />}
+        {h && h.breaker !== 'closed' ? <div><Badge value={h.breaker === 'open' ? 'breaker open' : 'breaker half open'} /></div> : null}
+        {h?.throttledUntil ? <div class="muted">throttled</div> : null}
+      </td>
+      <td>
+        {h && h.successRate !== null ? `${Math.round(h.successRate * 100)}% of last ${h.sample}` : s ? `${total ? Math.round((s.success / total) * 100) : 100}% of ${count(total)}` : '…'}
+        {h && h.p50Ms !== null ? <div class="muted">p50 {duration(h.p50Ms)} · p99 {duration(h.p99Ms)}</div> : null}
+        {h?.lastError ? <div class="problem-text small-text">last error {ago(h.lastError.at)}: {h.lastError.error ?? `HTTP ${h.lastError.status}`}</div> : null}
+      </td>
       <td>{s ? `${count(s.pending)} pending, ${count(s.fail)} failed` : '…'}</td>
       <td>
         <a {...linkProps(`/messages?app=${appId}&endpoint=${ep.id}`)}>Messages</a>
@@ -103,7 +117,7 @@ function AppPanel({ app, canAct, eventTypes }: { app: App; canAct: boolean; even
         <div class="table-wrap">
           <table>
             <caption class="sr-only">Endpoints of {app.name}</caption>
-            <thead><tr><th scope="col">Endpoint</th><th scope="col">State</th><th scope="col">Success rate</th><th scope="col">Queue</th><th scope="col">Actions</th></tr></thead>
+            <thead><tr><th scope="col">Endpoint</th><th scope="col">State</th><th scope="col">Health</th><th scope="col">Queue</th><th scope="col">Actions</th></tr></thead>
             <tbody>{eps.data.data.map((ep) => <EndpointRow key={ep.id} appId={app.id} ep={ep} canAct={canAct} eventTypes={eventTypes} />)}</tbody>
           </table>
         </div>

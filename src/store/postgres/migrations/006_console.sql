@@ -18,6 +18,21 @@ CREATE TABLE flow_minutes (
   latency_sum_ms  BIGINT NOT NULL DEFAULT 0, -- ingest → delivered, summed over `delivered`
   PRIMARY KEY (minute, owner, source)
 );
+-- The same counts per hour, written beside the minutes: a 7-day window sums a few
+-- thousand hour rows (and the minutes of its first, partial hour) instead of every minute.
+CREATE TABLE flow_hours (
+  minute          BIGINT NOT NULL,         -- start of the hour, ms since the epoch
+  owner           TEXT NOT NULL,
+  source          TEXT NOT NULL,            -- '' for messages created through the API
+  received        BIGINT NOT NULL DEFAULT 0,
+  verified        BIGINT NOT NULL DEFAULT 0,
+  rejected        BIGINT NOT NULL DEFAULT 0,
+  duplicates      BIGINT NOT NULL DEFAULT 0,
+  delivered       BIGINT NOT NULL DEFAULT 0,
+  failed          BIGINT NOT NULL DEFAULT 0,
+  latency_sum_ms  BIGINT NOT NULL DEFAULT 0, -- ingest → delivered, summed over `delivered`
+  PRIMARY KEY (minute, owner, source)
+);
 
 -- A console session: the hash of its cookie, and who signed in.
 CREATE TABLE console_sessions (

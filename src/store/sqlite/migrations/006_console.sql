@@ -19,6 +19,22 @@ CREATE TABLE flow_minutes (
   PRIMARY KEY (minute, owner, source)
 ) WITHOUT ROWID;
 
+-- The same counts per hour, written beside the minutes: a 7-day window sums a few
+-- thousand hour rows (and the minutes of its first, partial hour) instead of every minute.
+CREATE TABLE flow_hours (
+  minute          INTEGER NOT NULL,         -- start of the hour, ms since the epoch
+  owner           TEXT NOT NULL,
+  source          TEXT NOT NULL,            -- '' for messages created through the API
+  received        INTEGER NOT NULL DEFAULT 0,
+  verified        INTEGER NOT NULL DEFAULT 0,
+  rejected        INTEGER NOT NULL DEFAULT 0,
+  duplicates      INTEGER NOT NULL DEFAULT 0,
+  delivered       INTEGER NOT NULL DEFAULT 0,
+  failed          INTEGER NOT NULL DEFAULT 0,
+  latency_sum_ms  INTEGER NOT NULL DEFAULT 0, -- ingest → delivered, summed over `delivered`
+  PRIMARY KEY (minute, owner, source)
+) WITHOUT ROWID;
+
 -- A console session: the hash of its cookie, and who signed in.
 CREATE TABLE console_sessions (
   id_hash       TEXT PRIMARY KEY,
