@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.ts';
 import { migrate } from './migrate.ts';
 import { migrateData } from './migrate-data.ts';
+import { registerClientCommands } from './dev-commands.ts';
 import { quarantine } from './quarantine.ts';
 import { serve } from './serve.ts';
 
@@ -75,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
         action = quarantine(sub, { ...opts, ...(opts.message ? { messages: opts.message } : {}) });
       });
   }
+
+  registerClientCommands(program, (a) => {
+    action = a;
+  });
 
   if (argv.length === 0) {
     program.outputHelp();

@@ -14,6 +14,7 @@ import { openApi } from './api/openapi.ts';
 import { outboundDeps, outboundRoutes, portalScope } from './api/outbound.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
+import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 
 export interface HttpDeps {
@@ -79,6 +80,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+      await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
     });
   }, { prefix: '/api/v1' });
 
