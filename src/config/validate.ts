@@ -1,3 +1,4 @@
+import { RELAY_SCHEME } from '../delivery/endpoint-type.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
@@ -153,7 +154,7 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     } catch {
       ep.problem('url', `"${url}" is not a URL`);
     }
-    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ep.problem('url', 'must be an http or https URL');
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }
   const secret = ep.str('secret');
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
