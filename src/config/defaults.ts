@@ -103,6 +103,11 @@ export const defaults = {
    * they go dead (`sluice listen --keep`): a laptop closed overnight still gets its events.
    */
   relayKeepMs: 24 * 3_600_000,
+  /**
+   * How long an interactive source waits for its endpoint's answer (`sources.*.respond.timeout`)
+   * before it answers the fallback: inside Slack's 3 s, with room for the network.
+   */
+  respondTimeoutMs: 2_500,
   /** With no listener connected, a relay delivery is looked at again after this long (no attempt counted). */
   relayAbsentRecheckMs: 1_000,
 

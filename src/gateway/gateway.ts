@@ -70,7 +70,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const relay = parts.worker && parts.api ? new RelayHub(log) : undefined;
     const attempts = new AttemptBus();
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, { ...(relay ? { relay } : {}), attempts }) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), attempts);
     const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, ...(relay ? { relay } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
