@@ -1,6 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { clientCommand, type ClientFlags } from './client.ts';
+import { Option } from 'commander';
 import type { ListenFlags } from './listen.ts';
+import type { AttemptListFlags, MessageListFlags } from './messages.ts';
+import type { RetryFlags } from './retry.ts';
 import type { TriggerFlags } from './trigger.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -43,6 +46,44 @@ export function registerClientCommands(program: Command, run: (action: Promise<n
     .option('--print-secret', 'print the relay endpoint\'s signing secret and exit')
     .option('--keep <duration>', 'how long deliveries wait for an absent listener before they go dead (default 24h)')
     .action((flags: ListenFlags) => run(import('./listen.ts').then((m) => m.listen(flags))));
+
+  const messages = program.command('messages').description('messages the gateway stored: list them, or read one with its deliveries');
+  clientCommand(messages.command('list'))
+    .description('the newest messages of an application')
+    .option('-a, --app <app>', 'the application (default: the only one)')
+    .option('-e, --event-types <types>', 'only these event types, comma-separated')
+    .option('-s, --source <name>', 'only messages from this source')
+    .option('-l, --limit <n>', 'at most this many', positiveInt, 20)
+    .action((flags: MessageListFlags) => run(import('./messages.ts').then((m) => m.listMessages(flags))));
+  clientCommand(messages.command('get').argument('<msg-id>'))
+    .description('one message: payload, state, and each endpoint\'s delivery')
+    .option('-a, --app <app>', 'the application (default: found from the id)')
+    .action((msgId: string, flags: ClientFlags & { app?: string }) => run(import('./messages.ts').then((m) => m.getMessage(msgId, flags))));
+
+  const attempts = program.command('attempts').description('delivery attempts: what each endpoint answered');
+  clientCommand(attempts.command('list'))
+    .description('attempts of one message (--msg) or one endpoint (--endpoint), newest first')
+    .option('-a, --app <app>', 'the application (default: the only one, or found from --msg)')
+    .option('-m, --msg <msg-id>', 'attempts of this message')
+    .option('--endpoint <id>', 'attempts to this endpoint (id or uid)')
+    .option('-l, --limit <n>', 'at most this many', positiveInt, 20)
+    .action((flags: AttemptListFlags) => run(import('./messages.ts').then((m) => m.listAttempts(flags))));
+
+  clientCommand(program.command('replay').argument('<msg-id>'))
+    .description('send a message again: to one endpoint, or to every endpoint that matches it now')
+    .option('-a, --app <app>', 'the application (default: found from the id)')
+    .option('--endpoint <id>', 'only to this endpoint (id or uid)')
+    .action((msgId: string, flags: ClientFlags & { app?: string; endpoint?: string }) => run(import('./retry.ts').then((m) => m.replay(msgId, flags))));
+
+  clientCommand(program.command('retry'))
+    .description('retry, now, the deliveries that failed or went dead recently; counts them and asks first')
+    .requiredOption('-a, --app <app>', 'the application')
+    .option('--endpoint <id>', 'only this endpoint (id or uid)')
+    .addOption(new Option('--status <status>', 'failed (still retrying) or dead; default both').choices(['failed', 'dead']))
+    .option('--since <duration>', 'deliveries of messages received this recently', '24h')
+    .option('--dry-run', 'count and list them, retry nothing')
+    .option('-y, --yes', 'do not ask')
+    .action((flags: RetryFlags) => run(import('./retry.ts').then((m) => m.retry(flags))));
 
   clientCommand(program.command('fixtures').argument('[provider]'))
     .description('list the provider events trigger can send')

@@ -21,6 +21,7 @@ const SENDER_TIMEOUTS_MS: Record<string, { ms: number; who: string }> = {
 
 /** Reads `respond:` of a source; problems are recorded on the section with their key paths. */
 export function readRespond(src: Section, provider: string, defaultTimeoutMs: number): RespondConfig | undefined {
+  if (!src.has('respond')) return undefined;
   const respond = src.child('respond');
   if (!respond) return undefined;
   respond.onlyKeys(['endpoint', 'timeout', 'fallback']);
