@@ -30,5 +30,11 @@ for (const dialect of ['sqlite', 'postgres']) {
   const from = join(root, 'src', 'store', dialect, 'migrations');
   if (existsSync(from)) cpSync(from, join(root, 'dist', 'store', dialect, 'migrations'), { recursive: true });
 }
+// The front end (web/) goes to dist/web/, where the gateway serves the console from.
+const web = spawnSync(process.execPath, [join(root, 'bin', 'build-web.mjs')], { stdio: 'inherit' });
+if (web.status !== 0) {
+  process.stderr.write('sluice build: the console build failed\n');
+  process.exit(1);
+}
 // The newest source time this build saw: an edit made while it ran is newer and makes dist/ stale.
 writeFileSync(join(root, 'dist', '.built-from'), String(started));

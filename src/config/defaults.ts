@@ -163,4 +163,29 @@ export const defaults = {
   strictEventTypes: false,
   /** How long ingest trusts its last look-up of an API-created event type (its schema may change at run time). */
   eventTypeCacheMs: 1_000,
+
+  /** Whether the gateway serves the operator console at `/console/` and redirects `/` there (`console.enabled`). */
+  consoleEnabled: true,
+  /**
+   * Life of a console session made from an API token (`console.sessionTtl`). A working
+   * day: an operator signs in once in the morning, and a cookie left on a shared machine
+   * does not outlive the day.
+   */
+  consoleSessionTtlMs: 12 * 3_600_000,
+  /**
+   * Failed console sign-ins from one address are answered this much later per failure
+   * beyond the third, doubling, up to `consoleSignInMaxDelayMs`: a person who mistypes
+   * waits nothing, a script guessing tokens is slowed to a crawl.
+   */
+  consoleSignInDelayMs: 250,
+  /** The most a failed sign-in is delayed. */
+  consoleSignInMaxDelayMs: 5_000,
+  /** How often each process writes its per-minute flow counters (the console's overview) to the store. */
+  flowFlushMs: 2_000,
+  /** Events a live-stream client may have waiting unsent before it is dropped as too slow. */
+  liveClientBufferEvents: 1_000,
+  /** Rejected requests kept per source (oldest removed beyond it). */
+  rejectedKeepPerSource: 1_000,
+  /** Rejected requests recorded per second per source; the rest are only counted. */
+  rejectedPerSecond: 5,
 } as const;

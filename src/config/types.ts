@@ -47,6 +47,14 @@ export interface Config {
   outbound: OutboundConfig;
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
+  /** The operator console (`console:`). */
+  console: ConsoleConfig;
+}
+
+/** The operator console's settings (`console:`). */
+export interface ConsoleConfig {
+  enabled: boolean;
+  sessionTtlMs: number;
 }
 
 /** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */

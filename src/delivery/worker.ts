@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Agent } from 'undici';
 import type { Config } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
+import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { GroupCommit } from '../store/group-commit.ts';
@@ -50,6 +51,8 @@ export class DeliveryWorker {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** Where attempt outcomes are announced (live stream, flow counters). */
+    private readonly live?: LiveBus,
     private readonly extras: { relay?: RelayHub; attempts?: AttemptBus } = {},
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
@@ -240,6 +243,11 @@ export class DeliveryWorker {
       };
       if (outcome === 'succeeded') this.log.info(fields, 'delivery');
       else this.log.warn(fields, 'delivery');
+      this.live?.publish({
+        type: 'attempt', at: new Date(result.startedAt).toISOString(), app: message.appId, endpointId: endpoint.id, msgId: message.id, deliveryId: delivery.id,
+        eventType: message.eventType, status: result.status, outcome: outcome === 'succeeded' ? 'succeeded' : next.state === 'dead' ? 'dead' : 'failed',
+        durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}),
+      }, { source: message.source ?? '', ...(outcome === 'succeeded' ? { latencyMs: Date.now() - message.receivedAt } : {}) });
       await this.hooks.after(leased, next, outcome === 'succeeded', disable);
     } catch (err) {
       // The lease expires and the delivery comes back: log loudly, lose nothing.

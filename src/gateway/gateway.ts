@@ -6,6 +6,12 @@ import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
+import { RejectionLog } from '../ingest/rejection-log.ts';
+import { LiveBus } from '../live/bus.ts';
+import { FlowCounter } from '../live/flow-counter.ts';
+import { LiveRelay } from '../live/relay.ts';
+import { defaults } from '../config/defaults.ts';
+import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { findProvider } from '../providers/registry.ts';
@@ -29,6 +35,10 @@ export interface Gateway {
   upkeep: StorageUpkeep;
   /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
   workerOwner: string | undefined;
+  /** Ingest decisions and attempt outcomes of this process, as they happen. */
+  live: LiveBus;
+  /** Writes the flow counters now (tests; otherwise every `flowFlushMs`). */
+  flushCounters(): Promise<void>;
   /** Graceful stop: no new requests, in-flight deliveries finish or give back their leases, the store closes. */
   stop(): Promise<void>;
 }
@@ -65,15 +75,23 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
     const metrics = new Metrics();
+    const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
+    const processId = `p_${randomBytes(6).toString('hex')}`;
+    const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
+    const relay = new LiveRelay(live, store, processId, log);
+    const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     // `sluice listen` sessions live where deliveries are made and the API is served: the socket and the sends meet in one process.
-    const relay = parts.worker && parts.api ? new RelayHub(log) : undefined;
+    const relayHub = parts.worker && parts.api ? new RelayHub(log) : undefined;
     const attempts = new AttemptBus();
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, { ...(relay ? { relay } : {}), attempts }) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), attempts);
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, ...(relay ? { relay } : {}) });
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts }) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live, ...(relayHub ? { relay: relayHub } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
+    flow.start();
+    rejections.start();
+    relay.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -84,13 +102,18 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       role,
       upkeep,
       workerOwner: worker?.owner,
+      live,
+      flushCounters: () => Promise.all([flow.flush(), rejections.flush()]).then(() => undefined),
       stop() {
         stopping ??= (async () => {
           // Listeners are told first, so they reconnect to the next process instead of waiting on a closed one.
-          relay?.close();
+          relayHub?.close();
+          relay.stop();
           await app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);
+          await flow.stop();
+          await rejections.stop();
           await upkeep.stop();
           await store.close();
         })();

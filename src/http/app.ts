@@ -15,6 +15,16 @@ import { openApi } from './api/openapi.ts';
 import { outboundDeps, outboundRoutes, portalScope } from './api/outbound.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
+import fastifyCookie from '@fastify/cookie';
+import { ConsoleSessions } from '../auth/console-session.ts';
+import type { LiveBus } from '../live/bus.ts';
+import { safeEqual } from '../signing/compare.ts';
+import { messageSearchRoutes } from './api/message-search.ts';
+import { overviewRoutes } from './api/overview.ts';
+import { sourceRoutes } from './api/rejections.ts';
+import { meRoute, sessionCookieAuth, sessionRoutes, type SessionDeps } from './api/session.ts';
+import { streamRoutes } from './api/stream.ts';
+import { consoleStatic } from './console-static.ts';
 import { relayRoutes, relayUpgrades } from './api/relay.ts';
 import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -32,6 +42,8 @@ export interface HttpDeps {
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
   /** The `sluice listen` sessions, in a process that both serves the API and delivers. */
   relay?: RelayHub;
+  /** Ingest decisions and attempt outcomes as they happen (the live stream). */
+  live: LiveBus;
 }
 
 /** The whole HTTP surface: ingest, the API, health and metrics. */
@@ -71,19 +83,34 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
+  // The console is a client of the API: it is served wherever the API is.
+  if (deps.parts?.api !== false && config.console.enabled) app.register(consoleStatic);
+
   if (deps.parts?.api !== false) app.register(async (api) => {
     apiErrors(api, log);
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
     const outbound = outboundDeps(store, config, log, deps.onQueued);
+    await api.register(fastifyCookie);
+    const session: SessionDeps = {
+      sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
+      tokenPrincipal: (token) => (safeEqual(token, config.apiToken) ? { kind: 'token', name: 'default', role: 'admin', applications: null } : null),
+      trustProxy: config.trustProxy,
+    };
+    await api.register(sessionRoutes, session);
     api.register(async (authed) => {
-      requireToken(authed, config.apiToken, portalScope(outbound));
+      requireToken(authed, config.apiToken, portalScope(outbound), sessionCookieAuth(session));
       rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
       idempotency(authed, store, config.outbound.idempotencyTtlMs);
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+      await authed.register(meRoute);
+      await authed.register(overviewRoutes, { store });
+      await authed.register(messageSearchRoutes, { store });
+      await authed.register(sourceRoutes, { store, sources: deps.sources });
+      await authed.register(streamRoutes, { store, live: deps.live });
       await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
       await authed.register(relayRoutes, { store, hub: deps.relay });
     });

@@ -43,6 +43,7 @@ export async function ingestRoutes(
         rawBody,
         headers: req.headers,
         method: req.method,
+        remoteAddress: req.ip,
         url: seenUrl({ path: req.url, headers: req.headers, protocol: req.protocol, host: req.host }, { publicUrl: source.config.publicUrl, trustProxy: opts.trustProxy ?? false }),
       });
       return send(reply, out);

@@ -6,7 +6,10 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
+import type { LiveBus } from '../live/bus.ts';
+import type { IngestEvent } from '../live/events.ts';
 import { EventTypeCatalog } from './event-types.ts';
+import type { RejectionLog } from './rejection-log.ts';
 import { readField, type FieldPath } from './field-path.ts';
 import { forwardedHeaders } from './forward-headers.ts';
 import { parseBody, parseSequence, parseTime } from './parse-body.ts';
@@ -46,7 +49,8 @@ export class IngestPipeline {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly onStored: () => void,
-    private readonly attempts?: AttemptBus,
+    /** Where decisions are announced (live stream, flow counters) and rejections logged; optional for embedders. */
+    private readonly watch: { live?: LiveBus; rejections?: RejectionLog; attempts?: AttemptBus } = {},
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
@@ -75,6 +79,9 @@ export class IngestPipeline {
     if (!verdict.ok) {
       this.metrics.rejected.inc({ source: name, reason: 'signature' });
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
+      const now = Date.now();
+      this.watch.rejections?.record(name, req, verdict.reason, now);
+      this.announce({ type: 'ingest', at: new Date(now).toISOString(), source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason: verdict.reason });
       return jsonReply(401, { error: 'signature_invalid', reason: verdict.reason });
     }
     this.metrics.verified.inc({ source: name });
@@ -105,9 +112,14 @@ export class IngestPipeline {
         duplicates++;
         this.metrics.duplicates.inc({ source: name });
         this.log.info({ ...base, decision: 'duplicate' }, 'ingest');
+        this.announce({ type: 'ingest', at: new Date().toISOString(), source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId, decision: 'duplicate' });
         continue;
       }
       this.metrics.stored.inc({ source: name, state: message.state });
+      this.announce({
+        type: 'ingest', at: new Date().toISOString(), source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId,
+        decision: message.state === 'invalid' ? 'invalid' : 'accepted', ...(message.error ? { reason: message.error } : {}),
+      });
       this.log.info({ ...base, decision: message.state, eventType: message.eventType, deliveries: outcome.deliveries, reason: message.error ?? undefined }, 'ingest');
       if (outcome.deliveries > 0) delivered = true;
     }
@@ -118,8 +130,8 @@ export class IngestPipeline {
       // An interactive sender (a Slack command) shows the handler's answer: the message is stored
       // already, so waiting costs nothing but the sender's patience, which the timeout bounds.
       const head = messages[0] as NewMessage;
-      const result = !allDuplicates && head.state === 'accepted' && delivered && this.attempts
-        ? await this.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
+      const result = !allDuplicates && head.state === 'accepted' && delivered && this.watch.attempts
+        ? await this.watch.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
         : undefined;
       if (result?.succeeded) {
         return { status: result.status as number, headers: { 'sluice-message-id': ids[0] as string }, contentType: result.contentType ?? 'text/plain', body: result.body ?? '' };
@@ -133,6 +145,10 @@ export class IngestPipeline {
     if (allDuplicates) reply.duplicate = true;
     else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
     return jsonReply(200, reply, headers);
+  }
+
+  private announce(event: IngestEvent): void {
+    this.watch.live?.publish(event, { source: event.source });
   }
 
   private toMessage(

@@ -9,6 +9,8 @@ export interface InboundRequest {
   method: string;
   /** The URL as the provider called it (scheme, host, path and query), for URL-signing providers. */
   url: string;
+  /** The peer's address, for the rejected-requests log. */
+  remoteAddress?: string;
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string };

@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
+import { consoleCases } from './cases-console.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { outboundCases } from './cases-outbound.ts';
@@ -20,6 +21,7 @@ for (const target of await storeTargets()) {
     outboundCases(target);
     orderingCases(target);
     retentionCases(target);
+    consoleCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

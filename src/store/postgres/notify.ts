@@ -10,6 +10,11 @@ export function dueChannel(options: Pick<PgOptions, 'schema'>): string {
   return options.schema === undefined ? 'sluice_due' : `sluice_due_${options.schema}`;
 }
 
+/** The channel of the live stream's events between processes (docs/api.md, "Live stream"). */
+export function liveChannel(options: Pick<PgOptions, 'schema'>): string {
+  return options.schema === undefined ? 'sluice_live' : `sluice_live_${options.schema}`;
+}
+
 /**
  * Queues a wake-up for every listening worker. PostgreSQL sends it at commit
  * (never for a rolled-back transaction) and folds repeats within one
@@ -24,13 +29,28 @@ const RETRY_MAX_MS = 5_000;
 
 /**
  * Keeps one connection LISTENing on the due channel and calls `due` for each
- * notification. The connection is outside the pool (LISTEN is per session).
- * When it drops (the server restarted) it is reopened with a growing pause,
- * and `due` is called once after reconnecting, since notifications sent while
- * it was away are lost. Returns a function that stops listening.
+ * notification. When the connection comes back after a drop, `due` is called
+ * once, since notifications sent while it was away are lost. Returns a
+ * function that stops listening.
  */
 export function listenDue(options: PgOptions, due: () => void, onError: (err: Error) => void): () => void {
-  const channel = dueChannel(options);
+  return listenChannel(options, dueChannel(options), 'due deliveries', () => due(), due, onError);
+}
+
+/**
+ * Keeps one connection LISTENing on `channel` and calls `heard` with each
+ * notification's payload. The connection is outside the pool (LISTEN is per
+ * session). When it drops (the server restarted) it is reopened with a growing
+ * pause, and `connected` is called each time it is listening again.
+ */
+export function listenChannel(
+  options: PgOptions,
+  channel: string,
+  what: string,
+  heard: (payload: string) => void,
+  connected: () => void,
+  onError: (err: Error) => void,
+): () => void {
   let stopped = false;
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -38,7 +58,7 @@ export function listenDue(options: PgOptions, due: () => void, onError: (err: Er
 
   const retry = (err: Error): void => {
     if (stopped) return;
-    onError(new Error(`listening for due deliveries on ${channel} failed; retrying in ${pause} ms`, { cause: err }));
+    onError(new Error(`listening for ${what} on ${channel} failed; retrying in ${pause} ms`, { cause: err }));
     const old = client;
     client = undefined;
     old?.removeAllListeners();
@@ -60,7 +80,7 @@ export function listenDue(options: PgOptions, due: () => void, onError: (err: Er
     });
     client = c;
     c.on('notification', (n) => {
-      if (n.channel === channel) due();
+      if (n.channel === channel) heard(n.payload ?? '');
     });
     c.on('error', retry);
     c.on('end', () => {
@@ -71,7 +91,7 @@ export function listenDue(options: PgOptions, due: () => void, onError: (err: Er
       .then(() => {
         if (stopped || client !== c) return;
         pause = RETRY_MIN_MS;
-        due();
+        connected();
       })
       .catch((err: Error) => {
         if (client === c) retry(err);

@@ -7,7 +7,7 @@ import { getApplication, getEndpoint, listEndpoints, syncApplication } from './a
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
-import { SqliteOutbound } from './outbound.ts';
+import { SqliteConsole } from './console.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
@@ -16,7 +16,7 @@ import { getMessage, ingest, listMessages, releaseMessages, replay } from './mes
  * Calls are synchronous underneath; they return promises to share the Store
  * interface with PostgreSQL.
  */
-export class SqliteStore extends SqliteOutbound implements Store {
+export class SqliteStore extends SqliteConsole implements Store {
   readonly kind = 'sqlite' as const;
   private closed = false;
 

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { SESSION_COOKIE } from '../../src/auth/console-session.ts';
+import { chromiumMissing, launchBrowser } from '../helpers/browser.ts';
+import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
+import { Receiver } from '../helpers/receiver.ts';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+// Outside CI a machine without chromium skips these; in CI (.ci/run installs it) they must run.
+const skip = process.env.CI === 'true' ? false : (chromiumMissing() ?? false);
+
+describe('console in a real browser', { skip, timeout: 240_000 }, () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let browser: Browser;
+  const ok = new Receiver(() => ({ status: 200, body: '{"ok":true}' }));
+  const failing = new Receiver(() => ({ status: 503, body: 'down for maintenance' }));
+  const wh = new Webhook(SECRET);
+  let n = 0;
+
+  /** A webhook signed by the standardwebhooks package, sent to the gateway's real ingest route. */
+  async function send(type: string, opts: { forgeWith?: string } = {}): Promise<{ eventId: string; status: number; msgId?: string }> {
+    n++;
+    const eventId = `evt_browser_${n}_${randomBytes(3).toString('hex')}`;
+    const body = JSON.stringify({ type, data: { n, note: `payload number ${n}` } });
+    const signer = opts.forgeWith ? new Webhook(opts.forgeWith) : wh;
+    const at = new Date();
+    const res = await fetch(`${gw.url}/in/demo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': eventId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signer.sign(eventId, at, body) },
+      body,
+    });
+    const out = (await res.json()) as { id?: string };
+    return { eventId, status: res.status, ...(out.id ? { msgId: out.id } : {}) };
+  }
+
+  async function signedIn(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${gw.url}/console/`);
+    await page.getByLabel('API token').fill(API_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    return page;
+  }
+
+  before(async () => {
+    await ok.start();
+    await failing.start();
+    gw = await startTestGateway(`
+delivery: { retry: [30s, 30s] }
+applications:
+  billing:
+    endpoints:
+      - { id: ledger, url: "${ok.url}", filterTypes: [invoice.paid] }
+      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed] }
+sources:
+  demo:
+    provider: standard-webhooks
+    application: billing
+    secret: ${SECRET}
+`, { logLevel: 'warn' });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await ok.stop();
+    await failing.stop();
+  });
+
+  test('GET / goes to the console; a wrong token gets a clear message, the right one signs in, Sign out signs out', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/`);
+    assert.match(page.url(), /\/console\/$/);
+    await page.getByLabel('API token').fill('not-the-token-at-all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await page.getByLabel('API token').fill(API_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE);
+    assert.ok(cookie?.httpOnly, 'the session cookie is HttpOnly');
+    assert.equal(cookie?.sameSite, 'Strict');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    // Signed out on the server too: the old cookie no longer opens the API.
+    const res = await fetch(`${gw.url}/api/v1/auth/me`, { headers: { cookie: `${SESSION_COOKIE}=${cookie?.value}` } });
+    assert.equal(res.status, 401);
+    await page.close();
+  });
+
+  test('a webhook signed with standardwebhooks shows in the live stream within 2 s without reload, and the counters move', async () => {
+    const page = await signedIn();
+    await page.getByRole('status', { name: 'Stream Live' }).waitFor({ timeout: 10_000 });
+    const received = page.getByRole('group', { name: 'Received', exact: true }).locator('.counter-value');
+    await eventually(async () => ((await received.textContent()) !== '…' ? true : undefined), 10_000, 'the counters');
+    const before = Number((await received.textContent())?.replace(/,/g, ''));
+    const sent = await send('invoice.paid');
+    assert.equal(sent.status, 200);
+    await page.getByRole('list', { name: 'Live events' }).getByRole('link', { name: sent.msgId as string }).first().waitFor({ timeout: 2_000 });
+    await eventually(async () => (Number((await received.textContent())?.replace(/,/g, '')) > before ? true : undefined), 20_000, 'the Received counter to move');
+    await page.close();
+  });
+
+  test('a message page shows its payload and its attempts; Retry on a failing delivery makes a new attempt', async () => {
+    const sent = await send('invoice.failed');
+    await failing.waitFor(1);
+    const page = await signedIn();
+    await page.goto(`${gw.url}/console/messages/${sent.msgId}`);
+    await page.getByRole('heading', { name: `Message ${sent.msgId}` }).waitFor();
+    await page.getByLabel('Payload, pretty-printed').getByText(`"note": "payload number`).waitFor();
+    await page.getByRole('button', { name: 'Raw' }).click();
+    const raw = await page.getByLabel('Payload, raw bytes').textContent();
+    assert.match(raw ?? '', /^\{"type":"invoice.failed","data":\{"n":\d+,"note":"payload number \d+"\}\}$/);
+    const delivery = page.getByRole('article', { name: `Delivery to ${failing.url}` });
+    const attempts = delivery.getByRole('list', { name: 'Attempts' }).getByRole('listitem');
+    await eventually(async () => ((await attempts.count()) === 1 ? true : undefined), 10_000, 'the first attempt');
+    await delivery.getByText('503').first().waitFor();
+    const requestsBefore = failing.requests.length;
+    await delivery.getByRole('button', { name: 'Retry' }).click();
+    await failing.waitFor(requestsBefore + 1);
+    await eventually(async () => ((await attempts.count()) === 2 ? true : undefined), 15_000, 'a second attempt on the page');
+    await page.close();
+  });
+
+  test('a forged request appears under Rejected with its reason in plain words', async () => {
+    const forged = await send('invoice.paid', { forgeWith: 'whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldA==' });
+    assert.equal(forged.status, 401);
+    await gw.gateway.flushCounters();
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Rejected' }).click();
+    await page.getByRole('heading', { name: 'Rejected requests' }).waitFor();
+    await page.getByRole('note').filter({ hasText: 'no signature matches: the secret may have been rotated' }).first().waitFor();
+    await page.close();
+  });
+
+  test('filters live in the URL and survive a reload', async () => {
+    const seen = failing.requests.length;
+    await send('invoice.failed');
+    await failing.waitFor(seen + 1);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Event type').fill('invoice.failed');
+    await page.getByLabel('Delivery status').selectOption('scheduled');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await eventually(() => (page.url().includes('deliveryState=scheduled') ? true : undefined), 5_000, 'the URL');
+    await page.reload();
+    assert.equal(await page.getByLabel('Event type').inputValue(), 'invoice.failed');
+    assert.equal(await page.getByLabel('Delivery status').inputValue(), 'scheduled');
+    const rows = page.getByRole('table').getByRole('row');
+    await eventually(async () => ((await rows.count()) > 1 ? true : undefined), 10_000, 'the filtered rows');
+    for (const text of await page.getByRole('table').locator('tbody tr').allTextContents()) assert.match(text, /invoice\.failed/);
+    await page.goBack();
+    await eventually(() => (!page.url().includes('deliveryState') ? true : undefined), 5_000, 'back to the unfiltered list');
+    await page.close();
+  });
+
+  test('a read-only (viewer) session sees no action buttons, and the server refuses the action', async () => {
+    const sent = await send('invoice.failed');
+    // A session the server reports as a viewer (on this branch the config's only token is admin; scoped viewer tokens come with the security work).
+    const cookie = randomBytes(32).toString('base64url');
+    await gw.gateway.store.createConsoleSession({
+      idHash: createHash('sha256').update(cookie).digest('hex'), name: 'auditor', role: 'viewer', applications: null, createdAt: Date.now(), expiresAt: Date.now() + 3_600_000,
+    });
+    const context = await browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: cookie, url: gw.url, httpOnly: true, sameSite: 'Strict' }]);
+    const page = await context.newPage();
+    await page.goto(`${gw.url}/console/messages/${sent.msgId}`);
+    await page.getByRole('heading', { name: `Message ${sent.msgId}` }).waitFor();
+    await page.getByText('auditor · viewer').waitFor();
+    await page.getByRole('article').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 0);
+    const refused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+      `${gw.url}/api/v1/app/${(await gw.gateway.store.findMessage(sent.msgId as string))?.appId}/msg/${sent.msgId}/replay`);
+    assert.equal(refused, 403);
+    await context.close();
+  });
+});

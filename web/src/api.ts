@@ -1,0 +1,106 @@
+/** The console speaks only to the public /api/v1, with its session cookie. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  const { json, ...rest } = init;
+  const res = await fetch(`/api/v1${path}`, {
+    credentials: 'same-origin',
+    ...rest,
+    headers: { ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers ?? {}) },
+    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  if (!res.ok) {
+    const b = (body ?? {}) as { code?: string; detail?: string };
+    if (res.status === 401 && path !== '/auth/session') window.dispatchEvent(new Event('sluice:signed-out'));
+    throw new ApiError(res.status, b.code ?? 'error', b.detail ?? `HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+/** The bytes of a message's payload, exactly as received. */
+export async function rawPayload(msgId: string): Promise<{ text: string; bytes: number }> {
+  const res = await fetch(`/api/v1/messages/${encodeURIComponent(msgId)}/raw`, { credentials: 'same-origin' });
+  if (!res.ok) throw new ApiError(res.status, 'error', res.status === 410 ? 'the payload was removed by retention' : `HTTP ${res.status}`);
+  const buf = await res.arrayBuffer();
+  return { text: new TextDecoder().decode(buf), bytes: buf.byteLength };
+}
+
+export interface Me {
+  kind: string;
+  name: string;
+  role: 'admin' | 'operator' | 'viewer';
+  applications: string[] | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+  scanned?: number;
+}
+
+export interface DeliveryOut {
+  id: string;
+  uid: string | null;
+  url: string;
+  deliveryId: string;
+  state: string;
+  attempts: number;
+  nextAttempt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  stale: boolean;
+  skipReason: string | null;
+}
+
+export interface MessageOut {
+  id: string;
+  appId: string;
+  eventId: string | null;
+  eventType: string | null;
+  timestamp: string;
+  source: string | null;
+  state: string;
+  error: string | null;
+  contentType: string | null;
+  orderingKey: string | null;
+  sequence: number | null;
+  channels: string[] | null;
+  size: number | null;
+  validationErrors: Array<{ path: string; message: string }> | null;
+  deliveries?: DeliveryOut[];
+}
+
+export interface MessageDetail extends MessageOut {
+  payload: unknown;
+  headers: Record<string, string>;
+  appUid: string | null;
+  appName: string | null;
+}
+
+export interface AttemptOut {
+  id: string;
+  msgId: string;
+  endpointId: string;
+  url: string;
+  response: string;
+  responseStatusCode: number;
+  responseDurationMs: number;
+  status: number;
+  triggerType: number;
+  timestamp: string;
+  error: string | null;
+}

@@ -1,0 +1,89 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { linkProps } from '../router.ts';
+import { Badge } from './ui.tsx';
+
+export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'failed';
+
+/** `event: ingest` / `event: attempt` of GET /api/v1/stream (docs/api.md). */
+export type LiveEvent =
+  | { type: 'ingest'; at: string; source: string; app: string; msgId: string | null; eventType: string | null; eventId: string | null; decision: string; reason?: string }
+  | { type: 'attempt'; at: string; app: string; endpointId: string; msgId: string; deliveryId: string; eventType: string | null; status: number | null; outcome: string; durationMs: number; error?: string };
+
+const KEEP = 100;
+
+/** Opens the stream; EventSource reconnects by itself, and a refused stream (signed out) is `failed` with a retry. */
+export function useLiveStream(query: string, onEvent?: (e: LiveEvent) => void) {
+  const [state, setState] = useState<StreamState>('connecting');
+  const [events, setEvents] = useState<LiveEvent[]>([]);
+  const [attempt, setAttempt] = useState(0);
+  const onEventRef = useRef(onEvent);
+  onEventRef.current = onEvent;
+
+  useEffect(() => {
+    setState('connecting');
+    const source = new EventSource(`/api/v1/stream${query ? `?${query}` : ''}`, { withCredentials: true });
+    const take = (msg: MessageEvent) => {
+      const event = JSON.parse(msg.data as string) as LiveEvent;
+      setEvents((list) => [event, ...list].slice(0, KEEP));
+      onEventRef.current?.(event);
+    };
+    source.addEventListener('ingest', take);
+    source.addEventListener('attempt', take);
+    source.onopen = () => setState('live');
+    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting');
+    return () => source.close();
+  }, [query, attempt]);
+
+  return { state, events, retry: () => setAttempt((n) => n + 1), clear: () => setEvents([]) };
+}
+
+const STATE_TEXT: Record<StreamState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  failed: 'Disconnected',
+};
+
+export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEvent?: (e: LiveEvent) => void }) {
+  const { state, events, retry, clear } = useLiveStream(query, onEvent);
+  return (
+    <section class="panel" aria-labelledby="live-title">
+      <header class="panel-head">
+        <h2 id="live-title">Live stream</h2>
+        <span class={`stream-state stream-${state}`} role="status" aria-label={`Stream ${STATE_TEXT[state]}`}>
+          <span class="dot" aria-hidden="true" />
+          {STATE_TEXT[state]}
+        </span>
+        {state === 'failed' ? <button type="button" class="small" onClick={retry}>Reconnect</button> : null}
+        <button type="button" class="small" onClick={clear}>Clear</button>
+      </header>
+      {events.length === 0 ? (
+        <p class="empty">Waiting for events. Send a webhook to a source and it shows up here.</p>
+      ) : (
+        <ul class="stream" aria-label="Live events">
+          {events.map((e, i) => (
+            <li key={`${e.at}-${i}`} class="stream-row">
+              <time dateTime={e.at}>{new Date(e.at).toLocaleTimeString()}</time>
+              {e.type === 'ingest' ? (
+                <>
+                  <Badge value={e.decision} />
+                  <span class="mono">{e.source}</span>
+                  <span>{e.eventType ?? '(no type)'}</span>
+                  {e.msgId ? <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>{e.msgId}</a> : <span class="muted">{e.reason}</span>}
+                </>
+              ) : (
+                <>
+                  <Badge value={e.outcome} />
+                  <span class="mono">{e.status ?? 'no response'}</span>
+                  <span>{e.eventType ?? '(no type)'}</span>
+                  <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>{e.msgId}</a>
+                  <span class="muted">{e.durationMs} ms{e.error ? ` · ${e.error}` : ''}</span>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api.ts';
+import { CopyButton, Empty, Problem } from '../components/ui.tsx';
+import { ago, count } from '../format.ts';
+import { useQuery } from '../query.ts';
+import { linkProps } from '../router.ts';
+import { useCanAct } from '../session.ts';
+
+interface Source {
+  name: string;
+  provider: string;
+  application: string;
+  path: string;
+  last24h: { received: number; verified: number; rejected: number; duplicates: number; delivered: number; failed: number };
+  lastReceivedAt: string | null;
+  lastRejectedAt: string | null;
+}
+
+function TestEvent({ source }: { source: string }) {
+  const [note, setNote] = useState<string | null>(null);
+  const send = async () => {
+    setNote('Sending…');
+    try {
+      const r = await api<{ status: number; msgId?: string }>(`/source/${encodeURIComponent(source)}/test-event`, { method: 'POST', json: {} });
+      setNote(`Ingest answered ${r.status}${r.msgId ? ` · ${r.msgId}` : ''}`);
+    } catch (err) {
+      setNote(err instanceof ApiError && err.status === 404 ? 'Test events are not available on this gateway yet' : (err as Error).message);
+    }
+  };
+  return (
+    <span class="action">
+      <button type="button" onClick={send}>Send test event</button>
+      {note ? <span class="muted" role="status">{note}</span> : null}
+    </span>
+  );
+}
+
+export function Sources() {
+  const canAct = useCanAct();
+  const q = useQuery('sources', () => api<{ data: Source[] }>('/sources'), { refetchMs: 5000 });
+  return (
+    <>
+      <div class="page-head"><h1>Sources</h1></div>
+      <Problem error={q.error} />
+      {q.data && q.data.data.length === 0 ? <Empty>No source is configured. Add one under <code>sources:</code> in the YAML.</Empty> : null}
+      <div class="table-wrap">
+        <table>
+          <caption class="sr-only">Sources and their last 24 hours</caption>
+          <thead><tr><th scope="col">Source</th><th scope="col">Ingest URL</th><th scope="col">Received (24 h)</th><th scope="col">Rejected (24 h)</th><th scope="col">Last received</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {(q.data?.data ?? []).map((s) => {
+              const url = `${location.origin}${s.path}`;
+              return (
+                <tr key={s.name}>
+                  <td><strong>{s.name}</strong><div class="muted">{s.provider} → {s.application}</div></td>
+                  <td><span class="mono">{url}</span> <CopyButton label={`Copy ingest URL of ${s.name}`} text={url} /></td>
+                  <td><a {...linkProps(`/messages?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.received)}</a></td>
+                  <td>{s.last24h.rejected > 0 || s.lastRejectedAt ? <a {...linkProps(`/rejected?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.rejected)}</a> : '0'}</td>
+                  <td>{ago(s.lastReceivedAt)}</td>
+                  <td>{canAct ? <TestEvent source={s.name} /> : null}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
