@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import type { ListenFlags } from './listen.ts';
 import type { AttemptListFlags, MessageListFlags } from './messages.ts';
 import type { RetryFlags } from './retry.ts';
+import type { TailFlags } from './tail.ts';
 import type { TriggerFlags } from './trigger.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -84,6 +85,14 @@ export function registerClientCommands(program: Command, run: (action: Promise<n
     .option('--dry-run', 'count and list them, retry nothing')
     .option('-y, --yes', 'do not ask')
     .action((flags: RetryFlags) => run(import('./retry.ts').then((m) => m.retry(flags))));
+
+  clientCommand(program.command('tail'))
+    .description('the live stream of ingest decisions and attempt outcomes of a running gateway')
+    .option('-a, --app <app>', 'only this application')
+    .option('-s, --source <name>', 'only this source')
+    .option('--endpoint <id>', 'only attempts to this endpoint')
+    .option('-e, --events <types>', 'only these event types, comma-separated')
+    .action((flags: TailFlags) => run(import('./tail.ts').then((m) => m.tail(flags))));
 
   clientCommand(program.command('fixtures').argument('[provider]'))
     .description('list the provider events trigger can send')
