@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
+import { startCliChild } from './harness.ts';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 
@@ -33,7 +34,9 @@ describe('interactive sources: the sender gets the handler\'s answer', () => {
   bot:
     endpoints:
       - { id: commands, url: "${handler.url}" }
+  dev: {}
 sources:
+  laptop: { provider: slack, secret: "${SLACK_SECRET}", application: dev, respond: { endpoint: laptop, timeout: 2900ms } }
   slack: { provider: slack, secret: "${SLACK_SECRET}", application: bot, respond: { endpoint: commands, timeout: 2900ms } }
   hurried: { provider: slack, secret: "${SLACK_SECRET}", application: bot, respond: { endpoint: commands, timeout: 300ms, fallback: { status: 200, body: '{"text":"working on it…"}', contentType: application/json } } }
 `);
@@ -69,6 +72,20 @@ sources:
     }, 15_000, 'the late attempt');
     assert.equal(attempt.responseStatusCode, 200);
     assert.match(attempt.response, /Weather for slow/);
+  });
+
+  it('a slash command answered by a handler on the laptop, through sluice listen', async () => {
+    const listen = startCliChild(['listen', '--forward-to', handler.url, '--app', 'dev', '--name', 'laptop', '--server', gw.url]);
+    try {
+      await listen.waitFor(/Ready!/, 60_000);
+      const { body, headers } = slashCommand('laptop');
+      const res = await fetch(`${gw.url}/in/laptop`, { method: 'POST', headers, body });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { response_type: 'in_channel', text: 'Weather for laptop: sunny' });
+      assert.match(listen.stdout, /--> slash_command \[msg_/);
+    } finally {
+      await listen.kill();
+    }
   });
 
   it('a bad signature is refused before anything waits', async () => {

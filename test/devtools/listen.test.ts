@@ -113,7 +113,7 @@ sources:
     try {
       await listen.waitFor(/Ready!/);
       const id = await send(100);
-      await waitForCount(listen, new RegExp(`Nothing is listening on 127\\.0\\.0\\.1:${down}; the gateway will retry \\[${id}\\]`), 2, 30_000);
+      await waitForCount(listen, new RegExp(`Nothing is listening on 127\\.0\\.0\\.1:${down}; the gateway will retry \\[${id}\\]`), 2, 60_000);
       assert.ok(listen.running);
       const attempts = (await (await api(gateway.url, `/app/dev/attempt/msg/${id}`)).json()) as { data: Array<{ responseStatusCode: number }> };
       assert.ok(attempts.data.length >= 1);
@@ -121,7 +121,7 @@ sources:
       await gateway.child.stop();
       await listen.waitFor(/connection lost, reconnecting in \d+ s …/, 20_000);
       gateway = await startGatewayChild(configFile);
-      await listen.waitFor(/reconnected/, 40_000);
+      await listen.waitFor(/reconnected/, 90_000);
       // Through the new gateway process, a new message reaches the same listener.
       const next = await send(1, 'order_2');
       await waitForCount(listen, new RegExp(`--> order\\.updated \\[${next}\\]`), 1, 30_000);

@@ -59,7 +59,7 @@ sources:
       await gateway.child.stop();
       await human.waitFor(/connection lost.*, reconnecting in \d+ s …/, 20_000);
       gateway = await startGatewayChild(configFile);
-      await human.waitFor(/reconnected/, 40_000);
+      await human.waitFor(/reconnected/, 90_000);
       const later = await send('order.paid');
       await waitForCount(human, new RegExp(`ingest .*\\[${later}\\]`), 1, 20_000);
     } finally {
