@@ -7,6 +7,16 @@ import { RELAY_KEEP_KEY } from './endpoint-type.ts';
 import { deliveryRequest, type SendResult } from './send.ts';
 
 /**
+ * What happens to a relay delivery that finds no listener: it waits (looked at
+ * again after `relayAbsentRecheckMs`) until its message is older than the
+ * listener's `--keep`, then it goes dead.
+ */
+export function whileAway(receivedAt: number, keepMs: number, now: number): { until: number } | { dead: string } {
+  if (now - receivedAt > keepMs) return { dead: `no sluice listen connected within ${formatDuration(keepMs)} (its --keep)` };
+  return { until: now + defaults.relayAbsentRecheckMs };
+}
+
+/**
  * Relay endpoints: the delivery goes to the endpoint's `sluice listen` session
  * held by this process, which POSTs the same bytes and headers to the local
  * handler and answers with what it got; that answer is the attempt. With no
@@ -20,11 +30,8 @@ export function relayDeliverer(hub: RelayHub): Deliverer {
       const startedAt = Date.now();
       const base = { startedAt, durationMs: 0, status: null, responseBody: null, error: null, retryAfterMs: undefined, interrupted: false };
       const away = (): SendResult => {
-        const keepMs = Number(endpoint.metadata[RELAY_KEEP_KEY]) || defaults.relayKeepMs;
-        if (Date.now() - message.receivedAt > keepMs) {
-          return { ...base, error: `no sluice listen connected within ${formatDuration(keepMs)} (its --keep)`, permanent: true };
-        }
-        return { ...base, postponeUntil: Date.now() + defaults.relayAbsentRecheckMs };
+        const verdict = whileAway(message.receivedAt, Number(endpoint.metadata[RELAY_KEEP_KEY]) || defaults.relayKeepMs, Date.now());
+        return 'dead' in verdict ? { ...base, error: verdict.dead, permanent: true } : { ...base, postponeUntil: verdict.until };
       };
       if (!hub.connected(endpoint.id)) return away();
       const { body, headers } = deliveryRequest(leased, startedAt);
