@@ -3,8 +3,8 @@ import { VERSION } from '../version.ts';
 import { keys } from './keys.ts';
 import { migrate } from './migrate.ts';
 import { migrateData } from './migrate-data.ts';
+import { registerClientCommands } from './dev-commands.ts';
 import { quarantine } from './quarantine.ts';
-import { serve } from './serve.ts';
 
 /** Exit codes: 0 fine, 1 failed at run time, 2 wrong usage or configuration. */
 export const EXIT_USAGE = 2;
@@ -36,7 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError()
     .action((opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string; role?: string }) => {
-      action = serve(opts);
+      // Loaded when used: the client commands start faster without the server's modules.
+      action = import('./serve.ts').then((m) => m.serve(opts));
     });
 
   program.command('migrate')
@@ -84,6 +85,10 @@ export async function main(argv: string[]): Promise<number> {
         action = quarantine(sub, { ...opts, ...(opts.message ? { messages: opts.message } : {}) });
       });
   }
+
+  registerClientCommands(program, (a) => {
+    action = a;
+  });
 
   if (argv.length === 0) {
     program.outputHelp();

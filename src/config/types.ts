@@ -1,5 +1,6 @@
 import type { ApiTokenConfig } from '../auth/api-tokens.ts';
 import type { FieldPath } from '../ingest/field-path.ts';
+import type { RespondConfig } from './respond.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy } from '../store/records.ts';
 
@@ -185,6 +186,8 @@ export interface SourceConfig {
   reorderWindowMs?: number;
   /** Headers forwarded beside the provider's own allow-list (`forwardHeaders`), lower-case; a trailing `*` is a prefix. */
   forwardHeaders?: string[];
+  /** An interactive source: answer the sender with this endpoint's response (`respond:`). */
+  respond?: RespondConfig;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
 }

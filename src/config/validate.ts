@@ -1,4 +1,5 @@
 import { headerProblem, MAX_HEADERS } from '../delivery/endpoint-headers.ts';
+import { RELAY_SCHEME } from '../delivery/endpoint-type.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { isForwarded } from '../providers/forwarded.ts';
@@ -8,6 +9,7 @@ import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readConsole } from './console.ts';
 import { readOutbound, readPrivateNetworks } from './outbound.ts';
+import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
@@ -16,7 +18,7 @@ const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustP
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -171,7 +173,7 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     } catch {
       ep.problem('url', `"${url}" is not a URL`);
     }
-    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ep.problem('url', 'must be an http or https URL');
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }
   const secret = ep.str('secret');
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
@@ -256,6 +258,7 @@ function readSource(
     if (!/^[a-z0-9!#$%&'+.^_`|~-]+\*?$/.test(h)) src.problem('forwardHeaders', `"${h}" is not a header name (a trailing * is a prefix)`);
     else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, ''))) src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
   }
+  const respond = readRespond(src, providerName, defaults.respondTimeoutMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -270,6 +273,7 @@ function readSource(
     extract,
     reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
     ...(forwardHeaders.length > 0 ? { forwardHeaders } : {}),
+    ...(respond ? { respond } : {}),
     options,
   };
 }

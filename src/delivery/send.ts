@@ -17,6 +17,12 @@ export interface SendResult {
   retryAfterMs: number | undefined;
   /** The attempt was cut short by our own shutdown: not the receiver's fault, not recorded. */
   interrupted: boolean;
+  /** The answer's content type (an interactive source returns it to its sender). */
+  contentType?: string | undefined;
+  /** Not sent, and not the receiver's fault (a relay listener is away): the lease is given back until then, no attempt counted. */
+  postponeUntil?: number;
+  /** No retry can help (a relay listener away for longer than its `--keep`): the delivery goes dead. */
+  permanent?: boolean;
 }
 
 /**
@@ -35,24 +41,18 @@ function signingSecrets(leased: LeasedDelivery, now: number): string[] {
 }
 
 /**
- * POSTs the message's original bytes to the endpoint, signed, and reads the
- * first 4 KiB of the answer. Never throws: every failure is a result.
+ * What every deliverer sends, whatever carries it: the message's original
+ * bytes and content type, the sender's forwarded headers, the endpoint's
+ * headers, and the signature with every secret that signs now.
  */
-export async function sendDelivery(
-  agent: Agent,
-  leased: LeasedDelivery,
-  timeoutMs: number,
-  shutdown: AbortSignal,
-  signers?: SourceSigners,
-): Promise<SendResult> {
+export function deliveryRequest(leased: LeasedDelivery, at: number, signers?: SourceSigners): { body: Buffer; headers: Record<string, string> } {
   const { message, endpoint } = leased;
-  const startedAt = Date.now();
   const body = message.payload ?? Buffer.alloc(0);
-  const own = deliverySignature(endpoint.signatureStyle, signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body);
+  const own = deliverySignature(endpoint.signatureStyle, signingSecrets(leased, at), message.id, Math.floor(at / 1000), body);
   // API messages carry no sender's headers; an inbound one carries its provider's, as the endpoint's providerSignature says.
   const sender = message.source === null
     ? { headers: {}, extraSignatures: [] }
-    : providerHeaders(message.headers, endpoint.providerSignature, signers?.get(message.source), { payload: body, nowMs: startedAt, messageId: message.id });
+    : providerHeaders(message.headers, endpoint.providerSignature, signers?.get(message.source), { payload: body, nowMs: at, messageId: message.id });
   const signatureName = `${endpoint.signatureStyle === 'svix' ? 'svix' : 'webhook'}-signature`;
   if (sender.extraSignatures.length > 0) own[signatureName] = [own[signatureName], ...sender.extraSignatures].join(' ');
   const headers: Record<string, string> = {
@@ -64,6 +64,23 @@ export async function sendDelivery(
   };
   // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
   if (leased.delivery.stale) headers['sluice-stale'] = 'true';
+  return { body, headers };
+}
+
+/**
+ * POSTs the message's original bytes to the endpoint, signed, and reads the
+ * first 4 KiB of the answer. Never throws: every failure is a result.
+ */
+export async function sendDelivery(
+  agent: Agent,
+  leased: LeasedDelivery,
+  timeoutMs: number,
+  shutdown: AbortSignal,
+  signers?: SourceSigners,
+): Promise<SendResult> {
+  const { endpoint } = leased;
+  const startedAt = Date.now();
+  const { body, headers } = deliveryRequest(leased, startedAt, signers);
   // One controller per attempt, its timer cleared and its shutdown listener removed when the attempt ends:
   // AbortSignal.timeout() keeps every timer alive for the full timeout and AbortSignal.any() ties each
   // attempt to the process-long shutdown signal, so at thousands of attempts a second both held memory.
@@ -97,7 +114,8 @@ export async function sendDelivery(
       if (size >= defaults.responseBodyLimit) break;
     }
     const text = Buffer.concat(chunks).subarray(0, defaults.responseBodyLimit).toString('utf8');
-    return result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now()));
+    const type = res.headers['content-type'];
+    return { ...result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now())), contentType: Array.isArray(type) ? type[0] : type };
   } catch (err) {
     if (timedOut) return result(null, null, `timed out after ${timeoutMs} ms`);
     return result(null, null, describeError(err));

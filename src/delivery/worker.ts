@@ -6,10 +6,14 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
+import type { RelayHub } from '../relay/hub.ts';
+import type { AttemptBus } from './attempt-bus.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
+import { Deliverers, httpDeliverer } from './deliverer.ts';
+import { relayDeliverer } from './relay-deliverer.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import type { SourceSigners } from './provider-signature.ts';
-import { sendDelivery, type SendResult } from './send.ts';
+import type { SendResult } from './send.ts';
 import { StallWatch } from './stall.ts';
 
 const HOUSEKEEPING_MS = 5_000;
@@ -29,6 +33,7 @@ const GATHER_MS = 2;
  */
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
+  private readonly deliverers: Deliverers;
   private readonly hooks: AttemptHooks;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
@@ -49,11 +54,15 @@ export class DeliveryWorker {
     private readonly log: Logger,
     /** Where attempt outcomes are announced (live stream, flow counters). */
     private readonly live?: LiveBus,
-    /** The configured sources, so deliveries can forward or sign afresh their provider's headers. */
-    private readonly signers?: SourceSigners,
+    private readonly extras: { relay?: RelayHub; attempts?: AttemptBus; signers?: SourceSigners } = {},
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
+    this.deliverers = new Deliverers({
+      http: httpDeliverer((appId) => this.hooks.agentFor(appId), extras.signers),
+      ...(extras.relay ? { relay: relayDeliverer(extras.relay, extras.signers) } : {}),
+    });
+    extras.relay?.whenConnected(() => this.wake());
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -223,11 +232,21 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(await this.hooks.agentFor(message.appId), leased, timeoutMs, this.shutdown.signal, this.signers);
-      if (result.interrupted) {
-        await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
+      const deliverer = this.deliverers.for(endpoint);
+      if (!deliverer) {
+        // An endpoint type this process cannot send (a relay endpoint in a process without the hub): left for one that can.
+        await this.store.releaseLeases(this.owner, [delivery.id], Date.now() + this.config.delivery.pollIntervalMs);
         return;
       }
+      const result = await deliverer.send(leased, timeoutMs, this.shutdown.signal);
+      if (result.interrupted || result.postponeUntil !== undefined) {
+        await this.store.releaseLeases(this.owner, [delivery.id], result.postponeUntil ?? Date.now());
+        return;
+      }
+      this.extras.attempts?.publish({
+        msgId: message.id, endpointId: endpoint.id, endpointUid: endpoint.uid, status: result.status,
+        contentType: result.contentType, body: result.responseBody, succeeded: result.status !== null && result.status >= 200 && result.status < 300,
+      });
       const decided = this.decide(leased, result);
       const { next, outcome } = decided;
       const disable = decided.disable ?? (await this.hooks.health(leased, outcome === 'succeeded'));
@@ -279,6 +298,7 @@ export class DeliveryWorker {
   private decide(leased: LeasedDelivery, result: SendResult): { next: NextState; outcome: string; disable?: string } {
     const status = result.status;
     if (status !== null && status >= 200 && status < 300) return { next: { state: 'succeeded' }, outcome: 'succeeded' };
+    if (result.permanent) return { next: { state: 'dead' }, outcome: 'dead' };
     if (status === 410) {
       return { next: { state: 'dead' }, outcome: 'disabled', disable: 'the endpoint answered 410 Gone' };
     }

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
 import { policyFor } from '../delivery/network-policy.ts';
+import { AttemptBus } from '../delivery/attempt-bus.ts';
+import { endpointType } from '../delivery/endpoint-type.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { loadKeyring, reloadKeys } from '../auth/keyring.ts';
@@ -20,6 +22,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
+import { RelayHub } from '../relay/hub.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -96,6 +99,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       const guard = new AddressGuard(policyFor(config, app, null));
       // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
       app.endpoints.forEach((ep, i) => {
+        if (endpointType(ep) === 'relay') return;
         const refused = guard.urlRefusal(ep.url);
         if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
@@ -120,10 +124,13 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
+    // `sluice listen` sessions live where deliveries are made and the API is served: the socket and the sends meet in one process.
     const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, signers) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections });
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live });
+    const relayHub = parts.worker && parts.api ? new RelayHub(log) : undefined;
+    const attempts = new AttemptBus();
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live, ...(relayHub ? { relay: relayHub } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
@@ -145,6 +152,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       flushCounters: () => Promise.all([flow.flush(), rejections.flush()]).then(() => undefined),
       stop() {
         stopping ??= (async () => {
+          // Listeners are told first, so they reconnect to the next process instead of waiting on a closed one.
+          relayHub?.close();
           relay.stop();
           await app.close();
           await metricsServer?.app.close();

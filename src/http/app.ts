@@ -4,6 +4,7 @@ import type { RoleParts } from '../gateway/role.ts';
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { RelayHub } from '../relay/hub.ts';
 import type { Store } from '../store/store.ts';
 import { apiTokenPrincipal, apiTokenResolver } from '../auth/api-tokens.ts';
 import { portalTokenResolver } from '../auth/portal-tokens.ts';
@@ -29,6 +30,8 @@ import { sourceRoutes } from './api/rejections.ts';
 import { sessionResolver, sessionRoutes, type SessionDeps } from './api/session.ts';
 import { streamRoutes } from './api/stream.ts';
 import { consoleStatic } from './console-static.ts';
+import { relayRoutes, relayUpgrades } from './api/relay.ts';
+import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -44,6 +47,8 @@ export interface HttpDeps {
   onQueued: () => void;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
+  /** The `sluice listen` sessions, in a process that both serves the API and delivers. */
+  relay?: RelayHub;
   /** Ingest decisions and attempt outcomes as they happen (the live stream). */
   live: LiveBus;
 }
@@ -127,8 +132,11 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(sourceRoutes, { store, sources: deps.sources });
       await authed.register(endpointHealthRoutes, { store });
       await authed.register(streamRoutes, { store, live: deps.live });
+      await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
+      await authed.register(relayRoutes, { store, hub: deps.relay });
     });
   }, { prefix: '/api/v1' });
+  if (deps.parts?.api !== false) relayUpgrades(app.server, { store, hub: deps.relay, token: config.apiToken, log });
 
   return app;
 }
