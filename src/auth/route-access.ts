@@ -69,6 +69,9 @@ const TABLE: Record<string, RouteAccess> = {
   // Letting an application's endpoints reach internal addresses is the operator's decision alone.
   'GET /app/:app_id/network-policy': r('app', false, 'viewer', null),
   'PUT /app/:app_id/network-policy': r('app', true, 'admin', null),
+  // Developer tools: a signed sample through a source's real ingest path, and a `sluice listen` relay endpoint.
+  'POST /source/:name/test-event': r('global', true, 'operator', null),
+  'PUT /app/:app_id/relay/:name': r('app', true, 'operator', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

@@ -64,7 +64,9 @@ eventTypes:
         headers: { authorization: `Bearer ${token}`, ...(READ_METHODS.has(method) ? {} : { 'content-type': 'application/json' }) },
         ...(READ_METHODS.has(method) ? {} : { body: '{}' }),
       });
-      await res.arrayBuffer();
+      // A live stream answers and never ends: its status is the answer, the body is dropped.
+      if (res.headers.get('content-type')?.includes('text/event-stream')) await res.body?.cancel();
+      else await res.arrayBuffer();
       return res.status;
     };
     for (const { method, path } of routes) {
