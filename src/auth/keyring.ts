@@ -61,11 +61,21 @@ export function loadKeyring(source: KeySource): Keyring {
   }
   if (keys.length === 0) {
     const key = randomBytes(32);
-    if (!writeKeyFile(source.file, [key], true)) return { keys: readFileKeys(source.file), generated };
+    if (!writeKeyFile(source.file, [key], true)) return { keys: keysWrittenByAnother(source.file), generated };
     keys.push({ id: keyId(key), key });
     generated = true;
   }
   return { keys, generated };
+}
+
+/** Another process created the key file a moment ago: wait (briefly, bounded) until its key is in it. */
+function keysWrittenByAnother(file: string): SecretKey[] {
+  for (let i = 0; i < 100; i++) {
+    const keys = readFileKeys(file);
+    if (keys.length > 0) return keys;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  throw new Error(`${file} exists but holds no key; remove it or set SLUICE_SECRET_KEY`);
 }
 
 /** Reads the key file again (another process may have rotated), keeping the environment's key current. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { bearerOf } from '../auth/authenticate.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { safeEqual } from '../signing/compare.ts';
 import type { Store } from '../store/store.ts';
@@ -12,7 +13,7 @@ export function metricsRoute(app: FastifyInstance, opts: { metrics: Metrics; sto
   const { metrics, store, token } = opts;
   app.get('/metrics', async (req, reply) => {
     if (token !== null) {
-      const given = /^\s*Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      const given = bearerOf(req);
       if (given === undefined || !safeEqual(given, token)) {
         return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'authentication_failed', reason: 'metrics.token is set: send Authorization: Bearer <token>' });
       }

@@ -6,7 +6,9 @@ import { ConfigError } from '../../src/errors.ts';
 import { AddressGuard } from '../../src/delivery/ssrf.ts';
 import { replayRisk } from '../../src/ingest/replay-risk.ts';
 import { publicKeyOf } from '../../src/delivery/signature.ts';
-import { eventually, startTestGateway } from '../helpers/gateway.ts';
+import { startGateway } from '../../src/gateway/gateway.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { eventually, startTestGateway, tempDir } from '../helpers/gateway.ts';
 
 const strict = new AddressGuard({ allowPrivateNetworks: false, allowCidrs: [], httpsOnly: false });
 const TOKEN = 'a-long-enough-api-token';
@@ -142,10 +144,8 @@ test('slow clients: headers must arrive within server.headersTimeout, others are
   }
 });
 
+/** A gateway with its own `server:` settings (the shared helper fixes host and port only). */
 async function startTestGatewayWithServer(server: string) {
-  const { tempDir } = await import('../helpers/gateway.ts');
-  const { startGateway } = await import('../../src/gateway/gateway.ts');
-  const { createLogger } = await import('../../src/observability/logger.ts');
   const tmp = tempDir();
   const config = parseConfig(`apiToken: ${TOKEN}\nserver: ${server.replace('{ ', '{ host: 127.0.0.1, port: 0, ')}\ndataDir: ${tmp.dir}\napplications:\n  shop: {}\n`, 'test.yaml', {}, {});
   const gateway = await startGateway(config, createLogger('silent'));
