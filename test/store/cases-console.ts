@@ -108,6 +108,23 @@ export function consoleCases(target: StoreTarget): void {
     assert.equal(await store.findMessage('msg_nothing'), null);
   }));
 
+  it('endpoint health: its latest attempts newest first, and its breaker state once it has one', () => target.with(async ({ store }) => {
+    const app = await store.syncApplication(application('shop', [endpoint('a')]), newSecret);
+    const a = (await store.getEndpoint(app.id, 'a'))!.id;
+    assert.deepEqual(await store.endpointHealth(a, 10), { health: null, recent: [] });
+    await store.ingest([message(app.id), message(app.id)]);
+    const leased = await store.leaseDue(leaseOptions('w1', Date.now() + 1000));
+    await store.recordAttempts([result(leased[0]!, 'w1', { state: 'succeeded' })]);
+    await store.recordAttempts([result(leased[1]!, 'w1', { state: 'dead' }, { error: 'connection refused', status: null })]);
+    const policy = { failureThreshold: 1, failureRate: 0.5, windowMs: 60_000, minWindowAttempts: 100, cooldownMs: 60_000, disableAfterMs: 86_400_000 };
+    await store.recordEndpointHealth(a, false, Date.now(), policy);
+    const { health, recent } = await store.endpointHealth(a, 1);
+    assert.equal(recent.length, 1);
+    assert.deepEqual([recent[0]?.succeeded, recent[0]?.status, recent[0]?.error, recent[0]?.durationMs], [false, null, 'connection refused', 7]);
+    assert.equal(health?.breaker, 'open');
+    assert.equal((await store.endpointHealth(a, 10)).recent.length, 2);
+  }));
+
   it('payload search reads a bounded window per request and says where to go on', () => target.with(async ({ store }) => {
     const app = await store.syncApplication(application('shop', []), newSecret);
     const needle = stored((await store.ingest([message(app.id, { payload: Buffer.from('{"needle":true}') })]))[0]!).messageId;

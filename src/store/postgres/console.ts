@@ -2,7 +2,7 @@ import type { EndpointHealth } from '../../delivery/breaker.ts';
 import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Message, Page } from '../records.ts';
-import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
+import { FLOW_SUMS, HOUR, hourRows, splitWindow, toFlowCounts } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, type Row } from './db.ts';
 import { loadHealth } from './endpoint-health.ts';
@@ -15,18 +15,6 @@ const dialect: SearchDialect = {
   contains: (p) => `position(${p}::bytea IN payload) > 0`,
   typeIn: (types, bind) => `event_type = ANY(${bind(types)}::text[])`,
 };
-
-const SUMS = `coalesce(sum(received), 0) AS received, coalesce(sum(verified), 0) AS verified, coalesce(sum(rejected), 0) AS rejected,
-  coalesce(sum(duplicates), 0) AS duplicates, coalesce(sum(delivered), 0) AS delivered, coalesce(sum(failed), 0) AS failed,
-  coalesce(sum(latency_sum_ms), 0) AS latency_sum_ms`;
-
-function toCounts(r: Row | undefined): FlowCounts {
-  return {
-    received: num(r?.received ?? 0), verified: num(r?.verified ?? 0), rejected: num(r?.rejected ?? 0),
-    duplicates: num(r?.duplicates ?? 0), delivered: num(r?.delivered ?? 0), failed: num(r?.failed ?? 0),
-    latencySumMs: num(r?.latency_sum_ms ?? 0),
-  };
-}
 
 function toSession(r: Row): ConsoleSession {
   return {
@@ -65,13 +53,13 @@ export abstract class PgConsole extends PgOutbound implements ConsoleStore {
   }
   async flowTotals(since: number): Promise<FlowCounts> {
     const { minutesFrom, hoursFrom } = splitWindow(since);
-    return toCounts((await this.db.query(`SELECT ${SUMS} FROM (
+    return toFlowCounts((await this.db.query(`SELECT ${FLOW_SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= $1 AND minute < $2 UNION ALL SELECT * FROM flow_hours WHERE minute >= $2) AS w`, [minutesFrom, hoursFrom]))[0]);
   }
   async flowSeries(since: number, bucketMs: number): Promise<FlowMinute[]> {
     const table = bucketMs % HOUR === 0 ? 'flow_hours' : 'flow_minutes';
-    return (await this.db.query(`SELECT minute - (minute % $1) AS bucket, ${SUMS} FROM ${table} WHERE minute >= $2 GROUP BY bucket ORDER BY bucket`,
-      [bucketMs, since])).map((r) => ({ minute: num(r.bucket), ...toCounts(r) }));
+    return (await this.db.query(`SELECT minute - (minute % $1) AS bucket, ${FLOW_SUMS} FROM ${table} WHERE minute >= $2 GROUP BY bucket ORDER BY bucket`,
+      [bucketMs, since])).map((r) => ({ minute: num(r.bucket), ...toFlowCounts(r) }));
   }
   async purgeFlowCounts(before: number): Promise<number> {
     return (await this.db.run('DELETE FROM flow_minutes WHERE minute < $1', [before])) + (await this.db.run('DELETE FROM flow_hours WHERE minute < $1', [before - (before % HOUR)]));
@@ -137,9 +125,9 @@ export abstract class PgConsole extends PgOutbound implements ConsoleStore {
     const { minutesFrom, hoursFrom } = splitWindow(since);
     const last = new Map((await this.db.query('SELECT source, max(minute) AS last_at FROM flow_minutes WHERE minute >= $1 AND verified > 0 GROUP BY source', [since]))
       .map((r) => [r.source as string, numOrNull(r.last_at)]));
-    return (await this.db.query(`SELECT source, ${SUMS} FROM (
+    return (await this.db.query(`SELECT source, ${FLOW_SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= $1 AND minute < $2 UNION ALL SELECT * FROM flow_hours WHERE minute >= $2) AS w GROUP BY source`,
-    [minutesFrom, hoursFrom])).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+    [minutesFrom, hoursFrom])).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toFlowCounts(r) }));
   }
 
   async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {

@@ -2,7 +2,7 @@ import type { EndpointHealth } from '../../delivery/breaker.ts';
 import type { ConsoleSession, RecentAttempt, ConsoleStore, FlowCounts, FlowMinute, FlowRow, MessageSearch, RejectedRequest, SearchPage, SourceFlow } from '../console.ts';
 import { toPage, pageCursor } from '../page.ts';
 import type { Message, Page } from '../records.ts';
-import { HOUR, hourRows, splitWindow } from '../flow-rows.ts';
+import { FLOW_SUMS, HOUR, hourRows, splitWindow, toFlowCounts } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, parseJson, type Row } from './db.ts';
 import { loadHealth } from './endpoint-health.ts';
@@ -14,18 +14,6 @@ const dialect: SearchDialect = {
   contains: (p) => `instr(payload, ${p}) > 0`,
   typeIn: (types, bind) => `event_type IN (${types.map(bind).join(', ')})`,
 };
-
-const SUMS = `coalesce(sum(received), 0) AS received, coalesce(sum(verified), 0) AS verified, coalesce(sum(rejected), 0) AS rejected,
-  coalesce(sum(duplicates), 0) AS duplicates, coalesce(sum(delivered), 0) AS delivered, coalesce(sum(failed), 0) AS failed,
-  coalesce(sum(latency_sum_ms), 0) AS latency_sum_ms`;
-
-function toCounts(r: Row | undefined): FlowCounts {
-  return {
-    received: Number(r?.received ?? 0), verified: Number(r?.verified ?? 0), rejected: Number(r?.rejected ?? 0),
-    duplicates: Number(r?.duplicates ?? 0), delivered: Number(r?.delivered ?? 0), failed: Number(r?.failed ?? 0),
-    latencySumMs: Number(r?.latency_sum_ms ?? 0),
-  };
-}
 
 function toSession(r: Row): ConsoleSession {
   return {
@@ -59,14 +47,14 @@ export abstract class SqliteConsole extends SqliteOutbound implements ConsoleSto
   }
   async flowTotals(since: number): Promise<FlowCounts> {
     const { minutesFrom, hoursFrom } = splitWindow(since);
-    return toCounts(this.db.stmt(`SELECT ${SUMS} FROM (
+    return toFlowCounts(this.db.stmt(`SELECT ${FLOW_SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= ? AND minute < ? UNION ALL SELECT * FROM flow_hours WHERE minute >= ?)`)
       .get(minutesFrom, hoursFrom, hoursFrom));
   }
   async flowSeries(since: number, bucketMs: number): Promise<FlowMinute[]> {
     const table = bucketMs % HOUR === 0 ? 'flow_hours' : 'flow_minutes';
-    return this.db.stmt(`SELECT minute - (minute % ?) AS bucket, ${SUMS} FROM ${table} WHERE minute >= ? GROUP BY bucket ORDER BY bucket`)
-      .all(bucketMs, since).map((r) => ({ minute: r.bucket as number, ...toCounts(r) }));
+    return this.db.stmt(`SELECT minute - (minute % ?) AS bucket, ${FLOW_SUMS} FROM ${table} WHERE minute >= ? GROUP BY bucket ORDER BY bucket`)
+      .all(bucketMs, since).map((r) => ({ minute: r.bucket as number, ...toFlowCounts(r) }));
   }
   async purgeFlowCounts(before: number): Promise<number> {
     return this.db.tx(false, () => this.db.stmt('DELETE FROM flow_minutes WHERE minute < ?').run(before).changes
@@ -130,9 +118,9 @@ export abstract class SqliteConsole extends SqliteOutbound implements ConsoleSto
     const { minutesFrom, hoursFrom } = splitWindow(since);
     const last = new Map(this.db.stmt('SELECT source, max(minute) AS last_at FROM flow_minutes WHERE minute >= ? AND verified > 0 GROUP BY source')
       .all(since).map((r) => [r.source as string, r.last_at as number]));
-    return this.db.stmt(`SELECT source, ${SUMS} FROM (
+    return this.db.stmt(`SELECT source, ${FLOW_SUMS} FROM (
         SELECT * FROM flow_minutes WHERE minute >= ? AND minute < ? UNION ALL SELECT * FROM flow_hours WHERE minute >= ?) GROUP BY source`)
-      .all(minutesFrom, hoursFrom, hoursFrom).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toCounts(r) }));
+      .all(minutesFrom, hoursFrom, hoursFrom).map((r) => ({ source: r.source as string, lastReceivedAt: last.get(r.source as string) ?? null, ...toFlowCounts(r) }));
   }
 
   async endpointHealth(endpointId: string, sample: number): Promise<{ health: EndpointHealth | null; recent: RecentAttempt[] }> {
