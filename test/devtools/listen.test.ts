@@ -93,7 +93,7 @@ sources:
     assert.equal(handler.requests.length, 1, 'nothing reaches the handler while the listener is away');
     const again = startCliChild(['listen', '--forward-to', handler.url, '--name', 'laptop', '--server', gateway.url, '--format', 'json']);
     try {
-      await handler.waitFor(21, 60_000);
+      await handler.waitFor(21, 120_000);
       const seqs = handler.requests.slice(1).map((r) => (JSON.parse(r.body.toString()) as { seq: number }).seq);
       assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 2), 'in order on the FIFO relay endpoint');
       assert.deepEqual(verified.slice(1), ids);
@@ -118,7 +118,7 @@ sources:
       assert.ok(attempts.data.length >= 1);
 
       await gateway.child.stop();
-      await listen.waitFor(/connection lost, reconnecting in \d+ s …/, 20_000);
+      await listen.waitFor(/connection lost, reconnecting in \d+ s …/, 60_000);
       gateway = await startGatewayChild(configFile);
       await listen.waitFor(/reconnected/, 90_000);
       // Through the new gateway process, a new message reaches the same listener.

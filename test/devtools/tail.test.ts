@@ -56,7 +56,7 @@ sources:
       assert.doesNotMatch(human.stdout, /order\.created/, '--events keeps only order.paid');
 
       await gateway.child.stop();
-      await human.waitFor(/connection lost.*, reconnecting in \d+ s …/, 20_000);
+      await human.waitFor(/connection lost.*, reconnecting in \d+ s …/, 60_000);
       gateway = await startGatewayChild(configFile);
       await human.waitFor(/reconnected/, 90_000);
       const later = await send('order.paid');
