@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveTarget } from '../../src/cli/client.ts';
 import { statusColour, useColour } from '../../src/cli/output.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli } from './harness.ts';
 import { API_TOKEN, startTestGateway, tempDir } from '../helpers/gateway.ts';
 
 describe('client plumbing: login profile, server and token precedence, colour, exit codes', () => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startNode, type Child } from '../../bench/lib/child.ts';
 import { startSluice, type RunningSluice } from '../../bench/lib/sluice.ts';
+import { runCli as runCliOnce } from '../helpers/cli.ts';
 import { API_TOKEN } from '../helpers/gateway.ts';
 
 /** A free loopback port (for a gateway that must come back at the same address). */
@@ -39,11 +40,20 @@ export function count(child: Child, pattern: RegExp): number {
 }
 
 /** Waits until `pattern` occurs at least `n` times in the child's stdout. */
-export async function waitForCount(child: Child, pattern: RegExp, n: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForCount(child: Child, pattern: RegExp, n: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (count(child, pattern) < n) {
     if (!child.running) throw new Error(`${child.name} exited:\n${child.stdout.slice(-2000)}\n${child.stderr.slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`${child.name}: ${pattern} seen ${count(child, pattern)} of ${n} times in ${timeoutMs} ms:\n${child.stdout.slice(-3000)}\n${child.stderr.slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * `bin/sluice` to completion, with a bound generous enough for a loaded
+ * machine (a client command takes well under a second alone, but has been
+ * seen to take 30 s of wall time with the machine's cores shared many ways).
+ */
+export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): ReturnType<typeof runCliOnce> {
+  return runCliOnce(args, { timeoutMs: 120_000, ...opts });
 }

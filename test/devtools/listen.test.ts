@@ -5,8 +5,7 @@ import type { RunningSluice } from '../../bench/lib/sluice.ts';
 import { API_TOKEN, eventually, tempDir } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET, stdHeaders } from '../helpers/signing.ts';
-import { runCli } from '../helpers/cli.ts';
-import { count, freePort, startCliChild, startGatewayChild, waitForCount, writeGatewayConfig } from './harness.ts';
+import { count, freePort, startCliChild, startGatewayChild, waitForCount, writeGatewayConfig, runCli } from './harness.ts';
 
 const api = (base: string, path: string, init: RequestInit = {}): Promise<Response> =>
   fetch(`${base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -70,7 +69,7 @@ sources:
   it('relays deliveries: the handler verifies them, the attempt holds its real status and body; offline deliveries wait and arrive in order', async () => {
     const listen = startCliChild(['listen', '--forward-to', handler.url, '--name', 'laptop', '--server', gateway.url, '--color', 'never']);
     try {
-      await listen.waitFor(/Ready! Forwarding to .* Your webhook signing secret is whsec_/);
+      await listen.waitFor(/Ready! Forwarding to .* Your webhook signing secret is whsec_/, 90_000);
       const first = await send(1);
       await waitForCount(listen, /<-- {2}\[201\] POST /, 1);
       assert.match(listen.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}--> order\\.updated \\[${first}\\]$`, 'm'));
@@ -94,7 +93,7 @@ sources:
     assert.equal(handler.requests.length, 1, 'nothing reaches the handler while the listener is away');
     const again = startCliChild(['listen', '--forward-to', handler.url, '--name', 'laptop', '--server', gateway.url, '--format', 'json']);
     try {
-      await handler.waitFor(21, 60_000);
+      await handler.waitFor(21, 120_000);
       const seqs = handler.requests.slice(1).map((r) => (JSON.parse(r.body.toString()) as { seq: number }).seq);
       assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 2), 'in order on the FIFO relay endpoint');
       assert.deepEqual(verified.slice(1), ids);
@@ -111,7 +110,7 @@ sources:
     const down = await freePort();
     const listen = startCliChild(['listen', '--forward-to', `http://127.0.0.1:${down}/hooks`, '--name', 'laptop', '--server', gateway.url, '--color', 'never']);
     try {
-      await listen.waitFor(/Ready!/);
+      await listen.waitFor(/Ready!/, 90_000);
       const id = await send(100);
       await waitForCount(listen, new RegExp(`Nothing is listening on 127\\.0\\.0\\.1:${down}; the gateway will retry \\[${id}\\]`), 2, 60_000);
       assert.ok(listen.running);
@@ -119,7 +118,7 @@ sources:
       assert.ok(attempts.data.length >= 1);
 
       await gateway.child.stop();
-      await listen.waitFor(/connection lost, reconnecting in \d+ s …/, 20_000);
+      await listen.waitFor(/connection lost, reconnecting in \d+ s …/, 60_000);
       gateway = await startGatewayChild(configFile);
       await listen.waitFor(/reconnected/, 90_000);
       // Through the new gateway process, a new message reaches the same listener.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.ts';
+import { runCli } from './harness.ts';
 import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET, stdHeaders } from '../helpers/signing.ts';

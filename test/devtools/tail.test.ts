@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningSluice } from '../../bench/lib/sluice.ts';
-import { runCli } from '../helpers/cli.ts';
 import { API_TOKEN, tempDir } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET, stdHeaders } from '../helpers/signing.ts';
-import { freePort, startCliChild, startGatewayChild, waitForCount, writeGatewayConfig } from './harness.ts';
+import { freePort, startCliChild, startGatewayChild, waitForCount, writeGatewayConfig, runCli } from './harness.ts';
 
 describe('sluice tail: the live stream of a running gateway', () => {
   const tmp = tempDir();
@@ -40,8 +39,8 @@ sources:
     const human = startCliChild(['tail', '--server', gateway.url, '--color', 'never', '--events', 'order.paid']);
     const json = startCliChild(['tail', '--server', gateway.url, '--format', 'json', '--app', 'shop']);
     try {
-      await human.waitFor(/Tailing http/);
-      await json.waitFor(/Tailing http/);
+      await human.waitFor(/Tailing http/, 90_000);
+      await json.waitFor(/Tailing http/, 90_000);
       await send('order.created');
       const paid = await send('order.paid');
       await waitForCount(json, /"type":"attempt"/, 2);
@@ -57,7 +56,7 @@ sources:
       assert.doesNotMatch(human.stdout, /order\.created/, '--events keeps only order.paid');
 
       await gateway.child.stop();
-      await human.waitFor(/connection lost.*, reconnecting in \d+ s …/, 20_000);
+      await human.waitFor(/connection lost.*, reconnecting in \d+ s …/, 60_000);
       gateway = await startGatewayChild(configFile);
       await human.waitFor(/reconnected/, 90_000);
       const later = await send('order.paid');
@@ -69,7 +68,7 @@ sources:
   });
 
   it('a wrong token is a failure, not an endless retry; a usage error exits 2', async () => {
-    const wrong = await runCli(['tail', '--server', gateway.url, '--token', 'wrong-token-0000000'], { timeoutMs: 20_000 });
+    const wrong = await runCli(['tail', '--server', gateway.url, '--token', 'wrong-token-0000000']);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /401/);
     assert.equal((await runCli(['tail', '--server', gateway.url, '--token', API_TOKEN, '--format', 'xml'])).code, 2);

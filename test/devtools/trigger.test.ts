@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import twilio from 'twilio';
 import { listFixtures } from '../../src/fixtures/catalog.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli } from './harness.ts';
 import { API_TOKEN, eventually, startTestGateway, tempDir } from '../helpers/gateway.ts';
 import { STD_SECRET } from '../helpers/signing.ts';
 
