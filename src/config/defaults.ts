@@ -151,4 +151,18 @@ export const defaults = {
   strictEventTypes: false,
   /** How long ingest trusts its last look-up of an API-created event type (its schema may change at run time). */
   eventTypeCacheMs: 1_000,
+
+  /** Deliveries a bulk recovery job handles per transaction (`bulkJobs.batchSize`). */
+  bulkBatchSize: 500,
+  /** Pause between two batches of one bulk job (`bulkJobs.batchPause`), so a large job leaves the database to live traffic. */
+  bulkBatchPauseMs: 0,
+  /** How often a worker looks for a bulk job nobody runs (`bulkJobs.pollInterval`). */
+  bulkPollIntervalMs: 1_000,
+  /** A worker holds its bulk job this long past each batch; a job whose holder died is taken over after it (`bulkJobs.lease`). */
+  bulkLeaseMs: 30_000,
+
+  /** Where spans go, OTLP over HTTP (`telemetry.otlp.endpoint`); unset: tracing is off and costs nothing. */
+  otlpEndpoint: undefined as string | undefined,
+  /** The `service.name` resource of every span (`telemetry.serviceName`). */
+  telemetryServiceName: 'sluice',
 } as const;

@@ -1,4 +1,5 @@
 import type { FieldPath } from '../ingest/field-path.ts';
+import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
 
@@ -46,6 +47,8 @@ export interface Config {
   outbound: OutboundConfig;
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
+  bulkJobs: BulkJobsConfig;
+  telemetry: TelemetryConfig;
 }
 
 /** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */

@@ -4,11 +4,13 @@ import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
+import { readBulkJobs, readTelemetry } from './operations.ts';
 import { readOutbound } from './outbound.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes',
+  'bulkJobs', 'alerts', 'telemetry'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
@@ -106,6 +108,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     sources,
     ...outbound,
     eventTypes: readEventTypes(top),
+    bulkJobs: readBulkJobs(top),
+    telemetry: readTelemetry(top),
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
+import { BulkJobRunner } from '../recovery/runner.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -63,10 +64,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
+    const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
+    bulkJobs?.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -81,6 +84,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
         stopping ??= (async () => {
           await app.close();
           await pipeline.drain();
+          await bulkJobs?.stop();
           await worker?.stop(config.delivery.shutdownGraceMs);
           await upkeep.stop();
           await store.close();

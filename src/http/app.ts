@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { requireToken } from './api/auth.ts';
+import { bulkJobRoutes } from './api/bulk-jobs.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
 import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
@@ -25,6 +26,8 @@ export interface HttpDeps {
   log: Logger;
   /** A delivery became due (replay): wake the worker. */
   onQueued: () => void;
+  /** A bulk recovery job was stored: wake this process's job runner (absent without a worker). */
+  onBulkJob?: () => void;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
 }
@@ -70,7 +73,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     apiErrors(api, log);
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
-    const outbound = outboundDeps(store, config, log, deps.onQueued);
+    const outbound = outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob);
     api.register(async (authed) => {
       requireToken(authed, config.apiToken, portalScope(outbound));
       rateLimitApi(authed, config.outbound.apiRateLimit);
@@ -79,6 +82,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+      await authed.register(bulkJobRoutes, { store, tokens: outbound.tokens, onBulkJob: outbound.onBulkJob });
     });
   }, { prefix: '/api/v1' });
 

@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from '../config/types.ts';
+import type { OperationsStore } from './operations.ts';
 import type { OutboundStore } from './outbound.ts';
 import type {
   Application,
@@ -135,7 +136,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore {
+export interface Store extends OutboundStore, OperationsStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

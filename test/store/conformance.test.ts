@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import { applicationCases } from './cases-applications.ts';
+import { bulkJobCases } from './cases-bulk-jobs.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { outboundCases } from './cases-outbound.ts';
@@ -17,6 +18,7 @@ for (const target of await storeTargets()) {
     ingestCases(target);
     leasingCases(target);
     replayCases(target);
+    bulkJobCases(target);
     outboundCases(target);
     orderingCases(target);
     retentionCases(target);

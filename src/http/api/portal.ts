@@ -51,6 +51,8 @@ export class PortalTokens {
  */
 export async function portalMayAccess(store: Store, req: FastifyRequest, appId: string): Promise<boolean> {
   const route = req.routeOptions.url ?? '';
+  // Bulk jobs hold themselves to the caller's application (http/api/caller.ts), whatever their filter says.
+  if (/\/bulk-jobs(\/|$)/.test(route)) return true;
   if (!/\/app\/:app_id(\/|$)/.test(route)) return false;
   const named = (req.params as { app_id?: string }).app_id;
   if (named === undefined) return false;

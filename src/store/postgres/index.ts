@@ -9,14 +9,14 @@ import { PgDb, type PgOptions } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
-import { PgOutbound } from './outbound.ts';
+import { PgOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
  * number of Sluice processes use at once. The deliveries table is the queue.
  */
-export class PostgresStore extends PgOutbound implements Store {
+export class PostgresStore extends PgOperations implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
 

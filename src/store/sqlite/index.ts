@@ -7,7 +7,8 @@ import { getApplication, getEndpoint, listEndpoints, syncApplication } from './a
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
-import { SqliteOutbound } from './outbound.ts';
+import { reclaimBulkLeases } from './bulk-jobs.ts';
+import { SqliteOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
@@ -16,7 +17,7 @@ import { getMessage, ingest, listMessages, releaseMessages, replay } from './mes
  * Calls are synchronous underneath; they return promises to share the Store
  * interface with PostgreSQL.
  */
-export class SqliteStore extends SqliteOutbound implements Store {
+export class SqliteStore extends SqliteOperations implements Store {
   readonly kind = 'sqlite' as const;
   private closed = false;
 
@@ -29,6 +30,7 @@ export class SqliteStore extends SqliteOutbound implements Store {
     // This process holds the file's exclusive lock, so every lease left behind
     // belongs to a process that is gone: take them all back now.
     reclaimLeases(this.db, Date.now(), true);
+    reclaimBulkLeases(this.db);
   }
 
   async pendingMigrations(): Promise<PendingMigration[]> {

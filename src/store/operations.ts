@@ -1,0 +1,8 @@
+import type { BulkJobStore } from './bulk-jobs.ts';
+
+/**
+ * The store operations of the operations rooms: bulk recovery, alerts,
+ * reconciliation, and the named leases that keep a background loop to one
+ * process.
+ */
+export interface OperationsStore extends BulkJobStore {}

@@ -1,0 +1,33 @@
+import type { BulkAction, BulkFilter, BulkJob } from '../bulk-jobs.ts';
+import type { OperationsStore } from '../operations.ts';
+import type { Page } from '../records.ts';
+import * as bulk from './bulk-jobs.ts';
+import { PgOutbound } from './outbound.ts';
+
+/** The operations rooms' store calls on PostgreSQL (`OperationsStore`); `PostgresStore` extends it. */
+export abstract class PgOperations extends PgOutbound implements OperationsStore {
+  async countBulkTargets(filter: BulkFilter): Promise<number> {
+    return bulk.countBulkTargets(this.db, filter);
+  }
+  async createBulkJob(input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null }, now: number): Promise<BulkJob> {
+    return bulk.createBulkJob(this.db, input, now);
+  }
+  async getBulkJob(id: string): Promise<BulkJob | null> {
+    return bulk.getBulkJob(this.db, id);
+  }
+  async listBulkJobs(query: { appIds: string[] | null; limit: number; iterator?: string }): Promise<Page<BulkJob>> {
+    return bulk.listBulkJobs(this.db, query);
+  }
+  async cancelBulkJob(id: string, now: number): Promise<BulkJob | null> {
+    return bulk.cancelBulkJob(this.db, id, now);
+  }
+  async claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return bulk.claimBulkJob(this.db, owner, now, leaseMs);
+  }
+  async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return bulk.runBulkBatch(this.db, id, owner, limit, now, leaseMs);
+  }
+  async failBulkJob(id: string, owner: string, error: string, now: number): Promise<void> {
+    await bulk.failBulkJob(this.db, id, owner, error, now);
+  }
+}
