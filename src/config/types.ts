@@ -1,4 +1,5 @@
 import type { FieldPath } from '../ingest/field-path.ts';
+import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
@@ -48,6 +49,7 @@ export interface Config {
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
   bulkJobs: BulkJobsConfig;
+  alerts: AlertsConfig;
   telemetry: TelemetryConfig;
 }
 

@@ -4,6 +4,7 @@ import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
+import { readAlerts } from './alerts.ts';
 import { readBulkJobs, readTelemetry } from './operations.ts';
 import { readOutbound } from './outbound.ts';
 import { Section } from './section.ts';
@@ -109,6 +110,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     ...outbound,
     eventTypes: readEventTypes(top),
     bulkJobs: readBulkJobs(top),
+    alerts: readAlerts(top),
     telemetry: readTelemetry(top),
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };

@@ -3,6 +3,7 @@ import type { Config } from '../config/types.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { BulkJobRunner } from '../recovery/runner.ts';
+import { AlertEvaluator } from '../alerts/evaluator.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -64,12 +65,14 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
+    const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log);
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
     const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
     bulkJobs?.start();
+    alerts.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -85,6 +88,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
           await app.close();
           await pipeline.drain();
           await bulkJobs?.stop();
+          await alerts.stop();
           await worker?.stop(config.delivery.shutdownGraceMs);
           await upkeep.stop();
           await store.close();

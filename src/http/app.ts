@@ -5,6 +5,7 @@ import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
+import { alertRoutes } from './api/alerts.ts';
 import { requireToken } from './api/auth.ts';
 import { bulkJobRoutes } from './api/bulk-jobs.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
@@ -83,6 +84,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
       await authed.register(bulkJobRoutes, { store, tokens: outbound.tokens, onBulkJob: outbound.onBulkJob });
+      await authed.register(alertRoutes, { store, config });
     });
   }, { prefix: '/api/v1' });
 
