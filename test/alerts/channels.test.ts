@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
-import { eventually, startTestGateway } from '../helpers/gateway.ts';
+import { runCli } from '../helpers/cli.ts';
+import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver, type Received } from '../helpers/receiver.ts';
 
 const HOOK_SECRET = 'whsec_YWxlcnQtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==';
@@ -168,5 +169,20 @@ applications:
     const logs = gw.logs.lines.join('\n');
     assert.ok(logs.includes('notification failed; will retry'), 'the failed tries are logged');
     for (const secret of [SMTP_PASS, ROUTING_KEY, HOOK_SECRET, slack.url]) assert.ok(!logs.includes(secret), `${secret} is never logged`);
+  });
+
+  test('sluice alerts lists what happened; sluice alerts test sends to one channel', async () => {
+    const listed = await runCli(['alerts', '--url', gw.url, '--token', API_TOKEN]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /nothing firing/);
+    assert.match(listed.stdout, /resolved\s+failing/);
+    assert.match(listed.stdout, /hook:sent/);
+    const before = slack.requests.length;
+    const tested = await runCli(['alerts', 'test', 'slack', '--url', gw.url, '--token', API_TOKEN]);
+    assert.equal(tested.code, 0, tested.stderr);
+    await slack.waitFor(before + 1);
+    const missing = await runCli(['alerts', 'test', 'nope', '--url', gw.url, '--token', API_TOKEN]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /404/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe } from 'node:test';
+import { alertCases } from './cases-alerts.ts';
 import { applicationCases } from './cases-applications.ts';
 import { bulkJobCases } from './cases-bulk-jobs.ts';
 import { ingestCases } from './cases-ingest.ts';
@@ -19,6 +20,7 @@ for (const target of await storeTargets()) {
     leasingCases(target);
     replayCases(target);
     bulkJobCases(target);
+    alertCases(target);
     outboundCases(target);
     orderingCases(target);
     retentionCases(target);
