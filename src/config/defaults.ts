@@ -203,6 +203,14 @@ export const defaults = {
   alertSilenceFactor: 10,
   alertSilenceFloorMs: 15 * 60_000,
 
+  /** How often a source's provider is asked for the events it sent (`sources.*.reconcile.interval`). */
+  reconcileIntervalMs: 15 * 60_000,
+  /** How far back each run looks (`sources.*.reconcile.lookback`); at most the dedupe window, which is what says an event was received. */
+  reconcileLookbackMs: 24 * 3_600_000,
+  /** Tries of one provider API call that fails or is rate-limited, with doubling waits from `reconcileRetryMs`. */
+  reconcileTries: 4,
+  reconcileRetryMs: 1_000,
+
   /** Where spans go, OTLP over HTTP (`telemetry.otlp.endpoint`); unset: tracing is off and costs nothing. */
   otlpEndpoint: undefined as string | undefined,
   /** The `service.name` resource of every span (`telemetry.serviceName`). */

@@ -1,6 +1,7 @@
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
+import type { ReconcileConfig } from './reconcile.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
 
@@ -140,4 +141,6 @@ export interface SourceConfig {
   reorderWindowMs?: number;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
+  /** Periodic comparison with the provider's API (`reconcile:`), when set. */
+  reconcile?: ReconcileConfig;
 }

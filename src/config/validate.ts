@@ -7,6 +7,7 @@ import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts'
 import { readAlerts } from './alerts.ts';
 import { readBulkJobs, readTelemetry } from './operations.ts';
 import { readOutbound } from './outbound.ts';
+import { readReconcile } from './reconcile.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
@@ -15,7 +16,7 @@ const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustP
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'reconcile'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -58,6 +59,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   if (storageOptions.partitionIntervalMs % 3_600_000 !== 0) storage?.problem('partitionInterval', 'must be a whole number of hours, such as 6h, 1d or 7d');
 
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
+  const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
 
   const applications: Record<string, ApplicationConfig> = {};
@@ -70,7 +72,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
-    const source = srcs && readSource(srcs, name, value, applications, maxBodySize);
+    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs);
     if (source) sources[name] = source;
   }
 
@@ -91,7 +93,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     trustProxy,
     ingest: {
       maxBodySize,
-      dedupeWindowMs: ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs,
+      dedupeWindowMs,
       groupCommitMaxBatch: ingest?.int('groupCommitMaxBatch', { min: 1, max: 10_000 }) ?? defaults.groupCommitMaxBatch,
     },
     delivery: {
@@ -192,6 +194,7 @@ function readSource(
   value: unknown,
   applications: Record<string, ApplicationConfig>,
   maxBodySize: number,
+  dedupeWindowMs: number,
 ): SourceConfig | undefined {
   const src = Section.of(value, srcs.keyPath(name), srcs.problems);
   if (!src) return undefined;
@@ -229,6 +232,7 @@ function readSource(
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
   const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -243,5 +247,6 @@ function readSource(
     extract,
     reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
     options,
+    ...(reconcile ? { reconcile } : {}),
   };
 }

@@ -4,6 +4,8 @@ import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { BulkJobRunner } from '../recovery/runner.ts';
 import { AlertEvaluator } from '../alerts/evaluator.ts';
+import { reconcileFacts } from '../reconcile/facts.ts';
+import { ReconcileScheduler } from '../reconcile/scheduler.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
@@ -65,14 +67,16 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
-    const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log);
-    const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), parts });
+    const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
+    const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
+    const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
     bulkJobs?.start();
     alerts.start();
+    if (parts.worker) reconcile.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -86,6 +90,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       stop() {
         stopping ??= (async () => {
           await app.close();
+          await reconcile.stop();
           await pipeline.drain();
           await bulkJobs?.stop();
           await alerts.stop();

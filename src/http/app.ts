@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { alertRoutes } from './api/alerts.ts';
 import { requireToken } from './api/auth.ts';
+import { reconcileRoutes, type ReconcileTrigger } from './api/reconcile.ts';
 import { bulkJobRoutes } from './api/bulk-jobs.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
 import { apiErrors } from './api/errors.ts';
@@ -29,6 +30,8 @@ export interface HttpDeps {
   onQueued: () => void;
   /** A bulk recovery job was stored: wake this process's job runner (absent without a worker). */
   onBulkJob?: () => void;
+  /** Runs a source's reconciliation now (`POST /sources/{source}/reconcile`). */
+  reconcile?: ReconcileTrigger;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
 }
@@ -85,6 +88,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
       await authed.register(bulkJobRoutes, { store, tokens: outbound.tokens, onBulkJob: outbound.onBulkJob });
       await authed.register(alertRoutes, { store, config });
+      if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
     });
   }, { prefix: '/api/v1' });
 

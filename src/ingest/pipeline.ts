@@ -80,10 +80,45 @@ export class IngestPipeline {
     const handshake = source.provider.handshake?.(req, body);
     if (handshake) return { ...handshake, headers: {} };
 
+    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, body, contentType, {});
+    if ('error' in stored) {
+      // Items stored before the failure stay stored; the sender's retry is deduplicated.
+      return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+    }
+    const { ids, duplicates, messages } = stored;
+    if (ids.length === 0) return jsonReply(200, { ids: [] });
+    const allDuplicates = duplicates === ids.length;
+    const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
+    const head = messages[0] as NewMessage;
+    const reply: Record<string, unknown> = { id: ids[0] };
+    if (ids.length > 1) reply.ids = ids;
+    if (allDuplicates) reply.duplicate = true;
+    else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
+    return jsonReply(200, reply, headers);
+  }
+
+  /**
+   * An event fetched from the provider's own API by reconciliation. It came
+   * over an authenticated call, so there is no signature to check; the rest is
+   * the webhook's path (extract, dedupe, schema, fan-out, ordering). It carries
+   * a `sluice-reconciled` header, stored and forwarded to endpoints.
+   */
+  async ingestReconciled(source: CompiledSource, rawBody: Buffer, headers: Record<string, string>): Promise<{ ids: string[]; duplicates: number } | { error: Error }> {
+    const req: InboundRequest = { rawBody, headers, method: 'POST', url: `/in/${source.config.name}` };
+    const parsed = parseBody(rawBody, headers['content-type']);
+    return this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, headers['content-type'], { 'sluice-reconciled': 'true' });
+  }
+
+  /** Extract → schema check → group commit, with the metrics and the log line of each message. */
+  private async store(
+    source: CompiledSource, req: InboundRequest, parseError: string | undefined, body: unknown, contentType: string | undefined, mark: Record<string, string>,
+  ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[] } | { error: Error }> {
+    const name = source.config.name;
     const extracted = source.provider.extract(req, body);
     const events = Array.isArray(extracted) ? extracted : [extracted];
-    if (events.length === 0) return jsonReply(200, { ids: [] });
-    const messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
+    if (events.length === 0) return { ids: [], duplicates: 0, messages: [] };
+    const messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
+    for (const m of messages) Object.assign(m.headers, mark);
     await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
 
@@ -94,11 +129,11 @@ export class IngestPipeline {
       const message = messages[i] as NewMessage;
       if ('error' in outcome) {
         this.log.error({ source: name, err: outcome.error }, 'ingest: store failed');
-        // Items stored before the failure stay stored; the sender's retry is deduplicated.
-        return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+        if (delivered) this.onStored();
+        return { error: outcome.error };
       }
       ids.push(outcome.messageId);
-      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId };
+      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId, ...(mark['sluice-reconciled'] ? { reconciled: true } : {}) };
       if (outcome.duplicate) {
         duplicates++;
         this.metrics.duplicates.inc({ source: name });
@@ -110,14 +145,7 @@ export class IngestPipeline {
       if (outcome.deliveries > 0) delivered = true;
     }
     if (delivered) this.onStored();
-    const allDuplicates = duplicates === outcomes.length;
-    const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
-    const head = messages[0] as NewMessage;
-    const reply: Record<string, unknown> = { id: ids[0] };
-    if (ids.length > 1) reply.ids = ids;
-    if (allDuplicates) reply.duplicate = true;
-    else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
-    return jsonReply(200, reply, headers);
+    return { ids, duplicates, messages };
   }
 
   private toMessage(

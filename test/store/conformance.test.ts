@@ -8,6 +8,7 @@ import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
 import { partitionCases } from './cases-partitions.ts';
+import { reconcileCases } from './cases-reconcile.ts';
 import { replayCases } from './cases-replay.ts';
 import { retentionCases } from './cases-retention.ts';
 import { storeTargets } from './harness.ts';
@@ -21,6 +22,7 @@ for (const target of await storeTargets()) {
     replayCases(target);
     bulkJobCases(target);
     alertCases(target);
+    reconcileCases(target);
     outboundCases(target);
     orderingCases(target);
     retentionCases(target);

@@ -2,8 +2,10 @@ import type { AlertEvaluation, AlertEvent, AlertNotification, AlertState, Endpoi
 import type { BulkAction, BulkFilter, BulkJob } from '../bulk-jobs.ts';
 import type { OperationsStore } from '../operations.ts';
 import type { Page } from '../records.ts';
+import type { ReconcileRun } from '../reconcile.ts';
 import * as alerts from './alerts.ts';
 import * as bulk from './bulk-jobs.ts';
+import * as reconcile from './reconcile.ts';
 import { PgOutbound } from './outbound.ts';
 
 /** The operations rooms' store calls on PostgreSQL (`OperationsStore`); `PostgresStore` extends it. */
@@ -67,5 +69,20 @@ export abstract class PgOperations extends PgOutbound implements OperationsStore
   }
   async sourceActivity(source: string, since: number): Promise<{ count: number; lastAt: number | null }> {
     return alerts.sourceActivity(this.db, source, since);
+  }
+  async seenEventIds(scope: string, eventIds: string[], now: number): Promise<Set<string>> {
+    return reconcile.seenEventIds(this.db, scope, eventIds, now);
+  }
+  async startReconcileRun(source: string, now: number): Promise<ReconcileRun> {
+    return reconcile.startReconcileRun(this.db, source, now);
+  }
+  async finishReconcileRun(run: ReconcileRun): Promise<void> {
+    await reconcile.finishReconcileRun(this.db, run);
+  }
+  async listReconcileRuns(query: { source?: string; limit: number; iterator?: string }): Promise<Page<ReconcileRun>> {
+    return reconcile.listReconcileRuns(this.db, query);
+  }
+  async latestReconcileRuns(): Promise<ReconcileRun[]> {
+    return reconcile.latestReconcileRuns(this.db);
   }
 }
