@@ -4,6 +4,7 @@ import type { Config } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { Tracing } from '../observability/tracing.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
@@ -45,6 +46,8 @@ export class DeliveryWorker {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** Spans per attempt when tracing is on. */
+    private readonly tracing?: Tracing,
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.agent = createAgent(this.hooks.guard);
@@ -184,7 +187,17 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
+      const span = this.tracing?.startAttempt(message.headers.traceparent, {
+        'sluice.message_id': message.id, 'sluice.delivery_id': delivery.id, 'sluice.endpoint': endpoint.uid ?? endpoint.id,
+        'sluice.attempt': delivery.attempts + 1, 'url.full': endpoint.url, 'http.request.method': 'POST',
+      });
+      // The endpoint gets the attempt's own traceparent, so its handler's spans hang under this attempt.
+      const sent = span ? { ...leased, message: { ...message, headers: { ...message.headers, traceparent: (this.tracing as Tracing).traceparent(span) } } } : leased;
+      const result = await sendDelivery(this.agent, sent, timeoutMs, this.shutdown.signal);
+      if (span) {
+        if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
+        Tracing.end(span, result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`));
+      }
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;

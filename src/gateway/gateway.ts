@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
@@ -10,6 +11,7 @@ import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { findProvider } from '../providers/registry.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
@@ -35,7 +37,7 @@ export interface Gateway {
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role } = {}): Promise<Gateway> {
+export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role; spanExporter?: SpanExporter } = {}): Promise<Gateway> {
   const role = opts.role ?? 'all';
   const target = parseStorageUrl(config.storageUrl);
   const roleRefused = target.kind === 'invalid' ? undefined : roleProblem(role, target.kind);
@@ -65,9 +67,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
     const metrics = new Metrics();
+    const tracing = await startTracing(config.telemetry, opts.spanExporter);
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, tracing) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), tracing);
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
     const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
@@ -96,6 +99,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
           await alerts.stop();
           await worker?.stop(config.delivery.shutdownGraceMs);
           await upkeep.stop();
+          await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry: could not send the last spans'));
           await store.close();
         })();
         return stopping;

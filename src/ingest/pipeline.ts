@@ -1,7 +1,9 @@
 import { defaults } from '../config/defaults.ts';
 import type { Config, SourceConfig } from '../config/types.ts';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { Tracing } from '../observability/tracing.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
@@ -45,6 +47,8 @@ export class IngestPipeline {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly onStored: () => void,
+    /** Spans for each ingest; absent when tracing is off, and then nothing here touches it. */
+    private readonly tracing?: Tracing,
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
@@ -60,6 +64,20 @@ export class IngestPipeline {
   }
 
   async handle(source: CompiledSource, req: InboundRequest): Promise<IngestReply> {
+    if (!this.tracing) return this.receive(source, req, undefined);
+    const span = this.tracing.startIngest(source.config.name, req.headers);
+    try {
+      const reply = await this.receive(source, req, span);
+      span.setAttribute('http.response.status_code', reply.status);
+      Tracing.end(span, reply.status >= 500 ? `answered ${reply.status}` : undefined);
+      return reply;
+    } catch (err) {
+      Tracing.end(span, (err as Error).message);
+      throw err;
+    }
+  }
+
+  private async receive(source: CompiledSource, req: InboundRequest, span: Span | undefined): Promise<IngestReply> {
     const name = source.config.name;
     this.metrics.received.inc({ source: name });
     const contentType = first(req.headers['content-type']);
@@ -69,7 +87,9 @@ export class IngestPipeline {
     const early = source.provider.unsignedHandshake?.(req, body);
     if (early) return { ...early, headers: {} };
 
+    const verifySpan = span && this.tracing?.child(span, 'sluice.ingest.verify');
     const verdict = source.provider.verify(req, Date.now());
+    if (verifySpan) Tracing.end(verifySpan, verdict.ok ? undefined : verdict.reason);
     if (!verdict.ok) {
       this.metrics.rejected.inc({ source: name, reason: 'signature' });
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
@@ -80,7 +100,7 @@ export class IngestPipeline {
     const handshake = source.provider.handshake?.(req, body);
     if (handshake) return { ...handshake, headers: {} };
 
-    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, body, contentType, {});
+    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, body, contentType, {}, span);
     if ('error' in stored) {
       // Items stored before the failure stay stored; the sender's retry is deduplicated.
       return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
@@ -112,15 +132,27 @@ export class IngestPipeline {
   /** Extract → schema check → group commit, with the metrics and the log line of each message. */
   private async store(
     source: CompiledSource, req: InboundRequest, parseError: string | undefined, body: unknown, contentType: string | undefined, mark: Record<string, string>,
+    span?: Span,
   ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[] } | { error: Error }> {
     const name = source.config.name;
     const extracted = source.provider.extract(req, body);
     const events = Array.isArray(extracted) ? extracted : [extracted];
     if (events.length === 0) return { ids: [], duplicates: 0, messages: [] };
     const messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
-    for (const m of messages) Object.assign(m.headers, mark);
+    // The ingest span's context is stored with each message (as the traceparent its deliveries carry on), so every attempt joins this trace.
+    const traceparent = span && this.tracing?.traceparent(span);
+    for (const m of messages) Object.assign(m.headers, mark, traceparent ? { traceparent } : {});
     await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
+    const commitSpan = span && this.tracing?.child(span, 'sluice.ingest.commit');
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
+    if (commitSpan) {
+      // Dedupe is decided inside the commit's transaction, so it is told here rather than as a span of its own.
+      const duplicates = outcomes.filter((o) => 'duplicate' in o && o.duplicate).length;
+      commitSpan.setAttributes({ 'sluice.messages': messages.length, 'sluice.dedupe.duplicates': duplicates });
+      const failed = outcomes.find((o): o is { error: Error } => 'error' in o);
+      Tracing.end(commitSpan, failed?.error.message);
+      span?.setAttribute('sluice.message_ids', outcomes.flatMap((o) => ('messageId' in o ? [o.messageId] : [])).join(','));
+    }
 
     const ids: string[] = [];
     let duplicates = 0;
