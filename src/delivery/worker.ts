@@ -4,7 +4,7 @@ import type { Config } from '../config/types.ts';
 import { defaults } from '../config/defaults.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { Tracing } from '../observability/tracing.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
@@ -196,7 +196,7 @@ export class DeliveryWorker {
       const result = await sendDelivery(this.agent, sent, timeoutMs, this.shutdown.signal);
       if (span) {
         if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
-        Tracing.end(span, result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`));
+        this.tracing?.end(span, result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`));
       }
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());

@@ -11,7 +11,6 @@ import { buildHttpApp } from '../http/app.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { startTracing } from '../observability/tracing.ts';
 import { findProvider } from '../providers/registry.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
@@ -67,7 +66,10 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       return { config: source, provider: provider.create(source, source.options), appId: appIds.get(source.application) as string };
     });
     const metrics = new Metrics();
-    const tracing = await startTracing(config.telemetry, opts.spanExporter);
+    // The SDK is loaded only when tracing is on: off, it costs neither start-up time nor anything per request.
+    const tracing = config.telemetry.otlpEndpoint || opts.spanExporter
+      ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
+      : undefined;
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, tracing) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), tracing);

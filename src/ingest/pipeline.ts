@@ -3,7 +3,7 @@ import type { Config, SourceConfig } from '../config/types.ts';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { Tracing } from '../observability/tracing.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
@@ -69,10 +69,10 @@ export class IngestPipeline {
     try {
       const reply = await this.receive(source, req, span);
       span.setAttribute('http.response.status_code', reply.status);
-      Tracing.end(span, reply.status >= 500 ? `answered ${reply.status}` : undefined);
+      this.tracing?.end(span, reply.status >= 500 ? `answered ${reply.status}` : undefined);
       return reply;
     } catch (err) {
-      Tracing.end(span, (err as Error).message);
+      this.tracing?.end(span, (err as Error).message);
       throw err;
     }
   }
@@ -89,7 +89,7 @@ export class IngestPipeline {
 
     const verifySpan = span && this.tracing?.child(span, 'sluice.ingest.verify');
     const verdict = source.provider.verify(req, Date.now());
-    if (verifySpan) Tracing.end(verifySpan, verdict.ok ? undefined : verdict.reason);
+    if (verifySpan) this.tracing?.end(verifySpan, verdict.ok ? undefined : verdict.reason);
     if (!verdict.ok) {
       this.metrics.rejected.inc({ source: name, reason: 'signature' });
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
@@ -150,7 +150,7 @@ export class IngestPipeline {
       const duplicates = outcomes.filter((o) => 'duplicate' in o && o.duplicate).length;
       commitSpan.setAttributes({ 'sluice.messages': messages.length, 'sluice.dedupe.duplicates': duplicates });
       const failed = outcomes.find((o): o is { error: Error } => 'error' in o);
-      Tracing.end(commitSpan, failed?.error.message);
+      this.tracing?.end(commitSpan, failed?.error.message);
       span?.setAttribute('sluice.message_ids', outcomes.flatMap((o) => ('messageId' in o ? [o.messageId] : [])).join(','));
     }
 

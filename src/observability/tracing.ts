@@ -47,7 +47,7 @@ export class Tracing {
     return traceparent ? propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter) : ROOT_CONTEXT;
   }
 
-  static end(span: Span, error?: string): void {
+  end(span: Span, error?: string): void {
     if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
     span.end();
   }

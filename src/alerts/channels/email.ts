@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { ChannelConfig } from '../../config/alerts.ts';
 import type { AlertMessage } from '../message.ts';
 import { ChannelError } from './http.ts';
@@ -13,6 +12,7 @@ export function emailContent(m: AlertMessage): { subject: string; text: string }
 /** Sends over SMTP with nodemailer; a refusal or an unreachable server throws a `ChannelError`. */
 export async function sendEmail(channel: EmailChannel, m: AlertMessage): Promise<void> {
   const { smtp } = channel;
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: smtp.host, port: smtp.port, secure: smtp.secure,
     ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
