@@ -172,16 +172,18 @@ applications:
   });
 
   test('sluice alerts lists what happened; sluice alerts test sends to one channel', async () => {
-    const listed = await runCli(['alerts', '--url', gw.url, '--token', API_TOKEN]);
+    // A CLI start compiles the sources on a loaded machine: allow it time, bounded.
+    const cli = { timeoutMs: 90_000 };
+    const listed = await runCli(['alerts', '--url', gw.url, '--token', API_TOKEN], cli);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /nothing firing/);
     assert.match(listed.stdout, /resolved\s+failing/);
     assert.match(listed.stdout, /hook:sent/);
     const before = slack.requests.length;
-    const tested = await runCli(['alerts', 'test', 'slack', '--url', gw.url, '--token', API_TOKEN]);
+    const tested = await runCli(['alerts', 'test', 'slack', '--url', gw.url, '--token', API_TOKEN], cli);
     assert.equal(tested.code, 0, tested.stderr);
     await slack.waitFor(before + 1);
-    const missing = await runCli(['alerts', 'test', 'nope', '--url', gw.url, '--token', API_TOKEN]);
+    const missing = await runCli(['alerts', 'test', 'nope', '--url', gw.url, '--token', API_TOKEN], cli);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /404/);
   });

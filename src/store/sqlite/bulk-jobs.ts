@@ -75,6 +75,8 @@ export function cancelBulkJob(db: SqliteDb, id: string, now: number): BulkJob | 
 }
 
 export function claimBulkJob(db: SqliteDb, owner: string, now: number, leaseMs: number): BulkJob | null {
+  // Polled every second by an idle worker: look first, and open a write transaction only when there is a job to take.
+  if (!db.stmt(`SELECT 1 FROM bulk_jobs WHERE state IN ('queued', 'running') LIMIT 1`).get()) return null;
   return db.tx(false, () => {
     const row = db.stmt(`SELECT id FROM bulk_jobs WHERE state IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < ?)
       ORDER BY id LIMIT 1`).get(now);
