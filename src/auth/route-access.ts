@@ -72,6 +72,17 @@ const TABLE: Record<string, RouteAccess> = {
   // Developer tools: a signed sample through a source's real ingest path, and a `sluice listen` relay endpoint.
   'POST /source/:name/test-event': r('global', true, 'operator', null),
   'PUT /app/:app_id/relay/:name': r('app', true, 'operator', null),
+  // Bulk jobs hold themselves to the caller's applications (http/api/caller.ts), so a tenant may run its own.
+  'POST /bulk-jobs': r('global', true, 'operator', 'CreateAttempts', true),
+  'GET /bulk-jobs': r('global', false, 'viewer', 'ViewBase', true),
+  'GET /bulk-jobs/:id': r('global', false, 'viewer', 'ViewBase', true),
+  'POST /bulk-jobs/:id/cancel': r('global', true, 'operator', 'CreateAttempts', true),
+  // Alerts and reconciliation watch the whole gateway: operator data, never a tenant's.
+  'GET /alerts': r('global', false, 'viewer', null),
+  'GET /alerts/channels': r('global', false, 'viewer', null),
+  'POST /alerts/channels/:name/test': r('global', true, 'operator', null),
+  'GET /reconcile/runs': r('global', false, 'viewer', null),
+  'POST /sources/:source/reconcile': r('global', true, 'operator', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.ts';
 import { keys } from './keys.ts';
+import { alerts } from './alerts.ts';
 import { migrate } from './migrate.ts';
 import { migrateData } from './migrate-data.ts';
 import { registerClientCommands } from './dev-commands.ts';
@@ -89,6 +90,22 @@ export async function main(argv: string[]): Promise<number> {
   registerClientCommands(program, (a) => {
     action = a;
   });
+  const alertsCmd = program.command('alerts').description('what is firing, recent alerts and their notifications; test a channel');
+  const target = (cmd: Command): Command => cmd
+    .option('-c, --config <file>', 'the YAML config (for the gateway\'s address and API token)', 'sluice.yaml')
+    .option('--url <url>', 'the gateway\'s base URL (default: from the config)')
+    .option('--token <token>', 'the API token (default: SLUICE_API_TOKEN or the config)')
+    .exitOverride();
+  target(alertsCmd.command('list', { isDefault: true }).description('current alerts and the recent transitions'))
+    .option('-n, --limit <n>', 'at most this many recent transitions', (v: string) => Number(v))
+    .option('--json', 'the API\'s answer as JSON')
+    .action((opts: { config: string; url?: string; token?: string; limit?: number; json?: boolean }) => {
+      action = alerts('list', opts);
+    });
+  target(alertsCmd.command('test <channel>').description('send a test notification to one channel'))
+    .action((channel: string, opts: { config: string; url?: string; token?: string }) => {
+      action = alerts('test', opts, channel);
+    });
 
   if (argv.length === 0) {
     program.outputHelp();

@@ -1,5 +1,4 @@
-import { loadConfig } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
+import { apiTarget } from './api-target.ts';
 
 export interface QuarantineOptions {
   app: string;
@@ -17,19 +16,12 @@ export interface QuarantineOptions {
  * the config unless given.
  */
 export async function quarantine(command: 'list' | 'release', opts: QuarantineOptions): Promise<number> {
-  let base = opts.url;
-  let token = opts.token ?? process.env.SLUICE_API_TOKEN;
-  if (base === undefined || token === undefined) {
-    try {
-      const config = await loadConfig(opts.config);
-      const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
-      base ??= `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
-      token ??= config.apiToken;
-    } catch (err) {
-      process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).message}\n(or pass --url and --token)\n`);
-      return 2;
-    }
+  const target = await apiTarget(opts);
+  if ('problem' in target) {
+    process.stderr.write(`${target.problem}\n`);
+    return 2;
   }
+  const { base, token } = target;
   const app = encodeURIComponent(opts.app);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   let res: Response;

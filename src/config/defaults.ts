@@ -237,4 +237,67 @@ export const defaults = {
   rejectedKeepPerSource: 1_000,
   /** Rejected requests recorded per second per source; the rest are only counted. */
   rejectedPerSecond: 5,
+  /** Deliveries a bulk recovery job handles per transaction (`bulkJobs.batchSize`). */
+  bulkBatchSize: 500,
+  /** Pause between two batches of one bulk job (`bulkJobs.batchPause`), so a large job leaves the database to live traffic. */
+  bulkBatchPauseMs: 0,
+  /** How often a worker looks for a bulk job nobody runs (`bulkJobs.pollInterval`). */
+  bulkPollIntervalMs: 1_000,
+  /** A worker holds its bulk job this long past each batch; a job whose holder died is taken over after it (`bulkJobs.lease`). */
+  bulkLeaseMs: 30_000,
+
+  /** How often the alert rules are evaluated (`alerts.evaluateInterval`). */
+  alertEvaluateIntervalMs: 30_000,
+  /** The evaluating process holds its lease this long past each evaluation; another takes over after it (`alerts.lease`). */
+  alertLeaseMs: 90_000,
+  /** First wait before a failed notification is sent again, doubling up to `alerts.retryMax` (`alerts.retryInitial`). */
+  alertRetryInitialMs: 5_000,
+  /** Longest wait between two tries of one notification (`alerts.retryMax`). */
+  alertRetryMaxMs: 300_000,
+  /** A notification still unsent after this long is given up and shown as failed (`alerts.giveUpAfter`). */
+  alertGiveUpAfterMs: 3 * 86_400_000,
+  /** Consecutive evaluations over the threshold before an alert fires (`fireAfter` on a rule). */
+  alertFireAfter: 1,
+  /** Consecutive evaluations back under it before it resolves (`clearAfter`): the hysteresis that keeps it from flapping. */
+  alertClearAfter: 2,
+  /** A firing alert is told again after this long (`repeat` on a rule). */
+  alertRepeatMs: 4 * 3_600_000,
+  /** Endpoint failure rate that fires (`threshold` of `endpoint-failure-rate`), over `window`, with at least `minAttempts`. */
+  alertFailureRate: 0.5,
+  alertFailureWindowMs: 5 * 60_000,
+  alertFailureMinAttempts: 10,
+  /** Deliveries gone dead within `window` that fire `dead-deliveries`. */
+  alertDeadThreshold: 1,
+  alertDeadWindowMs: 15 * 60_000,
+  /** Age of the oldest due delivery that fires `queue-lag`. */
+  alertQueueLagMs: 5 * 60_000,
+  /** Deliveries waiting that fire `backlog`. */
+  alertBacklog: 10_000,
+  /** Signature rejections of a source within `window` that fire `signature-rejections`. */
+  alertRejections: 10,
+  alertRejectionWindowMs: 5 * 60_000,
+  /** Missing events in a reconciliation run that fire `reconcile-gap`. */
+  alertReconcileGap: 1,
+  /**
+   * Learned source silence: a source with at least `alertSilenceMinMessages` in the last
+   * `alertSilenceLookbackMs` is silent after `alertSilenceFactor` times its mean gap between
+   * messages, never less than `alertSilenceFloorMs`.
+   */
+  alertSilenceLookbackMs: 7 * 86_400_000,
+  alertSilenceMinMessages: 20,
+  alertSilenceFactor: 10,
+  alertSilenceFloorMs: 15 * 60_000,
+
+  /** How often a source's provider is asked for the events it sent (`sources.*.reconcile.interval`). */
+  reconcileIntervalMs: 15 * 60_000,
+  /** How far back each run looks (`sources.*.reconcile.lookback`); at most the dedupe window, which is what says an event was received. */
+  reconcileLookbackMs: 24 * 3_600_000,
+  /** Tries of one provider API call that fails or is rate-limited, with doubling waits from `reconcileRetryMs`. */
+  reconcileTries: 4,
+  reconcileRetryMs: 1_000,
+
+  /** Where spans go, OTLP over HTTP (`telemetry.otlp.endpoint`); unset: tracing is off and costs nothing. */
+  otlpEndpoint: undefined as string | undefined,
+  /** The `service.name` resource of every span (`telemetry.serviceName`). */
+  telemetryServiceName: 'sluice',
 } as const;

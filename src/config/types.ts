@@ -1,6 +1,9 @@
 import type { ApiTokenConfig } from '../auth/api-tokens.ts';
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { RespondConfig } from './respond.ts';
+import type { AlertsConfig } from './alerts.ts';
+import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
+import type { ReconcileConfig } from './reconcile.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy } from '../store/records.ts';
 
@@ -69,6 +72,9 @@ export interface Config {
   eventTypes: Record<string, EventTypeConfig>;
   /** The operator console (`console:`). */
   console: ConsoleConfig;
+  bulkJobs: BulkJobsConfig;
+  alerts: AlertsConfig;
+  telemetry: TelemetryConfig;
 }
 
 /** The operator console's settings (`console:`). */
@@ -190,4 +196,6 @@ export interface SourceConfig {
   respond?: RespondConfig;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
+  /** Periodic comparison with the provider's API (`reconcile:`), when set. */
+  reconcile?: ReconcileConfig;
 }

@@ -7,18 +7,21 @@ import { findProvider, providerNames } from '../providers/registry.ts';
 import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
+import { readAlerts } from './alerts.ts';
 import { readConsole } from './console.ts';
+import { readBulkJobs, readTelemetry } from './operations.ts';
+import { readReconcile } from './reconcile.ts';
 import { readOutbound, readPrivateNetworks } from './outbound.ts';
 import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond', 'reconcile'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -61,6 +64,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   if (storageOptions.partitionIntervalMs % 3_600_000 !== 0) storage?.problem('partitionInterval', 'must be a whole number of hours, such as 6h, 1d or 7d');
 
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
+  const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
 
   const applications: Record<string, ApplicationConfig> = {};
@@ -70,7 +74,6 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     if (app) applications[uid] = app;
   }
 
-  const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
@@ -122,6 +125,9 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     ...outbound,
     eventTypes: readEventTypes(top),
     console: readConsole(top),
+    bulkJobs: readBulkJobs(top),
+    alerts: readAlerts(top),
+    telemetry: readTelemetry(top),
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };
@@ -259,6 +265,7 @@ function readSource(
     else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, ''))) src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
   }
   const respond = readRespond(src, providerName, defaults.respondTimeoutMs);
+  const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
@@ -275,5 +282,6 @@ function readSource(
     ...(forwardHeaders.length > 0 ? { forwardHeaders } : {}),
     ...(respond ? { respond } : {}),
     options,
+    ...(reconcile ? { reconcile } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { defaults } from '../config/defaults.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import type { RelayHub } from '../relay/hub.ts';
@@ -55,6 +56,8 @@ export class DeliveryWorker {
     /** Where attempt outcomes are announced (live stream, flow counters). */
     private readonly live?: LiveBus,
     private readonly extras: { relay?: RelayHub; attempts?: AttemptBus; signers?: SourceSigners } = {},
+    /** Spans per attempt when tracing is on. */
+    private readonly tracing?: Tracing,
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
@@ -238,7 +241,17 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now() + this.config.delivery.pollIntervalMs);
         return;
       }
-      const result = await deliverer.send(leased, timeoutMs, this.shutdown.signal);
+      const span = this.tracing?.startAttempt(message.headers.traceparent, {
+        'sluice.message_id': message.id, 'sluice.delivery_id': delivery.id, 'sluice.endpoint': endpoint.uid ?? endpoint.id,
+        'sluice.attempt': delivery.attempts + 1, 'url.full': endpoint.url, 'http.request.method': 'POST',
+      });
+      // The endpoint gets the attempt's own traceparent, so its handler's spans hang under this attempt.
+      const sent = span ? { ...leased, message: { ...message, headers: { ...message.headers, traceparent: (this.tracing as Tracing).traceparent(span) } } } : leased;
+      const result = await deliverer.send(sent, timeoutMs, this.shutdown.signal);
+      if (span) {
+        if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
+        this.tracing?.end(span, result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`));
+      }
       if (result.interrupted || result.postponeUntil !== undefined) {
         await this.store.releaseLeases(this.owner, [delivery.id], result.postponeUntil ?? Date.now());
         return;

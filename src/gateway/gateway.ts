@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
 import { policyFor } from '../delivery/network-policy.ts';
@@ -7,6 +8,10 @@ import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { loadKeyring, reloadKeys } from '../auth/keyring.ts';
 import { installKeys } from '../store/secret-box.ts';
+import { BulkJobRunner } from '../recovery/runner.ts';
+import { AlertEvaluator } from '../alerts/evaluator.ts';
+import { reconcileFacts } from '../reconcile/facts.ts';
+import { ReconcileScheduler } from '../reconcile/scheduler.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
 import { compileStoredSchemas } from '../ingest/event-types.ts';
@@ -75,7 +80,7 @@ function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: strin
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role } = {}): Promise<Gateway> {
+export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role; spanExporter?: SpanExporter } = {}): Promise<Gateway> {
   const role = opts.role ?? 'all';
   const target = parseStorageUrl(config.storageUrl);
   const roleRefused = target.kind === 'invalid' ? undefined : roleProblem(role, target.kind);
@@ -123,20 +128,30 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
     const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
+    // The SDK is loaded only when tracing is on: off, it costs neither start-up time nor anything per request.
+    const tracing = config.telemetry.otlpEndpoint || opts.spanExporter
+      ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
+      : undefined;
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     // `sluice listen` sessions live where deliveries are made and the API is served: the socket and the sends meet in one process.
     const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
     const relayHub = parts.worker && parts.api ? new RelayHub(log) : undefined;
     const attempts = new AttemptBus();
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts });
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, live, ...(relayHub ? { relay: relayHub } : {}) });
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }, tracing) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts }, tracing);
+    const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
+    const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
+    const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, ...(relayHub ? { relay: relayHub } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
     flow.start();
     rejections.start();
     relay.start();
+    bulkJobs?.start();
+    alerts.start();
+    if (parts.worker) reconcile.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -157,11 +172,15 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
           relay.stop();
           await app.close();
           await metricsServer?.app.close();
+          await reconcile.stop();
           await pipeline.drain();
+          await bulkJobs?.stop();
+          await alerts.stop();
           await worker?.stop(config.delivery.shutdownGraceMs);
           await flow.stop();
           await rejections.stop();
           await upkeep.stop();
+          await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry: could not send the last spans'));
           await store.close();
         })();
         return stopping;

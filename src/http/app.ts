@@ -12,6 +12,9 @@ import { requireAuth } from './api/auth.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { auditLog, auditRoutes } from './api/audit.ts';
 import { networkPolicyRoutes } from './api/network-policy.ts';
+import { alertRoutes } from './api/alerts.ts';
+import { reconcileRoutes, type ReconcileTrigger } from './api/reconcile.ts';
+import { bulkJobRoutes } from './api/bulk-jobs.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
 import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
@@ -45,6 +48,10 @@ export interface HttpDeps {
   log: Logger;
   /** A delivery became due (replay): wake the worker. */
   onQueued: () => void;
+  /** A bulk recovery job was stored: wake this process's job runner (absent without a worker). */
+  onBulkJob?: () => void;
+  /** Runs a source's reconciliation now (`POST /sources/{source}/reconcile`). */
+  reconcile?: ReconcileTrigger;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
   /** The `sluice listen` sessions, in a process that both serves the API and delivers. */
@@ -105,7 +112,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     securityHeaders(api, { noStore: true });
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
-    const outbound = outboundDeps(store, config, log, deps.onQueued);
+    const outbound = outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob);
     await api.register(fastifyCookie);
     const session: SessionDeps = {
       sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
@@ -134,6 +141,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(streamRoutes, { store, live: deps.live });
       await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
       await authed.register(relayRoutes, { store, hub: deps.relay });
+      await authed.register(bulkJobRoutes, { store, onBulkJob: outbound.onBulkJob });
+      await authed.register(alertRoutes, { store, config });
+      if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
     });
   }, { prefix: '/api/v1' });
   if (deps.parts?.api !== false) relayUpgrades(app.server, { store, hub: deps.relay, token: config.apiToken, log });

@@ -1,8 +1,10 @@
 import { defaults } from '../config/defaults.ts';
 import type { Config, SourceConfig } from '../config/types.ts';
+import type { Span } from '@opentelemetry/api';
 import type { AttemptBus } from '../delivery/attempt-bus.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
@@ -52,6 +54,8 @@ export class IngestPipeline {
     private readonly onStored: () => void,
     /** Where decisions are announced (live stream, flow counters) and rejections logged; optional for embedders. */
     private readonly watch: { live?: LiveBus; rejections?: RejectionLog; attempts?: AttemptBus } = {},
+    /** Spans for each ingest; absent when tracing is off, and then nothing here touches it. */
+    private readonly tracing?: Tracing,
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
@@ -67,6 +71,20 @@ export class IngestPipeline {
   }
 
   async handle(source: CompiledSource, req: InboundRequest): Promise<IngestReply> {
+    if (!this.tracing) return this.receive(source, req, undefined);
+    const span = this.tracing.startIngest(source.config.name, req.headers);
+    try {
+      const reply = await this.receive(source, req, span);
+      span.setAttribute('http.response.status_code', reply.status);
+      this.tracing?.end(span, reply.status >= 500 ? `answered ${reply.status}` : undefined);
+      return reply;
+    } catch (err) {
+      this.tracing?.end(span, (err as Error).message);
+      throw err;
+    }
+  }
+
+  private async receive(source: CompiledSource, req: InboundRequest, span: Span | undefined): Promise<IngestReply> {
     const name = source.config.name;
     this.metrics.received.inc({ source: name });
     const contentType = first(req.headers['content-type']);
@@ -74,7 +92,9 @@ export class IngestPipeline {
     const early = source.provider.unsignedHandshake?.(req, parseUnverified(req.rawBody, contentType));
     if (early) return { ...early, headers: {} };
 
+    const verifySpan = span && this.tracing?.child(span, 'sluice.ingest.verify');
     const verdict = source.provider.verify(req, Date.now());
+    if (verifySpan) this.tracing?.end(verifySpan, verdict.ok ? undefined : verdict.reason);
     if (!verdict.ok) {
       this.metrics.rejected.inc({ source: name, reason: 'signature' });
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
@@ -91,12 +111,71 @@ export class IngestPipeline {
     const handshake = source.provider.handshake?.(req, body);
     if (handshake) return { ...handshake, headers: {} };
 
+    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, body, contentType, {}, span);
+    if ('error' in stored) {
+      // Items stored before the failure stay stored; the sender's retry is deduplicated.
+      return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+    }
+    const { ids, duplicates, messages, delivered } = stored;
+    if (ids.length === 0) return jsonReply(200, { ids: [] });
+    const allDuplicates = duplicates === ids.length;
+    const head = messages[0] as NewMessage;
+    const respond = source.config.respond;
+    if (respond && ids.length === 1) {
+      // An interactive sender (a Slack command) shows the handler's answer: the message is stored
+      // already, so waiting costs nothing but the sender's patience, which the timeout bounds.
+      const result = !allDuplicates && head.state === 'accepted' && delivered && this.watch.attempts
+        ? await this.watch.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
+        : undefined;
+      if (result?.succeeded) {
+        return { status: result.status as number, headers: { 'sluice-message-id': ids[0] as string }, contentType: result.contentType ?? 'text/plain', body: result.body ?? '' };
+      }
+      return { status: respond.fallback.status, headers: { 'sluice-message-id': ids[0] as string }, contentType: respond.fallback.contentType, body: respond.fallback.body };
+    }
+    const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
+    const reply: Record<string, unknown> = { id: ids[0] };
+    if (ids.length > 1) reply.ids = ids;
+    if (allDuplicates) reply.duplicate = true;
+    else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
+    return jsonReply(200, reply, headers);
+  }
+
+  /**
+   * An event fetched from the provider's own API by reconciliation. It came
+   * over an authenticated call, so there is no signature to check; the rest is
+   * the webhook's path (extract, dedupe, schema, fan-out, ordering). It carries
+   * a `sluice-reconciled` header, stored and forwarded to endpoints.
+   */
+  async ingestReconciled(source: CompiledSource, rawBody: Buffer, headers: Record<string, string>): Promise<{ ids: string[]; duplicates: number } | { error: Error }> {
+    const req: InboundRequest = { rawBody, headers, method: 'POST', url: `/in/${source.config.name}` };
+    const parsed = parseBody(rawBody, headers['content-type'], this.config.ingest.maxNestingDepth);
+    return this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, headers['content-type'], { 'sluice-reconciled': 'true' });
+  }
+
+  /** Extract → schema check → group commit, with the metrics, the log line and the live event of each message. */
+  private async store(
+    source: CompiledSource, req: InboundRequest, parseError: string | undefined, body: unknown, contentType: string | undefined, mark: Record<string, string>,
+    span?: Span,
+  ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[]; delivered: boolean } | { error: Error }> {
+    const name = source.config.name;
     const extracted = source.provider.extract(req, body);
     const events = Array.isArray(extracted) ? extracted : [extracted];
-    if (events.length === 0) return jsonReply(200, { ids: [] });
-    const messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
+    if (events.length === 0) return { ids: [], duplicates: 0, messages: [], delivered: false };
+    const messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
+    // The ingest span's context is stored with each message (as the traceparent its deliveries carry on), so every attempt joins this trace.
+    const traceparent = span && this.tracing?.traceparent(span);
+    for (const m of messages) Object.assign(m.headers, mark, traceparent ? { traceparent } : {});
     await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
+    const commitSpan = span && this.tracing?.child(span, 'sluice.ingest.commit');
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
+    if (commitSpan) {
+      // Dedupe is decided inside the commit's transaction, so it is told here rather than as a span of its own.
+      const dups = outcomes.filter((o) => 'duplicate' in o && o.duplicate).length;
+      commitSpan.setAttributes({ 'sluice.messages': messages.length, 'sluice.dedupe.duplicates': dups });
+      const failed = outcomes.find((o): o is { error: Error } => 'error' in o);
+      this.tracing?.end(commitSpan, failed?.error.message);
+      span?.setAttribute('sluice.message_ids', outcomes.flatMap((o) => ('messageId' in o ? [o.messageId] : [])).join(','));
+    }
 
     const ids: string[] = [];
     let duplicates = 0;
@@ -105,11 +184,11 @@ export class IngestPipeline {
       const message = messages[i] as NewMessage;
       if ('error' in outcome) {
         this.log.error({ source: name, err: outcome.error }, 'ingest: store failed');
-        // Items stored before the failure stay stored; the sender's retry is deduplicated.
-        return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+        if (delivered) this.onStored();
+        return { error: outcome.error };
       }
       ids.push(outcome.messageId);
-      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId };
+      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId, ...(mark['sluice-reconciled'] ? { reconciled: true } : {}) };
       if (outcome.duplicate) {
         duplicates++;
         this.metrics.duplicates.inc({ source: name });
@@ -126,27 +205,7 @@ export class IngestPipeline {
       if (outcome.deliveries > 0) delivered = true;
     }
     if (delivered) this.onStored();
-    const allDuplicates = duplicates === outcomes.length;
-    const respond = source.config.respond;
-    if (respond && ids.length === 1) {
-      // An interactive sender (a Slack command) shows the handler's answer: the message is stored
-      // already, so waiting costs nothing but the sender's patience, which the timeout bounds.
-      const head = messages[0] as NewMessage;
-      const result = !allDuplicates && head.state === 'accepted' && delivered && this.watch.attempts
-        ? await this.watch.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
-        : undefined;
-      if (result?.succeeded) {
-        return { status: result.status as number, headers: { 'sluice-message-id': ids[0] as string }, contentType: result.contentType ?? 'text/plain', body: result.body ?? '' };
-      }
-      return { status: respond.fallback.status, headers: { 'sluice-message-id': ids[0] as string }, contentType: respond.fallback.contentType, body: respond.fallback.body };
-    }
-    const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
-    const head = messages[0] as NewMessage;
-    const reply: Record<string, unknown> = { id: ids[0] };
-    if (ids.length > 1) reply.ids = ids;
-    if (allDuplicates) reply.duplicate = true;
-    else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
-    return jsonReply(200, reply, headers);
+    return { ids, duplicates, messages, delivered };
   }
 
   private announce(event: IngestEvent): void {

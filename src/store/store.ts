@@ -1,6 +1,7 @@
 import type { SecurityStore } from './security.ts';
 import type { ApplicationConfig } from '../config/types.ts';
 import type { ConsoleStore } from './console.ts';
+import type { OperationsStore } from './operations.ts';
 import type { OutboundStore } from './outbound.ts';
 import type {
   Application,
@@ -146,7 +147,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore, SecurityStore {
+export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

@@ -1,7 +1,9 @@
 import { describe } from 'node:test';
+import { alertCases } from './cases-alerts.ts';
 import { applicationCases } from './cases-applications.ts';
 import { compatCases } from './cases-compat.ts';
 import { consoleCases } from './cases-console.ts';
+import { bulkJobCases } from './cases-bulk-jobs.ts';
 import { ingestCases } from './cases-ingest.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
@@ -10,6 +12,7 @@ import { outboundCases } from './cases-outbound.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
 import { partitionCases } from './cases-partitions.ts';
+import { reconcileCases } from './cases-reconcile.ts';
 import { replayCases } from './cases-replay.ts';
 import { retentionCases } from './cases-retention.ts';
 import { securityCases } from './cases-security.ts';
@@ -22,6 +25,9 @@ for (const target of await storeTargets()) {
     ingestCases(target);
     leasingCases(target);
     replayCases(target);
+    bulkJobCases(target);
+    alertCases(target);
+    reconcileCases(target);
     outboundCases(target);
     orderingCases(target);
     livenessCases(target);

@@ -3,6 +3,8 @@ import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
 import { HttpError } from '../../errors.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
+import type { BulkJob } from '../../store/bulk-jobs.ts';
+import { recoverView, startBulkJob } from './bulk-jobs.ts';
 import { notFound } from './errors.ts';
 import { checkHeaders, endpointInput, type EndpointBody } from './endpoint-input.ts';
 import { appOf } from './messages.ts';
@@ -136,15 +138,15 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     return store.endpointStats(appId, endpoint.id);
   });
 
+  // Svix's recover is a bulk retry of the endpoint's dead deliveries in the range (docs/operations.md).
   app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>('/app/:app_id/endpoint/:endpoint_id/recover', {
     schema: { params: endpointParams, body: recoverIn },
   }, async (req, reply) => {
     const { appId, endpoint } = await find(req.params);
-    const now = Date.now();
-    const until = req.body.until ? Date.parse(req.body.until) : now + 1;
-    const queued = await store.recoverEndpoint(appId, endpoint.id, Date.parse(req.body.since), until, now);
-    if (queued > 0) deps.onQueued();
-    return reply.code(202).send({ id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`, status: 'finished', task: 'endpoint.recover', queued, updatedAt: new Date(now).toISOString() });
+    const job = await startBulkJob({ store, onBulkJob: deps.onBulkJob }, { name: 'svix:recover', applications: [appId] }, {
+      action: 'retry', filter: { app: appId, endpoint: endpoint.id, status: ['dead'], since: req.body.since, ...(req.body.until ? { until: req.body.until } : {}) },
+    });
+    return reply.code(202).send(recoverView(job as BulkJob, 'endpoint.recover'));
   });
 
   app.post<{ Params: EpParams; Body: { eventType: string; exampleIndex?: number } }>('/app/:app_id/endpoint/:endpoint_id/send-example', {

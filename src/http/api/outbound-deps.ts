@@ -16,6 +16,8 @@ export interface OutboundDeps {
   operational: OperationalWebhooks;
   /** Deliveries became due in this process: wake the worker. */
   onQueued: () => void;
+  /** A bulk recovery job was stored (Svix's recover maps onto one): wake this process's job runner. */
+  onBulkJob: () => void;
 }
 
 /** The record of a write, or 409 naming the taken uid or name. */

@@ -23,9 +23,11 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
 }
 
 /** Everything the outbound routes need, built from the gateway's parts. */
-export function outboundDeps(store: OutboundDeps['store'], config: OutboundDeps['config'], log: Logger, onQueued: () => void): OutboundDeps & { tokens: PortalTokens } {
+export function outboundDeps(
+  store: OutboundDeps['store'], config: OutboundDeps['config'], log: Logger, onQueued: () => void, onBulkJob: () => void = () => undefined,
+): OutboundDeps & { tokens: PortalTokens } {
   return {
-    store, config, onQueued,
+    store, config, onQueued, onBulkJob,
     guard: new AddressGuard(config.network),
     policies: new NetworkPolicies(store, config),
     operational: new OperationalWebhooks(store, log, onQueued),

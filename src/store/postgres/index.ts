@@ -12,14 +12,14 @@ import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, rec
 import { countLeasable } from './lease-candidates.ts';
 import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
-import { PgConsole } from './console.ts';
+import { PgOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
  * number of Sluice processes use at once. The deliveries table is the queue.
  */
-export class PostgresStore extends PgConsole implements Store {
+export class PostgresStore extends PgOperations implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
 

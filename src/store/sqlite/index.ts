@@ -10,8 +10,8 @@ import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
-import { SqliteOutbound } from './outbound.ts';
-import { SqliteConsole } from './console.ts';
+import { reclaimBulkLeases } from './bulk-jobs.ts';
+import { SqliteOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
@@ -20,7 +20,7 @@ import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages,
  * Calls are synchronous underneath; they return promises to share the Store
  * interface with PostgreSQL.
  */
-export class SqliteStore extends SqliteConsole implements Store {
+export class SqliteStore extends SqliteOperations implements Store {
   readonly kind = 'sqlite' as const;
   private closed = false;
 
@@ -33,6 +33,7 @@ export class SqliteStore extends SqliteConsole implements Store {
     // This process holds the file's exclusive lock, so every lease left behind
     // belongs to a process that is gone: take them all back now.
     reclaimLeases(this.db, Date.now(), true);
+    reclaimBulkLeases(this.db);
   }
 
   async pendingMigrations(): Promise<PendingMigration[]> {
