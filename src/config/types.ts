@@ -1,6 +1,6 @@
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
-import type { FilterDocument, OnDeadPolicy, StalePolicy } from '../store/records.ts';
+import type { FilterDocument, OnDeadPolicy, StalePolicy, Transformation } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
@@ -46,6 +46,13 @@ export interface Config {
   outbound: OutboundConfig;
   /** Event types declared in the YAML (`eventTypes:`), by name. */
   eventTypes: Record<string, EventTypeConfig>;
+  /** Limits of every transformation call (`transformations:`). */
+  transformations: TransformLimitsConfig;
+}
+
+export interface TransformLimitsConfig {
+  timeoutMs: number;
+  memoryBytes: number;
 }
 
 /** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */
@@ -105,6 +112,8 @@ export interface EndpointConfig {
   reorderWindowMs?: number | null;
   filter?: FilterDocument | null;
   recordSkipped?: boolean;
+  /** Set when the YAML names one (`transformation:`); absent leaves what the API set. */
+  transformation?: Transformation | null;
 }
 
 /** How to read one field of an inbound request (`body:$.data.id`, `header:X-Event-Id`). */
@@ -135,4 +144,6 @@ export interface SourceConfig {
   reorderWindowMs?: number;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
+  /** Applied to each message at ingest, before fan-out (`transformation:`); the API's wins. */
+  transformation?: Transformation;
 }

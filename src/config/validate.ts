@@ -5,14 +5,16 @@ import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readOutbound } from './outbound.ts';
+import { readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes',
+  'transformations'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped'] as const;
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'transformation'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'transformation'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -106,6 +108,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     sources,
     ...outbound,
     eventTypes: readEventTypes(top),
+    transformations: readTransformLimits(top),
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };
@@ -177,6 +180,8 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     disabled: ep.bool('disabled') ?? false,
     ...readOrdering(ep),
   };
+  const transformation = readTransformation(ep);
+  if (transformation !== undefined) endpoint.transformation = transformation;
   return uid === undefined || url === undefined ? undefined : endpoint;
 }
 
@@ -225,8 +230,10 @@ function readSource(
   const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
   const before = src.problems.length;
   const options = provider.parseOptions(src);
+  const transformation = readTransformation(src) ?? undefined;
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
   return {
+    ...(transformation ? { transformation } : {}),
     name,
     provider: providerName,
     application,

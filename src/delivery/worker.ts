@@ -8,6 +8,7 @@ import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
 import { nextAfterFailure } from './retry-policy.ts';
+import { Transformer } from '../transform/transformer.ts';
 import { createAgent, sendDelivery, type SendResult } from './send.ts';
 
 const HOUSEKEEPING_MS = 5_000;
@@ -29,6 +30,7 @@ export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
   private readonly agent: Agent;
   private readonly hooks: AttemptHooks;
+  private readonly transformer: Transformer;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -48,6 +50,7 @@ export class DeliveryWorker {
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.agent = createAgent(this.hooks.guard);
+    this.transformer = new Transformer(config.transformations);
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -184,7 +187,12 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
-      const result = await sendDelivery(this.agent, leased, timeoutMs, this.shutdown.signal);
+      const transformed = await this.transformer.forDelivery(leased);
+      if (transformed.kind !== 'send') {
+        await this.notSent(leased, transformed);
+        return;
+      }
+      const result = await sendDelivery(this.agent, transformed.leased, timeoutMs, this.shutdown.signal);
       if (result.interrupted) {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
@@ -200,7 +208,7 @@ export class DeliveryWorker {
           messageId: message.id,
           endpointId: endpoint.id,
           appId: message.appId,
-          url: endpoint.url,
+          url: transformed.leased.endpoint.url,
           trigger: leased.trigger,
           startedAt: result.startedAt,
           durationMs: result.durationMs,
@@ -230,6 +238,41 @@ export class DeliveryWorker {
       this.inFlight.delete(delivery.id);
       this.wake();
     }
+  }
+
+  /**
+   * A delivery its endpoint's transformation cancelled (`skipped`, with the reason) or failed on
+   * (a failed attempt on the retry schedule, so a fixed transformation gets it through). Neither
+   * counts towards the endpoint's breaker: the receiver was never asked.
+   */
+  private async notSent(leased: LeasedDelivery, outcome: { kind: 'cancel'; reason: string } | { kind: 'failed'; error: string }): Promise<void> {
+    const { delivery, endpoint, message } = leased;
+    const now = Date.now();
+    const next: NextState = outcome.kind === 'cancel'
+      ? { state: 'skipped', reason: 'cancelled' }
+      : nextAfterFailure({
+        attempts: delivery.attempts + 1,
+        scheduleMs: endpoint.retryScheduleMs ?? this.config.delivery.retryScheduleMs,
+        jitter: defaults.retryJitter,
+        maxRetryAfterMs: this.config.delivery.maxRetryAfterMs,
+        retryAfterMs: undefined,
+        manual: leased.trigger === 'manual',
+        now,
+      });
+    const error = outcome.kind === 'cancel' ? `cancelled by the transformation: ${outcome.reason}` : outcome.error;
+    await this.records.submit({
+      deliveryId: delivery.id,
+      leaseOwner: this.owner,
+      attempt: {
+        deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, appId: message.appId, url: endpoint.url,
+        trigger: leased.trigger, startedAt: now, durationMs: Date.now() - now, status: null, responseBody: null, error, succeeded: false,
+      },
+      next,
+    });
+    const outcomeLabel = outcome.kind === 'cancel' ? 'cancelled' : next.state === 'dead' ? 'dead' : 'retry';
+    this.metrics.deliveries.inc({ endpoint: endpoint.uid ?? endpoint.id, outcome: outcomeLabel });
+    this.log.warn({ msgId: message.id, endpoint: endpoint.uid ?? endpoint.id, attempt: delivery.attempts + 1, outcome: outcomeLabel, error }, 'delivery');
+    if (outcome.kind === 'failed') await this.hooks.after(leased, next, false, undefined);
   }
 
   private decide(leased: LeasedDelivery, result: SendResult): { next: NextState; outcome: string; disable?: string } {

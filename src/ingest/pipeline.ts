@@ -4,6 +4,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import { SourceTransforms } from '../transform/source-transforms.ts';
+import { Transformer } from '../transform/transformer.ts';
+import type { Transformation } from '../store/records.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
 import { EventTypeCatalog } from './event-types.ts';
 import { readField, type FieldPath } from './field-path.ts';
@@ -37,6 +40,8 @@ function jsonReply(status: number, body: unknown, headers: Record<string, string
 export class IngestPipeline {
   private readonly commits: GroupCommit<NewMessage, IngestOutcome>;
   private readonly eventTypes: EventTypeCatalog;
+  /** Source transformations (the API's routes tell it when one changes). */
+  readonly transforms: SourceTransforms;
 
   constructor(
     private readonly sources: ReadonlyMap<string, CompiledSource>,
@@ -48,6 +53,7 @@ export class IngestPipeline {
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
+    this.transforms = new SourceTransforms(store, new Transformer(config.transformations));
   }
 
   source(name: string): CompiledSource | undefined {
@@ -83,8 +89,15 @@ export class IngestPipeline {
     const extracted = source.provider.extract(req, body);
     const events = Array.isArray(extracted) ? extracted : [extracted];
     if (events.length === 0) return jsonReply(200, { ids: [] });
-    const messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
-    await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
+    let messages = events.map((event) => this.toMessage(source, req, event, parsed.ok ? undefined : parsed.error, body, contentType));
+    let bodies = events.map((event) => (event.body !== undefined ? event.body : body));
+    const transformation = await this.transforms.effective(source.config);
+    if (transformation) {
+      const kept = await this.transform(source, req, transformation, messages, bodies);
+      if (kept.messages.length === 0) return jsonReply(200, { cancelled: true, reason: kept.reason });
+      ({ messages, bodies } = kept);
+    }
+    await this.validate(source, messages, bodies);
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
 
     const ids: string[] = [];
@@ -118,6 +131,24 @@ export class IngestPipeline {
     if (allDuplicates) reply.duplicate = true;
     else if (head.state !== 'accepted' && ids.length === 1) reply.state = head.state;
     return jsonReply(200, reply, headers);
+  }
+
+  /** The source's transformation on each message, before the schema check and fan-out; cancelled ones are dropped. */
+  private async transform(source: CompiledSource, req: InboundRequest, t: Transformation, messages: NewMessage[], bodies: unknown[]):
+    Promise<{ messages: NewMessage[]; bodies: unknown[]; reason: string }> {
+    const kept: { messages: NewMessage[]; bodies: unknown[]; reason: string } = { messages: [], bodies: [], reason: '' };
+    for (const [i, m] of messages.entries()) {
+      const outcome = await this.transforms.apply(t, m, req.url, bodies[i]);
+      if (outcome.kind === 'cancel') {
+        kept.reason = outcome.reason;
+        this.log.info({ source: source.config.name, eventId: m.eventId, decision: 'cancelled', reason: outcome.reason }, 'ingest');
+        continue;
+      }
+      if (m.state === 'invalid') this.log.warn({ source: source.config.name, eventId: m.eventId, reason: m.error }, 'ingest: transformation failed; storing invalid');
+      kept.messages.push(m);
+      kept.bodies.push(outcome.body);
+    }
+    return kept;
   }
 
   private toMessage(

@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../config/types.ts';
 import type { OutboundStore } from './outbound.ts';
+import type { TransformationStore } from './transformations.ts';
 import type {
   Application,
   Attempt,
@@ -62,7 +63,9 @@ export interface LeasedDelivery {
 export type NextState =
   | { state: 'succeeded' }
   | { state: 'scheduled'; at: number }
-  | { state: 'dead' };
+  | { state: 'dead' }
+  /** Not sent, on purpose (a transformation cancelled it); the attempt's error says why. */
+  | { state: 'skipped'; reason: 'cancelled' };
 
 export interface AttemptRecord {
   deliveryId: string;
@@ -135,7 +138,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore {
+export interface Store extends OutboundStore, TransformationStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

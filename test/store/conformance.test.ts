@@ -9,6 +9,7 @@ import { partitionCases } from './cases-partitions.ts';
 import { replayCases } from './cases-replay.ts';
 import { retentionCases } from './cases-retention.ts';
 import { storeTargets } from './harness.ts';
+import { transformationCases } from './cases-transformations.ts';
 
 // The same cases against every store; SLUICE_STORE=sqlite|postgres narrows the run to one.
 for (const target of await storeTargets()) {
@@ -20,6 +21,7 @@ for (const target of await storeTargets()) {
     outboundCases(target);
     orderingCases(target);
     retentionCases(target);
+    transformationCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -9,6 +9,7 @@ import { AddressGuard } from '../../delivery/ssrf.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { ScopedTokens } from './auth.ts';
 import { portalMayAccess, portalRoutes, PortalTokens } from './portal.ts';
+import { transformationRoutes } from './transformations.ts';
 
 /** The outbound API's routes (applications, endpoints, event types, message create, portal access). */
 export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
@@ -17,6 +18,7 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
   await app.register(eventTypeRoutes, deps);
   await app.register(messageCreateRoutes, deps);
   await app.register(portalRoutes, deps);
+  await app.register(transformationRoutes, deps);
 }
 
 /** Everything the outbound routes need, built from the gateway's parts. */

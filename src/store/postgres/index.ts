@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../../config/types.ts';
-import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
+import type { Application, Attempt, Endpoint, Message, Page, Transformation } from '../records.ts';
+import type { SourceTransformation } from '../transformations.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
@@ -11,6 +12,7 @@ import { getMessage, ingest, listMessages, releaseMessages, replay } from './mes
 import { listenDue } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
+import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
@@ -113,6 +115,15 @@ export class PostgresStore extends PgOutbound implements Store {
   }
   async prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]> {
     return prepareStorage(this.db, now, partitionIntervalMs);
+  }
+  async setEndpointTransformation(appId: string, endpointId: string, transformation: Transformation | null, now: number): Promise<boolean> {
+    return setEndpointTransformation(this.db, appId, endpointId, transformation, now);
+  }
+  async getSourceTransformation(source: string): Promise<SourceTransformation | null> {
+    return getSourceTransformation(this.db, source);
+  }
+  async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
+    await setSourceTransformation(this.db, source, transformation, now);
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);

@@ -55,6 +55,10 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
       db.stmt(`UPDATE endpoints SET fifo = ?, stale_policy = ?, on_dead = ?, reorder_window_ms = ?, filter = ?, record_skipped = ?
         WHERE app_id = ? AND uid = ?`).run(o.fifo ? 1 : 0, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped ? 1 : 0,
         existing.id, ep.uid);
+      // Only when the YAML names one: a transformation set through the API survives a restart otherwise.
+      if (ep.transformation !== undefined) {
+        db.stmt('UPDATE endpoints SET transformation = ? WHERE app_id = ? AND uid = ?').run(json(ep.transformation), existing.id, ep.uid);
+      }
     }
     return existing;
   });

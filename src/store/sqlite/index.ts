@@ -1,5 +1,6 @@
 import type { ApplicationConfig } from '../../config/types.ts';
-import type { Application, Attempt, Endpoint, Message, Page } from '../records.ts';
+import type { Application, Attempt, Endpoint, Message, Page, Transformation } from '../records.ts';
+import type { SourceTransformation } from '../transformations.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
@@ -9,6 +10,7 @@ import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { SqliteOutbound } from './outbound.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
+import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 import { getMessage, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
 /**
@@ -112,6 +114,15 @@ export class SqliteStore extends SqliteOutbound implements Store {
   }
   async prepareStorage(): Promise<string[]> {
     return prepareStorage();
+  }
+  async setEndpointTransformation(appId: string, endpointId: string, transformation: Transformation | null, now: number): Promise<boolean> {
+    return setEndpointTransformation(this.db, appId, endpointId, transformation, now);
+  }
+  async getSourceTransformation(source: string): Promise<SourceTransformation | null> {
+    return getSourceTransformation(this.db, source);
+  }
+  async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
+    setSourceTransformation(this.db, source, transformation, now);
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);
