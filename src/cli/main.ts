@@ -2,8 +2,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.ts';
 import { migrate } from './migrate.ts';
 import { migrateData } from './migrate-data.ts';
+import { registerClientCommands } from './dev-commands.ts';
 import { quarantine } from './quarantine.ts';
-import { serve } from './serve.ts';
 
 /** Exit codes: 0 fine, 1 failed at run time, 2 wrong usage or configuration. */
 export const EXIT_USAGE = 2;
@@ -35,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError()
     .action((opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string; role?: string }) => {
-      action = serve(opts);
+      // Loaded when used: the client commands start faster without the server's modules.
+      action = import('./serve.ts').then((m) => m.serve(opts));
     });
 
   program.command('migrate')
@@ -75,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
         action = quarantine(sub, { ...opts, ...(opts.message ? { messages: opts.message } : {}) });
       });
   }
+
+  registerClientCommands(program, (a) => {
+    action = a;
+  });
 
   if (argv.length === 0) {
     program.outputHelp();

@@ -98,6 +98,18 @@ export const defaults = {
   shutdownGraceMs: 10_000,
   /** Bytes of a receiver's response body kept on the attempt. */
   responseBodyLimit: 4096,
+  /**
+   * How long a relay endpoint's deliveries wait for an absent `sluice listen` before
+   * they go dead (`sluice listen --keep`): a laptop closed overnight still gets its events.
+   */
+  relayKeepMs: 24 * 3_600_000,
+  /**
+   * How long an interactive source waits for its endpoint's answer (`sources.*.respond.timeout`)
+   * before it answers the fallback: inside Slack's 3 s, with room for the network.
+   */
+  respondTimeoutMs: 2_500,
+  /** With no listener connected, a relay delivery is looked at again after this long (no attempt counted). */
+  relayAbsentRecheckMs: 1_000,
 
   /**
    * Whether deliveries may go to loopback, private, link-local and other internal

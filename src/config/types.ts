@@ -1,4 +1,5 @@
 import type { FieldPath } from '../ingest/field-path.ts';
+import type { RespondConfig } from './respond.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
 import type { FilterDocument, OnDeadPolicy, StalePolicy, Transformation } from '../store/records.ts';
 
@@ -142,6 +143,8 @@ export interface SourceConfig {
   extract: ExtractionConfig;
   /** Hold-back of keyed messages on FIFO endpoints (`reorderWindow`), unless the endpoint sets its own. */
   reorderWindowMs?: number;
+  /** An interactive source: answer the sender with this endpoint's response (`respond:`). */
+  respond?: RespondConfig;
   /** The provider's own keys, validated by the provider. */
   options: unknown;
   /** Applied to each message at ingest, before fan-out (`transformation:`); the API's wins. */

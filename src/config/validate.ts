@@ -1,3 +1,4 @@
+import { RELAY_SCHEME } from '../delivery/endpoint-type.ts';
 import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
@@ -5,6 +6,7 @@ import { parseStorageUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readOutbound } from './outbound.ts';
+import { readRespond } from './respond.ts';
 import { readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
@@ -14,7 +16,7 @@ const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustP
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'transformation'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl', 'transformation'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'respond', 'transformation'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -156,7 +158,7 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     } catch {
       ep.problem('url', `"${url}" is not a URL`);
     }
-    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ep.problem('url', 'must be an http or https URL');
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }
   const secret = ep.str('secret');
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
@@ -228,6 +230,7 @@ function readSource(
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
   const toleranceMs = src.duration('tolerance', { min: 1000 }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const respond = readRespond(src, providerName, defaults.respondTimeoutMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
   const transformation = readTransformation(src) ?? undefined;
@@ -243,6 +246,7 @@ function readSource(
     publicUrl,
     extract,
     reorderWindowMs: src.duration('reorderWindow', { min: 0, max: MAX_REORDER_WINDOW }) ?? defaults.reorderWindowMs,
+    ...(respond ? { respond } : {}),
     options,
   };
 }

@@ -16,6 +16,12 @@ export interface SendResult {
   retryAfterMs: number | undefined;
   /** The attempt was cut short by our own shutdown: not the receiver's fault, not recorded. */
   interrupted: boolean;
+  /** The answer's content type (an interactive source returns it to its sender). */
+  contentType?: string | undefined;
+  /** Not sent, and not the receiver's fault (a relay listener is away): the lease is given back until then, no attempt counted. */
+  postponeUntil?: number;
+  /** No retry can help (a relay listener away for longer than its `--keep`): the delivery goes dead. */
+  permanent?: boolean;
 }
 
 /**
@@ -34,6 +40,26 @@ function signingSecrets(leased: LeasedDelivery, now: number): string[] {
 }
 
 /**
+ * What every deliverer sends, whatever carries it: the message's original
+ * bytes and content type, the sender's forwarded headers, the endpoint's
+ * headers, and the signature with every secret that signs now.
+ */
+export function deliveryRequest(leased: LeasedDelivery, at: number): { body: Buffer; headers: Record<string, string> } {
+  const { message, endpoint } = leased;
+  const body = message.payload ?? Buffer.alloc(0);
+  const headers: Record<string, string> = {
+    ...message.headers,
+    ...endpoint.headers,
+    ...deliverySignature(endpoint.signatureStyle, signingSecrets(leased, at), message.id, Math.floor(at / 1000), body),
+    'content-type': message.contentType ?? 'application/json',
+    'user-agent': `Sluice/${VERSION}`,
+  };
+  // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
+  if (leased.delivery.stale) headers['sluice-stale'] = 'true';
+  return { body, headers };
+}
+
+/**
  * POSTs the message's original bytes to the endpoint, signed, and reads the
  * first 4 KiB of the answer. Never throws: every failure is a result.
  */
@@ -43,18 +69,9 @@ export async function sendDelivery(
   timeoutMs: number,
   shutdown: AbortSignal,
 ): Promise<SendResult> {
-  const { message, endpoint } = leased;
+  const { endpoint } = leased;
   const startedAt = Date.now();
-  const body = message.payload ?? Buffer.alloc(0);
-  const headers: Record<string, string> = {
-    ...message.headers,
-    ...endpoint.headers,
-    ...deliverySignature(endpoint.signatureStyle, signingSecrets(leased, startedAt), message.id, Math.floor(startedAt / 1000), body),
-    'content-type': message.contentType ?? 'application/json',
-    'user-agent': `Sluice/${VERSION}`,
-  };
-  // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
-  if (leased.delivery.stale) headers['sluice-stale'] = 'true';
+  const { body, headers } = deliveryRequest(leased, startedAt);
   // One controller per attempt, its timer cleared and its shutdown listener removed when the attempt ends:
   // AbortSignal.timeout() keeps every timer alive for the full timeout and AbortSignal.any() ties each
   // attempt to the process-long shutdown signal, so at thousands of attempts a second both held memory.
@@ -88,7 +105,8 @@ export async function sendDelivery(
       if (size >= defaults.responseBodyLimit) break;
     }
     const text = Buffer.concat(chunks).subarray(0, defaults.responseBodyLimit).toString('utf8');
-    return result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now()));
+    const type = res.headers['content-type'];
+    return { ...result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now())), contentType: Array.isArray(type) ? type[0] : type };
   } catch (err) {
     if (timedOut) return result(null, null, `timed out after ${timeoutMs} ms`);
     return result(null, null, describeError(err));

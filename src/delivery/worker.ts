@@ -6,10 +6,14 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/store.ts';
+import type { RelayHub } from '../relay/hub.ts';
+import type { AttemptBus } from './attempt-bus.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
+import { Deliverers, httpDeliverer } from './deliverer.ts';
+import { relayDeliverer } from './relay-deliverer.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import { Transformer } from '../transform/transformer.ts';
-import { createAgent, sendDelivery, type SendResult } from './send.ts';
+import { createAgent, type SendResult } from './send.ts';
 
 const HOUSEKEEPING_MS = 5_000;
 const DEDUPE_PURGE_MS = 3_600_000;
@@ -29,6 +33,7 @@ const GATHER_MS = 2;
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
   private readonly agent: Agent;
+  private readonly deliverers: Deliverers;
   private readonly hooks: AttemptHooks;
   private readonly transformer: Transformer;
   private readonly records: GroupCommit<AttemptRecord, void>;
@@ -47,10 +52,13 @@ export class DeliveryWorker {
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly extras: { relay?: RelayHub; attempts?: AttemptBus } = {},
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.agent = createAgent(this.hooks.guard);
     this.transformer = new Transformer(config.transformations);
+    this.deliverers = new Deliverers({ http: httpDeliverer(this.agent), ...(extras.relay ? { relay: relayDeliverer(extras.relay) } : {}) });
+    extras.relay?.whenConnected(() => this.wake());
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
@@ -187,16 +195,26 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
         return;
       }
+      const deliverer = this.deliverers.for(endpoint);
+      if (!deliverer) {
+        // An endpoint type this process cannot send (a relay endpoint in a process without the hub): left for one that can.
+        await this.store.releaseLeases(this.owner, [delivery.id], Date.now() + this.config.delivery.pollIntervalMs);
+        return;
+      }
       const transformed = await this.transformer.forDelivery(leased);
       if (transformed.kind !== 'send') {
         await this.notSent(leased, transformed);
         return;
       }
-      const result = await sendDelivery(this.agent, transformed.leased, timeoutMs, this.shutdown.signal);
-      if (result.interrupted) {
-        await this.store.releaseLeases(this.owner, [delivery.id], Date.now());
+      const result = await deliverer.send(transformed.leased, timeoutMs, this.shutdown.signal);
+      if (result.interrupted || result.postponeUntil !== undefined) {
+        await this.store.releaseLeases(this.owner, [delivery.id], result.postponeUntil ?? Date.now());
         return;
       }
+      this.extras.attempts?.publish({
+        msgId: message.id, endpointId: endpoint.id, endpointUid: endpoint.uid, status: result.status,
+        contentType: result.contentType, body: result.responseBody, succeeded: result.status !== null && result.status >= 200 && result.status < 300,
+      });
       const decided = this.decide(leased, result);
       const { next, outcome } = decided;
       const disable = decided.disable ?? (await this.hooks.health(leased, outcome === 'succeeded'));
@@ -278,6 +296,7 @@ export class DeliveryWorker {
   private decide(leased: LeasedDelivery, result: SendResult): { next: NextState; outcome: string; disable?: string } {
     const status = result.status;
     if (status !== null && status >= 200 && status < 300) return { next: { state: 'succeeded' }, outcome: 'succeeded' };
+    if (result.permanent) return { next: { state: 'dead' }, outcome: 'dead' };
     if (status === 410) {
       return { next: { state: 'dead' }, outcome: 'disabled', disable: 'the endpoint answered 410 Gone' };
     }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.ts';
+import { AttemptBus } from '../delivery/attempt-bus.ts';
+import { endpointType } from '../delivery/endpoint-type.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildHttpApp } from '../http/app.ts';
@@ -7,6 +9,7 @@ import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { findProvider } from '../providers/registry.ts';
+import { RelayHub } from '../relay/hub.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -51,6 +54,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       appIds.set(app.uid, (await store.syncApplication(app, generateSecret)).id);
       // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
       app.endpoints.forEach((ep, i) => {
+        if (endpointType(ep) === 'relay') return;
         const refused = guard.urlRefusal(ep.url);
         if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
@@ -62,9 +66,12 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     });
     const metrics = new Metrics();
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake());
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts });
+    // `sluice listen` sessions live where deliveries are made and the API is served: the socket and the sends meet in one process.
+    const relay = parts.worker && parts.api ? new RelayHub(log) : undefined;
+    const attempts = new AttemptBus();
+    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, { ...(relay ? { relay } : {}), attempts }) : undefined;
+    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), attempts);
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), parts, ...(relay ? { relay } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     worker?.start();
     let stopping: Promise<void> | undefined;
@@ -79,6 +86,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       workerOwner: worker?.owner,
       stop() {
         stopping ??= (async () => {
+          // Listeners are told first, so they reconnect to the next process instead of waiting on a closed one.
+          relay?.close();
           await app.close();
           await pipeline.drain();
           await worker?.stop(config.delivery.shutdownGraceMs);

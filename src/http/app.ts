@@ -4,6 +4,7 @@ import type { RoleParts } from '../gateway/role.ts';
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { RelayHub } from '../relay/hub.ts';
 import type { Store } from '../store/store.ts';
 import { requireToken } from './api/auth.ts';
 import { rateLimitApi } from './api/rate-limit.ts';
@@ -14,6 +15,8 @@ import { openApi } from './api/openapi.ts';
 import { outboundDeps, outboundRoutes, portalScope } from './api/outbound.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
+import { relayRoutes, relayUpgrades } from './api/relay.ts';
+import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 
 export interface HttpDeps {
@@ -27,6 +30,8 @@ export interface HttpDeps {
   onQueued: () => void;
   /** Which surfaces this process serves (its role); all when absent. Health and metrics are always served. */
   parts?: Pick<RoleParts, 'ingest' | 'api'>;
+  /** The `sluice listen` sessions, in a process that both serves the API and delivers. */
+  relay?: RelayHub;
 }
 
 /** The whole HTTP surface: ingest, the API, health and metrics. */
@@ -79,8 +84,11 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await authed.register(outboundRoutes, outbound);
       await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
       await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+      await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
+      await authed.register(relayRoutes, { store, hub: deps.relay });
     });
   }, { prefix: '/api/v1' });
+  if (deps.parts?.api !== false) relayUpgrades(app.server, { store, hub: deps.relay, token: config.apiToken, log });
 
   return app;
 }

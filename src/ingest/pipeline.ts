@@ -1,5 +1,6 @@
 import { defaults } from '../config/defaults.ts';
 import type { Config, SourceConfig } from '../config/types.ts';
+import type { AttemptBus } from '../delivery/attempt-bus.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
@@ -50,6 +51,7 @@ export class IngestPipeline {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly onStored: () => void,
+    private readonly attempts?: AttemptBus,
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
@@ -124,6 +126,19 @@ export class IngestPipeline {
     }
     if (delivered) this.onStored();
     const allDuplicates = duplicates === outcomes.length;
+    const respond = source.config.respond;
+    if (respond && ids.length === 1) {
+      // An interactive sender (a Slack command) shows the handler's answer: the message is stored
+      // already, so waiting costs nothing but the sender's patience, which the timeout bounds.
+      const head = messages[0] as NewMessage;
+      const result = !allDuplicates && head.state === 'accepted' && delivered && this.attempts
+        ? await this.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
+        : undefined;
+      if (result?.succeeded) {
+        return { status: result.status as number, headers: { 'sluice-message-id': ids[0] as string }, contentType: result.contentType ?? 'text/plain', body: result.body ?? '' };
+      }
+      return { status: respond.fallback.status, headers: { 'sluice-message-id': ids[0] as string }, contentType: respond.fallback.contentType, body: respond.fallback.body };
+    }
     const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
     const head = messages[0] as NewMessage;
     const reply: Record<string, unknown> = { id: ids[0] };

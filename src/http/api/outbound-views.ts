@@ -1,3 +1,4 @@
+import { endpointType } from '../../delivery/endpoint-type.ts';
 import type { EventType } from '../../store/outbound.ts';
 import type { Application, Endpoint } from '../../store/records.ts';
 
@@ -14,7 +15,7 @@ export function applicationView(a: Application): Record<string, unknown> {
 /** Svix's EndpointOut, plus Sluice's `signatureStyle` and `disabledReason`. */
 export function endpointView(e: Endpoint): Record<string, unknown> {
   return {
-    id: e.id, uid: e.uid, url: e.url, description: e.description, version: e.version, rateLimit: e.throttleRate,
+    id: e.id, uid: e.uid, url: e.url, type: endpointType(e), description: e.description, version: e.version, rateLimit: e.throttleRate,
     throttleRate: e.throttleRate, disabled: e.disabled, disabledReason: e.disabledReason, filterTypes: e.filterTypes,
     channels: e.channels, metadata: e.metadata, signatureStyle: e.signatureStyle, createdAt: iso(e.createdAt), updatedAt: iso(e.updatedAt),
   };

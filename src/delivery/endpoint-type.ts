@@ -1,0 +1,22 @@
+import type { Endpoint } from '../store/records.ts';
+
+/** How a delivery leaves: over HTTP, or to a `sluice listen` session (more types may follow, one deliverer each). */
+export type EndpointType = 'http' | 'relay';
+
+/**
+ * A relay endpoint's URL is `relay://<name>`: the type lives in the URL, so
+ * an endpoint declared in the YAML (`url: relay://laptop`, with `fifo` and
+ * every other key) or made by `sluice listen` is stored like any other.
+ */
+export const RELAY_SCHEME = 'relay:';
+
+export function endpointType(endpoint: Pick<Endpoint, 'url'>): EndpointType {
+  return endpoint.url.startsWith(`${RELAY_SCHEME}//`) ? 'relay' : 'http';
+}
+
+export function relayUrl(name: string): string {
+  return `${RELAY_SCHEME}//${name}`;
+}
+
+/** Endpoint metadata key holding how long an absent listener's deliveries are kept (ms, `--keep`). */
+export const RELAY_KEEP_KEY = 'sluice.relay.keepMs';
