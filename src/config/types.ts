@@ -49,6 +49,15 @@ export interface Config {
   eventTypes: Record<string, EventTypeConfig>;
   /** Limits of every transformation call (`transformations:`). */
   transformations: TransformLimitsConfig;
+  /** Named broker connections (`brokers:`) that broker endpoints publish through. */
+  brokers: Record<string, BrokerConfig>;
+}
+
+/** One broker connection (`brokers.NAME`); the URL (with its credentials, `${ENV}`-interpolated) is never logged or shown. */
+export interface BrokerConfig {
+  name: string;
+  type: 'rabbitmq' | 'nats' | 'redis';
+  url: string;
 }
 
 export interface TransformLimitsConfig {

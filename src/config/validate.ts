@@ -7,14 +7,15 @@ import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readOutbound } from './outbound.ts';
 import { readRespond } from './respond.ts';
-import { readTransformation, readTransformLimits } from './routing.ts';
+import { readBrokerEndpoint, readBrokers, readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
-import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
+import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
 const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes',
-  'transformations'] as const;
+  'transformations', 'brokers'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'transformation'] as const;
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'transformation',
+  'type', 'connection', 'exchange', 'routingKey', 'subject', 'stream', 'maxLen'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
   'sequence', 'reorderWindow', 'publicUrl', 'respond', 'transformation'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -61,10 +62,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
 
+  const brokers = readBrokers(top);
   const applications: Record<string, ApplicationConfig> = {};
   const apps = top.child('applications');
   for (const [uid, value] of Object.entries(apps?.value ?? {})) {
-    const app = apps && readApplication(apps, uid, value);
+    const app = apps && readApplication(apps, uid, value, brokers);
     if (app) applications[uid] = app;
   }
 
@@ -111,6 +113,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     ...outbound,
     eventTypes: readEventTypes(top),
     transformations: readTransformLimits(top),
+    brokers,
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };
@@ -122,7 +125,7 @@ function checkSchedule(section: Section | undefined, key: string): number[] | un
   return schedule;
 }
 
-function readApplication(apps: Section, uid: string, value: unknown): ApplicationConfig | undefined {
+function readApplication(apps: Section, uid: string, value: unknown, brokers: Record<string, BrokerConfig>): ApplicationConfig | undefined {
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
@@ -135,7 +138,7 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   const endpoints: EndpointConfig[] = [];
   const seen = new Set<string>();
   list.forEach((item, i) => {
-    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i);
+    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i, brokers);
     if (!endpoint) return;
     if (seen.has(endpoint.uid)) app.problems.push(`${app.keyPath('endpoints')}[${i}].id: "${endpoint.uid}" is used twice`);
     seen.add(endpoint.uid);
@@ -144,14 +147,15 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   return { uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes };
 }
 
-export function readEndpoint(list: Section, index: number): EndpointConfig | undefined {
+export function readEndpoint(list: Section, index: number, brokers: Record<string, BrokerConfig> = {}): EndpointConfig | undefined {
   const ep = Section.of(list.value[index], list.keyPath(index), list.problems);
   if (!ep) return undefined;
   ep.onlyKeys(endpointKeys);
   const uid = ep.str('id', { required: true });
   if (uid !== undefined && !namePattern.test(uid)) ep.problem('id', 'endpoint ids use letters, digits, _ . - (at most 64)');
-  const url = ep.str('url', { required: true });
-  if (url !== undefined) {
+  const broker = ep.has('type') ? readBrokerEndpoint(ep, brokers) : undefined;
+  const url = broker ?? (ep.has('type') && ep.value.type !== 'http' ? undefined : ep.str('url', { required: true }));
+  if (url !== undefined && broker === undefined) {
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);

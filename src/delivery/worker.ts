@@ -9,6 +9,8 @@ import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/s
 import type { RelayHub } from '../relay/hub.ts';
 import type { AttemptBus } from './attempt-bus.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
+import { brokerDeliverers } from './brokers/deliverers.ts';
+import { BrokerConnections } from './brokers/connections.ts';
 import { Deliverers, httpDeliverer } from './deliverer.ts';
 import { relayDeliverer } from './relay-deliverer.ts';
 import { nextAfterFailure } from './retry-policy.ts';
@@ -34,6 +36,7 @@ export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
   private readonly agent: Agent;
   private readonly deliverers: Deliverers;
+  private readonly brokers: BrokerConnections;
   private readonly hooks: AttemptHooks;
   private readonly transformer: Transformer;
   private readonly records: GroupCommit<AttemptRecord, void>;
@@ -57,7 +60,12 @@ export class DeliveryWorker {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.agent = createAgent(this.hooks.guard);
     this.transformer = new Transformer(config.transformations);
-    this.deliverers = new Deliverers({ http: httpDeliverer(this.agent), ...(extras.relay ? { relay: relayDeliverer(extras.relay) } : {}) });
+    this.brokers = new BrokerConnections(config.brokers, log);
+    this.deliverers = new Deliverers({
+      http: httpDeliverer(this.agent),
+      ...(extras.relay ? { relay: relayDeliverer(extras.relay) } : {}),
+      ...brokerDeliverers(this.brokers),
+    });
     extras.relay?.whenConnected(() => this.wake());
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
       await this.store.recordAttempts(batch);
@@ -101,6 +109,7 @@ export class DeliveryWorker {
     }
     await this.records.drain();
     await this.agent.close();
+    await this.brokers.close();
   }
 
   private async loop(): Promise<void> {
