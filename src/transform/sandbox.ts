@@ -1,10 +1,4 @@
-import * as releaseSync from '@jitl/quickjs-wasmfile-release-sync';
-import {
-  newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSSyncVariant, type QuickJSWASMModule,
-} from 'quickjs-emscripten-core';
-
-// The package's types describe its CommonJS build; imported as ESM, the variant is the default export.
-const RELEASE_SYNC = (releaseSync as unknown as { default: QuickJSSyncVariant }).default;
+import type { QuickJSContext, QuickJSHandle, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core';
 
 /** Hard limits of one transformation call. */
 export interface SandboxLimits {
@@ -40,7 +34,12 @@ export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
   let engine = engines.get(pages);
   if (!engine) {
     const memory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: pages });
-    engine = newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: memory })).then((module) => {
+    // Loaded on first use, so a gateway without transformations never loads the engine.
+    engine = Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')]).then(async ([core, releaseSync]) => {
+      // The package's types describe its CommonJS build; imported as ESM, the variant is the default export.
+      const variant = (releaseSync as unknown as { default: QuickJSSyncVariant }).default;
+      return core.newQuickJSWASMModuleFromVariant(core.newVariant(variant, { wasmMemory: memory }));
+    }).then((module) => {
       const runtime = module.newRuntime();
       const context = runtime.newContext();
       for (let i = 0; i < 20; i++) context.evalCode(WARM_UP).dispose();
@@ -71,7 +70,13 @@ const WARM_UP = `(function (w) {
  * its limits takes its heap with it. Never throws.
  */
 export async function runInSandbox(code: string, input: unknown, limits: SandboxLimits): Promise<SandboxResult> {
-  const module = await loadEngine(limits.memoryBytes);
+  let module: QuickJSWASMModule;
+  try {
+    module = await loadEngine(limits.memoryBytes);
+  } catch (err) {
+    engines.delete(Math.ceil((BASE_BYTES + limits.memoryBytes) / PAGE));
+    return { ok: false, kind: 'result', error: `the transformation engine could not start: ${(err as Error).message}` };
+  }
   const runtime = module.newRuntime();
   runtime.setMemoryLimit(limits.memoryBytes);
   // Small enough that QuickJS reports a stack overflow itself: past about 512 KiB the host's own

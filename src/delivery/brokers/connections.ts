@@ -1,12 +1,12 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import type { Redis } from 'ioredis';
 import type { BrokerConfig } from '../../config/types.ts';
 import type { Logger } from '../../observability/logger.ts';
 
 interface Rabbit { connection: ChannelModel; channel: ConfirmChannel }
-interface Nats { connection: NatsConnection; js: JetStreamClient }
+interface Nats { connection: NatsConnection; js: JetStreamClient; headers: () => MsgHdrs }
 
 /**
  * One connection per broker URL, shared by every endpoint and delivery that
@@ -14,7 +14,8 @@ interface Nats { connection: NatsConnection; js: JetStreamClient }
  * (RabbitMQ) or reconnects by itself (NATS, Redis), so the next delivery
  * finds a live one without a restart; until then deliveries fail and retry on
  * their schedule. URLs carry credentials: they are never logged, only the
- * connection's name.
+ * connection's name. Each client library is loaded on first use: a gateway
+ * without broker endpoints does not pay for loading them at every start.
  */
 export class BrokerConnections {
   private readonly rabbits = new Map<string, Promise<Rabbit>>();
@@ -34,6 +35,7 @@ export class BrokerConnections {
     let open = this.rabbits.get(url);
     if (!open) {
       open = (async () => {
+        const amqp = (await import('amqplib')).default;
         const connection = await amqp.connect(url, { timeout: 5_000 });
         const drop = (err?: Error): void => {
           if (this.rabbits.get(url) === open) this.rabbits.delete(url);
@@ -62,23 +64,27 @@ export class BrokerConnections {
     if (!open) {
       const parsed = new URL(url);
       const auth = parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : {};
-      open = natsConnect({ servers: `${parsed.hostname}:${parsed.port || 4222}`, ...auth, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 })
-        .then((connection) => {
-          void connection.closed().then(() => {
-            if (this.nats.get(url) === open) this.nats.delete(url);
-          });
-          return { connection, js: jetstream(connection) };
+      open = (async () => {
+        const [{ connect, headers }, { jetstream }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
+        const connection = await connect({ servers: `${parsed.hostname}:${parsed.port || 4222}`, ...auth, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 });
+        void connection.closed().then(() => {
+          if (this.nats.get(url) === open) this.nats.delete(url);
         });
+        return { connection, js: jetstream(connection), headers };
+      })();
       open.catch(() => this.nats.delete(url));
       this.nats.set(url, open);
     }
     return open;
   }
 
-  redisClient(name: string): Redis {
+  async redisClient(name: string): Promise<Redis> {
     const url = this.broker(name).url;
     let client = this.redis.get(url);
     if (!client) {
+      const { Redis } = await import('ioredis');
+      client = this.redis.get(url);
+      if (client) return client;
       // No offline queue: a command while disconnected fails at once (a retryable failure), instead of waiting unbounded.
       client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: (n) => Math.min(n * 200, 2_000) });
       client.on('error', (err: Error) => this.log.debug({ broker: name, err: err.message }, 'broker: Redis connection error'));

@@ -1,4 +1,3 @@
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { Deliverer } from '../deliverer.ts';
 import type { BrokerConnections } from './connections.ts';
 import { brokerMessage, confirmed } from './publish.ts';
@@ -13,7 +12,7 @@ export function natsDeliverer(connections: BrokerConnections): Deliverer {
   return {
     send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
       const target = parseBrokerTarget(leased.endpoint);
-      const { js } = await connections.jetstream(target.connection);
+      const { js, headers: natsHeaders } = await connections.jetstream(target.connection);
       const { body, headers } = brokerMessage(leased, Date.now());
       const h = natsHeaders();
       for (const [name, value] of Object.entries(headers)) h.set(name, value);

@@ -12,7 +12,7 @@ export function redisDeliverer(connections: BrokerConnections): Deliverer {
   return {
     send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
       const target = parseBrokerTarget(leased.endpoint);
-      const client = connections.redisClient(target.connection);
+      const client = await connections.redisClient(target.connection);
       const { body, headers } = brokerMessage(leased, Date.now());
       const stream = fillTemplate(target.destination, leased.message.eventType);
       const entry = await client.xadd(stream, 'MAXLEN', '~', String(target.maxLen), '*', 'id', leased.message.id, 'body', body, 'headers', JSON.stringify(headers));
