@@ -83,6 +83,10 @@ const TABLE: Record<string, RouteAccess> = {
   'POST /alerts/channels/:name/test': r('global', true, 'operator', null),
   'GET /reconcile/runs': r('global', false, 'viewer', null),
   'POST /sources/:source/reconcile': r('global', true, 'operator', null),
+  // A source's transformation shapes every tenant's messages from it: the operator's.
+  'GET /source/:source_name/transformation': r('global', false, 'viewer', null),
+  'PATCH /source/:source_name/transformation': r('global', true, 'operator', null),
+  'POST /source/:source_name/transformation/test': r('global', true, 'operator', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

@@ -300,4 +300,16 @@ export const defaults = {
   otlpEndpoint: undefined as string | undefined,
   /** The `service.name` resource of every span (`telemetry.serviceName`). */
   telemetryServiceName: 'sluice',
+  /**
+   * CPU time one transformation call may use, compiling its code included (`transformations.timeout`).
+   * Reshaping a webhook takes well under a millisecond warm (docs/transformations.md); 50 ms stops a
+   * runaway loop long before it holds up the deliveries behind it.
+   */
+  transformTimeoutMs: 50,
+  /** Memory one transformation call may use (`transformations.memoryLimit`); past it the call fails with `out of memory`. */
+  transformMemoryBytes: 16 * 1024 * 1024,
+  /** How long ingest trusts its last look-up of a source's API-set transformation. */
+  transformCacheMs: 1_000,
+  /** Longest transformation code accepted (YAML or API). */
+  transformMaxCodeBytes: 64 * 1024,
 } as const;

@@ -21,6 +21,7 @@ const SENDER_TIMEOUTS_MS: Record<string, { ms: number; who: string }> = {
 
 /** Reads `respond:` of a source; problems are recorded on the section with their key paths. */
 export function readRespond(src: Section, provider: string, defaultTimeoutMs: number): RespondConfig | undefined {
+  // `child` gives an empty section for a missing key: without this every source would need `respond.endpoint`.
   if (!src.has('respond')) return undefined;
   const respond = src.child('respond');
   if (!respond) return undefined;

@@ -5,7 +5,7 @@ import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
 import type { ReconcileConfig } from './reconcile.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
-import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy } from '../store/records.ts';
+import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Transformation } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
@@ -75,6 +75,10 @@ export interface Config {
   bulkJobs: BulkJobsConfig;
   alerts: AlertsConfig;
   telemetry: TelemetryConfig;
+  /** Limits of every transformation call (`transformations:`). */
+  transformations: TransformLimitsConfig;
+  /** Named broker connections (`brokers:`) that broker endpoints publish through. */
+  brokers: Record<string, BrokerConfig>;
 }
 
 /** The operator console's settings (`console:`). */
@@ -93,6 +97,18 @@ export interface MetricsConfig {
   listen: { host: string; port: number } | null;
   /** Bearer token `/metrics` asks for; `null`: none. */
   token: string | null;
+}
+
+/** One broker connection (`brokers.NAME`); the URL (with its credentials, `${ENV}`-interpolated) is never logged or shown. */
+export interface BrokerConfig {
+  name: string;
+  type: 'rabbitmq' | 'nats' | 'redis';
+  url: string;
+}
+
+export interface TransformLimitsConfig {
+  timeoutMs: number;
+  memoryBytes: number;
 }
 
 /** An event type declared in the YAML: its JSON Schema (draft 2020-12), checked on every message of the type. */
@@ -162,6 +178,8 @@ export interface EndpointConfig {
   recordSkipped?: boolean;
   /** `forward | resign | drop`; absent means the default (`resign`). */
   providerSignature?: ProviderSignature;
+  /** Set when the YAML names one (`transformation:`); absent leaves what the API set. */
+  transformation?: Transformation | null;
 }
 
 /** How to read one field of an inbound request (`body:$.data.id`, `header:X-Event-Id`). */
@@ -198,4 +216,6 @@ export interface SourceConfig {
   options: unknown;
   /** Periodic comparison with the provider's API (`reconcile:`), when set. */
   reconcile?: ReconcileConfig;
+  /** Applied to each message at ingest, before fan-out (`transformation:`); the API's wins. */
+  transformation?: Transformation;
 }

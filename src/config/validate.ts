@@ -14,14 +14,16 @@ import { readReconcile } from './reconcile.ts';
 import { readOutbound, readPrivateNetworks } from './outbound.ts';
 import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
+import { readBrokerEndpoint, readBrokers, readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
-import type { ApplicationConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
+import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry', 'transformations', 'brokers'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature'] as const;
+  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature', 'transformation',
+  'type', 'connection', 'exchange', 'routingKey', 'subject', 'stream', 'maxLen'] as const;
 const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond', 'reconcile'] as const;
+  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond', 'reconcile', 'transformation'] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -67,10 +69,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
   const retryScheduleMs = checkSchedule(delivery, 'retry') ?? [...defaults.retryScheduleMs];
 
+  const brokers = readBrokers(top);
   const applications: Record<string, ApplicationConfig> = {};
   const apps = top.child('applications');
   for (const [uid, value] of Object.entries(apps?.value ?? {})) {
-    const app = apps && readApplication(apps, uid, value);
+    const app = apps && readApplication(apps, uid, value, brokers);
     if (app) applications[uid] = app;
   }
 
@@ -128,6 +131,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     bulkJobs: readBulkJobs(top),
     alerts: readAlerts(top),
     telemetry: readTelemetry(top),
+    transformations: readTransformLimits(top),
+    brokers,
   };
   if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
   return { config, problems: [] };
@@ -139,7 +144,7 @@ function checkSchedule(section: Section | undefined, key: string): number[] | un
   return schedule;
 }
 
-function readApplication(apps: Section, uid: string, value: unknown): ApplicationConfig | undefined {
+function readApplication(apps: Section, uid: string, value: unknown, brokers: Record<string, BrokerConfig>): ApplicationConfig | undefined {
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
@@ -153,7 +158,7 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   const endpoints: EndpointConfig[] = [];
   const seen = new Set<string>();
   list.forEach((item, i) => {
-    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i);
+    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i, brokers);
     if (!endpoint) return;
     if (seen.has(endpoint.uid)) app.problems.push(`${app.keyPath('endpoints')}[${i}].id: "${endpoint.uid}" is used twice`);
     seen.add(endpoint.uid);
@@ -165,14 +170,15 @@ function readApplication(apps: Section, uid: string, value: unknown): Applicatio
   };
 }
 
-export function readEndpoint(list: Section, index: number): EndpointConfig | undefined {
+export function readEndpoint(list: Section, index: number, brokers: Record<string, BrokerConfig> = {}): EndpointConfig | undefined {
   const ep = Section.of(list.value[index], list.keyPath(index), list.problems);
   if (!ep) return undefined;
   ep.onlyKeys(endpointKeys);
   const uid = ep.str('id', { required: true });
   if (uid !== undefined && !namePattern.test(uid)) ep.problem('id', 'endpoint ids use letters, digits, _ . - (at most 64)');
-  const url = ep.str('url', { required: true });
-  if (url !== undefined) {
+  const broker = ep.has('type') ? readBrokerEndpoint(ep, brokers) : undefined;
+  const url = broker ?? (ep.has('type') && ep.value.type !== 'http' ? undefined : ep.str('url', { required: true }));
+  if (url !== undefined && broker === undefined) {
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
@@ -210,6 +216,8 @@ export function readEndpoint(list: Section, index: number): EndpointConfig | und
     const providerSignature = ep.oneOf('providerSignature', ['forward', 'resign', 'drop'] as const, defaults.providerSignature);
     if (providerSignature !== undefined) endpoint.providerSignature = providerSignature;
   }
+  const transformation = readTransformation(ep);
+  if (transformation !== undefined) endpoint.transformation = transformation;
   return uid === undefined || url === undefined ? undefined : endpoint;
 }
 
@@ -268,8 +276,10 @@ function readSource(
   const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
+  const transformation = readTransformation(src) ?? undefined;
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
   return {
+    ...(transformation ? { transformation } : {}),
     name,
     provider: providerName,
     application,

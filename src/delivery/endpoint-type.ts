@@ -1,7 +1,8 @@
 import type { Endpoint } from '../store/records.ts';
+import { brokerTypeOf, type BrokerType } from './brokers/target.ts';
 
 /** How a delivery leaves: over HTTP, or to a `sluice listen` session (more types may follow, one deliverer each). */
-export type EndpointType = 'http' | 'relay';
+export type EndpointType = 'http' | 'relay' | BrokerType;
 
 /**
  * A relay endpoint's URL is `relay://<name>`: the type lives in the URL, so
@@ -11,7 +12,8 @@ export type EndpointType = 'http' | 'relay';
 export const RELAY_SCHEME = 'relay:';
 
 export function endpointType(endpoint: Pick<Endpoint, 'url'>): EndpointType {
-  return endpoint.url.startsWith(`${RELAY_SCHEME}//`) ? 'relay' : 'http';
+  if (endpoint.url.startsWith(`${RELAY_SCHEME}//`)) return 'relay';
+  return brokerTypeOf(endpoint.url) ?? 'http';
 }
 
 export function relayUrl(name: string): string {

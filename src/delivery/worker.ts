@@ -10,12 +10,15 @@ import type { AttemptRecord, LeasedDelivery, NextState, Store } from '../store/s
 import type { RelayHub } from '../relay/hub.ts';
 import type { AttemptBus } from './attempt-bus.ts';
 import { AttemptHooks } from './attempt-hooks.ts';
+import { brokerDeliverers } from './brokers/deliverers.ts';
+import { BrokerConnections } from './brokers/connections.ts';
 import { Deliverers, httpDeliverer } from './deliverer.ts';
 import { relayDeliverer } from './relay-deliverer.ts';
 import { nextAfterFailure } from './retry-policy.ts';
 import type { SourceSigners } from './provider-signature.ts';
 import type { SendResult } from './send.ts';
 import { StallWatch } from './stall.ts';
+import { Transformer } from '../transform/transformer.ts';
 
 const HOUSEKEEPING_MS = 5_000;
 const DEDUPE_PURGE_MS = 3_600_000;
@@ -35,7 +38,9 @@ const GATHER_MS = 2;
 export class DeliveryWorker {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
   private readonly deliverers: Deliverers;
+  private readonly brokers: BrokerConnections;
   private readonly hooks: AttemptHooks;
+  private readonly transformer: Transformer;
   private readonly records: GroupCommit<AttemptRecord, void>;
   private readonly shutdown = new AbortController();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -61,9 +66,12 @@ export class DeliveryWorker {
   ) {
     this.hooks = new AttemptHooks(store, config, log, () => this.wake());
     this.stallWatch = new StallWatch(config.delivery.pollIntervalMs);
+    this.transformer = new Transformer(config.transformations);
+    this.brokers = new BrokerConnections(config.brokers, log);
     this.deliverers = new Deliverers({
       http: httpDeliverer((appId) => this.hooks.agentFor(appId), extras.signers),
       ...(extras.relay ? { relay: relayDeliverer(extras.relay, extras.signers) } : {}),
+      ...brokerDeliverers(this.brokers),
     });
     extras.relay?.whenConnected(() => this.wake());
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
@@ -108,6 +116,7 @@ export class DeliveryWorker {
     }
     await this.records.drain();
     await this.hooks.closeAgents();
+    await this.brokers.close();
   }
 
   private async loop(): Promise<void> {
@@ -241,12 +250,17 @@ export class DeliveryWorker {
         await this.store.releaseLeases(this.owner, [delivery.id], Date.now() + this.config.delivery.pollIntervalMs);
         return;
       }
+      const transformed = await this.transformer.forDelivery(leased);
+      if (transformed.kind !== 'send') {
+        await this.notSent(leased, transformed);
+        return;
+      }
       const span = this.tracing?.startAttempt(message.headers.traceparent, {
         'sluice.message_id': message.id, 'sluice.delivery_id': delivery.id, 'sluice.endpoint': endpoint.uid ?? endpoint.id,
         'sluice.attempt': delivery.attempts + 1, 'url.full': endpoint.url, 'http.request.method': 'POST',
       });
       // The endpoint gets the attempt's own traceparent, so its handler's spans hang under this attempt.
-      const sent = span ? { ...leased, message: { ...message, headers: { ...message.headers, traceparent: (this.tracing as Tracing).traceparent(span) } } } : leased;
+      const sent = span ? { ...transformed.leased, message: { ...transformed.leased.message, headers: { ...transformed.leased.message.headers, traceparent: (this.tracing as Tracing).traceparent(span) } } } : transformed.leased;
       const result = await deliverer.send(sent, timeoutMs, this.shutdown.signal);
       if (span) {
         if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
@@ -271,7 +285,7 @@ export class DeliveryWorker {
           messageId: message.id,
           endpointId: endpoint.id,
           appId: message.appId,
-          url: endpoint.url,
+          url: transformed.leased.endpoint.url,
           trigger: leased.trigger,
           startedAt: result.startedAt,
           durationMs: result.durationMs,
@@ -306,6 +320,41 @@ export class DeliveryWorker {
       this.inFlight.delete(delivery.id);
       this.wake();
     }
+  }
+
+  /**
+   * A delivery its endpoint's transformation cancelled (`skipped`, with the reason) or failed on
+   * (a failed attempt on the retry schedule, so a fixed transformation gets it through). Neither
+   * counts towards the endpoint's breaker: the receiver was never asked.
+   */
+  private async notSent(leased: LeasedDelivery, outcome: { kind: 'cancel'; reason: string } | { kind: 'failed'; error: string }): Promise<void> {
+    const { delivery, endpoint, message } = leased;
+    const now = Date.now();
+    const next: NextState = outcome.kind === 'cancel'
+      ? { state: 'skipped', reason: 'cancelled' }
+      : nextAfterFailure({
+        attempts: delivery.attempts + 1,
+        scheduleMs: endpoint.retryScheduleMs ?? this.config.delivery.retryScheduleMs,
+        jitter: defaults.retryJitter,
+        maxRetryAfterMs: this.config.delivery.maxRetryAfterMs,
+        retryAfterMs: undefined,
+        manual: leased.trigger === 'manual',
+        now,
+      });
+    const error = outcome.kind === 'cancel' ? `cancelled by the transformation: ${outcome.reason}` : outcome.error;
+    await this.records.submit({
+      deliveryId: delivery.id,
+      leaseOwner: this.owner,
+      attempt: {
+        deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, appId: message.appId, url: endpoint.url,
+        trigger: leased.trigger, startedAt: now, durationMs: Date.now() - now, status: null, responseBody: null, error, succeeded: false,
+      },
+      next,
+    });
+    const outcomeLabel = outcome.kind === 'cancel' ? 'cancelled' : next.state === 'dead' ? 'dead' : 'retry';
+    this.metrics.deliveries.inc({ endpoint: endpoint.uid ?? endpoint.id, outcome: outcomeLabel });
+    this.log.warn({ msgId: message.id, endpoint: endpoint.uid ?? endpoint.id, attempt: delivery.attempts + 1, outcome: outcomeLabel, error }, 'delivery');
+    if (outcome.kind === 'failed') await this.hooks.after(leased, next, false, undefined);
   }
 
   private decide(leased: LeasedDelivery, result: SendResult): { next: NextState; outcome: string; disable?: string } {

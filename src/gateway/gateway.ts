@@ -104,7 +104,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       const guard = new AddressGuard(policyFor(config, app, null));
       // Refused again at connect time, attempt by attempt; said once here so nobody waits for a dead letter to find out.
       app.endpoints.forEach((ep, i) => {
-        if (endpointType(ep) === 'relay') return;
+        if (endpointType(ep) !== 'http') return;
         const refused = guard.urlRefusal(ep.url);
         if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
       });

@@ -7,6 +7,9 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import type { InboundEvent, InboundRequest, ProviderInstance } from '../providers/types.ts';
 import { GroupCommit } from '../store/group-commit.ts';
+import { SourceTransforms } from '../transform/source-transforms.ts';
+import { Transformer } from '../transform/transformer.ts';
+import type { Transformation } from '../store/records.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { IngestEvent } from '../live/events.ts';
@@ -44,6 +47,8 @@ function jsonReply(status: number, body: unknown, headers: Record<string, string
 export class IngestPipeline {
   private readonly commits: GroupCommit<NewMessage, IngestOutcome>;
   private readonly eventTypes: EventTypeCatalog;
+  /** Source transformations (the API's routes tell it when one changes). */
+  readonly transforms: SourceTransforms;
 
   constructor(
     private readonly sources: ReadonlyMap<string, CompiledSource>,
@@ -59,6 +64,7 @@ export class IngestPipeline {
   ) {
     this.commits = new GroupCommit((batch) => store.ingest(batch), config.ingest.groupCommitMaxBatch, defaults.ingestCommitsInFlight);
     this.eventTypes = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name));
+    this.transforms = new SourceTransforms(store, new Transformer(config.transformations));
   }
 
   source(name: string): CompiledSource | undefined {
@@ -116,6 +122,7 @@ export class IngestPipeline {
       // Items stored before the failure stay stored; the sender's retry is deduplicated.
       return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
     }
+    if (stored.cancelled !== undefined) return jsonReply(200, { cancelled: true, reason: stored.cancelled });
     const { ids, duplicates, messages, delivered } = stored;
     if (ids.length === 0) return jsonReply(200, { ids: [] });
     const allDuplicates = duplicates === ids.length;
@@ -156,16 +163,23 @@ export class IngestPipeline {
   private async store(
     source: CompiledSource, req: InboundRequest, parseError: string | undefined, body: unknown, contentType: string | undefined, mark: Record<string, string>,
     span?: Span,
-  ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[]; delivered: boolean } | { error: Error }> {
+  ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[]; delivered: boolean; cancelled?: string } | { error: Error }> {
     const name = source.config.name;
     const extracted = source.provider.extract(req, body);
     const events = Array.isArray(extracted) ? extracted : [extracted];
     if (events.length === 0) return { ids: [], duplicates: 0, messages: [], delivered: false };
-    const messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
+    let messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
+    let bodies = events.map((event) => (event.body !== undefined ? event.body : body));
+    const transformation = await this.transforms.effective(source.config);
+    if (transformation) {
+      const kept = await this.transform(source, req, transformation, messages, bodies);
+      if (kept.messages.length === 0) return { ids: [], duplicates: 0, messages: [], delivered: false, cancelled: kept.reason };
+      ({ messages, bodies } = kept);
+    }
     // The ingest span's context is stored with each message (as the traceparent its deliveries carry on), so every attempt joins this trace.
     const traceparent = span && this.tracing?.traceparent(span);
     for (const m of messages) Object.assign(m.headers, mark, traceparent ? { traceparent } : {});
-    await this.validate(source, messages, events.map((event) => (event.body !== undefined ? event.body : body)));
+    await this.validate(source, messages, bodies);
     const commitSpan = span && this.tracing?.child(span, 'sluice.ingest.commit');
     const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
     if (commitSpan) {
@@ -210,6 +224,24 @@ export class IngestPipeline {
 
   private announce(event: IngestEvent): void {
     this.watch.live?.publish(event, { source: event.source });
+  }
+
+  /** The source's transformation on each message, before the schema check and fan-out; cancelled ones are dropped. */
+  private async transform(source: CompiledSource, req: InboundRequest, t: Transformation, messages: NewMessage[], bodies: unknown[]):
+    Promise<{ messages: NewMessage[]; bodies: unknown[]; reason: string }> {
+    const kept: { messages: NewMessage[]; bodies: unknown[]; reason: string } = { messages: [], bodies: [], reason: '' };
+    for (const [i, m] of messages.entries()) {
+      const outcome = await this.transforms.apply(t, m, req.url, bodies[i]);
+      if (outcome.kind === 'cancel') {
+        kept.reason = outcome.reason;
+        this.log.info({ source: source.config.name, eventId: m.eventId, decision: 'cancelled', reason: outcome.reason }, 'ingest');
+        continue;
+      }
+      if (m.state === 'invalid') this.log.warn({ source: source.config.name, eventId: m.eventId, reason: m.error }, 'ingest: transformation failed; storing invalid');
+      kept.messages.push(m);
+      kept.bodies.push(outcome.body);
+    }
+    return kept;
   }
 
   private toMessage(

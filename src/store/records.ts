@@ -13,9 +13,18 @@ export type SignatureStyle = 'webhook' | 'svix';
 export type ProviderSignature = 'forward' | 'resign' | 'drop';
 export type StalePolicy = 'skip' | 'deliver';
 export type OnDeadPolicy = 'skip' | 'block';
-export type SkipReason = 'filtered' | 'stale';
+export type SkipReason = 'filtered' | 'stale' | 'cancelled';
 /** A payload filter as written (JSON); compiled by `src/delivery/filter.ts`. */
 export type FilterDocument = { [key: string]: unknown };
+
+/**
+ * A JavaScript function `(webhook) => webhook` run in the sandbox (`src/transform/`): on an
+ * endpoint before each delivery is signed, on a source before fan-out.
+ */
+export interface Transformation {
+  code: string;
+  enabled: boolean;
+}
 
 /** One JSON Schema failure of a message: where in the payload, and what is wrong. */
 export interface ValidationIssue {
@@ -76,6 +85,8 @@ export interface Endpoint {
   filter: FilterDocument | null;
   /** Record deliveries the payload filter turned away as `skipped` (for debugging). */
   recordSkipped: boolean;
+  /** Applied to each delivery before it is signed; `null`: none. */
+  transformation: Transformation | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -3,6 +3,7 @@ import type { ApplicationConfig } from '../config/types.ts';
 import type { ConsoleStore } from './console.ts';
 import type { OperationsStore } from './operations.ts';
 import type { OutboundStore } from './outbound.ts';
+import type { TransformationStore } from './transformations.ts';
 import type {
   Application,
   Attempt,
@@ -72,7 +73,9 @@ export interface LeasedDelivery {
 export type NextState =
   | { state: 'succeeded' }
   | { state: 'scheduled'; at: number }
-  | { state: 'dead' };
+  | { state: 'dead' }
+  /** Not sent, on purpose (a transformation cancelled it); the attempt's error says why. */
+  | { state: 'skipped'; reason: 'cancelled' };
 
 export interface AttemptRecord {
   deliveryId: string;
@@ -147,7 +150,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore {
+export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

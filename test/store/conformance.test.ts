@@ -17,6 +17,7 @@ import { replayCases } from './cases-replay.ts';
 import { retentionCases } from './cases-retention.ts';
 import { securityCases } from './cases-security.ts';
 import { storeTargets } from './harness.ts';
+import { transformationCases } from './cases-transformations.ts';
 
 // The same cases against every store; SLUICE_STORE=sqlite|postgres narrows the run to one.
 for (const target of await storeTargets()) {
@@ -36,6 +37,7 @@ for (const target of await storeTargets()) {
     compatCases(target);
     consoleCases(target);
     securityCases(target);
+    transformationCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -11,6 +11,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { PortalTokens } from '../../auth/portal-tokens.ts';
 import { portalRoutes } from './portal.ts';
 import { svixExtraRoutes } from './svix-extras.ts';
+import { transformationRoutes } from './transformations.ts';
 
 /** The outbound API's routes (applications, endpoints, event types, message create, portal access). */
 export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
@@ -20,6 +21,7 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
   await app.register(messageCreateRoutes, deps);
   await app.register(portalRoutes, deps);
   await app.register(svixExtraRoutes, deps);
+  await app.register(transformationRoutes, deps);
 }
 
 /** Everything the outbound routes need, built from the gateway's parts. */

@@ -58,6 +58,10 @@ export async function syncApplication(db: PgDb, app: ApplicationConfig, generate
       await tx.run(`UPDATE endpoints SET fifo = $1, stale_policy = $2, on_dead = $3, reorder_window_ms = $4, filter = $5, record_skipped = $6
         WHERE app_id = $7 AND uid = $8`, [o.fifo, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped, application.id, ep.uid]);
       await tx.run('UPDATE endpoints SET provider_signature = $1 WHERE app_id = $2 AND uid = $3', [ep.providerSignature ?? defaults.providerSignature, application.id, ep.uid]);
+      // Only when the YAML names one: a transformation set through the API survives a restart otherwise.
+      if (ep.transformation !== undefined) {
+        await tx.run('UPDATE endpoints SET transformation = $1 WHERE app_id = $2 AND uid = $3', [json(ep.transformation), application.id, ep.uid]);
+      }
     }
     return application;
   });

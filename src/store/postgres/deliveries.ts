@@ -172,12 +172,14 @@ export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promis
       col((r) => r.attempt.succeeded),
     ]);
     await tx.run(`UPDATE deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next_at, lease_owner = NULL,
-        lease_expires_at = NULL, manual = false, last_status = r.status, last_error = r.error, updated_at = r.updated_at
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[])
-        AS r(id, owner, state, next_at, status, error, updated_at)
+        lease_expires_at = NULL, manual = false, last_status = r.status, last_error = r.error, updated_at = r.updated_at,
+        skip_reason = r.skip_reason
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[], $8::text[])
+        AS r(id, owner, state, next_at, status, error, updated_at, skip_reason)
       WHERE d.id = r.id AND d.lease_owner = r.owner AND d.state = 'in_flight'`, [
       col((r) => r.deliveryId), col((r) => r.leaseOwner), col((r) => r.next.state), col((r) => (r.next.state === 'scheduled' ? r.next.at : null)),
       col((r) => r.attempt.status), col((r) => r.attempt.error), col((r) => r.attempt.startedAt + r.attempt.durationMs),
+      col((r) => (r.next.state === 'skipped' ? r.next.reason : null)),
     ]);
     // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key). One row per key
     // (an upsert may not touch a row twice), in key order so two recorders cannot deadlock; max() makes a repeat harmless.

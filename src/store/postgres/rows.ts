@@ -62,6 +62,7 @@ export function toEndpoint(r: Row): Endpoint {
     reorderWindowMs: numOrNull(r.reorder_window_ms),
     filter: jsonOr(r.filter, null),
     recordSkipped: r.record_skipped === true,
+    transformation: jsonOr(r.transformation, null),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };

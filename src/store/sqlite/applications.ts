@@ -58,6 +58,10 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
         WHERE app_id = ? AND uid = ?`).run(o.fifo ? 1 : 0, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped ? 1 : 0,
         existing.id, ep.uid);
       db.stmt('UPDATE endpoints SET provider_signature = ? WHERE app_id = ? AND uid = ?').run(ep.providerSignature ?? defaults.providerSignature, existing.id, ep.uid);
+      // Only when the YAML names one: a transformation set through the API survives a restart otherwise.
+      if (ep.transformation !== undefined) {
+        db.stmt('UPDATE endpoints SET transformation = ? WHERE app_id = ? AND uid = ?').run(json(ep.transformation), existing.id, ep.uid);
+      }
     }
     return existing;
   });

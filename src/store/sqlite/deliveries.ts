@@ -126,9 +126,10 @@ export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
       const nextAt = r.next.state === 'scheduled' ? r.next.at : null;
       // The lease owner check keeps a late result (after the lease was taken back) from moving a delivery it no longer holds.
       const moved = db.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
-        lease_expires_at = NULL, manual = 0, last_status = ?, last_error = ?, updated_at = ?
+        lease_expires_at = NULL, manual = 0, last_status = ?, last_error = ?, updated_at = ?, skip_reason = ?
         WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`).run(
-        r.next.state, nextAt, a.status, a.error, a.startedAt + a.durationMs, r.deliveryId, r.leaseOwner,
+        r.next.state, nextAt, a.status, a.error, a.startedAt + a.durationMs, r.next.state === 'skipped' ? r.next.reason : null,
+        r.deliveryId, r.leaseOwner,
       ).changes;
       // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key).
       if (moved > 0 && r.next.state === 'succeeded') {

@@ -41,6 +41,7 @@ export function toEndpoint(r: Row): Endpoint {
     reorderWindowMs: (r.reorder_window_ms as number | null | undefined) ?? null,
     filter: parseJson(r.filter, null),
     recordSkipped: r.record_skipped === 1,
+    transformation: parseJson(r.transformation, null),
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
   };

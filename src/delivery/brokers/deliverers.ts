@@ -1,0 +1,11 @@
+import type { Deliverer } from '../deliverer.ts';
+import type { BrokerConnections } from './connections.ts';
+import { natsDeliverer } from './nats.ts';
+import { rabbitmqDeliverer } from './rabbitmq.ts';
+import { redisDeliverer } from './redis.ts';
+import type { BrokerType } from './target.ts';
+
+/** One deliverer per broker type over the process's shared connections (docs/destinations.md: adding a type). */
+export function brokerDeliverers(connections: BrokerConnections): Record<BrokerType, Deliverer> {
+  return { rabbitmq: rabbitmqDeliverer(connections), nats: natsDeliverer(connections), redis: redisDeliverer(connections) };
+}
