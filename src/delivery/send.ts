@@ -57,6 +57,7 @@ export function deliveryRequest(leased: LeasedDelivery, at: number, signers?: So
   if (sender.extraSignatures.length > 0) own[signatureName] = [own[signatureName], ...sender.extraSignatures].join(' ');
   const headers: Record<string, string> = {
     ...sender.headers,
+    ...sluiceHeaders(message.headers),
     ...endpoint.headers,
     ...own,
     'content-type': message.contentType ?? 'application/json',
@@ -65,6 +66,19 @@ export function deliveryRequest(leased: LeasedDelivery, at: number, signers?: So
   // A FIFO endpoint with `stale: deliver` still gets a message older than one it already has, flagged so it can tell.
   if (leased.delivery.stale) headers['sluice-stale'] = 'true';
   return { body, headers };
+}
+
+/**
+ * Headers Sluice itself stored with the message (not the sender's): the trace
+ * context of its ingest span and the mark of a reconciled event. They go out
+ * whatever the endpoint's providerSignature says about the sender's headers.
+ */
+const SLUICE_STORED = ['traceparent', 'tracestate', 'sluice-reconciled'] as const;
+
+function sluiceHeaders(stored: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of SLUICE_STORED) if (stored[name] !== undefined) out[name] = stored[name];
+  return out;
 }
 
 /**

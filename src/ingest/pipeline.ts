@@ -170,7 +170,14 @@ export class IngestPipeline {
     if (events.length === 0) return { ids: [], duplicates: 0, messages: [], delivered: false };
     let messages = events.map((event) => this.toMessage(source, req, event, parseError, body, contentType));
     let bodies = events.map((event) => (event.body !== undefined ? event.body : body));
-    const transformation = await this.transforms.effective(source.config);
+    let transformation: Transformation | null;
+    try {
+      transformation = await this.transforms.effective(source.config);
+    } catch (err) {
+      // The API's transformation lives in the store: a store that does not answer is the 503 the commit would give.
+      this.log.error({ source: name, err }, 'ingest: could not read the source transformation');
+      return { error: err as Error };
+    }
     if (transformation) {
       const kept = await this.transform(source, req, transformation, messages, bodies);
       if (kept.messages.length === 0) return { ids: [], duplicates: 0, messages: [], delivered: false, cancelled: kept.reason };

@@ -56,7 +56,7 @@ describe('delivery worker: a stall is never silent', () => {
     const store = new BlindPassStore(join(tmp.dir, 'sluice.db'));
     const logs = new LogSink();
     const metrics = new Metrics();
-    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
+    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
       + 'delivery: { pollInterval: 50ms }\n', 'stall.yaml', {}, {});
     const worker = new DeliveryWorker(store, config, metrics, createLogger('info', logs));
     try {
@@ -92,7 +92,7 @@ describe('delivery worker: a stall is never silent', () => {
     const store = new SqliteStore(join(tmp.dir, 'sluice.db'));
     const logs = new LogSink();
     const metrics = new Metrics();
-    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
+    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
       + 'delivery: { pollInterval: 50ms }\n', 'stall.yaml', {}, {});
     const worker = new DeliveryWorker(store, config, metrics, createLogger('info', logs));
     try {
