@@ -71,7 +71,7 @@ export class DeliveryWorker {
     this.deliverers = new Deliverers({
       http: httpDeliverer((appId) => this.hooks.agentFor(appId), extras.signers),
       ...(extras.relay ? { relay: relayDeliverer(extras.relay, extras.signers) } : {}),
-      ...brokerDeliverers(this.brokers),
+      ...brokerDeliverers(this.brokers, extras.signers),
     });
     extras.relay?.whenConnected(() => this.wake());
     this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {

@@ -46,7 +46,7 @@ describe('broker destinations', { skip }, () => {
     nats = await natsStream(subject);
     await proxy.up();
     const source = (app: string, extra = '') =>
-      `{ provider: hmac, secret: s, header: X-S, eventType: body:$.type, idempotencyKey: body:$.id, application: ${app}${extra} }`;
+      `{ provider: hmac, secret: s, header: X-S, eventType: body:$.type, idempotencyKey: body:$.id, application: ${app}, forwardHeaders: [x-request-id]${extra} }`;
     gw = await startTestGateway(`
 delivery:
   retry: [200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms]

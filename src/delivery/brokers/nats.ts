@@ -1,3 +1,4 @@
+import type { SourceSigners } from '../provider-signature.ts';
 import type { Deliverer } from '../deliverer.ts';
 import type { BrokerConnections } from './connections.ts';
 import { brokerMessage, confirmed } from './publish.ts';
@@ -8,12 +9,12 @@ import { fillTemplate, parseBrokerTarget } from './target.ts';
  * to the message id so JetStream's own duplicate window drops a retried publish
  * that had landed, and the webhook headers as NATS headers.
  */
-export function natsDeliverer(connections: BrokerConnections): Deliverer {
+export function natsDeliverer(connections: BrokerConnections, signers?: SourceSigners): Deliverer {
   return {
     send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
       const target = parseBrokerTarget(leased.endpoint);
       const { js, headers: natsHeaders } = await connections.jetstream(target.connection);
-      const { body, headers } = brokerMessage(leased, Date.now());
+      const { body, headers } = brokerMessage(leased, Date.now(), signers);
       const h = natsHeaders();
       for (const [name, value] of Object.entries(headers)) h.set(name, value);
       const subject = fillTemplate(target.destination, leased.message.eventType);

@@ -1,4 +1,5 @@
 import type { LeasedDelivery } from '../../store/store.ts';
+import type { SourceSigners } from '../provider-signature.ts';
 import { deliveryRequest, type SendResult } from '../send.ts';
 
 /**
@@ -7,8 +8,8 @@ import { deliveryRequest, type SendResult } from '../send.ts';
  * forwarded headers, the endpoint's headers), plus the event type, so a
  * consumer verifies and dedupes as an HTTP receiver does.
  */
-export function brokerMessage(leased: LeasedDelivery, at: number): { body: Buffer; headers: Record<string, string> } {
-  const { body, headers } = deliveryRequest(leased, at);
+export function brokerMessage(leased: LeasedDelivery, at: number, signers?: SourceSigners): { body: Buffer; headers: Record<string, string> } {
+  const { body, headers } = deliveryRequest(leased, at, signers);
   delete headers['user-agent'];
   if (leased.message.eventType) headers['sluice-event-type'] = leased.message.eventType;
   return { body, headers };

@@ -1,3 +1,4 @@
+import type { SourceSigners } from '../provider-signature.ts';
 import type { Deliverer } from '../deliverer.ts';
 import type { BrokerConnections } from './connections.ts';
 import { brokerMessage, confirmed } from './publish.ts';
@@ -8,13 +9,13 @@ import { fillTemplate, parseBrokerTarget } from './target.ts';
  * with its routing key (`{eventType}` filled in), persistent, the message id as
  * AMQP `message-id` and the webhook headers as AMQP headers.
  */
-export function rabbitmqDeliverer(connections: BrokerConnections): Deliverer {
+export function rabbitmqDeliverer(connections: BrokerConnections, signers?: SourceSigners): Deliverer {
   return {
     send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
       const target = parseBrokerTarget(leased.endpoint);
       const { channel } = await connections.rabbit(target.connection);
       const at = Date.now();
-      const { body, headers } = brokerMessage(leased, at);
+      const { body, headers } = brokerMessage(leased, at, signers);
       const routingKey = fillTemplate(target.routingKey, leased.message.eventType);
       await new Promise<void>((resolve, reject) => {
         const options = {
