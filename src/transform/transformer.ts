@@ -47,12 +47,20 @@ export class Transformer {
     const verdict = await this.run(t.code, input, body, originOf(endpoint.url));
     if (verdict.kind === 'invalid') return { kind: 'failed', error: `transformation failed: ${verdict.error}` };
     if (verdict.kind === 'cancel') return { kind: 'cancel', reason: verdict.reason };
+    // The sender's headers the function left as they were still pass the provider's forwarding rule; what it
+    // added or changed is its own choice and goes out as the endpoint's headers do (always).
+    const kept: Record<string, string> = {};
+    const own: Record<string, string> = {};
+    for (const [name, value] of Object.entries(verdict.headers)) {
+      if (message.headers[name] === value) kept[name] = value;
+      else own[name] = value;
+    }
     return {
       kind: 'send',
       leased: {
         ...leased,
-        message: { ...message, payload: verdict.body, headers: verdict.headers, eventType: verdict.eventType },
-        endpoint: { ...endpoint, url: verdict.url, headers: {} },
+        message: { ...message, payload: verdict.body, headers: kept, eventType: verdict.eventType },
+        endpoint: { ...endpoint, url: verdict.url, headers: own },
       },
     };
   }
