@@ -1,4 +1,5 @@
 import { ApiClient, CliError, describeFetchError, runClient, UsageError, type ClientFlags } from './client.ts';
+import type { LiveEvent } from '../live/events.ts';
 import { clock, statusColour, type Output } from './output.ts';
 
 export interface TailFlags extends ClientFlags {
@@ -8,32 +9,8 @@ export interface TailFlags extends ClientFlags {
   events?: string;
 }
 
-/** The stream's events (`GET /api/v1/stream`, a contract shared with the console). */
-interface IngestEvent {
-  type: 'ingest';
-  at: string;
-  source: string;
-  app: string;
-  msgId: string | null;
-  eventType: string | null;
-  eventId: string | null;
-  decision: string;
-  reason?: string;
-}
-interface AttemptEvent {
-  type: 'attempt';
-  at: string;
-  app: string;
-  endpointId: string;
-  msgId: string;
-  deliveryId: string;
-  eventType: string | null;
-  status: number | null;
-  outcome: string;
-  durationMs: number;
-  error?: string;
-}
-type StreamEvent = IngestEvent | AttemptEvent;
+/** The stream's events (`GET /api/v1/stream`): the same contract the gateway publishes and the console reads. */
+type StreamEvent = LiveEvent;
 
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 
