@@ -5,8 +5,10 @@
  *   status and a stable machine-readable code for the JSON body.
  * - `ConfigError`: the configuration cannot be used; lists every problem with
  *   its key path, and the CLI exits 2.
- * - `DeliveryError`: one delivery attempt failed; `permanent` ones are not
- *   retried (the endpoint is gone), the others follow the retry schedule.
+ *
+ * A failed delivery is not an exception: the deliverer returns an outcome
+ * (`permanent`, `postponeUntil`, `retryAfterMs` in delivery/send.ts) that the
+ * retry policy reads, because every attempt's result is recorded either way.
  */
 export class HttpError extends Error {
   readonly status: number;
@@ -28,15 +30,5 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`, options);
     this.name = 'ConfigError';
     this.problems = problems;
-  }
-}
-
-export class DeliveryError extends Error {
-  readonly permanent: boolean;
-
-  constructor(message: string, permanent: boolean, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DeliveryError';
-    this.permanent = permanent;
   }
 }

@@ -37,7 +37,7 @@ describe('stall watch (pure, injected clock)', () => {
 
 /**
  * Fault injection: a real SQLite store whose ordinary lease pass is blind, as
- * the bounded read of issue 20 was, while the full scan still works. Nothing
+ * the bounded read was when a window of non-heads hid every FIFO head, while the full scan still works. Nothing
  * else is replaced: the worker, the receiver and the store are real.
  */
 class BlindPassStore extends SqliteStore {

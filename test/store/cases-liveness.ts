@@ -28,7 +28,7 @@ async function drainPasses(store: Store, now: number, limit: number, passes = 50
  * hundred rows ahead are enough to hide the heads from a bounded read.
  */
 export function livenessCases(target: StoreTarget): void {
-  it('liveness: retrying FIFO heads behind hundreds of older non-heads are leased (issue 20)', () => target.with(async ({ store }) => {
+  it('liveness: retrying FIFO heads behind hundreds of older non-heads are leased', () => target.with(async ({ store }) => {
     const app = await store.syncApplication(application('shop', [endpoint('fifo', { fifo: true, stale: 'deliver' })]), newSecret);
     const keys = 10;
     await store.ingest(Array.from({ length: keys }, (_, k) => keyed(app.id, `k${k}`, 1)));

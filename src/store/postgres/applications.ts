@@ -53,7 +53,7 @@ export async function syncApplication(db: PgDb, app: ApplicationConfig, generate
           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $11, 'config')`,
         [...values, newId('ep'), application.id, ep.uid]);
       }
-      // Ordering and routing keys (issue 6) are written apart from the columns above, which the outbound API shares.
+      // Ordering and routing keys are written apart from the columns above, which the outbound API shares.
       const o = orderingColumns(ep);
       await tx.run(`UPDATE endpoints SET fifo = $1, stale_policy = $2, on_dead = $3, reorder_window_ms = $4, filter = $5, record_skipped = $6
         WHERE app_id = $7 AND uid = $8`, [o.fifo, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped, application.id, ep.uid]);

@@ -52,7 +52,7 @@ export function syncApplication(db: SqliteDb, app: ApplicationConfig, generateSe
           headers, disabled, disabled_reason, updated_at, id, app_id, uid, created_at, origin)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'config')`).run(...values, newId('ep'), existing.id, ep.uid, now);
       }
-      // Ordering and routing keys (issue 6) are written apart from the columns above, which the outbound API shares.
+      // Ordering and routing keys are written apart from the columns above, which the outbound API shares.
       const o = orderingColumns(ep);
       db.stmt(`UPDATE endpoints SET fifo = ?, stale_policy = ?, on_dead = ?, reorder_window_ms = ?, filter = ?, record_skipped = ?
         WHERE app_id = ? AND uid = ?`).run(o.fifo ? 1 : 0, o.stalePolicy, o.onDead, o.reorderWindowMs, json(o.filter), o.recordSkipped ? 1 : 0,
