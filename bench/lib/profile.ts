@@ -80,7 +80,9 @@ export function summarizeProfile(file: string, cwd: string, limit = 25): Profile
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byNode = new Map<number, CpuProfileNode>(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const fns = new Map<string, number>();
   const areas = new Map<string, number>();
   let total = 0;

@@ -16,7 +16,7 @@ export async function keys(sub: string, opts: { config: string }): Promise<numbe
     process.stderr.write(`sluice: unknown keys command "${sub}" (known: rotate)\n`);
     return 2;
   }
-  let config;
+  let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
     config = await loadConfig(opts.config);
   } catch (err) {
@@ -35,7 +35,7 @@ export async function keys(sub: string, opts: { config: string }): Promise<numbe
   const key = rotateKeyFile(config.secretKeyFile);
   installKeys(reloadKeys(source), () => reloadKeys(source));
   process.stderr.write(`sluice: new key ${key.id} added to ${config.secretKeyFile}\n`);
-  let store;
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore(config.storageUrl, { ...config.storage });
   } catch (err) {

@@ -51,7 +51,7 @@ export function trigger(provider: string, event: string, flags: TriggerFlags): P
     const target = `${server}/in/${encodeURIComponent(name)}`;
     let failed = 0;
     for (let i = 0; i < flags.repeat; i++) {
-      let built;
+      let built: ReturnType<typeof buildEvent>;
       try {
         built = buildEvent(fixture, { provider: signer, secret, url: source?.publicUrl ?? target, edits });
       } catch (err) {

@@ -42,7 +42,10 @@ export class AttemptBus {
     if (seen && Date.now() - seen.at < KEEP_MS) return Promise.resolve(seen.result);
     return new Promise((resolve) => {
       let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.waiters.set(key, set);
+      }
       const done = (r: AttemptResult | undefined): void => {
         clearTimeout(timer);
         set.delete(done);

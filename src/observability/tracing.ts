@@ -67,7 +67,7 @@ export async function startTracing(config: TelemetryConfig, exporter?: SpanExpor
   if (!config.otlpEndpoint && !exporter) return undefined;
   const { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
-  let processor;
+  let processor: InstanceType<typeof SimpleSpanProcessor> | InstanceType<typeof BatchSpanProcessor>;
   if (exporter) {
     processor = new SimpleSpanProcessor(exporter);
   } else {

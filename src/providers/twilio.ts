@@ -68,7 +68,10 @@ function signedParams(req: InboundRequest): string {
   const grouped = new Map<string, Set<string>>();
   for (const [key, value] of new URLSearchParams(req.rawBody.toString('utf8'))) {
     let values = grouped.get(key);
-    if (!values) grouped.set(key, (values = new Set()));
+    if (!values) {
+      values = new Set();
+      grouped.set(key, values);
+    }
     values.add(value);
   }
   let out = '';

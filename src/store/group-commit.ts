@@ -56,8 +56,12 @@ export class GroupCommit<I, O> {
         flushing = Promise.reject(err);
       }
       flushing.then(
-        (results) => batch.forEach((b, i) => b.resolve(results[i] as O)),
-        (err: unknown) => batch.forEach((b) => b.reject(err)),
+        (results) => {
+          for (const [i, b] of batch.entries()) b.resolve(results[i] as O);
+        },
+        (err: unknown) => {
+          for (const b of batch) b.reject(err);
+        },
       ).finally(() => {
         this.inFlight--;
         if (this.queue.length > 0) this.schedule();

@@ -24,8 +24,7 @@ async function readStream(url: string, headers: Record<string, string>, until: (
       const { value, done } = await reader.read();
       if (done) break;
       buffer += new TextDecoder().decode(value);
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         const event = /^event: (.+)$/m.exec(block)?.[1];

@@ -15,7 +15,7 @@ const policy: HealthPolicy = {
 function run(start: EndpointHealth, outcomes: boolean[], t: number, stepMs = 1_000, p = policy) {
   let h = start;
   let change = { opened: false, closed: false, disable: false };
-  outcomes.forEach((ok, i) => ({ next: h, change } = afterOutcome(h, ok, t + i * stepMs, p)));
+  for (const [i, ok] of outcomes.entries()) ({ next: h, change } = afterOutcome(h, ok, t + i * stepMs, p));
   return { h, change };
 }
 

@@ -56,8 +56,10 @@ describe('client plumbing: login profile, server and token precedence, colour, e
     assert.deepEqual([200, 302, 404, 500, null].map(statusColour), ['green', 'yellow', 'yellow', 'red', 'red']);
     const forced = await runCli(['trigger', 'stripe', 'invoice.paid', '--secret', 'whsec_x', '--server', gw.url, '--color', 'always']);
     assert.equal(forced.code, 1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for the terminal's escape sequences
     assert.match(forced.stdout, /^\u001b\[33m\[404\]\u001b\[0m POST/, 'no source named stripe: 404, in yellow');
     const plain = await runCli(['trigger', 'stripe', 'invoice.paid', '--secret', 'whsec_x', '--server', gw.url]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for the terminal's escape sequences
     assert.doesNotMatch(plain.stdout, /\u001b/);
     assert.equal((await runCli(['trigger', 'stripe', 'invoice.paid', '--secret', 'whsec_x', '--color', 'sometimes'])).code, 2);
   });

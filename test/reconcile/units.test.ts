@@ -43,7 +43,7 @@ describe('reconciliation: retries, paging, config', () => {
 
   test('reconcile: is checked, with credentials from the environment', () => {
     const ok = parseConfig(`${base}sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: "\${STRIPE_KEY}", lookback: 2d } }\n`, 't.yaml', {}, { STRIPE_KEY: 'sk_test_x' });
-    assert.deepEqual([ok.sources.s?.reconcile?.provider, (ok.sources.s?.reconcile as { apiKey: string }).apiKey, ok.sources.s?.reconcile?.lookbackMs], ['stripe', 'sk_test_x', 2 * 86_400_000]);
+    assert.deepEqual([ok.sources.s?.reconcile?.provider, (ok.sources.s!.reconcile as unknown as { apiKey: string }).apiKey, ok.sources.s?.reconcile?.lookbackMs], ['stripe', 'sk_test_x', 2 * 86_400_000]);
     assert.match(problems('sources:\n  s: { provider: shopify, secret: x, application: shop, reconcile: { interval: 1h } }\n').join('\n'), /shopify has no API that lists the events/);
     assert.match(problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: k, lookback: 30d } }\n').join('\n'), /lookback: must not be longer than ingest.dedupeWindow/);
     assert.match(problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: {} }\n').join('\n'), /reconcile.apiKey: required/);

@@ -73,7 +73,7 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
         const outcomes = await store.ingest(c.items.map((it) => message(app.id, {
           orderingKey: it.key, sequence: it.seq, ...(it.holdMs ? { reorderWindowMs: it.holdMs } : {}),
         })));
-        outcomes.forEach((o, j) => sent.set(stored(o).messageId, { key: c.items[j]!.key, seq: c.items[j]!.seq }));
+        for (const [j, o] of outcomes.entries()) sent.set(stored(o).messageId, { key: c.items[j]!.key, seq: c.items[j]!.seq });
       } else if (c.kind === 'advance') {
         offset += c.ms;
       } else if (c.kind === 'reclaim') {

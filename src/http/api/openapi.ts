@@ -52,7 +52,8 @@ function build(routes: Collected[], prefix: string): unknown {
       security: [{ bearer: [] }],
     };
     if (r.schema?.body) op.requestBody = { required: true, content: { 'application/json': { schema: r.schema.body } } };
-    (paths[path] ??= {})[r.method] = op;
+    paths[path] ??= {};
+    paths[path][r.method] = op;
   }
   return {
     openapi: '3.1.0',

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConsoleSessions, SESSION_COOKIE, SignInThrottle, sameOrigin } from '../../auth/console-session.ts';
+import { type ConsoleSessions, SESSION_COOKIE, SignInThrottle, sameOrigin } from '../../auth/console-session.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { defaults } from '../../config/defaults.ts';
 import { HttpError } from '../../errors.ts';

@@ -85,7 +85,9 @@ export class PgDb implements Queryable {
     let broken: Error | undefined;
     // pg-pool drops its error listener while a client is checked out, and pg emits 'error' on a reset
     // socket even when the running query already rejects: without this the process dies on a database restart.
-    const onError = (err: Error): void => void (broken ??= err);
+    const onError = (err: Error): void => {
+      broken ??= err;
+    };
     client.on('error', onError);
     try {
       await client.query('BEGIN');
