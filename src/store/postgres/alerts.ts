@@ -3,7 +3,7 @@ import { idFloor, idTime, newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Page } from '../records.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
-import { num, numOrNull } from './rows.ts';
+import { num, numOrNull } from '../columns.ts';
 
 const noDetail: AlertDetail = { summary: '', labels: {} };
 const detailOf = (value: unknown): AlertDetail => (typeof value === 'string' ? (JSON.parse(value) as AlertDetail) : noDetail);

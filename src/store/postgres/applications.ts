@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
 import type { Application, Endpoint } from '../records.ts';
 import { json, type PgDb, type Queryable } from './db.ts';
-import { toApplication, toEndpoint } from './rows.ts';
+import { toApplication, toEndpoint } from '../rows.ts';
 
 export async function getApplication(db: Queryable, idOrUid: string): Promise<Application | null> {
   const [row] = await db.query('SELECT * FROM applications WHERE id = $1 OR uid = $1', [idOrUid]);

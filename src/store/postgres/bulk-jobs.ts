@@ -4,7 +4,7 @@ import { pageCursor, toPage } from '../page.ts';
 import type { Page } from '../records.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { notifyDue } from './notify.ts';
-import { num, numOrNull } from './rows.ts';
+import { num, numOrNull } from '../columns.ts';
 
 /** The filter as SQL over `deliveries d JOIN messages m`; placeholders continue after `values`. */
 function where(filter: BulkFilter, values: unknown[]): string {

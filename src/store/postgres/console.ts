@@ -8,7 +8,8 @@ import { json, type Row } from './db.ts';
 import { loadHealth } from './endpoint-health.ts';
 import { listenChannel, liveChannel } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
-import { num, numOrNull, toMessage } from './rows.ts';
+import { toMessage } from '../rows.ts';
+import { num, numOrNull } from '../columns.ts';
 
 const dialect: SearchDialect = {
   param: (n) => `$${n}`,

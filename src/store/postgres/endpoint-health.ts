@@ -2,7 +2,7 @@ import { afterOutcome, blockedUntil, healthyEndpoint, isRoutine, type EndpointHe
 import type { HealthChange, HealthPolicy } from '../outbound.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { notifyDue } from './notify.ts';
-import { num, numOrNull } from './rows.ts';
+import { num, numOrNull } from '../columns.ts';
 
 function toHealth(r: Row): EndpointHealth {
   return {

@@ -1,7 +1,7 @@
 import type { LeaseOptions } from '../store.ts';
 import type { Queryable, Row } from './db.ts';
 import { THROTTLE_RATE } from './endpoint-health.ts';
-import { num } from './rows.ts';
+import { num } from '../columns.ts';
 
 /**
  * FIFO endpoints only offer the head of each (endpoint, ordering key): a

@@ -7,7 +7,8 @@ import type { Application, Endpoint, Page } from '../records.ts';
 import { getApplication, getEndpoint } from './applications.ts';
 import { json, type PgDb, type Queryable, type Row } from './db.ts';
 import { notifyDue } from './notify.ts';
-import { num, toApplication, toEndpoint } from './rows.ts';
+import { toApplication, toEndpoint } from '../rows.ts';
+import { num } from '../columns.ts';
 
 /** Newest-first pages by id over one table, like messages and attempts. */
 async function page<T extends { id: string }>(db: Queryable, table: 'applications' | 'endpoints', where: string[], params: unknown[],

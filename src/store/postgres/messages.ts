@@ -6,7 +6,8 @@ import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '.
 import { listEndpoints } from './applications.ts';
 import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
 import { notifyDue } from './notify.ts';
-import { num, toMessage } from './rows.ts';
+import { toMessage } from '../rows.ts';
+import { num } from '../columns.ts';
 
 /**
  * Claims (scope, event id) for a new message. A live entry wins and nothing is

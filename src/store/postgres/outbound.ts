@@ -5,17 +5,25 @@ import type {
 } from '../outbound.ts';
 import type { PgDb } from './db.ts';
 import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
-import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import {
   createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
   listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
 } from './management.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
+import { drivePostgres } from './drive.ts';
+import type { Op } from '../sql/op.ts';
+import { type DriveMode, SharedOperations } from '../sql/shared.ts';
 
 /** The outbound operations of the PostgreSQL store (`OutboundStore`); `PostgresStore` extends it. */
-export abstract class PgOutbound implements OutboundStore {
-  constructor(protected readonly db: PgDb) {}
+export abstract class PgOutbound extends SharedOperations implements OutboundStore {
+  constructor(protected readonly db: PgDb) {
+    super();
+  }
+
+  protected drive<T>(op: Op<T>, mode: DriveMode): Promise<T> {
+    return drivePostgres(this.db, op, mode);
+  }
 
   async createApplication(input: ApplicationInput, now: number): Promise<Created<Application>> {
     return createApplication(this.db, input, now);
@@ -49,21 +57,6 @@ export abstract class PgOutbound implements OutboundStore {
   }
   async ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Promise<string> {
     return ingestForEndpoint(this.db, appId, endpointId, eventType, payload, now);
-  }
-  async createEventType(input: EventTypeInput, now: number): Promise<Created<EventType>> {
-    return createEventType(this.db, input, now);
-  }
-  async getEventType(name: string): Promise<EventType | null> {
-    return getEventType(this.db, name);
-  }
-  async listEventTypes(query: ListQuery & { includeArchived: boolean }): Promise<Page<EventType>> {
-    return listEventTypes(this.db, query);
-  }
-  async updateEventType(input: EventTypeInput, now: number): Promise<EventType | null> {
-    return updateEventType(this.db, input, now);
-  }
-  async deleteEventType(name: string): Promise<boolean> {
-    return deleteEventType(this.db, name);
   }
   async claimIdempotency(scope: string, key: string, request: string, now: number, expiresAt: number): Promise<IdempotencyClaim> {
     return claimIdempotency(this.db, scope, key, request, now, expiresAt);

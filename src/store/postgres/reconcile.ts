@@ -3,7 +3,7 @@ import { pageCursor, toPage } from '../page.ts';
 import type { Page } from '../records.ts';
 import type { ReconcileRun } from '../reconcile.ts';
 import type { Queryable, Row } from './db.ts';
-import { num, numOrNull } from './rows.ts';
+import { num, numOrNull } from '../columns.ts';
 
 function toRun(r: Row): ReconcileRun {
   return {

@@ -1,7 +1,7 @@
 import type { Transformation } from '../records.ts';
 import type { SourceTransformation } from '../transformations.ts';
 import { json, type PgDb } from './db.ts';
-import { num } from './rows.ts';
+import { num } from '../columns.ts';
 
 export async function setEndpointTransformation(db: PgDb, appId: string, endpointId: string, t: Transformation | null, now: number): Promise<boolean> {
   const rows = await db.query('UPDATE endpoints SET transformation = $1, updated_at = $2 WHERE app_id = $3 AND id = $4 RETURNING id',

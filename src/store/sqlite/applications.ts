@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
 import type { Application, Endpoint } from '../records.ts';
 import { json, type SqliteDb } from './db.ts';
-import { toApplication, toEndpoint } from './rows.ts';
+import { toApplication, toEndpoint } from '../rows.ts';
 
 export function getApplication(db: SqliteDb, idOrUid: string): Application | null {
   const row = db.stmt('SELECT * FROM applications WHERE id = ? OR uid = ?').get(idOrUid, idOrUid);

@@ -2,7 +2,7 @@ import type { Attempt, Page } from '../records.ts';
 import type { AttemptQuery } from '../store.ts';
 import type { SqliteDb } from './db.ts';
 import { pageById } from './messages.ts';
-import { toAttempt } from './rows.ts';
+import { toAttempt } from '../rows.ts';
 
 export function listAttempts(db: SqliteDb, q: AttemptQuery): Page<Attempt> {
   const where = ['app_id = ?'];

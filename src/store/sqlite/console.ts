@@ -7,7 +7,7 @@ import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, parseJson, type Row } from './db.ts';
 import { loadHealth } from './endpoint-health.ts';
 import { SqliteOutbound } from './outbound.ts';
-import { toMessage } from './rows.ts';
+import { toMessage } from '../rows.ts';
 
 const dialect: SearchDialect = {
   param: () => '?',

@@ -7,7 +7,7 @@ import type { SqliteDb } from './db.ts';
 import { loadHealth, saveHealth } from './endpoint-health.ts';
 import { LeaseGate } from '../../delivery/lease-gate.ts';
 import { endpointCandidates, windowCandidates } from './lease-candidates.ts';
-import { toDelivery, toEndpoint, toMessage } from './rows.ts';
+import { toDelivery, toEndpoint, toMessage } from '../rows.ts';
 
 /** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
 const STALE_ROUNDS = 8;

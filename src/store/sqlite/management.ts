@@ -6,7 +6,7 @@ import { pageCursor, toPage } from '../page.ts';
 import type { Application, Endpoint, Page } from '../records.ts';
 import { getApplication, getEndpoint } from './applications.ts';
 import { json, type Row, type SqliteDb } from './db.ts';
-import { toApplication, toEndpoint } from './rows.ts';
+import { toApplication, toEndpoint } from '../rows.ts';
 
 /** Newest-first pages by id over one table, like messages and attempts. */
 function page<T extends { id: string }>(db: SqliteDb, table: 'applications' | 'endpoints', where: string[], params: unknown[],

@@ -5,7 +5,7 @@ import type { Endpoint, Message, Page } from '../records.ts';
 import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from './applications.ts';
 import { json, type Row, type SqliteDb } from './db.ts';
-import { toMessage } from './rows.ts';
+import { toMessage } from '../rows.ts';
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload,
   content_type, headers, channels, state, error, received_at, validation_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;

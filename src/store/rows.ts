@@ -1,28 +1,8 @@
-import { openSecrets } from '../secret-box.ts';
-import type { Application, Attempt, Delivery, Endpoint, Message } from '../records.ts';
-import type { Row } from './db.ts';
+import type { Application, Attempt, Delivery, Endpoint, Message } from './records.ts';
+import { openSecrets } from './secret-box.ts';
+import { bool, jsonOr, num, numOrNull, type Row, strOrNull } from './columns.ts';
 
-/**
- * `pg` returns bigint columns as strings (they may exceed 2^53); Sluice's are
- * millisecond times, counts and sequences, all far below it.
- */
-export function num(value: unknown): number {
-  return typeof value === 'number' ? value : Number(value as string);
-}
-
-export function numOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : num(value);
-}
-
-/** jsonb columns arrive parsed. */
-function jsonOr<T>(value: unknown, fallback: T): T {
-  return value === null || value === undefined ? fallback : (value as T);
-}
-
-function strOrNull(value: unknown): string | null {
-  return (value as string | null | undefined) ?? null;
-}
-
+// One mapper per record for both stores: the column readers absorb the drivers' differences.
 export function toApplication(r: Row): Application {
   return {
     id: r.id as string,
@@ -49,19 +29,19 @@ export function toEndpoint(r: Row): Endpoint {
     timeoutMs: numOrNull(r.timeout_ms),
     concurrency: numOrNull(r.concurrency),
     headers: jsonOr(r.headers, {}),
-    disabled: r.disabled === true,
+    disabled: bool(r.disabled),
     disabledReason: strOrNull(r.disabled_reason),
     throttleRate: numOrNull(r.throttle_rate),
     metadata: jsonOr(r.metadata, {}),
     version: numOrNull(r.version) ?? 1,
     signatureStyle: r.signature_style === 'svix' ? 'svix' : 'webhook',
     providerSignature: r.provider_signature === 'forward' || r.provider_signature === 'drop' ? r.provider_signature : 'resign',
-    fifo: r.fifo === true,
+    fifo: bool(r.fifo),
     stalePolicy: r.stale_policy === 'deliver' ? 'deliver' : 'skip',
     onDead: r.on_dead === 'block' ? 'block' : 'skip',
     reorderWindowMs: numOrNull(r.reorder_window_ms),
     filter: jsonOr(r.filter, null),
-    recordSkipped: r.record_skipped === true,
+    recordSkipped: bool(r.record_skipped),
     transformation: jsonOr(r.transformation, null),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -99,10 +79,10 @@ export function toDelivery(r: Row): Delivery {
     nextAttemptAt: numOrNull(r.next_attempt_at),
     leaseOwner: strOrNull(r.lease_owner),
     leaseExpiresAt: numOrNull(r.lease_expires_at),
-    manual: r.manual === true,
+    manual: bool(r.manual),
     lastStatus: numOrNull(r.last_status),
     lastError: strOrNull(r.last_error),
-    stale: r.stale === true,
+    stale: bool(r.stale),
     skipReason: (r.skip_reason as Delivery['skipReason'] | undefined) ?? null,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -123,6 +103,6 @@ export function toAttempt(r: Row): Attempt {
     status: numOrNull(r.status),
     responseBody: strOrNull(r.response_body),
     error: strOrNull(r.error),
-    succeeded: r.succeeded === true,
+    succeeded: bool(r.succeeded),
   };
 }

@@ -1,0 +1,36 @@
+import type { Op } from '../sql/op.ts';
+import type { PgDb, Queryable } from './db.ts';
+
+const numbered = new Map<string, string>();
+
+/** `?` placeholders as PostgreSQL's `$1…$n` (shared SQL has no `?` inside literals or operators). */
+function placeholders(sql: string): string {
+  let out = numbered.get(sql);
+  if (out === undefined) {
+    let n = 0;
+    out = sql.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size >= 2000) numbered.clear();
+    numbered.set(sql, out);
+  }
+  return out;
+}
+
+async function driveOn<T>(q: Queryable, op: Op<T>): Promise<T> {
+  let step = op.next();
+  while (!step.done) {
+    const { kind, sql, params } = step.value;
+    const result = kind === 'all' ? await q.query(placeholders(sql), [...params]) : await q.run(placeholders(sql), [...params]);
+    step = op.next(result);
+  }
+  return step.value;
+}
+
+/**
+ * Runs a shared store operation: in one transaction when it writes (every
+ * statement on one connection, committed with the WAL flushed), or statement by
+ * statement on the pool when it only reads.
+ */
+export function drivePostgres<T>(db: PgDb, op: Op<T>, mode: 'read' | 'write' | 'durable'): Promise<T> {
+  // Every PostgreSQL commit waits for the WAL flush (see PgDb.tx), so write and durable are one here.
+  return mode === 'read' ? driveOn(db, op) : db.tx((tx) => driveOn(tx, op));
+}

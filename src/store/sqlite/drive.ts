@@ -1,0 +1,27 @@
+import type { Op, Query } from '../sql/op.ts';
+import type { SqliteDb } from './db.ts';
+
+/** better-sqlite3 binds no booleans: SQLite's are 0 and 1. */
+function bind(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+}
+
+function execute(db: SqliteDb, q: Query): unknown {
+  const statement = db.stmt(q.sql);
+  return q.kind === 'all' ? statement.all(...bind(q.params)) : statement.run(...bind(q.params)).changes;
+}
+
+function drain<T>(db: SqliteDb, op: Op<T>): T {
+  let step = op.next();
+  while (!step.done) step = op.next(execute(db, step.value));
+  return step.value;
+}
+
+/**
+ * Runs a shared store operation to its end, synchronously: a read as it is
+ * (nothing else can run on the connection meanwhile), a write in one
+ * transaction, fsynced at commit when `durable` (what the API answers for).
+ */
+export function driveSqlite<T>(db: SqliteDb, op: Op<T>, mode: 'read' | 'write' | 'durable'): T {
+  return mode === 'read' ? drain(db, op) : db.tx(mode === 'durable', () => drain(db, op));
+}
