@@ -1,4 +1,5 @@
 import type { Op } from '../sql/op.ts';
+import type { DriveMode } from '../sql/shared.ts';
 import type { PgDb, Queryable } from './db.ts';
 
 const numbered = new Map<string, string>();
@@ -26,11 +27,11 @@ async function driveOn<T>(q: Queryable, op: Op<T>): Promise<T> {
 }
 
 /**
- * Runs a shared store operation: in one transaction when it writes (every
- * statement on one connection, committed with the WAL flushed), or statement by
- * statement on the pool when it only reads.
+ * Runs a shared store operation: `each` statement by statement on the pool
+ * (autocommit), `atomic` and `durable` in one transaction on one connection.
+ * Every PostgreSQL commit waits for the WAL flush (see PgDb.tx), so the two
+ * transactional modes are one here.
  */
-export function drivePostgres<T>(db: PgDb, op: Op<T>, mode: 'read' | 'write' | 'durable'): Promise<T> {
-  // Every PostgreSQL commit waits for the WAL flush (see PgDb.tx), so write and durable are one here.
-  return mode === 'read' ? driveOn(db, op) : db.tx((tx) => driveOn(tx, op));
+export function drivePostgres<T>(db: PgDb, op: Op<T>, mode: DriveMode): Promise<T> {
+  return mode === 'each' ? driveOn(db, op) : db.tx((tx) => driveOn(tx, op));
 }

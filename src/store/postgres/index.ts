@@ -1,8 +1,7 @@
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
-import type { Application, Attempt, Endpoint, Message, Page, Transformation } from '../records.ts';
-import type { SourceTransformation } from '../transformations.ts';
+import type { Application, Attempt, Endpoint, Message, Page, } from '../records.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
@@ -15,7 +14,6 @@ import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages,
 import { listenDue } from './notify.ts';
 import { PgOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
-import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
@@ -144,15 +142,6 @@ export class PostgresStore extends PgOperations implements Store {
   }
   async prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]> {
     return prepareStorage(this.db, now, partitionIntervalMs);
-  }
-  async setEndpointTransformation(appId: string, endpointId: string, transformation: Transformation | null, now: number): Promise<boolean> {
-    return setEndpointTransformation(this.db, appId, endpointId, transformation, now);
-  }
-  async getSourceTransformation(source: string): Promise<SourceTransformation | null> {
-    return getSourceTransformation(this.db, source);
-  }
-  async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
-    await setSourceTransformation(this.db, source, transformation, now);
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);

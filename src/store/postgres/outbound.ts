@@ -1,11 +1,10 @@
 import type { Application, Endpoint, Page } from '../records.ts';
 import type {
-  ApplicationInput, Created, EndpointInput, EndpointStats, EventType, EventTypeInput, HealthChange, HealthPolicy, IdempotencyClaim,
+  ApplicationInput, Created, EndpointInput, EndpointStats, HealthChange, HealthPolicy, 
   ListQuery, OutboundStore,
 } from '../outbound.ts';
 import type { PgDb } from './db.ts';
 import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
-import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import {
   createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
   listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
@@ -57,18 +56,6 @@ export abstract class PgOutbound extends SharedOperations implements OutboundSto
   }
   async ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Promise<string> {
     return ingestForEndpoint(this.db, appId, endpointId, eventType, payload, now);
-  }
-  async claimIdempotency(scope: string, key: string, request: string, now: number, expiresAt: number): Promise<IdempotencyClaim> {
-    return claimIdempotency(this.db, scope, key, request, now, expiresAt);
-  }
-  async completeIdempotency(scope: string, key: string, status: number, body: string): Promise<void> {
-    await completeIdempotency(this.db, scope, key, status, body);
-  }
-  async releaseIdempotency(scope: string, key: string): Promise<void> {
-    await releaseIdempotency(this.db, scope, key);
-  }
-  async purgeIdempotency(now: number): Promise<number> {
-    return purgeIdempotency(this.db, now);
   }
   async setPayloadExpiry(messageId: string, at: number): Promise<void> {
     await setPayloadExpiry(this.db, messageId, at);

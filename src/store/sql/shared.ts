@@ -1,10 +1,18 @@
-import type { Created, EventType, EventTypeInput, ListQuery } from '../outbound.ts';
-import type { Page } from '../records.ts';
+import type { Created, EventType, EventTypeInput, IdempotencyClaim, ListQuery } from '../outbound.ts';
+import type { Page, Transformation } from '../records.ts';
+import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
+import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import type { Op } from './op.ts';
+import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
-/** How an operation runs: `read` outside a transaction, `write` in one, `durable` in one whose commit is flushed to disk. */
-export type DriveMode = 'read' | 'write' | 'durable';
+/**
+ * How an operation's statements run: `each` on their own, each committing by
+ * itself (reads, and writes whose statements are safe one by one); `atomic` in
+ * one transaction; `durable` in one transaction whose commit is flushed to disk
+ * before the operation resolves (what an API 2xx promises).
+ */
+export type DriveMode = 'each' | 'atomic' | 'durable';
 
 /**
  * The store operations written once (src/store/sql/), as methods both stores
@@ -20,15 +28,38 @@ export abstract class SharedOperations {
     return this.drive(createEventType(input, now), 'durable');
   }
   async getEventType(name: string): Promise<EventType | null> {
-    return this.drive(getEventType(name), 'read');
+    return this.drive(getEventType(name), 'each');
   }
   async listEventTypes(query: ListQuery & { includeArchived: boolean }): Promise<Page<EventType>> {
-    return this.drive(listEventTypes(query), 'read');
+    return this.drive(listEventTypes(query), 'each');
   }
   async updateEventType(input: EventTypeInput, now: number): Promise<EventType | null> {
     return this.drive(updateEventType(input, now), 'durable');
   }
   async deleteEventType(name: string): Promise<boolean> {
     return this.drive(deleteEventType(name), 'durable');
+  }
+
+  async claimIdempotency(scope: string, key: string, request: string, now: number, expiresAt: number): Promise<IdempotencyClaim> {
+    return this.drive(claimIdempotency(scope, key, request, now, expiresAt), 'atomic');
+  }
+  async completeIdempotency(scope: string, key: string, status: number, body: string): Promise<void> {
+    return this.drive(completeIdempotency(scope, key, status, body), 'each');
+  }
+  async releaseIdempotency(scope: string, key: string): Promise<void> {
+    return this.drive(releaseIdempotency(scope, key), 'each');
+  }
+  async purgeIdempotency(now: number): Promise<number> {
+    return this.drive(purgeIdempotency(now), 'each');
+  }
+
+  async setEndpointTransformation(appId: string, endpointId: string, transformation: Transformation | null, now: number): Promise<boolean> {
+    return this.drive(setEndpointTransformation(appId, endpointId, transformation, now), 'durable');
+  }
+  async getSourceTransformation(source: string): Promise<SourceTransformation | null> {
+    return this.drive(getSourceTransformation(source), 'each');
+  }
+  async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
+    return this.drive(setSourceTransformation(source, transformation, now), 'durable');
   }
 }

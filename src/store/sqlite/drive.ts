@@ -1,4 +1,5 @@
 import type { Op, Query } from '../sql/op.ts';
+import type { DriveMode } from '../sql/shared.ts';
 import type { SqliteDb } from './db.ts';
 
 /** better-sqlite3 binds no booleans: SQLite's are 0 and 1. */
@@ -18,10 +19,10 @@ function drain<T>(db: SqliteDb, op: Op<T>): T {
 }
 
 /**
- * Runs a shared store operation to its end, synchronously: a read as it is
- * (nothing else can run on the connection meanwhile), a write in one
- * transaction, fsynced at commit when `durable` (what the API answers for).
+ * Runs a shared store operation to its end, synchronously, so nothing else can
+ * use the connection meanwhile; `atomic` and `durable` in one transaction
+ * (`durable` fsyncs the WAL at commit, see SqliteDb.tx).
  */
-export function driveSqlite<T>(db: SqliteDb, op: Op<T>, mode: 'read' | 'write' | 'durable'): T {
-  return mode === 'read' ? drain(db, op) : db.tx(mode === 'durable', () => drain(db, op));
+export function driveSqlite<T>(db: SqliteDb, op: Op<T>, mode: DriveMode): T {
+  return mode === 'each' ? drain(db, op) : db.tx(mode === 'durable', () => drain(db, op));
 }

@@ -1,8 +1,7 @@
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
-import type { Application, Attempt, Endpoint, Message, Page, Transformation } from '../records.ts';
-import type { SourceTransformation } from '../transformations.ts';
+import type { Application, Attempt, Endpoint, Message, Page, } from '../records.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
@@ -14,7 +13,6 @@ import { countLeasable } from './lease-candidates.ts';
 import { reclaimBulkLeases } from './bulk-jobs.ts';
 import { SqliteOperations } from './operations.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
-import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 
 /**
@@ -145,15 +143,6 @@ export class SqliteStore extends SqliteOperations implements Store {
   }
   async prepareStorage(): Promise<string[]> {
     return prepareStorage();
-  }
-  async setEndpointTransformation(appId: string, endpointId: string, transformation: Transformation | null, now: number): Promise<boolean> {
-    return setEndpointTransformation(this.db, appId, endpointId, transformation, now);
-  }
-  async getSourceTransformation(source: string): Promise<SourceTransformation | null> {
-    return getSourceTransformation(this.db, source);
-  }
-  async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
-    setSourceTransformation(this.db, source, transformation, now);
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);
