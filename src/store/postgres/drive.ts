@@ -16,7 +16,8 @@ function placeholders(sql: string): string {
   return out;
 }
 
-async function driveOn<T>(q: Queryable, op: Op<T>): Promise<T> {
+/** Runs a shared operation on what the caller holds: the pool, or its transaction's connection. */
+export async function runOp<T>(q: Queryable, op: Op<T>): Promise<T> {
   let step = op.next();
   while (!step.done) {
     const { kind, sql, params } = step.value;
@@ -33,5 +34,5 @@ async function driveOn<T>(q: Queryable, op: Op<T>): Promise<T> {
  * transactional modes are one here.
  */
 export function drivePostgres<T>(db: PgDb, op: Op<T>, mode: DriveMode): Promise<T> {
-  return mode === 'each' ? driveOn(db, op) : db.tx((tx) => driveOn(tx, op));
+  return mode === 'each' ? runOp(db, op) : db.tx((tx) => runOp(tx, op));
 }

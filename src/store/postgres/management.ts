@@ -4,7 +4,8 @@ import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Application, Endpoint, Page } from '../records.ts';
-import { getApplication, getEndpoint } from './applications.ts';
+import { getApplication, getEndpoint } from '../sql/applications.ts';
+import { runOp } from './drive.ts';
 import { json, type PgDb, type Queryable, type Row } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
@@ -53,7 +54,7 @@ export async function createApplication(db: PgDb, a: ApplicationInput, now: numb
 
 export async function updateApplication(db: PgDb, id: string, a: ApplicationInput, now: number): Promise<Created<Application> | null> {
   return db.tx(async (tx) => {
-    if (!(await getApplication(tx, id))) return null;
+    if (!(await runOp(tx, getApplication(id)))) return null;
     if (await uidTaken(tx, a.uid, id)) return { conflict: `an application with uid "${a.uid}" exists` };
     const [row] = await tx.query(`UPDATE applications SET uid = $1, name = $2, throttle_rate = $3, metadata = $4, updated_at = $5
       WHERE id = $6 RETURNING *`, [a.uid, a.name, a.throttleRate, json(a.metadata), now, id]);
@@ -101,7 +102,7 @@ export async function createEndpoint(db: PgDb, appId: string, e: EndpointInput, 
 
 export async function updateEndpoint(db: PgDb, appId: string, id: string, e: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
   return db.tx(async (tx) => {
-    const current = await getEndpoint(tx, appId, id);
+    const current = await runOp(tx, getEndpoint(appId, id));
     if (!current) return null;
     if (await endpointUidTaken(tx, appId, e.uid, current.id)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
     const reason = !e.disabled ? null : current.disabled ? current.disabledReason : 'disabled through the API';
@@ -123,7 +124,7 @@ export async function updateEndpoint(db: PgDb, appId: string, id: string, e: End
 
 export async function deleteEndpoint(db: PgDb, appId: string, id: string): Promise<boolean> {
   return db.tx(async (tx) => {
-    const current = await getEndpoint(tx, appId, id);
+    const current = await runOp(tx, getEndpoint(appId, id));
     if (!current) return false;
     await tx.run('DELETE FROM deliveries WHERE endpoint_id = $1', [current.id]);
     await tx.run('DELETE FROM endpoint_health WHERE endpoint_id = $1', [current.id]);

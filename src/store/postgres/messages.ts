@@ -3,7 +3,8 @@ import { newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
 import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
-import { listEndpoints } from './applications.ts';
+import { listEndpoints } from '../sql/applications.ts';
+import { runOp } from './drive.ts';
 import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toMessage } from '../rows.ts';
@@ -93,7 +94,7 @@ async function routes(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map
   if (item.state !== 'accepted') return [];
   let endpoints = endpointsByApp.get(item.appId);
   if (!endpoints) {
-    endpoints = await listEndpoints(tx, item.appId);
+    endpoints = await runOp(tx, listEndpoints(item.appId));
     endpointsByApp.set(item.appId, endpoints);
   }
   return plan(endpoints, item, now, item.reorderWindowMs, item.notBefore);
@@ -257,7 +258,7 @@ export async function replay(db: PgDb, appId: string, messageId: string, endpoin
   return db.tx(async (tx) => {
     const message = await getMessage(tx, appId, messageId);
     if (!message) return 0;
-    const endpoints = await listEndpoints(tx, appId);
+    const endpoints = await runOp(tx, listEndpoints(appId));
     const targets = endpointId !== null
       ? endpoints.filter((ep) => ep.id === endpointId)
       : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
@@ -280,7 +281,7 @@ export async function replay(db: PgDb, appId: string, messageId: string, endpoin
 export async function releaseMessages(db: PgDb, appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
   if (messageIds.length === 0) return [];
   return db.tx(async (tx) => {
-    const endpoints = await listEndpoints(tx, appId);
+    const endpoints = await runOp(tx, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
     for (const row of await tx.query(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
       WHERE app_id = $1 AND id = ANY($2::text[]) AND state = 'invalid' RETURNING *`, [appId, messageIds])) {

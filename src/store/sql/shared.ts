@@ -1,5 +1,7 @@
 import type { Created, EventType, EventTypeInput, IdempotencyClaim, ListQuery } from '../outbound.ts';
-import type { Page, Transformation } from '../records.ts';
+import type { ApplicationConfig } from '../../config/types.ts';
+import type { Application, Endpoint, Page, Transformation } from '../records.ts';
+import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
@@ -23,6 +25,19 @@ export type DriveMode = 'each' | 'atomic' | 'durable';
  */
 export abstract class SharedOperations {
   protected abstract drive<T>(op: Op<T>, mode: DriveMode): Promise<T>;
+
+  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
+    return this.drive(syncApplication(app, generateSecret, Date.now()), 'durable');
+  }
+  async getApplication(idOrUid: string): Promise<Application | null> {
+    return this.drive(getApplication(idOrUid), 'each');
+  }
+  async listEndpoints(appId: string): Promise<Endpoint[]> {
+    return this.drive(listEndpoints(appId), 'each');
+  }
+  async getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null> {
+    return this.drive(getEndpoint(appId, idOrUid), 'each');
+  }
 
   async createEventType(input: EventTypeInput, now: number): Promise<Created<EventType>> {
     return this.drive(createEventType(input, now), 'durable');

@@ -12,7 +12,8 @@ function execute(db: SqliteDb, q: Query): unknown {
   return q.kind === 'all' ? statement.all(...bind(q.params)) : statement.run(...bind(q.params)).changes;
 }
 
-function drain<T>(db: SqliteDb, op: Op<T>): T {
+/** Runs a shared operation inside what the caller already holds (its transaction, or none). */
+export function runOp<T>(db: SqliteDb, op: Op<T>): T {
   let step = op.next();
   while (!step.done) step = op.next(execute(db, step.value));
   return step.value;
@@ -24,5 +25,5 @@ function drain<T>(db: SqliteDb, op: Op<T>): T {
  * (`durable` fsyncs the WAL at commit, see SqliteDb.tx).
  */
 export function driveSqlite<T>(db: SqliteDb, op: Op<T>, mode: DriveMode): T {
-  return mode === 'each' ? drain(db, op) : db.tx(mode === 'durable', () => drain(db, op));
+  return mode === 'each' ? runOp(db, op) : db.tx(mode === 'durable', () => runOp(db, op));
 }

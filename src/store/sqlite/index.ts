@@ -1,11 +1,9 @@
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
-import type { ApplicationConfig } from '../../config/types.ts';
-import type { Application, Attempt, Endpoint, Message, Page, } from '../records.ts';
+import type { Attempt, Message, Page, } from '../records.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
-import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
 import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
@@ -71,18 +69,6 @@ export class SqliteStore extends SqliteOperations implements Store {
     this.db.close();
   }
 
-  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
-    return syncApplication(this.db, app, generateSecret);
-  }
-  async getApplication(idOrUid: string): Promise<Application | null> {
-    return getApplication(this.db, idOrUid);
-  }
-  async listEndpoints(appId: string): Promise<Endpoint[]> {
-    return listEndpoints(this.db, appId);
-  }
-  async getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null> {
-    return getEndpoint(this.db, appId, idOrUid);
-  }
   async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
     return ingest(this.db, batch);
   }

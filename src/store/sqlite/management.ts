@@ -4,7 +4,8 @@ import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Application, Endpoint, Page } from '../records.ts';
-import { getApplication, getEndpoint } from './applications.ts';
+import { getApplication, getEndpoint } from '../sql/applications.ts';
+import { runOp } from './drive.ts';
 import { json, type Row, type SqliteDb } from './db.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
 
@@ -39,17 +40,17 @@ export function createApplication(db: SqliteDb, a: ApplicationInput, now: number
     const id = newId('app');
     db.stmt(`INSERT INTO applications (id, uid, name, throttle_rate, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(id, a.uid, a.name, a.throttleRate, json(a.metadata), now, now);
-    return { ok: getApplication(db, id) as Application };
+    return { ok: runOp(db, getApplication(id)) as Application };
   });
 }
 
 export function updateApplication(db: SqliteDb, id: string, a: ApplicationInput, now: number): Created<Application> | null {
   return db.tx(true, () => {
-    if (!getApplication(db, id)) return null;
+    if (!runOp(db, getApplication(id))) return null;
     if (uidTaken(db, a.uid, id)) return { conflict: `an application with uid "${a.uid}" exists` };
     db.stmt('UPDATE applications SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ? WHERE id = ?')
       .run(a.uid, a.name, a.throttleRate, json(a.metadata), now, id);
-    return { ok: getApplication(db, id) as Application };
+    return { ok: runOp(db, getApplication(id)) as Application };
   });
 }
 
@@ -86,13 +87,13 @@ export function createEndpoint(db: SqliteDb, appId: string, e: EndpointInput, no
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'api')`)
       .run(...endpointValues(e), e.disabled ? 'disabled through the API' : null, id, appId, now, now);
     db.stmt('UPDATE endpoints SET provider_signature = ? WHERE id = ?').run(e.providerSignature ?? defaults.providerSignature, id);
-    return { ok: getEndpoint(db, appId, id) as Endpoint };
+    return { ok: runOp(db, getEndpoint(appId, id)) as Endpoint };
   });
 }
 
 export function updateEndpoint(db: SqliteDb, appId: string, id: string, e: EndpointInput, now: number): Created<Endpoint> | null {
   return db.tx(true, () => {
-    const current = getEndpoint(db, appId, id);
+    const current = runOp(db, getEndpoint(appId, id));
     if (!current) return null;
     if (endpointUidTaken(db, appId, e.uid, current.id)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
     const reason = !e.disabled ? null : current.disabled ? current.disabledReason : 'disabled through the API';
@@ -102,13 +103,13 @@ export function updateEndpoint(db: SqliteDb, appId: string, id: string, e: Endpo
     if (e.providerSignature) db.stmt('UPDATE endpoints SET provider_signature = ? WHERE id = ?').run(e.providerSignature, current.id);
     // Re-enabling starts the breaker afresh: the operator says the receiver is back.
     if (current.disabled && !e.disabled) db.stmt('DELETE FROM endpoint_health WHERE endpoint_id = ?').run(current.id);
-    return { ok: getEndpoint(db, appId, current.id) as Endpoint };
+    return { ok: runOp(db, getEndpoint(appId, current.id)) as Endpoint };
   });
 }
 
 export function deleteEndpoint(db: SqliteDb, appId: string, id: string): boolean {
   return db.tx(true, () => {
-    const current = getEndpoint(db, appId, id);
+    const current = runOp(db, getEndpoint(appId, id));
     if (!current) return false;
     db.stmt('DELETE FROM deliveries WHERE endpoint_id = ?').run(current.id);
     db.stmt('DELETE FROM endpoint_health WHERE endpoint_id = ?').run(current.id);

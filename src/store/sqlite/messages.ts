@@ -3,7 +3,8 @@ import { newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
 import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
-import { listEndpoints } from './applications.ts';
+import { listEndpoints } from '../sql/applications.ts';
+import { runOp } from './drive.ts';
 import { json, type Row, type SqliteDb } from './db.ts';
 import { toMessage } from '../rows.ts';
 
@@ -54,7 +55,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
     if (item.state === 'accepted') {
       let endpoints = endpointsByApp.get(item.appId);
       if (!endpoints) {
-        endpoints = listEndpoints(db, item.appId);
+        endpoints = runOp(db, listEndpoints(item.appId));
         endpointsByApp.set(item.appId, endpoints);
       }
       deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
@@ -141,7 +142,7 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
   return db.tx(true, () => {
     const message = getMessage(db, appId, messageId);
     if (!message) return 0;
-    const endpoints = listEndpoints(db, appId);
+    const endpoints = runOp(db, listEndpoints(appId));
     const targets = endpointId !== null
       ? endpoints.filter((ep) => ep.id === endpointId)
       : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
@@ -163,7 +164,7 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
 /** See `Store.releaseMessages`. */
 export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
   return db.tx(true, () => {
-    const endpoints = listEndpoints(db, appId);
+    const endpoints = runOp(db, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
     for (const messageId of messageIds) {
       const changed = db.stmt(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
