@@ -1,6 +1,7 @@
 import type { Op } from '../sql/op.ts';
 import type { DriveMode } from '../sql/shared.ts';
 import type { PgDb, Queryable } from './db.ts';
+import { notifyDue } from './notify.ts';
 
 const numbered = new Map<string, string>();
 
@@ -17,11 +18,16 @@ function placeholders(sql: string): string {
 }
 
 /** Runs a shared operation on what the caller holds: the pool, or its transaction's connection. */
-export async function runOp<T>(q: Queryable, op: Op<T>): Promise<T> {
+export async function runOp<T>(q: Queryable, op: Op<T>, channel?: string): Promise<T> {
   let step = op.next();
   while (!step.done) {
-    const { kind, sql, params } = step.value;
-    const result = kind === 'all' ? await q.query(placeholders(sql), [...params]) : await q.run(placeholders(sql), [...params]);
+    const ask = step.value;
+    let result: unknown;
+    if (ask.kind === 'all') result = await q.query(placeholders(ask.sql), [...ask.params]);
+    else if (ask.kind === 'run') result = await q.run(placeholders(ask.sql), [...ask.params]);
+    else if (ask.kind === 'lock') await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ask.key]);
+    else if (channel !== undefined) await notifyDue(q, channel);
+    else throw new Error('a store operation asked to wake workers outside a transaction of the store');
     step = op.next(result);
   }
   return step.value;
@@ -34,5 +40,5 @@ export async function runOp<T>(q: Queryable, op: Op<T>): Promise<T> {
  * transactional modes are one here.
  */
 export function drivePostgres<T>(db: PgDb, op: Op<T>, mode: DriveMode): Promise<T> {
-  return mode === 'each' ? runOp(db, op) : db.tx((tx) => runOp(tx, op));
+  return mode === 'each' ? runOp(db, op) : db.tx((tx) => runOp(tx, op, db.dueChannel));
 }

@@ -1,11 +1,17 @@
 import type { Row } from '../columns.ts';
 
-/** One statement a store operation asks its driver to run. */
-export interface Query {
-  kind: 'all' | 'run';
-  sql: string;
-  params: readonly unknown[];
-}
+/**
+ * What a store operation asks its driver for: a statement (`all` answers its
+ * rows, `run` how many rows it changed), a transaction-scoped lock on a key
+ * (`lock`: PostgreSQL's advisory lock, so processes checking the same unique
+ * name queue up; nothing on SQLite, whose single connection is the lock), or
+ * `wake`: tell delivery workers that something fell due at commit (NOTIFY on
+ * PostgreSQL; SQLite's one process wakes its worker itself).
+ */
+export type Query =
+  | { kind: 'all' | 'run'; sql: string; params: readonly unknown[] }
+  | { kind: 'lock'; key: string }
+  | { kind: 'wake' };
 
 /**
  * A store operation written once for both databases: a generator that yields
@@ -37,6 +43,16 @@ export function* get(sql: string, params: readonly unknown[] = []): Op<Row | und
 /** The number of rows a statement changed. */
 export function* run(sql: string, params: readonly unknown[] = []): Op<number> {
   return (yield { kind: 'run', sql, params }) as number;
+}
+
+/** Holds `key` until the transaction ends (see `Query`). */
+export function* lock(key: string): Op<void> {
+  yield { kind: 'lock', key };
+}
+
+/** Wakes delivery workers once the transaction commits (see `Query`). */
+export function* wake(): Op<void> {
+  yield { kind: 'wake' };
 }
 
 /** JSON for a JSON column (text in SQLite, `jsonb` in PostgreSQL); `null` stays SQL NULL. */

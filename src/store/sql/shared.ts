@@ -1,10 +1,14 @@
-import type { Created, EventType, EventTypeInput, IdempotencyClaim, ListQuery } from '../outbound.ts';
+import type { ApplicationInput, Created, EndpointInput, EndpointStats, EventType, EventTypeInput, IdempotencyClaim, ListQuery } from '../outbound.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
+import {
+  createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
+  listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
+} from './management.ts';
 import type { Op } from './op.ts';
 import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
@@ -37,6 +41,40 @@ export abstract class SharedOperations {
   }
   async getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null> {
     return this.drive(getEndpoint(appId, idOrUid), 'each');
+  }
+
+  async createApplication(input: ApplicationInput, now: number): Promise<Created<Application>> {
+    return this.drive(createApplication(input, now), 'durable');
+  }
+  async listApplications(query: ListQuery): Promise<Page<Application>> {
+    return this.drive(listApplications(query), 'each');
+  }
+  async updateApplication(id: string, input: ApplicationInput, now: number): Promise<Created<Application> | null> {
+    return this.drive(updateApplication(id, input, now), 'durable');
+  }
+  async deleteApplication(id: string): Promise<boolean> {
+    return this.drive(deleteApplication(id), 'durable');
+  }
+  async listEndpointPage(appId: string, query: ListQuery): Promise<Page<Endpoint>> {
+    return this.drive(listEndpointPage(appId, query), 'each');
+  }
+  async createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Created<Endpoint>> {
+    return this.drive(createEndpoint(appId, input, now), 'durable');
+  }
+  async updateEndpoint(appId: string, id: string, input: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
+    return this.drive(updateEndpoint(appId, id, input, now), 'durable');
+  }
+  async deleteEndpoint(appId: string, id: string): Promise<boolean> {
+    return this.drive(deleteEndpoint(appId, id), 'durable');
+  }
+  async endpointStats(appId: string, endpointId: string): Promise<EndpointStats> {
+    return this.drive(endpointStats(appId, endpointId), 'each');
+  }
+  async recoverEndpoint(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {
+    return this.drive(recoverEndpoint(appId, endpointId, since, until, now), 'durable');
+  }
+  async ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Promise<string> {
+    return this.drive(ingestForEndpoint(appId, endpointId, eventType, payload, now), 'durable');
   }
 
   async createEventType(input: EventTypeInput, now: number): Promise<Created<EventType>> {

@@ -8,6 +8,8 @@ function bind(params: readonly unknown[]): unknown[] {
 }
 
 function execute(db: SqliteDb, q: Query): unknown {
+  // One connection, one writer: it is the lock already, and its worker wakes itself.
+  if (q.kind === 'lock' || q.kind === 'wake') return undefined;
   const statement = db.stmt(q.sql);
   return q.kind === 'all' ? statement.all(...bind(q.params)) : statement.run(...bind(q.params)).changes;
 }

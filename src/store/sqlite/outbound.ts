@@ -1,14 +1,6 @@
-import type { Application, Endpoint, Page } from '../records.ts';
-import type {
-  ApplicationInput, Created, EndpointInput, EndpointStats, HealthChange, HealthPolicy, 
-  ListQuery, OutboundStore,
-} from '../outbound.ts';
+import type { HealthChange, HealthPolicy, OutboundStore } from '../outbound.ts';
 import type { SqliteDb } from './db.ts';
 import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
-import {
-  createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
-  listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
-} from './management.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
 import { driveSqlite } from './drive.ts';
 import type { Op } from '../sql/op.ts';
@@ -24,39 +16,6 @@ export abstract class SqliteOutbound extends SharedOperations implements Outboun
     return driveSqlite(this.db, op, mode);
   }
 
-  async createApplication(input: ApplicationInput, now: number): Promise<Created<Application>> {
-    return createApplication(this.db, input, now);
-  }
-  async listApplications(query: ListQuery): Promise<Page<Application>> {
-    return listApplications(this.db, query);
-  }
-  async updateApplication(id: string, input: ApplicationInput, now: number): Promise<Created<Application> | null> {
-    return updateApplication(this.db, id, input, now);
-  }
-  async deleteApplication(id: string): Promise<boolean> {
-    return deleteApplication(this.db, id);
-  }
-  async listEndpointPage(appId: string, query: ListQuery): Promise<Page<Endpoint>> {
-    return listEndpointPage(this.db, appId, query);
-  }
-  async createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Created<Endpoint>> {
-    return createEndpoint(this.db, appId, input, now);
-  }
-  async updateEndpoint(appId: string, id: string, input: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
-    return updateEndpoint(this.db, appId, id, input, now);
-  }
-  async deleteEndpoint(appId: string, id: string): Promise<boolean> {
-    return deleteEndpoint(this.db, appId, id);
-  }
-  async endpointStats(appId: string, endpointId: string): Promise<EndpointStats> {
-    return endpointStats(this.db, appId, endpointId);
-  }
-  async recoverEndpoint(appId: string, endpointId: string, since: number, until: number, now: number): Promise<number> {
-    return recoverEndpoint(this.db, appId, endpointId, since, until, now);
-  }
-  async ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Promise<string> {
-    return ingestForEndpoint(this.db, appId, endpointId, eventType, payload, now);
-  }
   async setPayloadExpiry(messageId: string, at: number): Promise<void> {
     setPayloadExpiry(this.db, messageId, at);
   }
