@@ -1,11 +1,7 @@
-import type { AlertEvaluation, AlertEvent, AlertNotification, AlertState, EndpointAttemptStats, EndpointCondition } from '../alerts.ts';
 import type { BulkAction, BulkFilter, BulkJob } from '../bulk-jobs.ts';
 import type { OperationsStore } from '../operations.ts';
 import type { Page } from '../records.ts';
-import type { ReconcileRun } from '../reconcile.ts';
-import * as alerts from './alerts.ts';
 import * as bulk from './bulk-jobs.ts';
-import * as reconcile from './reconcile.ts';
 import { PgConsole } from './console.ts';
 
 /** The operations rooms' store calls on PostgreSQL (`OperationsStore`); `PostgresStore` extends it. */
@@ -33,56 +29,5 @@ export abstract class PgOperations extends PgConsole implements OperationsStore 
   }
   async failBulkJob(id: string, owner: string, error: string, now: number): Promise<void> {
     await bulk.failBulkJob(this.db, id, owner, error, now);
-  }
-  async acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
-    return alerts.acquireLease(this.db, name, owner, now, ttlMs);
-  }
-  async releaseLease(name: string, owner: string): Promise<void> {
-    await alerts.releaseLease(this.db, name, owner);
-  }
-  async listAlertStates(): Promise<AlertState[]> {
-    return alerts.listAlertStates(this.db);
-  }
-  async recordAlertEvaluation(lease: string, owner: string, evaluation: AlertEvaluation, now: number): Promise<{ written: boolean; eventIds: string[] }> {
-    return alerts.recordAlertEvaluation(this.db, lease, owner, evaluation, now);
-  }
-  async listAlertEvents(query: { limit: number; iterator?: string }): Promise<Page<AlertEvent>> {
-    return alerts.listAlertEvents(this.db, query);
-  }
-  async notificationsOf(eventIds: string[]): Promise<AlertNotification[]> {
-    return alerts.notificationsOf(this.db, eventIds);
-  }
-  async dueAlertNotifications(now: number, limit: number): Promise<Array<{ notification: AlertNotification; event: AlertEvent }>> {
-    return alerts.dueAlertNotifications(this.db, now, limit);
-  }
-  async finishAlertNotification(id: string, outcome: { sent: true } | { sent: false; error: string; retryAt: number | null }, now: number): Promise<void> {
-    await alerts.finishAlertNotification(this.db, id, outcome, now);
-  }
-  async nextAlertNotificationAt(): Promise<number | null> {
-    return alerts.nextAlertNotificationAt(this.db);
-  }
-  async endpointAttemptStats(since: number): Promise<EndpointAttemptStats[]> {
-    return alerts.endpointAttemptStats(this.db, since);
-  }
-  async endpointConditions(): Promise<EndpointCondition[]> {
-    return alerts.endpointConditions(this.db);
-  }
-  async sourceActivity(source: string, since: number): Promise<{ count: number; lastAt: number | null }> {
-    return alerts.sourceActivity(this.db, source, since);
-  }
-  async seenEventIds(scope: string, eventIds: string[], now: number): Promise<Set<string>> {
-    return reconcile.seenEventIds(this.db, scope, eventIds, now);
-  }
-  async startReconcileRun(source: string, now: number): Promise<ReconcileRun> {
-    return reconcile.startReconcileRun(this.db, source, now);
-  }
-  async finishReconcileRun(run: ReconcileRun): Promise<void> {
-    await reconcile.finishReconcileRun(this.db, run);
-  }
-  async listReconcileRuns(query: { source?: string; limit: number; iterator?: string }): Promise<Page<ReconcileRun>> {
-    return reconcile.listReconcileRuns(this.db, query);
-  }
-  async latestReconcileRuns(): Promise<ReconcileRun[]> {
-    return reconcile.latestReconcileRuns(this.db);
   }
 }

@@ -4,10 +4,11 @@ import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
 import { drivePostgres } from './drive.ts';
 import type { Op } from '../sql/op.ts';
-import { type DriveMode, SharedOperations } from '../sql/shared.ts';
+import { SqlOperations } from '../sql/operations-store.ts';
+import type { DriveMode } from '../sql/shared.ts';
 
 /** The outbound operations of the PostgreSQL store (`OutboundStore`); `PostgresStore` extends it. */
-export abstract class PgOutbound extends SharedOperations implements OutboundStore {
+export abstract class PgOutbound extends SqlOperations implements OutboundStore {
   constructor(protected readonly db: PgDb) {
     super();
   }

@@ -27,7 +27,7 @@ export type DriveMode = 'each' | 'atomic' | 'durable';
  * connection); what differs for real (leasing, batch ingest, partitions,
  * notification) stays in the dialect folders.
  */
-export abstract class SharedOperations {
+export abstract class SqlManagement {
   protected abstract drive<T>(op: Op<T>, mode: DriveMode): Promise<T>;
 
   async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {

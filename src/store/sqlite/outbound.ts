@@ -4,10 +4,11 @@ import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
 import { driveSqlite } from './drive.ts';
 import type { Op } from '../sql/op.ts';
-import { type DriveMode, SharedOperations } from '../sql/shared.ts';
+import { SqlOperations } from '../sql/operations-store.ts';
+import type { DriveMode } from '../sql/shared.ts';
 
 /** The outbound operations of the SQLite store (`OutboundStore`); `SqliteStore` extends it. */
-export abstract class SqliteOutbound extends SharedOperations implements OutboundStore {
+export abstract class SqliteOutbound extends SqlOperations implements OutboundStore {
   constructor(protected readonly db: SqliteDb) {
     super();
   }
