@@ -1,5 +1,4 @@
-import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
-import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
+
 import type { Attempt, Message, Page, } from '../records.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
@@ -43,25 +42,6 @@ export class PostgresStore extends PgOperations implements Store {
     await this.db.query('SELECT 1');
   }
 
-  // Security (src/store/security.ts): the audit log and per-application network policies.
-  async insertAudit(entries: AuditEntry[]): Promise<void> {
-    await insertAudit(this.db, entries);
-  }
-  async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
-    return listAudit(this.db, query);
-  }
-  async removeAuditBefore(before: number): Promise<number> {
-    return removeAuditBefore(this.db, before);
-  }
-  async getNetworkPolicy(appId: string): Promise<NetworkPolicyRecord | null> {
-    return getNetworkPolicy(this.db, appId);
-  }
-  async resealSecrets(): Promise<number> {
-    return resealSecrets(this.db);
-  }
-  async setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | null, now: number): Promise<void> {
-    await setNetworkPolicy(this.db, appId, policy, now);
-  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -2,6 +2,7 @@ import type { ApplicationInput, Created, EndpointInput, EndpointStats, EventType
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
+import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
@@ -10,6 +11,7 @@ import {
   listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
 } from './management.ts';
 import type { Op } from './op.ts';
+import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
 /**
@@ -114,5 +116,24 @@ export abstract class SqlManagement {
   }
   async setSourceTransformation(source: string, transformation: Transformation | null, now: number): Promise<void> {
     return this.drive(setSourceTransformation(source, transformation, now), 'durable');
+  }
+
+  async insertAudit(entries: AuditEntry[]): Promise<void> {
+    return this.drive(insertAudit(entries), 'atomic');
+  }
+  async listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
+    return this.drive(listAudit(query), 'each');
+  }
+  async removeAuditBefore(before: number): Promise<number> {
+    return this.drive(removeAuditBefore(before), 'each');
+  }
+  async getNetworkPolicy(appId: string): Promise<NetworkPolicyRecord | null> {
+    return this.drive(getNetworkPolicy(appId), 'each');
+  }
+  async setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | null, now: number): Promise<void> {
+    return this.drive(setNetworkPolicy(appId, policy, now), 'durable');
+  }
+  async resealSecrets(): Promise<number> {
+    return this.drive(resealSecrets(), 'each');
   }
 }
