@@ -6,7 +6,7 @@ import { AttemptBus } from '../delivery/attempt-bus.ts';
 import { endpointType } from '../delivery/endpoint-type.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
-import { loadKeyring, reloadKeys } from '../auth/keyring.ts';
+import { loadKeyring, portalTokenKey, reloadKeys } from '../auth/keyring.ts';
 import { installKeys } from '../store/secret-box.ts';
 import { BulkJobRunner } from '../recovery/runner.ts';
 import { AlertEvaluator } from '../alerts/evaluator.ts';
@@ -67,7 +67,7 @@ async function listenMetrics(config: Config, metrics: Metrics, store: Store): Pr
 }
 
 /** Installs the keys that seal stored secrets; a key generated on this first start is said once. */
-function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: string } {
+function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: string; portalKey: Buffer } {
   const source = { envKey: config.secretKey, file: config.secretKeyFile };
   const ring = loadKeyring(source);
   installKeys(ring.keys, () => reloadKeys(source));
@@ -76,7 +76,7 @@ function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: strin
     log.warn({ file: config.secretKeyFile, keyId: current.id },
       'secrets: no SLUICE_SECRET_KEY set; generated a key into the data directory to seal stored secrets (back it up; every process sharing this database needs the same key)');
   }
-  return { currentKeyId: current.id };
+  return { currentKeyId: current.id, portalKey: portalTokenKey(ring) };
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
@@ -142,7 +142,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
     const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, ...(relayHub ? { relay: relayHub } : {}) });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, portalKey: keys.portalKey, ...(relayHub ? { relay: relayHub } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
