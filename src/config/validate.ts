@@ -4,7 +4,7 @@ import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { isForwarded } from '../providers/forwarded.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
-import { parseStorageUrl } from '../store/url.ts';
+import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readAlerts } from './alerts.ts';
@@ -187,7 +187,7 @@ export function readEndpoint(list: Section, index: number, brokers: Record<strin
     try {
       parsed = new URL(url);
     } catch {
-      ep.problem('url', `"${url}" is not a URL`);
+      ep.problem('url', `"${redactUrl(url)}" is not a URL`);
     }
     if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }

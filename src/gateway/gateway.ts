@@ -25,13 +25,13 @@ import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { forwardRule } from '../providers/forwarded.ts';
+import { credentialHeaders, forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
 import { RelayHub } from '../relay/hub.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
-import { parseStorageUrl } from '../store/url.ts';
+import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';
 import { StorageUpkeep } from './storage-upkeep.ts';
 
@@ -106,7 +106,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       app.endpoints.forEach((ep, i) => {
         if (endpointType(ep) !== 'http') return;
         const refused = guard.urlRefusal(ep.url);
-        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
+        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: redactUrl(ep.url), reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
     }
     for (const source of Object.values(config.sources)) {
@@ -128,6 +128,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
     const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
+    for (const s of sources) rejections.withhold(s.config.name, credentialHeaders(s.config));
     // The SDK is loaded only when tracing is on: off, it costs neither start-up time nor anything per request.
     const tracing = config.telemetry.otlpEndpoint || opts.spanExporter
       ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
