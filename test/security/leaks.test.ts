@@ -168,3 +168,22 @@ sources:
     await receiver.stop();
   }
 });
+
+test('the relay endpoint door (sluice listen --headers) takes the one header rule of the other doors', async () => {
+  const gw = await startTestGateway('applications:\n  dev: {}\n', { logLevel: 'silent' });
+  try {
+    const put = (headers: Record<string, string>) => gw.api('/app/dev/relay/laptop', { method: 'PUT', body: JSON.stringify({ headers }) });
+    for (const [name, value] of [['host', 'evil.example'], ['transfer-encoding', 'chunked'], ['sluice-message-id', 'msg_spoofed'], ['webhook-signature', 'v1,x'],
+      ['x-ok', 'a\r\nx-injected: 1'], ['x-ok', 'caf\u00e9']] as const) {
+      const res = await put({ [name]: value });
+      assert.equal(res.status, 422, `${name}: ${JSON.stringify(value)}`);
+      assert.match(((await res.json()) as { detail: string }).detail, new RegExp(`body\\.headers\\.${name}`));
+    }
+    const ok = await put({ 'X-Team': 'payments' });
+    assert.equal(ok.status, 201);
+    const stored = (await (await gw.api('/app/dev/endpoint/laptop/headers')).json()) as { headers: Record<string, string> };
+    assert.deepEqual(stored.headers, { 'x-team': 'payments' });
+  } finally {
+    await gw.stop();
+  }
+});

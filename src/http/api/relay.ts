@@ -15,6 +15,7 @@ import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { appOf } from './messages.ts';
 import { created } from './outbound-deps.ts';
+import { checkHeaders } from './endpoint-input.ts';
 import { endpointView } from './outbound-views.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -69,7 +70,8 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
       throttleRate: base?.throttleRate ?? null,
       metadata,
       version: base?.version ?? 1,
-      headers: body.headers ?? base?.headers ?? {},
+      // The endpoints' one header rule: a relay endpoint is an endpoint, and its headers reach a local handler.
+      headers: body.headers !== undefined ? (checkHeaders(body.headers) as Record<string, string>) : (base?.headers ?? {}),
       // A listener coming back is the moment to send again.
       disabled: false,
       signatureStyle: base?.signatureStyle ?? 'webhook' as const,
