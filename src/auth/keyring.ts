@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { keyId, type SecretKey } from '../store/secret-box.ts';
 
@@ -89,4 +89,16 @@ export function rotateKeyFile(file: string): SecretKey {
   const key = randomBytes(32);
   writeKeyFile(file, [...existing, key]);
   return { id: keyId(key), key };
+}
+
+/**
+ * The key app-portal tokens are signed with, derived from the key that seals
+ * stored secrets (HKDF, so neither use learns anything about the other's key):
+ * every process holding the same secret key accepts the others' portal
+ * tokens, and API tokens can change without revoking them.
+ */
+export function portalTokenKey(ring: Pick<Keyring, 'keys'>): Buffer {
+  const sealing = ring.keys[ring.keys.length - 1];
+  if (!sealing) throw new Error('no secret key to derive the portal token key from');
+  return Buffer.from(hkdfSync('sha256', sealing.key, Buffer.alloc(0), 'sluice app-portal tokens', 32));
 }

@@ -15,5 +15,7 @@ export async function apiTarget(opts: { config: string; url?: string; token?: st
       return { problem: `${err instanceof ConfigError ? err.message : (err as Error).message}\n(or pass --url and --token)` };
     }
   }
+  // A config with only auth.tokens keeps their hashes, never a token this command could send.
+  if (token === undefined) return { problem: `${opts.config} has no apiToken to use (its auth.tokens are kept as hashes): pass --token or set SLUICE_API_TOKEN` };
   return { base: base.replace(/\/+$/, ''), token };
 }

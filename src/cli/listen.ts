@@ -132,8 +132,8 @@ class Relay {
           // Not JSON.
         }
         refusedWith = `${res.statusCode}: ${detail}`;
-        // Refused for a reason a retry cannot fix (token, no such endpoint): say so and stop.
-        if (res.statusCode === 401 || res.statusCode === 404 || res.statusCode === 409) {
+        // Refused for a reason a retry cannot fix (token, its role, no such endpoint): say so and stop.
+        if (res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 409) {
           this.stopping = true;
           this.out.error(`the gateway refused the relay connection (${refusedWith})`);
           this.finish(1);

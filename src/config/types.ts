@@ -9,7 +9,8 @@ import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Tran
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
-  apiToken: string;
+  /** The admin token `default`, when the config has one; a config may instead list only `auth.tokens` (hashes included). */
+  apiToken: string | undefined;
   /** `SLUICE_SECRET_KEY`: the key that seals stored secrets (32 bytes, base64 or hex); unset: the key file's. */
   secretKey: string | undefined;
   /** Key file (newest key last); generated on first start when no key is set. Defaults to `<dataDir>/secret.key`. */

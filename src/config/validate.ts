@@ -4,7 +4,7 @@ import { isValidSecret } from '../signing/standard-webhooks.ts';
 import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
 import { isForwarded } from '../providers/forwarded.ts';
 import { findProvider, providerNames } from '../providers/registry.ts';
-import { parseStorageUrl } from '../store/url.ts';
+import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readAlerts } from './alerts.ts';
@@ -49,7 +49,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const delivery = top.child('delivery');
   delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace', 'httpsOnly', 'breaker', 'disableAfter']);
 
-  const apiToken = top.str('apiToken', { required: true });
+  const apiToken = top.str('apiToken');
   if (apiToken !== undefined && apiToken.length < 16) top.problem('apiToken', 'must be at least 16 characters');
   const dataDir = top.str('dataDir') ?? defaults.dataDir;
   const storageUrl = storage?.str('url') ?? `sqlite:${dataDir.replace(/\/+$/, '')}/sluice.db`;
@@ -87,10 +87,14 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
   const outbound = readOutbound(top, delivery, applications);
   const security = readSecurity(top, apiToken);
+  // Without any token nobody could use the API, the console or the CLI: refused, saying what to add.
+  if (security.auth.tokens.length === 0 && !problems.some((p) => p.startsWith('apiToken') || p.startsWith('auth'))) {
+    top.problem('apiToken', 'required: set apiToken (or SLUICE_API_TOKEN), or list auth.tokens with a role (admin, operator or viewer), each as token or sha256');
+  }
   // Every value is read before the problems are checked: a getter records its
   // problem as it reads, so a key read after the check would be silently dropped.
   const config: Config = {
-    apiToken: apiToken ?? '',
+    apiToken,
     secretKey: top.str('secretKey'),
     secretKeyFile: top.str('secretKeyFile') ?? `${dataDir.replace(/\/+$/, '')}/secret.key`,
     server: {
@@ -134,7 +138,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     transformations: readTransformLimits(top),
     brokers,
   };
-  if (problems.length > 0 || apiToken === undefined) return { config: undefined, problems };
+  if (problems.length > 0) return { config: undefined, problems };
   return { config, problems: [] };
 }
 
@@ -183,7 +187,7 @@ export function readEndpoint(list: Section, index: number, brokers: Record<strin
     try {
       parsed = new URL(url);
     } catch {
-      ep.problem('url', `"${url}" is not a URL`);
+      ep.problem('url', `"${redactUrl(url)}" is not a URL`);
     }
     if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }

@@ -6,7 +6,7 @@ import { AttemptBus } from '../delivery/attempt-bus.ts';
 import { endpointType } from '../delivery/endpoint-type.ts';
 import { AddressGuard } from '../delivery/ssrf.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
-import { loadKeyring, reloadKeys } from '../auth/keyring.ts';
+import { loadKeyring, portalTokenKey, reloadKeys } from '../auth/keyring.ts';
 import { installKeys } from '../store/secret-box.ts';
 import { BulkJobRunner } from '../recovery/runner.ts';
 import { AlertEvaluator } from '../alerts/evaluator.ts';
@@ -25,13 +25,13 @@ import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { forwardRule } from '../providers/forwarded.ts';
+import { credentialHeaders, forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
 import { RelayHub } from '../relay/hub.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
-import { parseStorageUrl } from '../store/url.ts';
+import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';
 import { StorageUpkeep } from './storage-upkeep.ts';
 
@@ -67,7 +67,7 @@ async function listenMetrics(config: Config, metrics: Metrics, store: Store): Pr
 }
 
 /** Installs the keys that seal stored secrets; a key generated on this first start is said once. */
-function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: string } {
+function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: string; portalKey: Buffer } {
   const source = { envKey: config.secretKey, file: config.secretKeyFile };
   const ring = loadKeyring(source);
   installKeys(ring.keys, () => reloadKeys(source));
@@ -76,7 +76,7 @@ function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: strin
     log.warn({ file: config.secretKeyFile, keyId: current.id },
       'secrets: no SLUICE_SECRET_KEY set; generated a key into the data directory to seal stored secrets (back it up; every process sharing this database needs the same key)');
   }
-  return { currentKeyId: current.id };
+  return { currentKeyId: current.id, portalKey: portalTokenKey(ring) };
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
@@ -106,7 +106,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       app.endpoints.forEach((ep, i) => {
         if (endpointType(ep) !== 'http') return;
         const refused = guard.urlRefusal(ep.url);
-        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: ep.url, reason: refused }, 'config: every delivery to this endpoint will be refused');
+        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: redactUrl(ep.url), reason: refused }, 'config: every delivery to this endpoint will be refused');
       });
     }
     for (const source of Object.values(config.sources)) {
@@ -128,6 +128,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
     const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
+    for (const s of sources) rejections.withhold(s.config.name, credentialHeaders(s.config));
     // The SDK is loaded only when tracing is on: off, it costs neither start-up time nor anything per request.
     const tracing = config.telemetry.otlpEndpoint || opts.spanExporter
       ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
@@ -142,7 +143,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
     const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, ...(relayHub ? { relay: relayHub } : {}) });
+    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, portalKey: keys.portalKey, ...(relayHub ? { relay: relayHub } : {}) });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();

@@ -58,6 +58,8 @@ export interface HttpDeps {
   relay?: RelayHub;
   /** Ingest decisions and attempt outcomes as they happen (the live stream). */
   live: LiveBus;
+  /** What app-portal tokens are signed with: derived from the secret key, so every process holding it accepts them. */
+  portalKey: Buffer;
 }
 
 /** The whole HTTP surface: ingest, the API, health and metrics. */
@@ -112,7 +114,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     securityHeaders(api, { noStore: true });
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
-    const outbound = outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob);
+    const outbound = outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey);
     await api.register(fastifyCookie);
     const session: SessionDeps = {
       sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
@@ -146,7 +148,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
     });
   }, { prefix: '/api/v1' });
-  if (deps.parts?.api !== false) relayUpgrades(app.server, { store, hub: deps.relay, token: config.apiToken, log });
+  if (deps.parts?.api !== false) relayUpgrades(app.server, {
+    store, hub: deps.relay, resolvers: [apiTokenResolver(config.auth.tokens)], failuresPerMinute: config.auth.failedAuthPerMinute, log,
+  });
 
   return app;
 }

@@ -12,11 +12,12 @@ const BODY_HEAD = 1024;
 const MAX_PENDING = 500;
 const FLUSH_MS = 1_000;
 
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** `withheld`: lower-case names the source authenticates or signs with, whatever they are called (`header: X-Auth`). */
+export function redactHeaders(headers: Record<string, string | string[] | undefined>, withheld: ReadonlySet<string> = new Set()): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = SECRET_HEADER.test(name) ? '[redacted]' : (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
+    out[name] = SECRET_HEADER.test(name) || withheld.has(name.toLowerCase()) ? '[redacted]' : (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
   }
   return out;
 }
@@ -51,9 +52,20 @@ export class RejectionLog {
   private writing: Promise<void> | undefined;
   /** Rejections not written (over the rate or the queue), for the log line. */
   dropped = 0;
+  private readonly withheld = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly store: Store, private readonly log: Logger, perSecond: number = defaults.rejectedPerSecond) {
     this.cap = new SourceRateCap(perSecond);
+  }
+
+  /**
+   * Header names whose values a source's rejected requests never keep: the
+   * credential or signature header it was configured with. A request refused
+   * for another reason (a missing prefix, an expired timestamp) may carry the
+   * genuine value, and rejected requests are shown to viewers.
+   */
+  withhold(source: string, names: readonly string[]): void {
+    this.withheld.set(source, new Set(names.map((n) => n.toLowerCase())));
   }
 
   start(): void {
@@ -72,7 +84,7 @@ export class RejectionLog {
       receivedAt: now,
       remoteAddress: req.remoteAddress ?? null,
       reason,
-      headers: redactHeaders(req.headers),
+      headers: redactHeaders(req.headers, this.withheld.get(source)),
       bodySize: req.rawBody.length,
       bodySha256: createHash('sha256').update(req.rawBody).digest('hex'),
       bodyHead: Buffer.from(req.rawBody.subarray(0, BODY_HEAD)),

@@ -12,7 +12,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: { service: 'sluice' },
       redact: {
-        paths: ['secret', 'secrets', '*.secret', '*.secrets', 'apiToken', '*.authorization', 'headers', '*.headers'],
+        paths: ['secret', 'secrets', '*.secret', '*.secrets', 'apiToken', '*.authorization', 'headers', '*.headers',
+          'password', '*.password', 'token', '*.token', 'secretKey', 'cookie', '*.cookie'],
         censor: '[redacted]',
       },
     },

@@ -80,3 +80,14 @@ export function isForwarded(r: ForwardRule, name: string): boolean {
 export function rulesFor(): ReadonlySet<string> {
   return new Set([...Object.keys(RULES), 'hmac']);
 }
+
+/**
+ * The headers a source authenticates or signs with, by the names it was
+ * configured with (a `token` or `hmac` source's `header`) and its provider's
+ * signature headers: a rejected request's copy of them is never kept.
+ */
+export function credentialHeaders(source: Pick<SourceConfig, 'provider' | 'options' | 'forwardHeaders'>): string[] {
+  const configured = (source.options as { header?: unknown }).header;
+  const own = (source.provider === 'token' || source.provider === 'hmac') && typeof configured === 'string' ? [configured.toLowerCase()] : [];
+  return [...own, ...forwardRule(source).signature];
+}

@@ -3,6 +3,7 @@ import { defaults } from '../config/defaults.ts';
 import { createHmac } from 'node:crypto';
 import { parseTime } from '../ingest/parse-body.ts';
 import { safeEqual } from '../signing/compare.ts';
+import { strictBase64 } from '../signing/base64.ts';
 import type { HandshakeReply, Verdict } from './types.ts';
 
 /** Small pieces every provider file uses: MACs over several parts, secret rotation, clocks, body fields. */
@@ -77,11 +78,11 @@ export function secondsHeader(value: string | undefined): number {
   return value !== undefined && /^\d{1,12}$/.test(value.trim()) ? Number(value) * 1000 : Number.NaN;
 }
 
-/** Decodes base64 or hex text into bytes; an empty buffer when malformed (never matches). */
+/** Decodes base64 (canonical only, see `strictBase64`) or hex text into bytes; an empty buffer when malformed (never matches). */
 export function decode(text: string, encoding: 'hex' | 'base64'): Buffer {
+  if (encoding === 'base64') return strictBase64(text);
   const trimmed = text.trim();
-  const valid = encoding === 'hex' ? /^(?:[0-9a-fA-F]{2})+$/ : /^[A-Za-z0-9+/_-]+={0,2}$/;
-  return valid.test(trimmed) ? Buffer.from(trimmed, encoding) : Buffer.alloc(0);
+  return /^(?:[0-9a-fA-F]{2})+$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.alloc(0);
 }
 
 /** Reads `body.a.b.c`; `undefined` as soon as a step is missing. */

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { strictBase64 } from './base64.ts';
 import { safeEqual } from './compare.ts';
 
 /**
@@ -83,7 +84,7 @@ export function verifySignature(
   const candidates: Buffer[] = [];
   for (const entry of signature.split(' ')) {
     const comma = entry.indexOf(',');
-    if (comma > 0 && entry.slice(0, comma) === 'v1') candidates.push(Buffer.from(entry.slice(comma + 1), 'base64'));
+    if (comma > 0 && entry.slice(0, comma) === 'v1') candidates.push(strictBase64(entry.slice(comma + 1)));
   }
   if (candidates.length === 0) return { ok: false, reason: 'webhook-signature has no v1 signature' };
   for (const secret of secrets) {

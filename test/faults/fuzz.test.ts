@@ -10,13 +10,13 @@ import { jsonDepth } from '../../src/ingest/json-depth.ts';
 import { parseBody, parseUnverified } from '../../src/ingest/parse-body.ts';
 import { findProvider, providerNames } from '../../src/providers/registry.ts';
 import type { InboundRequest, ProviderInstance } from '../../src/providers/types.ts';
+import { flip, mutation, RUNS } from './signed-mutation.ts';
 
 /**
  * Property tests of everything that reads a hostile request before (or
  * while) deciding whether to believe it. A short run inside `npm test`; a
  * long one with FAULTS_FULL=1 (`npm run test:faults`).
  */
-const RUNS = process.env.FAULTS_FULL ? 20_000 : 150;
 const STD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const stripe = new Stripe('sk_test_unused');
 
@@ -97,22 +97,6 @@ test('fuzz: no provider verifier throws or accepts a forged request; handshakes 
     }
   }), { numRuns: RUNS });
 });
-
-/** A signed request mutated at one place: the body, the signature or the timestamp. */
-const mutation = fc.record({
-  payload: fc.json({ maxDepth: 3 }),
-  where: fc.constantFrom('none', 'body', 'signature', 'timestamp'),
-  at: fc.nat(),
-  skewSec: fc.integer({ min: -900, max: 900 }),
-});
-
-function flip(text: string, at: number): string {
-  if (text.length === 0) return 'x';
-  const i = at % text.length;
-  const c = text.charCodeAt(i);
-  // Neither replacement is a hex digit or a case variant of one, so the flip always changes what is signed or checked.
-  return text.slice(0, i) + (c === 0x7a ? 'y' : 'z') + text.slice(i + 1);
-}
 
 test('differential: the Standard Webhooks verifier agrees with the standardwebhooks package', () => {
   const p = providers().get('standard-webhooks') as ProviderInstance;

@@ -26,13 +26,14 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
 
 /** Everything the outbound routes need, built from the gateway's parts. */
 export function outboundDeps(
-  store: OutboundDeps['store'], config: OutboundDeps['config'], log: Logger, onQueued: () => void, onBulkJob: () => void = () => undefined,
+  store: OutboundDeps['store'], config: OutboundDeps['config'], log: Logger, onQueued: () => void, onBulkJob: (() => void) | undefined,
+  portalKey: Buffer,
 ): OutboundDeps & { tokens: PortalTokens } {
   return {
-    store, config, onQueued, onBulkJob,
+    store, config, onQueued, onBulkJob: onBulkJob ?? (() => undefined),
     guard: new AddressGuard(config.network),
     policies: new NetworkPolicies(store, config),
     operational: new OperationalWebhooks(store, log, onQueued),
-    tokens: new PortalTokens(config.apiToken),
+    tokens: new PortalTokens(portalKey),
   };
 }

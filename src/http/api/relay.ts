@@ -6,12 +6,16 @@ import { endpointType, RELAY_KEEP_KEY, relayUrl } from '../../delivery/endpoint-
 import { HttpError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { RelayHub } from '../../relay/hub.ts';
-import { safeEqual } from '../../signing/compare.ts';
+import { authenticate, hasCredential, type Resolver } from '../../auth/authenticate.ts';
+import { mayTouchApplication, routeRefusal } from '../../auth/authorize.ts';
+import { FailureLimiter } from '../../auth/failure-limiter.ts';
+import { classifyRoute } from '../../auth/route-access.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { appOf } from './messages.ts';
 import { created } from './outbound-deps.ts';
+import { checkHeaders } from './endpoint-input.ts';
 import { endpointView } from './outbound-views.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -66,7 +70,8 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
       throttleRate: base?.throttleRate ?? null,
       metadata,
       version: base?.version ?? 1,
-      headers: body.headers ?? base?.headers ?? {},
+      // The endpoints' one header rule: a relay endpoint is an endpoint, and its headers reach a local handler.
+      headers: body.headers !== undefined ? (checkHeaders(body.headers) as Record<string, string>) : (base?.headers ?? {}),
       // A listener coming back is the moment to send again.
       disabled: false,
       signatureStyle: base?.signatureStyle ?? 'webhook' as const,
@@ -84,31 +89,51 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
 }
 
 /**
- * The relay WebSocket, `GET /api/v1/app/{app}/relay/{name}/connect` with the
+ * The relay WebSocket, `GET /api/v1/app/{app}/relay/{name}/connect` with an
  * API token: upgrades on the HTTP server, outside Fastify's routing (Fastify
- * answers no upgrades of its own). Other upgrade paths are refused.
+ * answers no upgrades of its own). Other upgrade paths are refused. The token
+ * is judged as the API judges it (the same resolvers), with the access of
+ * `PUT …/relay/{name}`: whoever may make the relay endpoint may take its
+ * deliveries, which leaves viewers out, and a token limited to some
+ * applications only reaches theirs. Failed attempts count per address as on
+ * the API.
  */
 export function relayUpgrades(server: { on(event: 'upgrade', fn: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown }, opts: {
   store: Store;
   hub: RelayHub | undefined;
-  token: string;
+  /** Bearer API tokens only: portal tokens never reach relays, and a cookie would let another site's page open one. */
+  resolvers: Resolver[];
+  failuresPerMinute: number;
   log: Logger;
 }): void {
+  const access = classifyRoute('PUT', '/api/v1/app/:app_id/relay/:name');
+  const failures = new FailureLimiter(opts.failuresPerMinute);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const refuse = (socket: Duplex, status: number, reason: string): void => {
-    const body = JSON.stringify({ code: status === 401 ? 'authentication_failed' : 'relay_refused', detail: reason });
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Conflict'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const code = status === 401 ? 'authentication_failed' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limit_exceeded' : 'relay_refused';
+    const text = ({ 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Conflict';
+    const body = JSON.stringify({ code, detail: reason });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   };
   server.on('upgrade', (req, socket, head) => {
     void (async () => {
       const match = CONNECT.exec(req.url ?? '');
       if (!match) return refuse(socket, 404, `no WebSocket at ${(req.url ?? '').split('?')[0]}`);
-      const header = req.headers.authorization;
-      const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!given || !safeEqual(given, opts.token)) return refuse(socket, 401, 'missing or invalid API token');
+      const ip = req.socket.remoteAddress ?? '';
+      if (failures.blockedFor(ip, Date.now()) > 0) return refuse(socket, 429, 'too many failed authentications from this address');
+      const principal = await authenticate(opts.resolvers, { headers: req.headers, ip });
+      if (!principal) {
+        failures.fail(ip, Date.now());
+        return refuse(socket, 401, hasCredential({ headers: req.headers, ip }) ? 'invalid API token' : 'missing Authorization: Bearer <token> header');
+      }
+      const refused = routeRefusal(principal, access, 'GET');
+      if (refused) return refuse(socket, 403, refused.reason);
       if (!opts.hub) return refuse(socket, 409, 'this process does not deliver (its role has no worker): connect sluice listen to a process of role all');
       const [appRef, name] = [decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string)];
       const application = await opts.store.getApplication(appRef);
+      if (!mayTouchApplication(principal, appRef, application)) {
+        return refuse(socket, 403, `application "${appRef}" is not among the applications this ${principal.kind} may use`);
+      }
       const endpoint = application ? await opts.store.getEndpoint(application.id, name) : null;
       if (!application || !endpoint || endpointType(endpoint) !== 'relay') return refuse(socket, 404, `no relay endpoint "${name}" in application "${appRef}" (sluice listen creates it)`);
       const hub = opts.hub;

@@ -72,7 +72,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Pr
     if (!principal) {
       const delay = throttle.fail(req.ip, Date.now());
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      throw new HttpError(401, 'authentication_failed', 'that API token is not valid: check it against apiToken in the gateway\'s configuration');
+      throw new HttpError(401, 'authentication_failed', 'that API token is not valid: check it against apiToken or auth.tokens in the gateway\'s configuration');
     }
     throttle.succeed(req.ip);
     const { cookie, expiresAt } = await deps.sessions.create(principal);

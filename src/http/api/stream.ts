@@ -75,7 +75,9 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
     reply.hijack();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      // Written on the raw socket (hijacked), so the API's header hook never runs: the same headers here.
+      'cache-control': 'no-store, no-transform',
+      'x-content-type-options': 'nosniff',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });

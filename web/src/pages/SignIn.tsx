@@ -14,7 +14,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       const me = await api<Me>('/auth/session', { method: 'POST', json: { token } });
       onSignedIn(me);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'That API token is not valid. Check it against apiToken in the gateway\'s configuration.' : (err as Error).message);
+      setError(err instanceof ApiError && err.status === 401 ? 'That API token is not valid. Check it against apiToken or auth.tokens in the gateway\'s configuration.' : (err as Error).message);
     } finally {
       setBusy(false);
     }
