@@ -54,7 +54,7 @@ applications:
   billing:
     endpoints:
       - { id: ledger, url: "${ok.url}", filterTypes: [invoice.paid] }
-      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed] }
+      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed, invoice.voided, invoice.overdue] }
 sources:
   demo:
     provider: standard-webhooks
@@ -158,6 +158,40 @@ sources:
     await page.close();
   });
 
+  test('bulk retry over a filter touches exactly the filtered items', async () => {
+    const typeOf = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { type: string }).type;
+    const seen = failing.requests.length;
+    const inside = [await send('invoice.voided'), await send('invoice.voided'), await send('invoice.voided')];
+    const outside = [await send('invoice.overdue'), await send('invoice.overdue')];
+    await failing.waitFor(seen + 5);
+    const store = gw.gateway.store;
+    const attemptsOf = async (msgId: string) => {
+      const m = await store.findMessage(msgId);
+      return (await store.listAttempts({ appId: m?.appId as string, messageId: msgId, limit: 50 })).data.length;
+    };
+    // Every first attempt is stored (and its delivery scheduled for a retry) before the count is asked for.
+    await eventually(async () => ((await Promise.all([...inside, ...outside].map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 1) ? true : undefined), 10_000, 'the first attempts');
+
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Event type').fill('invoice.voided');
+    await page.getByLabel('Delivery status').selectOption('scheduled');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const bulk = page.getByRole('region', { name: 'Bulk retry' });
+    await bulk.getByRole('button', { name: 'Retry all matching…' }).click();
+    await bulk.getByRole('status', { name: 'Bulk retry estimate' }).filter({ hasText: 'This retries 3 scheduled deliveries' }).waitFor();
+    assert.equal(failing.requests.length, seen + 5, 'counting touches nothing');
+    await bulk.getByRole('button', { name: 'Retry 3 deliveries' }).click();
+    await bulk.getByRole('status', { name: 'Bulk retry report' }).filter({ hasText: 'succeeded: 3 deliveries queued' }).waitFor({ timeout: 20_000 });
+    await failing.waitFor(seen + 8);
+    await eventually(async () => ((await Promise.all(inside.map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 2) ? true : undefined), 10_000, 'a second attempt of each filtered message');
+    const after = failing.requests.slice(seen).map(typeOf);
+    assert.equal(after.filter((t) => t === 'invoice.voided').length, 6, 'each filtered message was sent once more');
+    assert.equal(after.filter((t) => t === 'invoice.overdue').length, 2, 'the messages outside the filter were not');
+    for (const s of outside) assert.equal(await attemptsOf(s.msgId as string), 1);
+    await page.close();
+  });
+
   test('a read-only (viewer) session sees no action buttons, and the server refuses the action', async () => {
     const sent = await send('invoice.failed');
     // A session the server reports as a viewer (on this branch the config's only token is admin; scoped viewer tokens come with the security work).
@@ -177,6 +211,16 @@ sources:
     const refused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
       `${gw.url}/api/v1/app/${(await gw.gateway.store.findMessage(sent.msgId as string))?.appId}/msg/${sent.msgId}/replay`);
     assert.equal(refused, 403);
+    await page.goto(`${gw.url}/console/messages?deliveryState=scheduled`);
+    await page.getByRole('button', { name: 'Apply filters' }).waitFor();
+    await page.getByRole('table').waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Bulk retry' }).count(), 0, 'no bulk retry for a viewer');
+    await page.goto(`${gw.url}/console/dead-letters`);
+    await page.getByRole('heading', { name: 'Dead letters and quarantine' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Retry every dead delivery/ }).count(), 0);
+    const bulkRefused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'retry', filter: {}, dryRun: true }) })).status,
+      `${gw.url}/api/v1/bulk-jobs`);
+    assert.equal(bulkRefused, 403);
     await context.close();
   });
 });

@@ -104,3 +104,26 @@ export interface AttemptOut {
   timestamp: string;
   error: string | null;
 }
+
+/** A bulk job's filter as POST /bulk-jobs takes it. */
+export interface BulkFilterIn {
+  app?: string;
+  endpoint?: string;
+  status?: string[];
+  eventTypes?: string[];
+  source?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface BulkJobOut {
+  id: string;
+  action: 'retry' | 'replay';
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  total: number;
+  done: number;
+  failed: number;
+  report: { queued: number; notQueued: Record<string, number>; failedIds: string[]; error?: string };
+  createdAt: string;
+  finishedAt: string | null;
+}
