@@ -17,6 +17,7 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
   let browser: Browser;
   const ok = new Receiver(() => ({ status: 200, body: '{"ok":true}' }));
   const failing = new Receiver(() => ({ status: 503, body: 'down for maintenance' }));
+  const hook = new Receiver();
   const wh = new Webhook(SECRET);
   let n = 0;
 
@@ -48,13 +49,21 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
   before(async () => {
     await ok.start();
     await failing.start();
+    await hook.start();
     gw = await startTestGateway(`
+alerts:
+  evaluateInterval: 200ms
+  channels:
+    hook: { type: webhook, url: "${hook.url}", secret: "${SECRET}" }
+  rules:
+    - { name: spare-off, kind: endpoint-disabled, scope: { endpoint: spare }, clearAfter: 1, channels: [hook], severity: warning }
 delivery: { retry: [30s, 30s] }
 applications:
   billing:
     endpoints:
       - { id: ledger, url: "${ok.url}", filterTypes: [invoice.paid] }
       - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed, invoice.voided, invoice.overdue] }
+      - { id: spare, url: "${ok.url}", filterTypes: [never.sent] }
 sources:
   demo:
     provider: standard-webhooks
@@ -69,6 +78,7 @@ sources:
     await gw?.stop();
     await ok.stop();
     await failing.stop();
+    await hook.stop();
   });
 
   test('GET / goes to the console; a wrong token gets a clear message, the right one signs in, Sign out signs out', async () => {
@@ -189,6 +199,30 @@ sources:
     assert.equal(after.filter((t) => t === 'invoice.voided').length, 6, 'each filtered message was sent once more');
     assert.equal(after.filter((t) => t === 'invoice.overdue').length, 2, 'the messages outside the filter were not');
     for (const s of outside) assert.equal(await attemptsOf(s.msgId as string), 1);
+    await page.close();
+  });
+
+  test('the Alerts page shows the rules, what fires now and the recent firings with their notifications', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+    const rule = page.getByRole('table', { name: 'Alert rules' }).getByRole('row').filter({ hasText: 'spare-off' });
+    await rule.getByRole('cell', { name: 'endpoint-disabled' }).waitFor();
+    await rule.getByRole('cell', { name: 'ok', exact: true }).waitFor();
+    await page.getByText('Nothing is firing.').waitFor();
+
+    const patch = (disabled: boolean) => gw.api('/app/billing/endpoint/spare', { method: 'PATCH', body: JSON.stringify({ disabled }) });
+    assert.equal((await patch(true)).status, 200);
+    await hook.waitFor(1, 20_000);
+    const current = page.getByRole('list', { name: 'Current alerts' }).getByRole('listitem').filter({ hasText: 'spare-off' });
+    await current.waitFor({ timeout: 15_000 });
+    await rule.getByText('firing').waitFor();
+    await page.getByRole('list', { name: 'Recent firings' }).getByRole('listitem').filter({ hasText: 'spare-off' }).filter({ hasText: 'hook: sent' }).first().waitFor({ timeout: 15_000 });
+
+    assert.equal((await patch(false)).status, 200);
+    await hook.waitFor(2, 20_000);
+    await page.getByText('Nothing is firing.').waitFor({ timeout: 15_000 });
+    await page.getByRole('list', { name: 'Recent firings' }).getByRole('listitem').filter({ hasText: 'resolved' }).first().waitFor();
     await page.close();
   });
 
