@@ -129,6 +129,11 @@ sources:
     const attempts = delivery.getByRole('list', { name: 'Attempts' }).getByRole('listitem');
     await eventually(async () => ((await attempts.count()) === 1 ? true : undefined), 10_000, 'the first attempt');
     await delivery.getByText('503').first().waitFor();
+    const first = attempts.first();
+    await first.getByText('Request headers sent').click();
+    await first.getByLabel('Request headers sent').getByText('webhook-signature').waitFor();
+    await first.getByText('Response headers').click();
+    await first.getByLabel('Response headers').getByText('date', { exact: true }).waitFor();
     const requestsBefore = failing.requests.length;
     await delivery.getByRole('button', { name: 'Retry' }).click();
     await failing.waitFor(requestsBefore + 1);

@@ -103,6 +103,11 @@ export interface AttemptOut {
   triggerType: number;
   timestamp: string;
   error: string | null;
+  /** The headers Sluice sent, credentials redacted; `null` for an attempt recorded before headers were kept. */
+  sentHeaders: Record<string, string> | null;
+  responseHeaders: Array<[string, string]> | null;
+  /** Sent headers whose values were not stored. */
+  sensitive: string[];
 }
 
 /** A bulk job's filter as POST /bulk-jobs takes it. */

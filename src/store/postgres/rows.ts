@@ -124,5 +124,7 @@ export function toAttempt(r: Row): Attempt {
     responseBody: strOrNull(r.response_body),
     error: strOrNull(r.error),
     succeeded: r.succeeded === true,
+    requestHeaders: jsonOr<Record<string, string> | null>(r.request_headers, null),
+    responseHeaders: jsonOr<Array<[string, string]> | null>(r.response_headers, null),
   };
 }

@@ -103,5 +103,7 @@ export function toAttempt(r: Row): Attempt {
     responseBody: (r.response_body as string | null) ?? null,
     error: (r.error as string | null) ?? null,
     succeeded: r.succeeded === 1,
+    requestHeaders: parseJson<Record<string, string> | null>(r.request_headers, null),
+    responseHeaders: parseJson<Array<[string, string]> | null>(r.response_headers, null),
   };
 }
