@@ -231,6 +231,23 @@ sources:
     await page.close();
   });
 
+  test('Send test event on the Sources page signs a sample with the source\'s secret and it goes through ingest to a message', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Sources' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'standard-webhooks' });
+    await row.getByRole('button', { name: 'Send test event' }).click();
+    const status = row.getByRole('status', { name: 'Test event to demo' });
+    await status.filter({ hasText: 'ingest answered 200' }).waitFor({ timeout: 10_000 });
+    const msgId = (await status.getByRole('link').textContent()) ?? '';
+    assert.match(msgId, /^msg_/);
+    const stored = await gw.gateway.store.findMessage(msgId);
+    assert.equal(stored?.source, 'demo');
+    assert.equal(stored?.state, 'accepted', 'it passed the source\'s own signature check');
+    await status.getByRole('link', { name: msgId }).click();
+    await page.getByRole('heading', { name: `Message ${msgId}` }).waitFor();
+    await page.close();
+  });
+
   test('a read-only (viewer) session sees no action buttons, and the server refuses the action', async () => {
     const sent = await send('invoice.failed');
     // A session the server reports as a viewer (on this branch the config's only token is admin; scoped viewer tokens come with the security work).
