@@ -17,6 +17,7 @@ import { e2eScenario } from './scenarios/e2e.ts';
 import { fanoutScenario } from './scenarios/fanout.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { latencyScenario } from './scenarios/latency.ts';
+import { streamScenario } from './scenarios/stream.ts';
 
 /** Why the chosen store cannot be benchmarked, or undefined when it can. */
 async function storeProblem(h: Harness): Promise<string | undefined> {
@@ -73,6 +74,7 @@ async function main(opts: BenchOptions): Promise<number> {
           : name === 'latency' ? await latencyScenario(h)
           : name === 'e2e' ? await e2eScenario(h, baselineIngest)
           : name === 'fanout' ? await fanoutScenario(h)
+          : name === 'stream' ? await streamScenario(h)
           : await backlogScenario(h);
       } catch (err) {
         // One broken scenario should not cost the figures of the others.

@@ -6,6 +6,7 @@ import type { Deliverer } from './deliverer.ts';
 import { RELAY_KEEP_KEY } from './endpoint-type.ts';
 import type { SourceSigners } from './provider-signature.ts';
 import { deliveryRequest, type SendResult } from './send.ts';
+import { storedRequestHeaders, storedResponseHeaders } from './attempt-headers.ts';
 
 /**
  * What happens to a relay delivery that finds no listener: it waits (looked at
@@ -56,6 +57,8 @@ export function relayDeliverer(hub: RelayHub, signers?: SourceSigners): Delivere
         responseBody: typeof r.body === 'string' ? r.body.slice(0, defaults.responseBodyLimit) : null,
         error: status === null ? (r.error ?? 'the listener gave no status') : null,
         contentType: r.headers?.['content-type'],
+        requestHeaders: storedRequestHeaders(headers, endpoint.headers),
+        ...(r.headers ? { responseHeaders: storedResponseHeaders(r.headers) } : {}),
       };
     },
   };

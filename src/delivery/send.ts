@@ -6,6 +6,7 @@ import { parseRetryAfter } from './retry-policy.ts';
 import { providerHeaders, type SourceSigners } from './provider-signature.ts';
 import { deliverySignature } from './signature.ts';
 import { guardedConnector, type AddressGuard } from './ssrf.ts';
+import { storedRequestHeaders, storedResponseHeaders } from './attempt-headers.ts';
 
 export interface SendResult {
   startedAt: number;
@@ -17,6 +18,10 @@ export interface SendResult {
   retryAfterMs: number | undefined;
   /** The attempt was cut short by our own shutdown: not the receiver's fault, not recorded. */
   interrupted: boolean;
+  /** The headers sent, credentials redacted (`attempt-headers.ts`), for the attempt's record. */
+  requestHeaders?: Record<string, string>;
+  /** The answer's headers, bounded, for the attempt's record. */
+  responseHeaders?: Array<[string, string]>;
   /** The answer's content type (an interactive source returns it to its sender). */
   contentType?: string | undefined;
   /** Not sent, and not the receiver's fault (a relay listener is away): the lease is given back until then, no attempt counted. */
@@ -116,6 +121,7 @@ export async function sendDelivery(
     error,
     retryAfterMs,
     interrupted: shutdown.aborted && !timedOut,
+    requestHeaders: storedRequestHeaders(headers, endpoint.headers),
   });
   try {
     const res = await request(endpoint.url, { method: 'POST', headers, body, dispatcher: agent, signal });
@@ -129,7 +135,11 @@ export async function sendDelivery(
     }
     const text = Buffer.concat(chunks).subarray(0, defaults.responseBodyLimit).toString('utf8');
     const type = res.headers['content-type'];
-    return { ...result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now())), contentType: Array.isArray(type) ? type[0] : type };
+    return {
+      ...result(res.statusCode, text, null, parseRetryAfter(res.headers['retry-after'], Date.now())),
+      contentType: Array.isArray(type) ? type[0] : type,
+      responseHeaders: storedResponseHeaders(res.headers),
+    };
   } catch (err) {
     if (timedOut) return result(null, null, `timed out after ${timeoutMs} ms`);
     return result(null, null, describeError(err));

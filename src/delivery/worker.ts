@@ -293,6 +293,8 @@ export class DeliveryWorker {
           responseBody: result.responseBody,
           error: result.error,
           succeeded: outcome === 'succeeded',
+          requestHeaders: result.requestHeaders ?? null,
+          responseHeaders: result.responseHeaders ?? null,
         },
         next,
         ...(disable ? { disableEndpoint: disable } : {}),

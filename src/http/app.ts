@@ -114,7 +114,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     securityHeaders(api, { noStore: true });
     openApi(api, '/api/v1');
     api.get('/health', async (_req, reply) => reply.code(204).send());
-    const outbound = outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey);
+    const outbound = { ...outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey), live: deps.live };
     await api.register(fastifyCookie);
     const session: SessionDeps = {
       sessions: new ConsoleSessions(store, config.console.sessionTtlMs),

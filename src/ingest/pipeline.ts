@@ -12,7 +12,7 @@ import { Transformer } from '../transform/transformer.ts';
 import type { Transformation } from '../store/records.ts';
 import type { IngestOutcome, NewMessage, Store } from '../store/store.ts';
 import type { LiveBus } from '../live/bus.ts';
-import type { IngestEvent } from '../live/events.ts';
+import { announceIngest } from '../live/announce.ts';
 import { EventTypeCatalog } from './event-types.ts';
 import type { RejectionLog } from './rejection-log.ts';
 import { readField, type FieldPath } from './field-path.ts';
@@ -106,7 +106,7 @@ export class IngestPipeline {
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
       const now = Date.now();
       this.watch.rejections?.record(name, req, verdict.reason, now);
-      this.announce({ type: 'ingest', at: new Date(now).toISOString(), source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason: verdict.reason });
+      announceIngest(this.watch.live, { source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason: verdict.reason });
       return jsonReply(401, { error: 'signature_invalid', reason: verdict.reason });
     }
     this.metrics.verified.inc({ source: name });
@@ -214,12 +214,12 @@ export class IngestPipeline {
         duplicates++;
         this.metrics.duplicates.inc({ source: name });
         this.log.info({ ...base, decision: 'duplicate' }, 'ingest');
-        this.announce({ type: 'ingest', at: new Date().toISOString(), source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId, decision: 'duplicate' });
+        announceIngest(this.watch.live, { source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId, decision: 'duplicate' });
         continue;
       }
       this.metrics.stored.inc({ source: name, state: message.state });
-      this.announce({
-        type: 'ingest', at: new Date().toISOString(), source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId,
+      announceIngest(this.watch.live, {
+        source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId,
         decision: message.state === 'invalid' ? 'invalid' : 'accepted', ...(message.error ? { reason: message.error } : {}),
       });
       this.log.info({ ...base, decision: message.state, eventType: message.eventType, deliveries: outcome.deliveries, reason: message.error ?? undefined }, 'ingest');
@@ -227,10 +227,6 @@ export class IngestPipeline {
     }
     if (delivered) this.onStored();
     return { ids, duplicates, messages, delivered };
-  }
-
-  private announce(event: IngestEvent): void {
-    this.watch.live?.publish(event, { source: event.source });
   }
 
   /** The source's transformation on each message, before the schema check and fan-out; cancelled ones are dropped. */

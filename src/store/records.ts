@@ -152,6 +152,10 @@ export interface Attempt {
   responseBody: string | null;
   error: string | null;
   succeeded: boolean;
+  /** The headers Sluice sent, credentials redacted (`delivery/attempt-headers.ts`); `null`: not recorded. */
+  requestHeaders?: Record<string, string> | null;
+  /** The receiver's response headers as received, bounded; `null`: no response, or not recorded. */
+  responseHeaders?: Array<[string, string]> | null;
 }
 
 /** One page of a list, newest first; `iterator` continues it, `prevIterator` goes back. */

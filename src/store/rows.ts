@@ -104,5 +104,7 @@ export function toAttempt(r: Row): Attempt {
     responseBody: strOrNull(r.response_body),
     error: strOrNull(r.error),
     succeeded: bool(r.succeeded),
+    requestHeaders: jsonOr<Record<string, string> | null>(r.request_headers, null),
+    responseHeaders: jsonOr<Array<[string, string]> | null>(r.response_headers, null),
   };
 }

@@ -17,6 +17,7 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
   let browser: Browser;
   const ok = new Receiver(() => ({ status: 200, body: '{"ok":true}' }));
   const failing = new Receiver(() => ({ status: 503, body: 'down for maintenance' }));
+  const hook = new Receiver();
   const wh = new Webhook(SECRET);
   let n = 0;
 
@@ -48,13 +49,21 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
   before(async () => {
     await ok.start();
     await failing.start();
+    await hook.start();
     gw = await startTestGateway(`
+alerts:
+  evaluateInterval: 200ms
+  channels:
+    hook: { type: webhook, url: "${hook.url}", secret: "${SECRET}" }
+  rules:
+    - { name: spare-off, kind: endpoint-disabled, scope: { endpoint: spare }, clearAfter: 1, channels: [hook], severity: warning }
 delivery: { retry: [30s, 30s] }
 applications:
   billing:
     endpoints:
       - { id: ledger, url: "${ok.url}", filterTypes: [invoice.paid] }
-      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed] }
+      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed, invoice.voided, invoice.overdue] }
+      - { id: spare, url: "${ok.url}", filterTypes: [never.sent] }
 sources:
   demo:
     provider: standard-webhooks
@@ -69,6 +78,7 @@ sources:
     await gw?.stop();
     await ok.stop();
     await failing.stop();
+    await hook.stop();
   });
 
   test('GET / goes to the console; a wrong token gets a clear message, the right one signs in, Sign out signs out', async () => {
@@ -119,6 +129,11 @@ sources:
     const attempts = delivery.getByRole('list', { name: 'Attempts' }).getByRole('listitem');
     await eventually(async () => ((await attempts.count()) === 1 ? true : undefined), 10_000, 'the first attempt');
     await delivery.getByText('503').first().waitFor();
+    const first = attempts.first();
+    await first.getByText('Request headers sent').click();
+    await first.getByLabel('Request headers sent').getByText('webhook-signature').waitFor();
+    await first.getByText('Response headers').click();
+    await first.getByLabel('Response headers').getByText('date', { exact: true }).waitFor();
     const requestsBefore = failing.requests.length;
     await delivery.getByRole('button', { name: 'Retry' }).click();
     await failing.waitFor(requestsBefore + 1);
@@ -158,6 +173,81 @@ sources:
     await page.close();
   });
 
+  test('bulk retry over a filter touches exactly the filtered items', async () => {
+    const typeOf = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { type: string }).type;
+    const seen = failing.requests.length;
+    const inside = [await send('invoice.voided'), await send('invoice.voided'), await send('invoice.voided')];
+    const outside = [await send('invoice.overdue'), await send('invoice.overdue')];
+    await failing.waitFor(seen + 5);
+    const store = gw.gateway.store;
+    const attemptsOf = async (msgId: string) => {
+      const m = await store.findMessage(msgId);
+      return (await store.listAttempts({ appId: m?.appId as string, messageId: msgId, limit: 50 })).data.length;
+    };
+    // Every first attempt is stored (and its delivery scheduled for a retry) before the count is asked for.
+    await eventually(async () => ((await Promise.all([...inside, ...outside].map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 1) ? true : undefined), 10_000, 'the first attempts');
+
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Event type').fill('invoice.voided');
+    await page.getByLabel('Delivery status').selectOption('scheduled');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const bulk = page.getByRole('region', { name: 'Bulk retry' });
+    await bulk.getByRole('button', { name: 'Retry all matching…' }).click();
+    await bulk.getByRole('status', { name: 'Bulk retry estimate' }).filter({ hasText: 'This retries 3 scheduled deliveries' }).waitFor();
+    assert.equal(failing.requests.length, seen + 5, 'counting touches nothing');
+    await bulk.getByRole('button', { name: 'Retry 3 deliveries' }).click();
+    await bulk.getByRole('status', { name: 'Bulk retry report' }).filter({ hasText: 'succeeded: 3 deliveries queued' }).waitFor({ timeout: 20_000 });
+    await failing.waitFor(seen + 8);
+    await eventually(async () => ((await Promise.all(inside.map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 2) ? true : undefined), 10_000, 'a second attempt of each filtered message');
+    const after = failing.requests.slice(seen).map(typeOf);
+    assert.equal(after.filter((t) => t === 'invoice.voided').length, 6, 'each filtered message was sent once more');
+    assert.equal(after.filter((t) => t === 'invoice.overdue').length, 2, 'the messages outside the filter were not');
+    for (const s of outside) assert.equal(await attemptsOf(s.msgId as string), 1);
+    await page.close();
+  });
+
+  test('the Alerts page shows the rules, what fires now and the recent firings with their notifications', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+    const rule = page.getByRole('table', { name: 'Alert rules' }).getByRole('row').filter({ hasText: 'spare-off' });
+    await rule.getByRole('cell', { name: 'endpoint-disabled' }).waitFor();
+    await rule.getByRole('cell', { name: 'ok', exact: true }).waitFor();
+    await page.getByText('Nothing is firing.').waitFor();
+
+    const patch = (disabled: boolean) => gw.api('/app/billing/endpoint/spare', { method: 'PATCH', body: JSON.stringify({ disabled }) });
+    assert.equal((await patch(true)).status, 200);
+    await hook.waitFor(1, 20_000);
+    const current = page.getByRole('list', { name: 'Current alerts' }).getByRole('listitem').filter({ hasText: 'spare-off' });
+    await current.waitFor({ timeout: 15_000 });
+    await rule.getByText('firing').waitFor();
+    await page.getByRole('list', { name: 'Recent firings' }).getByRole('listitem').filter({ hasText: 'spare-off' }).filter({ hasText: 'hook: sent' }).first().waitFor({ timeout: 15_000 });
+
+    assert.equal((await patch(false)).status, 200);
+    await hook.waitFor(2, 20_000);
+    await page.getByText('Nothing is firing.').waitFor({ timeout: 15_000 });
+    await page.getByRole('list', { name: 'Recent firings' }).getByRole('listitem').filter({ hasText: 'resolved' }).first().waitFor();
+    await page.close();
+  });
+
+  test('Send test event on the Sources page signs a sample with the source\'s secret and it goes through ingest to a message', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Sources' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'standard-webhooks' });
+    await row.getByRole('button', { name: 'Send test event' }).click();
+    const status = row.getByRole('status', { name: 'Test event to demo' });
+    await status.filter({ hasText: 'ingest answered 200' }).waitFor({ timeout: 10_000 });
+    const msgId = (await status.getByRole('link').textContent()) ?? '';
+    assert.match(msgId, /^msg_/);
+    const stored = await gw.gateway.store.findMessage(msgId);
+    assert.equal(stored?.source, 'demo');
+    assert.equal(stored?.state, 'accepted', 'it passed the source\'s own signature check');
+    await status.getByRole('link', { name: msgId }).click();
+    await page.getByRole('heading', { name: `Message ${msgId}` }).waitFor();
+    await page.close();
+  });
+
   test('a read-only (viewer) session sees no action buttons, and the server refuses the action', async () => {
     const sent = await send('invoice.failed');
     // A session the server reports as a viewer (on this branch the config's only token is admin; scoped viewer tokens come with the security work).
@@ -177,6 +267,16 @@ sources:
     const refused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
       `${gw.url}/api/v1/app/${(await gw.gateway.store.findMessage(sent.msgId as string))?.appId}/msg/${sent.msgId}/replay`);
     assert.equal(refused, 403);
+    await page.goto(`${gw.url}/console/messages?deliveryState=scheduled`);
+    await page.getByRole('button', { name: 'Apply filters' }).waitFor();
+    await page.getByRole('table').waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Bulk retry' }).count(), 0, 'no bulk retry for a viewer');
+    await page.goto(`${gw.url}/console/dead-letters`);
+    await page.getByRole('heading', { name: 'Dead letters and quarantine' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Retry every dead delivery/ }).count(), 0);
+    const bulkRefused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'retry', filter: {}, dryRun: true }) })).status,
+      `${gw.url}/api/v1/bulk-jobs`);
+    assert.equal(bulkRefused, 403);
     await context.close();
   });
 });

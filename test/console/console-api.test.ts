@@ -251,6 +251,36 @@ sources:
     assert.match(((await bad.json()) as { detail: string }).detail, /^window:/);
   });
 
+  test('a message created through the API is one live ingest event and one Received, as a webhook is; a repeat is a duplicate', async () => {
+    const auth = { authorization: `Bearer ${API_TOKEN}` };
+    await gw.gateway.flushCounters();
+    const before = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;
+    let msgId = '';
+    const events = await readStream(`${gw.url}/api/v1/stream?events=ingest`, auth, (es) => es.length >= 2, async () => {
+      const res = await gw.api('/app/billing/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }) });
+      assert.equal(res.status, 202);
+      msgId = ((await res.json()) as { id: string }).id;
+      const again = await gw.api('/app/billing/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }) });
+      assert.equal(again.status, 409);
+    });
+    const app = (await gw.gateway.store.getApplication('billing'))!.id;
+    assert.deepEqual(events.map((e) => ({ ...e.data, at: typeof e.data.at })), [
+      { type: 'ingest', at: 'string', source: '', app, msgId, eventType: 'invoice.created', eventId: 'evt_from_api_1', decision: 'accepted' },
+      { type: 'ingest', at: 'string', source: '', app, msgId, eventType: 'invoice.created', eventId: 'evt_from_api_1', decision: 'duplicate' },
+    ]);
+    await gw.gateway.flushCounters();
+    const after = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;
+    assert.equal(after.received! - before.received!, 2, 'each request once, like two webhooks');
+    assert.equal(after.verified! - before.verified!, 2);
+    assert.equal(after.duplicates! - before.duplicates!, 1);
+    // A refused message (bad body) is a 4xx and no event at all.
+    const bad = await gw.api('/app/billing/msg', { method: 'POST', body: JSON.stringify({ payload: {} }) });
+    assert.equal(bad.status, 422);
+    await gw.gateway.flushCounters();
+    const last = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;
+    assert.equal(last.received, after.received);
+  });
+
   test('message search: filters, payload search, event id, raw bytes; bad filters are 400s naming the parameter', async () => {
     const a = await send('order.created');
     const b = await send('order.cancelled');

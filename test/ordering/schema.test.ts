@@ -80,6 +80,10 @@ describe('schema validation and the quarantine', () => {
       // The fix: the schema in the YAML, then a restart on the same data.
       await gw.stop();
       gw = await start(yaml(tmp.dir, receiver.url, looseSchema));
+      const dry = await api(gw, '/app/shop/quarantine/release', { method: 'POST', body: '{"dryRun": true}' });
+      assert.deepEqual(dry.body.released, [{ id: bad.id, deliveries: null }], 'a dry run names what would be released');
+      assert.equal((await api(gw, `/app/shop/msg/${bad.id}`)).body.state, 'invalid', 'and releases nothing');
+      assert.equal(receiver.requests.length, 1);
       const cli = await runCli(['quarantine', 'release', '--app', 'shop', '--url', gw.url, '--token', API_TOKEN]);
       assert.equal(cli.code, 0, cli.stderr);
       assert.match(cli.stdout, /checked 1, released 1, still invalid 0/);

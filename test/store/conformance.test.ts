@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 import { alertCases } from './cases-alerts.ts';
+import { attemptHeaderCases } from './cases-attempt-headers.ts';
 import { applicationCases } from './cases-applications.ts';
 import { compatCases } from './cases-compat.ts';
 import { consoleCases } from './cases-console.ts';
@@ -38,6 +39,7 @@ for (const target of await storeTargets()) {
     consoleCases(target);
     securityCases(target);
     transformationCases(target);
+    attemptHeaderCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -103,4 +103,32 @@ export interface AttemptOut {
   triggerType: number;
   timestamp: string;
   error: string | null;
+  /** The headers Sluice sent, credentials redacted; `null` for an attempt recorded before headers were kept. */
+  sentHeaders: Record<string, string> | null;
+  responseHeaders: Array<[string, string]> | null;
+  /** Sent headers whose values were not stored. */
+  sensitive: string[];
+}
+
+/** A bulk job's filter as POST /bulk-jobs takes it. */
+export interface BulkFilterIn {
+  app?: string;
+  endpoint?: string;
+  status?: string[];
+  eventTypes?: string[];
+  source?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface BulkJobOut {
+  id: string;
+  action: 'retry' | 'replay';
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  total: number;
+  done: number;
+  failed: number;
+  report: { queued: number; notQueued: Record<string, number>; failedIds: string[]; error?: string };
+  createdAt: string;
+  finishedAt: string | null;
 }

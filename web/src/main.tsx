@@ -11,6 +11,7 @@ import { Rejected } from './pages/Rejected.tsx';
 import { DeadLetters } from './pages/DeadLetters.tsx';
 import { Sources } from './pages/Sources.tsx';
 import { Applications } from './pages/Applications.tsx';
+import { Alerts } from './pages/Alerts.tsx';
 import './styles.css';
 
 const NAV = [
@@ -20,6 +21,7 @@ const NAV = [
   ['/rejected', 'Rejected'],
   ['/sources', 'Sources'],
   ['/applications', 'Applications'],
+  ['/alerts', 'Alerts'],
 ] as const;
 
 function Page({ path }: { path: string }) {
@@ -32,6 +34,7 @@ function Page({ path }: { path: string }) {
     case '/rejected': return <Rejected />;
     case '/sources': return <Sources />;
     case '/applications': return <Applications />;
+    case '/alerts': return <Alerts />;
     default: return <p class="empty">No such page. <a {...linkProps('/')}>Go to the overview</a>.</p>;
   }
 }

@@ -4,6 +4,7 @@ import { HttpError } from '../../errors.ts';
 import { GroupCommit } from '../../store/group-commit.ts';
 import type { IngestOutcome, NewMessage } from '../../store/store.ts';
 import { EventTypeCatalog } from '../../ingest/event-types.ts';
+import { announceIngest } from '../../live/announce.ts';
 import { notFound } from './errors.ts';
 import { refuseInvalidPayload } from './message-schema.ts';
 import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
@@ -65,6 +66,9 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
       ...(body.deliverAt ? { notBefore: Date.parse(body.deliverAt) } : {}),
     });
     if ('error' in outcome) throw outcome.error;
+    announceIngest(deps.live, {
+      source: '', app: application.id, msgId: outcome.messageId, eventType: body.eventType, eventId, decision: outcome.duplicate ? 'duplicate' : 'accepted',
+    });
     if (outcome.duplicate) throw new HttpError(409, 'conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
     if (outcome.deliveries > 0) deps.onQueued();
     const hours = body.payloadRetentionHours ?? (body.payloadRetentionPeriod != null ? body.payloadRetentionPeriod * 24 : null);

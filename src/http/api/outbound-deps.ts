@@ -3,6 +3,7 @@ import type { OperationalWebhooks } from '../../delivery/operational.ts';
 import type { NetworkPolicies } from '../../delivery/network-policy.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { HttpError } from '../../errors.ts';
+import type { LiveBus } from '../../live/bus.ts';
 import type { Created } from '../../store/outbound.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -18,6 +19,8 @@ export interface OutboundDeps {
   onQueued: () => void;
   /** A bulk recovery job was stored (Svix's recover maps onto one): wake this process's job runner. */
   onBulkJob: () => void;
+  /** Where a message created through the API is announced, as an inbound one is (live stream, flow counters). */
+  live?: LiveBus;
 }
 
 /** The record of a write, or 409 naming the taken uid or name. */

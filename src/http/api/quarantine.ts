@@ -42,7 +42,7 @@ export async function quarantineRoutes(app: FastifyInstance, opts: { store: Stor
     return { ...page, data: page.data.map(quarantineView) };
   });
 
-  app.post<{ Params: { app_id: string }; Body: { messageIds?: string[]; eventTypes?: string[]; limit?: number } | undefined }>('/app/:app_id/quarantine/release', {
+  app.post<{ Params: { app_id: string }; Body: { messageIds?: string[]; eventTypes?: string[]; limit?: number; dryRun?: boolean } | undefined }>('/app/:app_id/quarantine/release', {
     schema: {
       params,
       body: {
@@ -51,6 +51,8 @@ export async function quarantineRoutes(app: FastifyInstance, opts: { store: Stor
           messageIds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 1000 },
           eventTypes: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 50 },
           limit: { type: 'integer', minimum: 1, maximum: RELEASE_LIMIT_MAX },
+          // Revalidates and reports what a release would do, releasing nothing: the console shows the count first.
+          dryRun: { type: 'boolean' },
         },
         additionalProperties: false,
       },
@@ -92,6 +94,9 @@ export async function quarantineRoutes(app: FastifyInstance, opts: { store: Stor
       const verdict = await catalog.check(m.eventType, parsed.value, strict, true);
       if (verdict.ok) pass.push(m.id);
       else stillInvalid.push({ id: m.id, errors: verdict.issues });
+    }
+    if (req.body?.dryRun === true) {
+      return { checked: candidates.length, released: pass.map((id) => ({ id, deliveries: null })), stillInvalid, dryRun: true };
     }
     const released = await store.releaseMessages(appId, pass, Date.now());
     if (released.some((r) => r.deliveries > 0)) onQueued();

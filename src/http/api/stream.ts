@@ -9,6 +9,23 @@ import { rejectBadQuery } from './bad-query.ts';
 const HEARTBEAT_MS = 15_000;
 /** Bytes a client may leave unread in its socket before it counts as stalled. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
+/**
+ * Events for one client are gathered for this long and written together: a
+ * write per event was a syscall per ingest request for every open console,
+ * which busy ingest felt; a person watching cannot tell 50 ms.
+ */
+const FLUSH_MS = 50;
+
+/** Each event is serialized once, however many clients it goes to. */
+const frames = new WeakMap<LiveEvent, string>();
+function frameOf(event: LiveEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+}
 
 interface StreamQuery {
   app?: string;
@@ -84,6 +101,18 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
     res.write('retry: 2000\n: connected\n\n');
     let waiting = 0;
     let closed = false;
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      flushTimer = undefined;
+      if (closed || pending.length === 0) return;
+      const count = pending.length;
+      const chunk = pending.join('');
+      pending = [];
+      pendingBytes = 0;
+      if (!res.write(chunk)) waiting += count;
+    };
     opts.live.watchers++;
     const close = (): void => {
       if (closed) return;
@@ -92,17 +121,22 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
       open.delete(close);
       unsubscribe();
       clearInterval(heartbeat);
+      if (flushTimer) clearTimeout(flushTimer);
+      pending = [];
       res.end();
     };
     const unsubscribe = opts.live.subscribe((event) => {
       if (closed || !matches(filter, event)) return;
-      if (res.writableLength > MAX_UNSENT_BYTES || waiting >= defaults.liveClientBufferEvents) {
+      if (res.writableLength + pendingBytes > MAX_UNSENT_BYTES || waiting + pending.length >= defaults.liveClientBufferEvents) {
         req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
         res.destroy();
         close();
         return;
       }
-      if (!res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)) waiting++;
+      const frame = frameOf(event);
+      pending.push(frame);
+      pendingBytes += frame.length;
+      flushTimer ??= setTimeout(flush, FLUSH_MS);
     });
     res.on('drain', () => {
       waiting = 0;

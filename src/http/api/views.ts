@@ -1,4 +1,5 @@
 import { defaults } from '../../config/defaults.ts';
+import { sensitiveNames } from '../../delivery/attempt-headers.ts';
 import { depthRefusal } from '../../ingest/json-depth.ts';
 import type { Attempt, Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryView, EndpointMessage } from '../../store/store.ts';
@@ -52,7 +53,12 @@ export function messageView(message: Message, withContent = true): Record<string
   };
 }
 
-/** Svix's MessageAttemptOut, plus `error` (why no response arrived). */
+/**
+ * Svix's MessageAttemptOut, plus `error` (why no response arrived) and the
+ * attempt's headers under the names of Svix's MessageAttemptHeadersOut
+ * (`sentHeaders`, `responseHeaders` as [name, value] pairs, `sensitive`: the
+ * sent headers whose values were not stored); `null` where not recorded.
+ */
 export function attemptView(a: Attempt): Record<string, unknown> {
   return {
     id: a.id,
@@ -67,6 +73,9 @@ export function attemptView(a: Attempt): Record<string, unknown> {
     triggerType: a.trigger === 'manual' ? 1 : 0,
     timestamp: iso(a.startedAt),
     error: a.error,
+    sentHeaders: a.requestHeaders ?? null,
+    responseHeaders: a.responseHeaders ?? null,
+    sensitive: sensitiveNames(a.requestHeaders),
   };
 }
 

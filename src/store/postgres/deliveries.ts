@@ -164,13 +164,15 @@ export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promis
   const col = <T>(f: (r: AttemptRecord) => T): T[] => records.map(f);
   await db.tx(async (tx) => {
     await tx.run(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
-        status, response_body, error, succeeded)
+        status, response_body, error, succeeded, request_headers, response_headers)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-        $9::int[], $10::int[], $11::text[], $12::text[], $13::boolean[])`, [
+        $9::int[], $10::int[], $11::text[], $12::text[], $13::boolean[], $14::jsonb[], $15::jsonb[])`, [
       col(() => newId('atmpt')), col((r) => r.deliveryId), col((r) => r.attempt.messageId), col((r) => r.attempt.endpointId),
       col((r) => r.attempt.appId), col((r) => r.attempt.url), col((r) => r.attempt.trigger), col((r) => r.attempt.startedAt),
       col((r) => r.attempt.durationMs), col((r) => r.attempt.status), col((r) => r.attempt.responseBody), col((r) => r.attempt.error),
       col((r) => r.attempt.succeeded),
+      col((r) => (r.attempt.requestHeaders ? JSON.stringify(r.attempt.requestHeaders) : null)),
+      col((r) => (r.attempt.responseHeaders ? JSON.stringify(r.attempt.responseHeaders) : null)),
     ]);
     await tx.run(`UPDATE deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next_at, lease_owner = NULL,
         lease_expires_at = NULL, manual = false, last_status = r.status, last_error = r.error, updated_at = r.updated_at,

@@ -119,9 +119,10 @@ export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
     for (const r of records) {
       const a = r.attempt;
       db.stmt(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
-        status, response_body, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        status, response_body, error, succeeded, request_headers, response_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         newId('atmpt'), r.deliveryId, a.messageId, a.endpointId, a.appId, a.url, a.trigger, a.startedAt, a.durationMs,
         a.status, a.responseBody, a.error, a.succeeded ? 1 : 0,
+        a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
       );
       const nextAt = r.next.state === 'scheduled' ? r.next.at : null;
       // The lease owner check keeps a late result (after the lease was taken back) from moving a delivery it no longer holds.

@@ -67,7 +67,7 @@ export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEve
               {e.type === 'ingest' ? (
                 <>
                   <Badge value={e.decision} />
-                  <span class="mono">{e.source}</span>
+                  {e.source ? <span class="mono">{e.source}</span> : <span class="muted">API</span>}
                   <span>{e.eventType ?? '(no type)'}</span>
                   {e.msgId ? <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>{e.msgId}</a> : <span class="muted">{e.reason}</span>}
                 </>

@@ -1,4 +1,5 @@
 import { api, type MessageOut, type Page } from '../api.ts';
+import { BulkRetry } from '../components/BulkAction.tsx';
 import { Empty, Panel, Problem } from '../components/ui.tsx';
 import { useQuery } from '../query.ts';
 import { linkProps } from '../router.ts';
@@ -6,9 +7,9 @@ import { MessageTable } from './Messages.tsx';
 
 /**
  * Dead deliveries and quarantined (invalid) messages in one place. Each row
- * opens the message, where Retry, Replay and Release act on it. Bulk retry and
- * release over a filter run as background jobs (bulk jobs), wired in when that
- * API lands.
+ * opens the message, where Retry, Replay and Release act on it. Bulk retry of
+ * every dead delivery is here; a narrower bulk retry or a release works over
+ * the Messages page's filter ("Open as a filter").
  */
 export function DeadLetters() {
   const dead = useQuery('dead', () => api<Page<MessageOut>>('/messages?deliveryState=dead&withDeliveries=true&limit=50'), { refetchMs: 5000 });
@@ -19,6 +20,7 @@ export function DeadLetters() {
     <>
       <div class="page-head"><h1>Dead letters and quarantine</h1></div>
       <Panel title="Dead deliveries" actions={<a {...linkProps('/messages?deliveryState=dead')}>Open as a filter</a>}>
+        <BulkRetry filter={{ deliveryState: 'dead' }} label="Retry every dead delivery" />
         <Problem error={dead.error} />
         {dead.data && dead.data.data.length === 0 ? <Empty>No delivery is dead.</Empty> : null}
         {dead.data && dead.data.data.length > 0 ? (

@@ -38,6 +38,15 @@ function Action({ label, run, confirmText }: { label: string; run: () => Promise
   );
 }
 
+/** Header pairs as a definition list; a redacted value says so instead of showing a blank. */
+function HeaderList({ pairs, label }: { pairs: Array<[string, string]>; label: string }) {
+  return (
+    <dl class="facts mono headers" aria-label={label}>
+      {pairs.map(([k, v], i) => (<><dt key={`k${i}`}>{k}</dt><dd key={`v${i}`} class={v === '[redacted]' ? 'muted' : undefined}>{v === '[redacted]' ? '[redacted: not stored]' : v}</dd></>))}
+    </dl>
+  );
+}
+
 function Timeline({ attempts }: { attempts: AttemptOut[] }) {
   if (attempts.length === 0) return <p class="empty">No attempt yet.</p>;
   return (
@@ -52,6 +61,19 @@ function Timeline({ attempts }: { attempts: AttemptOut[] }) {
             <span>{duration(a.responseDurationMs)}</span>
           </div>
           {a.error ? <p class="problem-text">{a.error}</p> : null}
+          {a.sentHeaders ? (
+            <details>
+              <summary>Request headers sent</summary>
+              <HeaderList pairs={Object.entries(a.sentHeaders)} label="Request headers sent" />
+              {a.sensitive.length > 0 ? <p class="muted small-text">Values of {a.sensitive.join(', ')} are credentials and were not stored.</p> : null}
+            </details>
+          ) : null}
+          {a.responseHeaders && a.responseHeaders.length > 0 ? (
+            <details>
+              <summary>Response headers</summary>
+              <HeaderList pairs={a.responseHeaders} label="Response headers" />
+            </details>
+          ) : null}
           {a.response ? (
             <details>
               <summary>Response body</summary>

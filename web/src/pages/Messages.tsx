@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type MessageOut, type Page } from '../api.ts';
+import { BulkRelease, BulkRetry } from '../components/BulkAction.tsx';
 import { Badge, Empty, Problem } from '../components/ui.tsx';
 import { bytes, time } from '../format.ts';
 import { useQuery } from '../query.ts';
@@ -134,6 +135,9 @@ export function Messages() {
           <button type="button" onClick={() => navigate('/messages')}>Clear filters</button>
         </div>
       </form>
+      <div class="bulk-bar">
+        {applied.state === 'invalid' ? <BulkRelease filter={applied} /> : <BulkRetry filter={applied} />}
+      </div>
       <Problem error={list.error} />
       {data && data.data.length === 0 ? (
         <Empty>{data.done ? 'No message matches these filters.' : `No match among the ${data.scanned ?? ''} messages searched so far.`}</Empty>

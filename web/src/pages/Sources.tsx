@@ -18,11 +18,14 @@ interface Source {
 
 function TestEvent({ source }: { source: string }) {
   const [note, setNote] = useState<string | null>(null);
+  const [msgId, setMsgId] = useState<string | null>(null);
   const send = async () => {
     setNote('Sending…');
+    setMsgId(null);
     try {
-      const r = await api<{ status: number; msgId?: string }>(`/source/${encodeURIComponent(source)}/test-event`, { method: 'POST', json: {} });
-      setNote(`Ingest answered ${r.status}${r.msgId ? ` · ${r.msgId}` : ''}`);
+      const r = await api<{ status: number; event: string; msgId?: string }>(`/source/${encodeURIComponent(source)}/test-event`, { method: 'POST', json: {} });
+      setNote(`${r.event}: ingest answered ${r.status}`);
+      setMsgId(r.msgId ?? null);
     } catch (err) {
       setNote(err instanceof ApiError && err.status === 404 ? 'Test events are not available on this gateway yet' : (err as Error).message);
     }
@@ -30,7 +33,11 @@ function TestEvent({ source }: { source: string }) {
   return (
     <span class="action">
       <button type="button" onClick={send}>Send test event</button>
-      {note ? <span class="muted" role="status">{note}</span> : null}
+      {note ? (
+        <span class="muted" role="status" aria-label={`Test event to ${source}`}>
+          {note}{msgId ? <> · <a class="mono" {...linkProps(`/messages/${msgId}`)}>{msgId}</a></> : null}
+        </span>
+      ) : null}
     </span>
   );
 }

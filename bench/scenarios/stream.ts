@@ -1,0 +1,116 @@
+import { figure, type ScenarioResult } from '../lib/figures.ts';
+import type { Harness } from '../lib/harness.ts';
+import { BENCH_TOKEN } from '../lib/sluice.ts';
+import type { LoadResult } from '../loadgen.ts';
+
+/** A console's live stream, read as a browser reads it: every event parsed, none skipped. */
+class StreamClient {
+  events = 0;
+  ended: string | null = null;
+  private readonly controller = new AbortController();
+  private done: Promise<void> = Promise.resolve();
+
+  async open(url: string): Promise<void> {
+    const res = await fetch(`${url}/api/v1/stream`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` }, signal: this.controller.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`the stream answered ${res.status}`);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    this.done = (async () => {
+      let buffer = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) {
+            this.ended = 'the server closed the stream';
+            return;
+          }
+          buffer += decoder.decode(value, { stream: true });
+          let cut;
+          while ((cut = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const data = /^data: (.+)$/m.exec(block)?.[1];
+            if (data !== undefined) {
+              JSON.parse(data);
+              this.events++;
+            }
+          }
+        }
+      } catch (err) {
+        if (!this.controller.signal.aborted) this.ended = (err as Error).message;
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.controller.abort();
+    await this.done;
+  }
+}
+
+/** Pairs of runs (one without a stream, one with) per scenario; more pairs average out a busy neighbour. */
+const PAIRS = 5;
+
+/**
+ * (f) What a console open and streaming costs ingest: the closed-loop ingest
+ * run of (a) on one gateway, without and with a client on /api/v1/stream,
+ * back to back in pairs (after one uncounted run), the order flipping every
+ * pair. Each pair's ratio compares two neighbouring runs, so drift over the
+ * scenario (a store growing, a neighbour's load coming and going) cancels;
+ * the figure is the median of the pairs' ratios. The bound is 3 %.
+ */
+export async function streamScenario(h: Harness): Promise<ScenarioResult> {
+  const { connections, durationMs } = h.opts;
+  const store = await h.newStore('stream');
+  type Run = { stream: 'with' | 'without'; load: LoadResult; events: number; ended: string | null };
+  const pairs: Array<{ without: Run; with: Run }> = [];
+  const run = await h.withSluice(h.setup(store, []), async (nodes) => {
+    const node = nodes[0];
+    if (!node) throw new Error('no Sluice process');
+    const targets = nodes.map((n) => `${n.url}/in/bench`);
+    const once = async (stream: Run['stream']): Promise<Run> => {
+      const client = stream === 'with' ? new StreamClient() : undefined;
+      await client?.open(node.url);
+      try {
+        const load = await h.load({ targets, mode: 'closed', connections, rate: 0, durationMs });
+        return { stream, load, events: client?.events ?? 0, ended: client?.ended ?? null };
+      } finally {
+        await client?.close();
+      }
+    };
+    // A fresh process is slower for its first seconds (JIT, an empty store's first pages): one run, not counted.
+    await once('without');
+    for (let i = 0; i < PAIRS; i++) {
+      if (i % 2 === 0) {
+        const without = await once('without');
+        pairs.push({ without, with: await once('with') });
+      } else {
+        const withStream = await once('with');
+        pairs.push({ without: await once('without'), with: withStream });
+      }
+    }
+  });
+  const ratios = pairs.map((p) => (p.without.load.okPerSec > 0 ? p.with.load.okPerSec / p.without.load.okPerSec : 0)).sort((a, b) => a - b);
+  const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
+  const mean = (which: 'with' | 'without', f: (l: LoadResult) => number) => pairs.reduce((sum, p) => sum + f(p[which].load), 0) / pairs.length;
+  const runs = pairs.flatMap((p, i) => (i % 2 === 0 ? [p.without, p.with] : [p.with, p.without]));
+  const notes: string[] = [
+    `baseline column: the same gateway without a stream client, mean of ${PAIRS} runs; the ratio is the median of the ${PAIRS} pairs' with/without: ${ratio.toFixed(3)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+    `runs in order: ${runs.map((r) => `${r.stream} ${Math.round(r.load.okPerSec).toLocaleString('en-US')}${r.stream === 'with' ? ` (${r.events.toLocaleString('en-US')} events streamed)` : ''}`).join(', ')} req/s`,
+  ];
+  for (const r of runs) if (r.ended) notes.push(`the stream ended during a run: ${r.ended}`);
+  for (const r of runs) if (r.load.ok !== r.load.sent) notes.push(`${r.load.sent - r.load.ok} of ${r.load.sent} requests were not 2xx (${r.stream} stream)`);
+  return {
+    name: 'stream',
+    title: `(f) ingest with a console streaming, ${connections} connections, ${h.opts.bodySize} B signed JSON`,
+    figures: [
+      figure('durable ingest, a client on /api/v1/stream', Math.round(mean('with', (l) => l.okPerSec)), 'req/s', {
+        baseline: Math.round(mean('without', (l) => l.okPerSec)), ratio: Math.round(ratio * 1000) / 1000, target: '≥ 0.97× without', met: ratio >= 0.97,
+      }),
+      figure('ack latency p99, streaming', mean('with', (l) => l.latencyMs.p99), 'ms', { baseline: mean('without', (l) => l.latencyMs.p99) }),
+    ],
+    sluicePeakRssMiB: run.peakRssMiB,
+    notes,
+    raw: { pairs, ratios, ratio, rssTimeline: run.rssTimeline },
+  };
+}
