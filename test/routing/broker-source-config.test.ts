@@ -47,4 +47,14 @@ describe('broker source config', () => {
       assert.ok(problems.some((p) => want.test(p)), `${yaml}\n  → ${problems.join('\n    ')}`);
     }
   });
+
+  it('reads the API opt-in of a connection and names its mistakes', () => {
+    const read = (broker: string) => validateConfig(parse(`apiToken: a-long-enough-api-token\nbrokers:\n  b: ${broker}\n`));
+    const ok = read('{ type: redis, url: "redis://127.0.0.1", allowApplications: [acme, "*"], destinationPrefix: "t.{app}." }');
+    assert.deepEqual(ok.problems, []);
+    assert.deepEqual(ok.config?.brokers.b, { name: 'b', type: 'redis', url: 'redis://127.0.0.1', allowApplications: ['acme', '*'], destinationPrefix: 't.{app}.' });
+    assert.deepEqual(read('{ type: redis, url: "redis://127.0.0.1" }').config?.brokers.b?.allowApplications, []);
+    assert.ok(read('{ type: redis, url: "redis://127.0.0.1", allowApplications: ["no way"] }').problems.some((p) => /brokers\.b\.allowApplications: "no way" is neither/.test(p)));
+    assert.ok(read('{ type: redis, url: "redis://127.0.0.1", destinationPrefix: "" }').problems.some((p) => /brokers\.b\.destinationPrefix: must not be empty/.test(p)));
+  });
 });
