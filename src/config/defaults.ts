@@ -312,4 +312,12 @@ export const defaults = {
   transformCacheMs: 1_000,
   /** Longest transformation code accepted (YAML or API). */
   transformMaxCodeBytes: 64 * 1024,
+  /** A broker source's unacknowledged messages at most (`prefetch`): enough to fill a group commit without holding much in memory. */
+  brokerSourcePrefetch: 16,
+  /** The content type of a consumed message that names none (`contentType`). */
+  brokerSourceContentType: 'application/json',
+  /** Throws in a row before a consumed message is a poison message, rejected and acknowledged (`maxAttempts`). */
+  brokerSourceMaxAttempts: 5,
+  /** A Redis broker source's consumer group (`group`). */
+  brokerSourceGroup: 'sluice',
 } as const;

@@ -50,7 +50,11 @@ export function readBrokers(top: Section): Record<string, BrokerConfig> {
     const b = brokers?.child(name);
     if (!b) continue;
     if (!NAME.test(name)) b.problem('', 'broker names use letters, digits, _ and - (at most 64)');
-    b.onlyKeys(['type', 'url']);
+    b.onlyKeys(['type', 'url', 'allowApplications', 'destinationPrefix']);
+    const allowApplications = b.strList('allowApplications') ?? [];
+    for (const uid of allowApplications) if (uid !== '*' && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/.test(uid)) b.problem('allowApplications', `"${uid}" is neither an application uid nor *`);
+    const destinationPrefix = b.str('destinationPrefix') ?? null;
+    if (destinationPrefix === '') b.problem('destinationPrefix', 'must not be empty (leave it out to allow any destination)');
     const type = b.oneOf('type', BROKER_TYPES, 'rabbitmq');
     if (!b.has('type')) b.problem('type', `required (one of ${BROKER_TYPES.join(', ')})`);
     const url = b.str('url', { required: true });
@@ -63,7 +67,7 @@ export function readBrokers(top: Section): Record<string, BrokerConfig> {
       continue;
     }
     if (!BROKER_SCHEMES[type].includes(protocol)) b.problem('url', `a ${type} URL starts with ${BROKER_SCHEMES[type].map((s) => `${s}//`).join(' or ')}`);
-    else out[name] = { name, type, url };
+    else out[name] = { name, type, url, allowApplications, destinationPrefix };
   }
   return out;
 }

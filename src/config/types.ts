@@ -105,6 +105,10 @@ export interface BrokerConfig {
   name: string;
   type: 'rabbitmq' | 'nats' | 'redis';
   url: string;
+  /** Applications (uids, or `*` for all) whose endpoints may publish here when made through the API or the portal; empty: YAML endpoints only. */
+  allowApplications: string[];
+  /** What an API-made endpoint's exchange, subject or stream must start with (`{app}`: the application's uid); null: anything. */
+  destinationPrefix: string | null;
 }
 
 export interface TransformLimitsConfig {

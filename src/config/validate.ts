@@ -16,6 +16,7 @@ import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
 import { readBrokerEndpoint, readBrokers, readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
+import { checkSourceConnection, isBrokerSource, type BrokerSourceOptions } from '../sources/provider.ts';
 import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
 const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry', 'transformations', 'brokers'] as const;
@@ -80,7 +81,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
-    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs);
+    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs, brokers);
     if (source) sources[name] = source;
   }
 
@@ -232,6 +233,7 @@ function readSource(
   applications: Record<string, ApplicationConfig>,
   maxBodySize: number,
   dedupeWindowMs: number,
+  brokers: Record<string, BrokerConfig>,
 ): SourceConfig | undefined {
   const src = Section.of(value, srcs.keyPath(name), srcs.problems);
   if (!src) return undefined;
@@ -280,6 +282,7 @@ function readSource(
   const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
+  if (options !== undefined && isBrokerSource({ provider: providerName })) checkSourceConnection(src, options as BrokerSourceOptions, brokers);
   const transformation = readTransformation(src) ?? undefined;
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
   return {

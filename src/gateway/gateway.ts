@@ -34,6 +34,7 @@ import type { Store } from '../store/store.ts';
 import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';
 import { StorageUpkeep } from './storage-upkeep.ts';
+import { BrokerSources } from '../sources/consumers.ts';
 
 export interface Gateway {
   /** `http://host:port` the server listens on. */
@@ -140,6 +141,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const attempts = new AttemptBus();
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }, tracing) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts }, tracing);
+    // Consuming is ingesting: only a process with the ingest role takes messages from a broker source.
+    const brokerSources = parts.ingest ? new BrokerSources(sources, config.brokers, pipeline, log) : undefined;
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
     const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
@@ -147,6 +150,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();
+    brokerSources?.start();
     flow.start();
     rejections.start();
     relay.start();
@@ -174,6 +178,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
           await app.close();
           await metricsServer?.app.close();
           await reconcile.stop();
+          // Before the drain: messages in hand are committed, then acknowledged, while the store is still open.
+          await brokerSources?.stop();
           await pipeline.drain();
           await bulkJobs?.stop();
           await alerts.stop();

@@ -35,6 +35,13 @@ export interface IngestReply {
   body: string;
 }
 
+/** What became of a consumed message (a broker source's). */
+export type ConsumedOutcome =
+  | { kind: 'stored'; ids: string[]; duplicates: number }
+  | { kind: 'cancelled'; reason: string }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'unavailable'; error: Error };
+
 function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): IngestReply {
   return { status, headers, contentType: 'application/json', body: JSON.stringify(body) };
 }
@@ -157,6 +164,40 @@ export class IngestPipeline {
     const req: InboundRequest = { rawBody, headers, method: 'POST', url: `/in/${source.config.name}` };
     const parsed = parseBody(rawBody, headers['content-type'], this.config.ingest.maxNestingDepth);
     return this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, headers['content-type'], { 'sluice-reconciled': 'true' });
+  }
+
+  /**
+   * A message a broker source consumed. The consumer is the broker's
+   * authenticated client, so there is no signature to check; the rest is the
+   * webhook's path (extract, dedupe, schema, fan-out, ordering). `stored` and
+   * `cancelled` are durable decisions the broker may forget (acknowledge);
+   * `unavailable` is the store failing, and the message must stay in the broker.
+   */
+  async ingestConsumed(source: CompiledSource, req: InboundRequest): Promise<ConsumedOutcome> {
+    const name = source.config.name;
+    this.metrics.received.inc({ source: name });
+    if (req.rawBody.length > source.config.maxBodySize) {
+      const reason = `the message is ${req.rawBody.length} bytes, over the source's maxBodySize of ${source.config.maxBodySize}`;
+      this.rejectConsumed(source, req, reason, 'too_large');
+      return { kind: 'rejected', reason };
+    }
+    this.metrics.verified.inc({ source: name });
+    const contentType = first(req.headers['content-type']);
+    const parsed = parseBody(req.rawBody, contentType, this.config.ingest.maxNestingDepth);
+    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, contentType, {});
+    if ('error' in stored) return { kind: 'unavailable', error: stored.error };
+    if (stored.cancelled !== undefined) return { kind: 'cancelled', reason: stored.cancelled };
+    return { kind: 'stored', ids: stored.ids, duplicates: stored.duplicates };
+  }
+
+  /** A consumed message that cannot be ingested (a poison message): counted, logged, and kept in the console's rejected requests. */
+  rejectConsumed(source: CompiledSource, req: InboundRequest, reason: string, metric = 'poison'): void {
+    const name = source.config.name;
+    const now = Date.now();
+    this.metrics.rejected.inc({ source: name, reason: metric });
+    this.log.warn({ source: name, decision: 'rejected', reason }, 'ingest: consumed message rejected; acknowledged to the broker so it is not redelivered');
+    this.watch.rejections?.record(name, req, reason, now);
+    this.announce({ type: 'ingest', at: new Date(now).toISOString(), source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason });
   }
 
   /** Extract → schema check → group commit, with the metrics, the log line and the live event of each message. */

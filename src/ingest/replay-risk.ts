@@ -1,4 +1,5 @@
 import type { SourceConfig } from '../config/types.ts';
+import { isBrokerSource } from '../sources/provider.ts';
 
 /**
  * Providers whose signature covers a timestamp that verification holds to
@@ -28,6 +29,8 @@ export interface ReplayRisk {
  * it naming the key.
  */
 export function replayRisk(source: SourceConfig): ReplayRisk | null {
+  // A broker source takes no requests: what it consumes is the broker's, over the operator's authenticated connection.
+  if (isBrokerSource(source)) return null;
   const options = (source.options ?? {}) as { timestampHeader?: string | undefined };
   const key = `sources.${source.name}`;
   const timestamped = TIMESTAMPED.has(source.provider) || (source.provider === 'hmac' && options.timestampHeader !== undefined);

@@ -51,6 +51,10 @@ const RULES: Record<string, ForwardRule> = {
     'twitch-eventsub-subscription-version'], ['twitch-eventsub-message-signature', 'twitch-eventsub-message-timestamp']),
   basic: rule([]),
   token: rule([]),
+  // Broker sources: nothing by default (a consumed message's headers are the publisher's own); forwardHeaders names them.
+  rabbitmq: rule([]),
+  nats: rule([]),
+  redis: rule([]),
 };
 
 /** Never forwarded whatever a rule says: credentials, request-rewriting headers and the Standard Webhooks names. */

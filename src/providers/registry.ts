@@ -20,6 +20,7 @@ import { twilio } from './twilio.ts';
 import { twitch } from './twitch.ts';
 import { typeform } from './typeform.ts';
 import type { ProviderDefinition } from './types.ts';
+import { natsSource, rabbitmqSource, redisSource } from '../sources/provider.ts';
 import { woocommerce } from './woocommerce.ts';
 import { zoom } from './zoom.ts';
 
@@ -28,6 +29,7 @@ const definitions = [
   stripe, github, shopify, slack, twilio, standardWebhooks, svix, clerk, resend, discord, zoom, square,
   paddle, gitlab, linear, pagerduty, hubspot, woocommerce, typeform, sendgrid, mailgun, intercom, twitch,
   basic, token, hmac,
+  rabbitmqSource, natsSource, redisSource,
 ] as ProviderDefinition<unknown>[];
 
 const byName = new Map<string, ProviderDefinition<unknown>>(definitions.map((d) => [d.name, d]));

@@ -26,10 +26,12 @@ function providers(): Map<string, ProviderInstance> {
   const extra: Record<string, string> = {
     hmac: 'secret: s3cret, header: X-Sig', token: 'secret: a-shared-token-value, header: X-Token', basic: 'username: u, secret: a-password-value',
     discord: `secret: "${discordKey}"`, sendgrid: `secret: "${sendgridKey}"`,
+    rabbitmq: 'connection: r, queue: q', nats: 'connection: n, stream: s', redis: 'connection: d, stream: s',
   };
+  const brokers = 'brokers:\n  r: { type: rabbitmq, url: "amqp://127.0.0.1" }\n  n: { type: nats, url: "nats://127.0.0.1" }\n  d: { type: redis, url: "redis://127.0.0.1" }\n';
   const names = providerNames();
   const src = names.map((p) => `  s_${p.replace(/-/g, '_')}: { provider: ${p}, application: app, ${extra[p] ?? `secret: "${STD_SECRET}"`} }`).join('\n');
-  const config = parseConfig(`apiToken: fuzz-token-0123456789\napplications:\n  app: {}\nsources:\n${src}\n`, 'fuzz.yaml', {}, {});
+  const config = parseConfig(`apiToken: fuzz-token-0123456789\n${brokers}applications:\n  app: {}\nsources:\n${src}\n`, 'fuzz.yaml', {}, {});
   const out = new Map<string, ProviderInstance>();
   for (const source of Object.values(config.sources)) {
     const def = findProvider(source.provider);

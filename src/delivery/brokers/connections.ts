@@ -21,6 +21,7 @@ export class BrokerConnections {
   private readonly rabbits = new Map<string, Promise<Rabbit>>();
   private readonly nats = new Map<string, Promise<Nats>>();
   private readonly redis = new Map<string, Redis>();
+  private readonly redisFirstConnect = new WeakMap<Redis, Promise<void>>();
 
   constructor(private readonly brokers: Record<string, BrokerConfig>, private readonly log: Logger) {}
 
@@ -89,7 +90,14 @@ export class BrokerConnections {
       client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: (n) => Math.min(n * 200, 2_000) });
       client.on('error', (err: Error) => this.log.debug({ broker: name, err: err.message }, 'broker: Redis connection error'));
       this.redis.set(url, client);
+      const created = client;
+      const first = firstConnection(created, 5_000);
+      this.redisFirstConnect.set(created, first);
+      first.then(() => this.redisFirstConnect.delete(created), () => this.redisFirstConnect.delete(created));
     }
+    // The first connection is waited for (a command before it fails, offline queue or not); a later loss fails commands at once.
+    const first = this.redisFirstConnect.get(client);
+    if (first) await first;
     return client;
   }
 
@@ -103,4 +111,31 @@ export class BrokerConnections {
     this.redis.clear();
     await Promise.all(closing);
   }
+}
+
+/**
+ * The outcome of a new client's first connection attempt: ready, or the
+ * error or close that ended it (a broker that is down fails the delivery at
+ * once, as a lost connection does). Without it, every command sent while the
+ * client is still connecting fails with no offline queue, so the first
+ * deliveries after a start would all fail and wait for their retry.
+ */
+function firstConnection(client: Redis, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onReady = (): void => settle();
+    const onError = (err: Error): void => settle(new Error(`Redis connection failed: ${err.message}`, { cause: err }));
+    const onClose = (): void => settle(new Error('the Redis connection closed before it was ready'));
+    const timer = setTimeout(() => settle(new Error(`Redis not connected within ${ms} ms`)), ms);
+    client.once('ready', onReady);
+    client.once('error', onError);
+    client.once('close', onClose);
+  });
 }

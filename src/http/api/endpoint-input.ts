@@ -1,3 +1,4 @@
+import { brokerTypeOf } from '../../delivery/brokers/target.ts';
 import { headerProblem, MAX_HEADERS } from '../../delivery/endpoint-headers.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
@@ -37,15 +38,23 @@ export function checkHeaders(headers: Record<string, string | null>, field = 'bo
   return out;
 }
 
+function closedToApi(): string {
+  return 'broker endpoints are made in the YAML, or through the API where the operator allows it (brokers.NAME.allowApplications)';
+}
+
 /**
  * The endpoint a create, PUT or PATCH asks for: `current` is what exists (a
  * PATCH keeps every field it does not name; a PUT passes `null` for the fields
- * it resets). The URL is refused with 422 when it is a blocked literal address.
+ * it resets). The URL is refused with 422 when it is a blocked literal address,
+ * or a broker the operator has not opened to this application (`brokerAccess`).
  */
-export function endpointInput(current: Endpoint | null, body: EndpointBody, guard: AddressGuard, keepSecrets: boolean): EndpointInput {
+export function endpointInput(
+  current: Endpoint | null, body: EndpointBody, guard: AddressGuard, keepSecrets: boolean, brokerAccess: (url: string) => string | null = closedToApi,
+): EndpointInput {
   const url = body.url ?? current?.url;
   if (url === undefined) throw validation('body.url', 'is required');
-  const refused = guard.urlRefusal(url);
+  // A broker URL is judged by the operator's opt-in, not the SSRF guard; one already stored (the YAML's) may keep it.
+  const refused = brokerTypeOf(url) ? (url === current?.url ? null : brokerAccess(url)) : guard.urlRefusal(url);
   if (refused) throw validation('body.url', refused);
   const filterTypes = body.filterTypes !== undefined ? body.filterTypes : body.eventTypes;
   let secrets = current && keepSecrets ? current.secrets : [{ secret: generateSecret(), expiresAt: null }];

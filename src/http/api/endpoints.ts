@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
+import { brokerEndpointRefusal } from '../../delivery/brokers/api-access.ts';
 import { HttpError } from '../../errors.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
@@ -22,6 +23,11 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
   const { store, operational, config } = deps;
   // Each application has its own private-network exception (src/delivery/network-policy.ts).
   const guardOf = (appId: string) => deps.policies.guardFor(appId);
+  // Broker connections the operator opened to this application (brokers.NAME.allowApplications).
+  const brokerAccessOf = async (appId: string) => {
+    const uid = (await store.getApplication(appId))?.uid ?? null;
+    return (url: string) => brokerEndpointRefusal(url, uid, config.brokers);
+  };
   const find = async (params: EpParams): Promise<{ appId: string; endpoint: Endpoint }> => {
     const appId = await appOf(store, params.app_id);
     const endpoint = await store.getEndpoint(appId, params.endpoint_id);
@@ -43,7 +49,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     schema: { params: appParams, body: endpointIn },
   }, async (req, reply) => {
     const appId = await appOf(store, req.params.app_id);
-    const endpoint = created(await store.createEndpoint(appId, endpointInput(null, req.body, await guardOf(appId), false), Date.now()));
+    const endpoint = created(await store.createEndpoint(appId, endpointInput(null, req.body, await guardOf(appId), false, await brokerAccessOf(appId)), Date.now()));
     await emit('endpoint.created', appId, endpoint);
     return reply.code(201).send(endpointView(endpoint));
   });
@@ -55,7 +61,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     const { appId, endpoint } = await find(params);
     // PUT resets what it does not name (Svix's EndpointUpdate); the secret is kept either way.
     const base: Endpoint = patch ? endpoint : { ...endpoint, filterTypes: null, channels: null, throttleRate: null, description: '', metadata: {} };
-    const result = await store.updateEndpoint(appId, endpoint.id, endpointInput(base, body, await guardOf(appId), true), Date.now());
+    const result = await store.updateEndpoint(appId, endpoint.id, endpointInput(base, body, await guardOf(appId), true, await brokerAccessOf(appId)), Date.now());
     if (!result) throw notFound(`endpoint "${params.endpoint_id}"`);
     const updated = created(result);
     await emit('endpoint.updated', appId, updated);
