@@ -7,7 +7,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { RelayHub } from '../relay/hub.ts';
 import type { Store } from '../store/store.ts';
 import { apiTokenPrincipal, apiTokenResolver } from '../auth/api-tokens.ts';
-import { portalTokenResolver } from '../auth/portal-tokens.ts';
+import { PortalSessions, storedPortalResolver } from '../auth/portal-sessions.ts';
+import { portalExchangeRoutes, portalSessionRoutes } from './api/portal-sessions.ts';
 import { requireAuth } from './api/auth.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { auditLog, auditRoutes } from './api/audit.ts';
@@ -120,15 +121,18 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       trustProxy: config.trustProxy,
     };
     await api.register(sessionRoutes, session);
+    const portalSessions = new PortalSessions(store, outbound.tokens, config.portal.sessionTtlMs);
+    await api.register(portalExchangeRoutes, { sessions: portalSessions });
     api.register(async (authed) => {
       // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
-      const resolvers = [apiTokenResolver(config.auth.tokens), portalTokenResolver(outbound.tokens), sessionResolver(session)];
+      const resolvers = [apiTokenResolver(config.auth.tokens), storedPortalResolver(portalSessions), sessionResolver(session)];
       requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
       rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
       idempotency(authed, store, config.outbound.idempotencyTtlMs);
       auditLog(authed, store, log);
       await authed.register(authRoutes);
+      await authed.register(portalSessionRoutes, { store, config, sessions: portalSessions });
       await authed.register(auditRoutes, { store });
       await authed.register(networkPolicyRoutes, outbound);
       await authed.register(outboundRoutes, outbound);

@@ -48,8 +48,17 @@ eventTypes:
 
     const portal = async (body: unknown): Promise<string> =>
       ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token;
+    // The portal page's own door: a URL's one-time key exchanged for a stored session.
+    const session = async (body: unknown): Promise<string> => {
+      const { url } = (await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { url: string };
+      const key = decodeURIComponent(new URL(url).hash.replace(/^#key=/, ''));
+      const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+      return ((await res.json()) as { token: string }).token;
+    };
     const fullPortal = await portal({});
     const readOnlyPortal = await portal({ readOnly: true });
+    const fullSession = await session({});
+    const readOnlySession = await session({ readOnly: true });
 
     const doc = (await (await gw.api('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
@@ -88,6 +97,8 @@ eventTypes:
       if (access.scope === 'app') {
         const s = await call(fullPortal, method, path, objects);
         if (s !== 403 && s !== 404) failures.push(`portal of A on B: ${label} → ${s}`);
+        const ss = await call(fullSession, method, path, objects);
+        if (ss !== 403 && ss !== 404) failures.push(`portal session of A on B: ${label} → ${ss}`);
         const t = await call(SHOP_OPS, method, path, objects);
         if (t !== 403 && t !== 404) failures.push(`token limited to A on B: ${label} → ${t}`);
       } else {
@@ -101,6 +112,8 @@ eventTypes:
       if (mutating) {
         const r = await call(readOnlyPortal, method, path, own);
         if (r !== 403) failures.push(`read-only portal: ${label} → ${r}`);
+        const rs = await call(readOnlySession, method, path, own);
+        if (rs !== 403) failures.push(`read-only portal session: ${label} → ${rs}`);
         const v = await call(VIEWER, method, path, own);
         if (v !== 403) failures.push(`viewer: ${label} → ${v}`);
       } else {
@@ -117,6 +130,8 @@ eventTypes:
       if (classifyRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))?.scope === 'public') continue;
       // Only an app-portal token can log out (Svix answers the API token 403 there too).
       if (method === 'POST' && path === '/api/v1/auth/logout') continue;
+      // The portal page's view of its own session: an API token has none (403 by design).
+      if (method === 'GET' && path === '/api/v1/auth/portal-session') continue;
       const s = await call('test-token-0123456789abcdef', method, path, objects);
       // Integrations are a feature Sluice answers as off (403 feature_not_enabled, as Svix does): not a refusal of the admin.
       if (s === 403 && path.includes('/integration')) continue;

@@ -9,6 +9,7 @@ import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
 import { livenessPropertyCases } from './cases-liveness-property.ts';
 import { outboundCases } from './cases-outbound.ts';
+import { portalCases } from './cases-portal.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
 import { partitionCases } from './cases-partitions.ts';
@@ -38,6 +39,7 @@ for (const target of await storeTargets()) {
     consoleCases(target);
     securityCases(target);
     transformationCases(target);
+    portalCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);
