@@ -34,6 +34,7 @@ import { sourceRoutes } from './api/rejections.ts';
 import { sessionResolver, sessionRoutes, type SessionDeps } from './api/session.ts';
 import { streamRoutes } from './api/stream.ts';
 import { consoleStatic } from './console-static.ts';
+import { portalStatic } from './portal-static.ts';
 import { relayRoutes, relayUpgrades } from './api/relay.ts';
 import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -107,6 +108,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   // The console is a client of the API: it is served wherever the API is.
   if (deps.parts?.api !== false && config.console.enabled) app.register(consoleStatic);
+  if (deps.parts?.api !== false) app.register(portalStatic, { store, portal: config.portal, serveAssets: !config.console.enabled });
 
   if (deps.parts?.api !== false) app.register(async (api) => {
     apiErrors(api, log, config.ingest.maxNestingDepth);
