@@ -51,7 +51,8 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await receiver.start();
     allowed = await framingSite();
     refused = await framingSite();
-    gw = await startTestGateway('applications:\n  acme: { name: Acme Corp }\n  other: {}\n', { logLevel: 'warn' });
+    // Only acme may reach private addresses (the receiver is on loopback); the other tenant inherits nothing.
+    gw = await startTestGateway('allowPrivateNetworks: false\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n', { logLevel: 'warn' });
     for (const [name, description] of [['invoice.paid', 'An invoice was paid'], ['user.created', 'A user signed up']] as const) {
       const res = await gw.api('/event-type', {
         method: 'POST',
@@ -144,6 +145,17 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await ro.getByRole('heading', { name: 'Health' }).waitFor();
     for (const name of ['Edit endpoint', 'Delete endpoint', 'Rotate secret', 'Send test event']) assert.equal(await ro.getByRole('button', { name }).count(), 0, name);
     await ro.close();
+  });
+
+  test('an address on a private network is refused in plain words', async () => {
+    const tenant = await browser.newPage();
+    await tenant.goto(await portalLink('other'));
+    await tenant.getByRole('button', { name: 'Add endpoint' }).click();
+    await tenant.getByLabel('Endpoint URL').fill('http://10.1.2.3/hooks');
+    await tenant.getByRole('button', { name: 'Create endpoint' }).click();
+    await tenant.getByRole('alert').filter({ hasText: 'private or internal network' }).waitFor();
+    assert.equal(await tenant.getByLabel('Endpoint URL').getAttribute('aria-invalid'), 'true');
+    await tenant.close();
   });
 
   test('the portal renders in an iframe of an allowed origin, dark, without navigation, at the deep link; another origin is refused', async () => {

@@ -136,3 +136,15 @@ describe('portal sessions across processes on PostgreSQL', { skip: await postgre
     assert.equal((await as(two.url, b.token, '/app/shop/endpoint')).status, 401);
   });
 });
+
+describe('portal config', () => {
+  const parse = (portal: string) => parseConfig(`apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\n${portal}`, 'test.yaml', {}, {});
+  test('portal.frameAncestors and portal.sessionTtl: defaults, values, and refusals naming the key', () => {
+    assert.deepEqual(parse('').portal, { frameAncestors: ["'self'"], sessionTtlMs: 7 * 86_400_000 });
+    assert.deepEqual(parse('portal: { frameAncestors: ["https://app.example.com", "https://*.example.org:8443"], sessionTtl: 12h }').portal,
+      { frameAncestors: ['https://app.example.com', 'https://*.example.org:8443'], sessionTtlMs: 12 * 3_600_000 });
+    assert.throws(() => parse('portal: { frameAncestors: ["https://a.test/path"] }'), /portal\.frameAncestors/);
+    assert.throws(() => parse('portal: { sessionTtl: 30d }'), /portal\.sessionTtl/);
+    assert.throws(() => parse('portal: { nope: 1 }'), /portal\.nope/);
+  });
+});
