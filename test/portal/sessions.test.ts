@@ -104,6 +104,33 @@ describe('portal sessions', () => {
   });
 });
 
+describe('the portal page', () => {
+  test('served at every /portal/ path with the application\'s frame-ancestors, else the global list', async () => {
+    const gw = await startTestGateway('portal: { frameAncestors: ["https://platform.test"] }\napplications:\n  shop: {}\n  other: {}\n', { logLevel: 'silent' });
+    try {
+      await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: ['https://shop.test', 'https://*.shop.test'] }) });
+      const csp = async (path: string) => {
+        const res = await fetch(`${gw.url}${path}`);
+        assert.equal(res.status, 200, path);
+        assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+        await res.arrayBuffer();
+        return /frame-ancestors ([^;]+)/.exec(res.headers.get('content-security-policy') ?? '')?.[1];
+      };
+      const shop = (await (await gw.api('/app/shop')).json()) as { id: string };
+      assert.equal(await csp(`/portal/?app=${shop.id}`), 'https://shop.test https://*.shop.test');
+      assert.equal(await csp('/portal/endpoints/ep_1?app=shop'), 'https://shop.test https://*.shop.test');
+      assert.equal(await csp('/portal/?app=other'), 'https://platform.test');
+      assert.equal(await csp('/portal/logs'), 'https://platform.test');
+      assert.equal(await csp('/portal/?app=nothing'), 'https://platform.test');
+      const bare = await fetch(`${gw.url}/portal?app=shop`, { redirect: 'manual' });
+      assert.equal(bare.status, 301);
+      assert.equal(bare.headers.get('location'), '/portal/?app=shop');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('portal sessions across processes on PostgreSQL', { skip: await postgresSkip(), timeout: 60_000 }, () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   const tmp = tempDir('sluice-portal-pg-');
