@@ -43,8 +43,8 @@ describe('portal sessions', () => {
     assert.ok(Date.parse(session.expiresAt) <= Date.now() + 7 * 86_400_000);
     assert.equal((await as(gw.url, session.token, '/app/shop/endpoint')).status, 200);
 
-    const view = (await (await as(gw.url, session.token, '/auth/portal-session')).json()) as { appName: string; appUid: string; capabilities: string[] };
-    assert.deepEqual([view.appName, view.appUid, view.capabilities], ['Shop', 'shop', ['ViewBase', 'ManageEndpoint']]);
+    const view = (await (await as(gw.url, session.token, '/auth/portal-session')).json()) as { appName: string; appUid: string; capabilities: string[]; rotationGraceSeconds: number };
+    assert.deepEqual([view.appName, view.appUid, view.capabilities, view.rotationGraceSeconds], ['Shop', 'shop', ['ViewBase', 'ManageEndpoint'], 86_400]);
 
     const second = await exchange(gw.url, key);
     assert.equal(second.status, 410);

@@ -62,6 +62,8 @@ export async function portalSessionRoutes(app: FastifyInstance, deps: { store: S
       appId: application.id, appUid: application.uid, appName: settings?.displayName ?? application.name,
       capabilities: claims.cap, expiresAt: new Date(claims.exp).toISOString(),
       branding: { logoUrl: settings?.logoUrl ?? null, primaryColor: settings?.primaryColor ?? null },
+      // How long a rotated-out secret keeps signing, so the page can say so.
+      rotationGraceSeconds: Math.round(config.outbound.rotationGraceMs / 1000),
     };
   });
 

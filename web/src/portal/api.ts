@@ -70,6 +70,7 @@ export interface PortalView {
   capabilities: Capability[];
   expiresAt: string;
   branding: { logoUrl: string | null; primaryColor: string | null };
+  rotationGraceSeconds: number;
 }
 
 export interface ListPage<T> {

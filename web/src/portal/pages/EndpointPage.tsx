@@ -4,7 +4,7 @@ import { Badge, CopyButton, Empty, Panel, Problem } from '../../components/ui.ts
 import { useQuery } from '../../query.ts';
 import { papi, type AttemptOut, type EndpointOut, type EventTypeOut, type HealthOut, type ListPage } from '../api.ts';
 import { linkProps, navigate } from '../router.ts';
-import { useAppPath, useCan } from '../session.ts';
+import { useAppPath, useCan, usePortal } from '../session.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 
 const HOUR = 3_600_000;
@@ -24,7 +24,14 @@ function hourly(attempts: AttemptOut[], now: number): SeriesPoint[] {
   return points;
 }
 
+/** A duration in the largest whole unit: 24 hours, 3 days, 90 minutes. */
+function spoken(seconds: number): string {
+  const [n, unit] = seconds % 86_400 === 0 && seconds > 0 ? [seconds / 86_400, 'day'] : seconds % 3600 === 0 && seconds > 0 ? [seconds / 3600, 'hour'] : [Math.round(seconds / 60), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 function Secret({ path }: { path: string }) {
+  const overlap = spoken(usePortal().rotationGraceSeconds);
   const canView = useCan('ViewEndpointSecret');
   const canRotate = useCan('ManageEndpointSecret');
   const [secret, setSecret] = useState<string | null>(null);
@@ -50,14 +57,14 @@ function Secret({ path }: { path: string }) {
   };
   return (
     <Panel title="Signing secret">
-      <p class="muted">Verify each webhook's signature with this secret. After a rotation the previous secret still signs beside the new one for 24 hours, so you can switch without missing a delivery.</p>
+      <p class="muted">Verify each webhook's signature with this secret. After a rotation the previous secret still signs beside the new one for {overlap}, so you can switch without missing a delivery.</p>
       <div class="actions">
         {canView && (secret === null
           ? <button type="button" onClick={reveal}>Reveal secret</button>
           : <><code class="secret" aria-label="Current signing secret">{secret}</code><CopyButton text={secret} label="Copy secret" /></>)}
         {canRotate && <button type="button" onClick={rotate}>Rotate secret</button>}
       </div>
-      {rotated && <p class="note" role="status">Secret rotated. The previous secret keeps signing for the overlap period.</p>}
+      {rotated && <p class="note" role="status">Secret rotated. The previous secret keeps signing beside the new one for {overlap}.</p>}
       <Problem error={problem} />
     </Panel>
   );
