@@ -32,6 +32,8 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
   let allowed: Awaited<ReturnType<typeof framingSite>>;
   let refused: Awaited<ReturnType<typeof framingSite>>;
   const receiver = new Receiver(() => ({ status: 200, body: '{"ok":true}' }));
+  // Down for the first two attempts (the message's whole schedule), up afterwards.
+  const flaky = new Receiver((_r, n) => (n <= 2 ? { status: 503, body: 'down for maintenance' } : { status: 200 }));
   let link = '';
 
   /** A portal link for the application, on the gateway's real address. */
@@ -49,10 +51,11 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
 
   before(async () => {
     await receiver.start();
+    await flaky.start();
     allowed = await framingSite();
     refused = await framingSite();
     // Only acme may reach private addresses (the receiver is on loopback); the other tenant inherits nothing.
-    gw = await startTestGateway('allowPrivateNetworks: false\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n', { logLevel: 'warn' });
+    gw = await startTestGateway('allowPrivateNetworks: false\ndelivery: { retry: [1s] }\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n', { logLevel: 'warn' });
     for (const [name, description] of [['invoice.paid', 'An invoice was paid'], ['user.created', 'A user signed up']] as const) {
       const res = await gw.api('/event-type', {
         method: 'POST',
@@ -67,6 +70,7 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await browser?.close();
     await gw?.stop();
     await receiver.stop();
+    await flaky.stop();
     await allowed?.stop();
     await refused?.stop();
   });
@@ -127,6 +131,26 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     }
   });
 
+  test('Recover shows how many failed deliveries it will send, then sends them', async () => {
+    const ep = await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: flaky.url, filterTypes: ['user.created'] }) });
+    const flakyId = ((await ep.json()) as { id: string }).id;
+    const sent = await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: 'user.created', payload: { type: 'user.created' } }) });
+    const msgId = ((await sent.json()) as { id: string }).id;
+    await eventually(async () => {
+      const ds = (await (await gw.api(`/app/acme/msg/${msgId}/endpoint`)).json()) as { data: Array<{ id: string; state?: string; status?: number }> };
+      return ds.data.some((d) => d.id === flakyId && d.state === 'dead') ? true : undefined;
+    }, 20_000, 'the delivery to the flaky endpoint given up');
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByLabel('Endpoint').selectOption(flakyId);
+    await page.getByRole('cell', { name: 'failed' }).first().waitFor();
+    await page.getByRole('button', { name: 'Count failed deliveries' }).click();
+    await page.getByRole('status').filter({ hasText: '1 failed delivery since then' }).waitFor();
+    assert.equal(flaky.requests.length, 2, 'counting sends nothing');
+    await page.getByRole('button', { name: 'Recover 1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Recovery started' }).waitFor();
+    await flaky.waitFor(3, 20_000);
+  });
+
   test('the link cannot be used again', async () => {
     const again = await browser.newPage();
     await again.goto(link);
@@ -182,9 +206,9 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
   });
 
   test('a session ended by expire-all lands on the expired page', async () => {
-    await page.getByRole('heading', { name: receiver.url }).waitFor();
+    await page.getByRole('heading', { name: 'Logs', exact: true }).waitFor();
     assert.equal((await gw.api('/auth/app/acme/expire-all', { method: 'POST', body: '{}' })).status, 204);
-    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('heading', { name: 'This link has expired' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'This link has expired' }).waitFor();
