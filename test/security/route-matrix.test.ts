@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CAPABILITIES, type Capability } from '../../src/auth/principal.ts';
 import { classifyRoute } from '../../src/auth/route-access.ts';
 import { startTestGateway, eventually } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -59,6 +60,15 @@ eventTypes:
     const readOnlyPortal = await portal({ readOnly: true });
     const fullSession = await session({});
     const readOnlySession = await session({ readOnly: true });
+    // Per capability: a session with it alone (beside ViewBase), and one with every other but it; on objects of A of their own.
+    const withOnly = new Map<Capability, string>();
+    const withAllBut = new Map<Capability, string>();
+    for (const c of CAPABILITIES) {
+      withOnly.set(c, await session({ capabilities: c === 'ViewBase' ? ['ViewBase'] : ['ViewBase', c] }));
+      withAllBut.set(c, await session({ capabilities: CAPABILITIES.filter((x) => x !== c) }));
+    }
+    const capOwn: Record<string, string> = { ...own };
+    capOwn.endpoint_id = ((await (await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) })).json()) as { id: string }).id;
 
     const doc = (await (await gw.api('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
@@ -107,6 +117,13 @@ eventTypes:
         if (access.portal !== null && (s === 401 || s === 403)) failures.push(`portal refused a route it may use: ${label} → ${s}`);
         const t = await call(SHOP_OPS, method, path, objects);
         if (!access.restrictedOk && t !== 403) failures.push(`token limited to A on a global route: ${label} → ${t}`);
+      }
+      // Every capability decides exactly its routes: refused without it, not refused with it alone.
+      if (access.portal !== null) {
+        const without = await call(withAllBut.get(access.portal)!, method, path, capOwn);
+        if (without !== 403) failures.push(`session without ${access.portal}: ${label} → ${without}`);
+        const only = await call(withOnly.get(access.portal)!, method, path, capOwn);
+        if ((only === 401 || only === 403) && !path.includes('/integration')) failures.push(`session with ${access.portal}: ${label} → ${only}`);
       }
       // Read-only principals: 403 on every mutating route (on their own objects), never on a read they may make.
       if (mutating) {
