@@ -91,8 +91,17 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await page.getByRole('checkbox', { name: /invoice\.paid/ }).check();
     await page.getByRole('button', { name: 'Create endpoint' }).click();
     await page.getByRole('heading', { name: receiver.url }).waitFor();
-    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ url: string; filterTypes: string[] | null }> };
+    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ id: string; url: string; filterTypes: string[] | null }> };
     assert.deepEqual(eps.data.map((e) => [e.url, e.filterTypes]), [[receiver.url, ['invoice.paid']]]);
+    // A custom header every delivery carries; a forbidden one is refused with the reason.
+    await page.getByLabel('Header name').fill('X-Api-Key');
+    await page.getByLabel('Header value').fill('k-123');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByRole('button', { name: 'Remove header x-api-key' }).or(page.getByRole('button', { name: 'Remove header X-Api-Key' })).waitFor();
+    await page.getByLabel('Header name').fill('Host');
+    await page.getByLabel('Header value').fill('evil.test');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByRole('alert').filter({ hasText: /host/i }).waitFor();
   });
 
   test('a message arrives in the log, and Resend sends it again', async () => {
@@ -106,6 +115,7 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await page.getByRole('status').filter({ hasText: 'Resent' }).waitFor();
     await receiver.waitFor(2);
     assert.equal(receiver.requests[1]?.headers['webhook-id'], receiver.requests[0]?.headers['webhook-id'], 'the same message again');
+    assert.equal(receiver.requests[0]?.headers['x-api-key'], 'k-123', 'the custom header set in the portal');
   });
 
   test('rotating the secret: the next delivery carries both signatures, each verified with the svix package', async () => {

@@ -6,6 +6,7 @@ import { papi, type AttemptOut, type EndpointOut, type EventTypeOut, type Health
 import { linkProps, navigate } from '../router.ts';
 import { useAppPath, useCan, usePortal } from '../session.ts';
 import { EndpointForm } from './EndpointForm.tsx';
+import { EndpointHeaders } from './EndpointHeaders.tsx';
 
 const HOUR = 3_600_000;
 
@@ -197,6 +198,7 @@ export function EndpointPage({ id }: { id: string }) {
         )}
       </Panel>
       <Secret path={path} />
+      <EndpointHeaders path={path} />
       {canAttempt && <SendTest path={path} endpoint={e} />}
     </>
   );

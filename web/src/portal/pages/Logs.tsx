@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { Badge, Empty, Panel, Problem } from '../../components/ui.tsx';
 import { invalidateAll, useQuery } from '../../query.ts';
@@ -226,7 +227,7 @@ export function AttemptLog({ msgId, attemptId }: { msgId: string; attemptId: str
     `${appPath}/msg/${encodeURIComponent(msgId)}/attempt/${encodeURIComponent(attemptId)}`));
   const a = attempt.data;
   const headers = (h: Record<string, string> | undefined) => h && (
-    <dl class="facts mono small-text">{Object.entries(h).map(([k, v]) => <><dt key={`k${k}`}>{k}</dt><dd key={`v${k}`}>{v}</dd></>)}</dl>
+    <dl class="facts mono small-text">{Object.entries(h).map(([k, v]) => <Fragment key={k}><dt>{k}</dt><dd>{v}</dd></Fragment>)}</dl>
   );
   return (
     <>
