@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the front end (web/: the operator console) with Vite into dist/web/,
+// Builds the front end (web/: the operator console and the customer portal) with Vite into dist/web/,
 // where the gateway serves it. `--if-stale` builds only when a file under web/
 // is newer than the last build, so `npm test` on a fresh clone builds it once
 // and costs nothing after.
@@ -42,6 +42,10 @@ await vite.build({
   configFile: false,
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: { outDir: out, emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 400 },
+  build: {
+    outDir: out, emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 400,
+    // Two pages, one build: they share the components' chunks and the hashed assets under /console/assets/.
+    rollupOptions: { input: { console: join(web, 'index.html'), portal: join(web, 'portal', 'index.html') } },
+  },
 });
 writeFileSync(stamp, String(started));

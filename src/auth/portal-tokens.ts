@@ -86,19 +86,22 @@ export class PortalTokens {
   }
 }
 
-/** Bearer app-portal tokens, as a principal scoped to their one application. */
+/** The principal a portal token's claims stand for: its one application, its capabilities. */
+export function portalPrincipal(claims: PortalClaims): Principal {
+  return {
+    kind: 'portal',
+    name: `portal_${claims.sid}`,
+    role: claims.cap.some((c) => MUTATING_CAPABILITIES.includes(c)) ? 'operator' : 'viewer',
+    applications: [claims.app],
+    capabilities: claims.cap,
+  };
+}
+
+/** Bearer app-portal tokens, as a principal scoped to their one application (signature and expiry only; see portal-sessions.ts for the stored check). */
 export function portalTokenResolver(tokens: PortalTokens, now: () => number = Date.now): Resolver {
   return (req) => {
     const given = bearerOf(req);
     const claims = given === undefined ? null : tokens.verify(given, now());
-    if (!claims) return null;
-    const principal: Principal = {
-      kind: 'portal',
-      name: `portal_${claims.sid}`,
-      role: claims.cap.some((c) => MUTATING_CAPABILITIES.includes(c)) ? 'operator' : 'viewer',
-      applications: [claims.app],
-      capabilities: claims.cap,
-    };
-    return principal;
+    return claims ? portalPrincipal(claims) : null;
   };
 }

@@ -87,6 +87,14 @@ const TABLE: Record<string, RouteAccess> = {
   'GET /source/:source_name/transformation': r('global', false, 'viewer', null),
   'PATCH /source/:source_name/transformation': r('global', true, 'operator', null),
   'POST /source/:source_name/transformation/test': r('global', true, 'operator', null),
+  // A portal link's one-time key is its own credential: exchanging it needs no other.
+  'POST /auth/portal-session': r('public', true, 'viewer', null),
+  // The portal page's view of its own session; an API token has no portal session (the route answers it 403).
+  'GET /auth/portal-session': r('global', false, 'admin', 'ViewBase', true),
+  // Ending an application's portal sessions, and how its portal looks and where it may be framed: the platform's calls.
+  'POST /auth/app/:app_id/expire-all': r('app', true, 'operator', null),
+  'GET /app/:app_id/portal-settings': r('app', false, 'viewer', null),
+  'PUT /app/:app_id/portal-settings': r('app', true, 'operator', null),
   'GET /event-type': r('global', false, 'viewer', 'ViewBase', true),
   'GET /event-type/:name': r('global', false, 'viewer', 'ViewBase', true),
   'POST /event-type': r('global', true, 'operator', null),

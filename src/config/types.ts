@@ -1,4 +1,5 @@
 import type { ApiTokenConfig } from '../auth/api-tokens.ts';
+import type { PortalConfig } from './portal.ts';
 import type { FieldPath } from '../ingest/field-path.ts';
 import type { RespondConfig } from './respond.ts';
 import type { AlertsConfig } from './alerts.ts';
@@ -73,6 +74,8 @@ export interface Config {
   eventTypes: Record<string, EventTypeConfig>;
   /** The operator console (`console:`). */
   console: ConsoleConfig;
+  /** The customer portal (`portal:`). */
+  portal: PortalConfig;
   bulkJobs: BulkJobsConfig;
   alerts: AlertsConfig;
   telemetry: TelemetryConfig;

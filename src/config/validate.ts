@@ -9,6 +9,7 @@ import { defaults } from './defaults.ts';
 import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
 import { readAlerts } from './alerts.ts';
 import { readConsole } from './console.ts';
+import { readPortal } from './portal.ts';
 import { readBulkJobs, readTelemetry } from './operations.ts';
 import { readReconcile } from './reconcile.ts';
 import { readOutbound, readPrivateNetworks } from './outbound.ts';
@@ -19,7 +20,7 @@ import { Section } from './section.ts';
 import { checkSourceConnection, isBrokerSource, type BrokerSourceOptions } from '../sources/provider.ts';
 import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry', 'transformations', 'brokers'] as const;
+const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry', 'transformations', 'brokers', 'portal'] as const;
 const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
   'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature', 'transformation',
   'type', 'connection', 'exchange', 'routingKey', 'subject', 'stream', 'maxLen'] as const;
@@ -133,6 +134,7 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     ...outbound,
     eventTypes: readEventTypes(top),
     console: readConsole(top),
+    portal: readPortal(top),
     bulkJobs: readBulkJobs(top),
     alerts: readAlerts(top),
     telemetry: readTelemetry(top),

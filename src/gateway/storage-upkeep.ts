@@ -46,6 +46,12 @@ export class StorageUpkeep {
     } catch (err) {
       this.log.error({ err }, 'storage: creating partitions ahead failed; new rows go to the default partition until the next pass');
     }
+    try {
+      // A week past its expiry a grant says nothing useful any more (a reused link then reads "not known" rather than "used").
+      await this.store.removePortalGrantsBefore(now - 7 * 86_400_000);
+    } catch (err) {
+      this.log.error({ err }, 'storage: removing expired portal sessions failed; retried at the next pass');
+    }
     if (retentionMs === null) return;
     try {
       const removal = await this.store.removeBefore(now - retentionMs);

@@ -7,7 +7,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { RelayHub } from '../relay/hub.ts';
 import type { Store } from '../store/store.ts';
 import { apiTokenPrincipal, apiTokenResolver } from '../auth/api-tokens.ts';
-import { portalTokenResolver } from '../auth/portal-tokens.ts';
+import { PortalSessions, storedPortalResolver } from '../auth/portal-sessions.ts';
+import { portalExchangeRoutes, portalSessionRoutes } from './api/portal-sessions.ts';
 import { requireAuth } from './api/auth.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { auditLog, auditRoutes } from './api/audit.ts';
@@ -33,6 +34,7 @@ import { sourceRoutes } from './api/rejections.ts';
 import { sessionResolver, sessionRoutes, type SessionDeps } from './api/session.ts';
 import { streamRoutes } from './api/stream.ts';
 import { consoleStatic } from './console-static.ts';
+import { portalStatic } from './portal-static.ts';
 import { relayRoutes, relayUpgrades } from './api/relay.ts';
 import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -108,6 +110,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   // The console is a client of the API: it is served wherever the API is.
   if (deps.parts?.api !== false && config.console.enabled) app.register(consoleStatic);
+  if (deps.parts?.api !== false) app.register(portalStatic, { store, portal: config.portal, serveAssets: !config.console.enabled });
 
   if (deps.parts?.api !== false) app.register(async (api) => {
     apiErrors(api, log, config.ingest.maxNestingDepth);
@@ -122,15 +125,18 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       trustProxy: config.trustProxy,
     };
     await api.register(sessionRoutes, session);
+    const portalSessions = new PortalSessions(store, outbound.tokens, config.portal.sessionTtlMs);
+    await api.register(portalExchangeRoutes, { sessions: portalSessions });
     api.register(async (authed) => {
       // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
-      const resolvers = [apiTokenResolver(config.auth.tokens), portalTokenResolver(outbound.tokens), sessionResolver(session)];
+      const resolvers = [apiTokenResolver(config.auth.tokens), storedPortalResolver(portalSessions), sessionResolver(session)];
       requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
       rateLimitApi(authed, config.outbound.apiRateLimit);
       snakeCaseQuery(authed);
       idempotency(authed, store, config.outbound.idempotencyTtlMs);
       auditLog(authed, store, log);
       await authed.register(authRoutes);
+      await authed.register(portalSessionRoutes, { store, config, sessions: portalSessions });
       await authed.register(auditRoutes, { store });
       await authed.register(networkPolicyRoutes, outbound);
       await authed.register(outboundRoutes, outbound);

@@ -197,7 +197,7 @@ export class IngestPipeline {
     this.metrics.rejected.inc({ source: name, reason: metric });
     this.log.warn({ source: name, decision: 'rejected', reason }, 'ingest: consumed message rejected; acknowledged to the broker so it is not redelivered');
     this.watch.rejections?.record(name, req, reason, now);
-    this.announce({ type: 'ingest', at: new Date(now).toISOString(), source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason });
+    announceIngest(this.watch.live, { source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason });
   }
 
   /** Extract → schema check → group commit, with the metrics, the log line and the live event of each message. */

@@ -1,4 +1,5 @@
 import type { SecurityStore } from './security.ts';
+import type { PortalStore } from './portal.ts';
 import type { ApplicationConfig } from '../config/types.ts';
 import type { ConsoleStore } from './console.ts';
 import type { OperationsStore } from './operations.ts';
@@ -150,7 +151,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore {
+export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore, PortalStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CAPABILITIES, type Capability } from '../../src/auth/principal.ts';
 import { classifyRoute } from '../../src/auth/route-access.ts';
 import { startTestGateway, eventually } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -48,8 +49,26 @@ eventTypes:
 
     const portal = async (body: unknown): Promise<string> =>
       ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token;
+    // The portal page's own door: a URL's one-time key exchanged for a stored session.
+    const session = async (body: unknown): Promise<string> => {
+      const { url } = (await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { url: string };
+      const key = decodeURIComponent(new URL(url).hash.replace(/^#key=/, ''));
+      const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+      return ((await res.json()) as { token: string }).token;
+    };
     const fullPortal = await portal({});
     const readOnlyPortal = await portal({ readOnly: true });
+    const fullSession = await session({});
+    const readOnlySession = await session({ readOnly: true });
+    // Per capability: a session with it alone (beside ViewBase), and one with every other but it; on objects of A of their own.
+    const withOnly = new Map<Capability, string>();
+    const withAllBut = new Map<Capability, string>();
+    for (const c of CAPABILITIES) {
+      withOnly.set(c, await session({ capabilities: c === 'ViewBase' ? ['ViewBase'] : ['ViewBase', c] }));
+      withAllBut.set(c, await session({ capabilities: CAPABILITIES.filter((x) => x !== c) }));
+    }
+    const capOwn: Record<string, string> = { ...own };
+    capOwn.endpoint_id = ((await (await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) })).json()) as { id: string }).id;
 
     const doc = (await (await gw.api('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
@@ -88,6 +107,8 @@ eventTypes:
       if (access.scope === 'app') {
         const s = await call(fullPortal, method, path, objects);
         if (s !== 403 && s !== 404) failures.push(`portal of A on B: ${label} → ${s}`);
+        const ss = await call(fullSession, method, path, objects);
+        if (ss !== 403 && ss !== 404) failures.push(`portal session of A on B: ${label} → ${ss}`);
         const t = await call(SHOP_OPS, method, path, objects);
         if (t !== 403 && t !== 404) failures.push(`token limited to A on B: ${label} → ${t}`);
       } else {
@@ -97,10 +118,19 @@ eventTypes:
         const t = await call(SHOP_OPS, method, path, objects);
         if (!access.restrictedOk && t !== 403) failures.push(`token limited to A on a global route: ${label} → ${t}`);
       }
+      // Every capability decides exactly its routes: refused without it, not refused with it alone.
+      if (access.portal !== null) {
+        const without = await call(withAllBut.get(access.portal)!, method, path, capOwn);
+        if (without !== 403) failures.push(`session without ${access.portal}: ${label} → ${without}`);
+        const only = await call(withOnly.get(access.portal)!, method, path, capOwn);
+        if ((only === 401 || only === 403) && !path.includes('/integration')) failures.push(`session with ${access.portal}: ${label} → ${only}`);
+      }
       // Read-only principals: 403 on every mutating route (on their own objects), never on a read they may make.
       if (mutating) {
         const r = await call(readOnlyPortal, method, path, own);
         if (r !== 403) failures.push(`read-only portal: ${label} → ${r}`);
+        const rs = await call(readOnlySession, method, path, own);
+        if (rs !== 403) failures.push(`read-only portal session: ${label} → ${rs}`);
         const v = await call(VIEWER, method, path, own);
         if (v !== 403) failures.push(`viewer: ${label} → ${v}`);
       } else {
@@ -117,6 +147,8 @@ eventTypes:
       if (classifyRoute(method, path.replace(/\{(\w+)\}/g, ':$1'))?.scope === 'public') continue;
       // Only an app-portal token can log out (Svix answers the API token 403 there too).
       if (method === 'POST' && path === '/api/v1/auth/logout') continue;
+      // The portal page's view of its own session: an API token has none (403 by design).
+      if (method === 'GET' && path === '/api/v1/auth/portal-session') continue;
       const s = await call('test-token-0123456789abcdef', method, path, objects);
       // Integrations are a feature Sluice answers as off (403 feature_not_enabled, as Svix does): not a refusal of the admin.
       if (s === 403 && path.includes('/integration')) continue;

@@ -10,6 +10,7 @@ import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
 import { livenessPropertyCases } from './cases-liveness-property.ts';
 import { outboundCases } from './cases-outbound.ts';
+import { portalCases } from './cases-portal.ts';
 import { orderingCases } from './cases-ordering.ts';
 import { sharedDatabaseCases } from './cases-postgres.ts';
 import { partitionCases } from './cases-partitions.ts';
@@ -40,6 +41,7 @@ for (const target of await storeTargets()) {
     securityCases(target);
     transformationCases(target);
     attemptHeaderCases(target);
+    portalCases(target);
     if (target.name === 'postgres') {
       sharedDatabaseCases(target);
       partitionCases(target);

@@ -3,10 +3,12 @@ import { grantedCapabilities, unknownCapabilities, type PortalTokens } from '../
 import { created, rateOf, validation, type OutboundDeps } from './outbound-deps.ts';
 import { appParams, portalAccessIn } from './outbound-schemas.ts';
 import { notFound } from './errors.ts';
+import { PortalSessions } from '../../auth/portal-sessions.ts';
 
 /** `POST /auth/app-portal-access/{app_id}`: a token (and portal URL) for one application. */
 export async function portalRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
   const { store, config, tokens } = deps;
+  const sessions = new PortalSessions(store, tokens, config.portal.sessionTtlMs);
   app.post<{ Params: { app_id: string }; Body: { expiry?: number | null; readOnly?: boolean | null; capabilities?: string[] | null; application?: { name: string; uid?: string | null; throttleRate?: number | null; rateLimit?: number | null; metadata?: Record<string, string> } | null } | undefined }>(
     '/auth/app-portal-access/:app_id', { schema: { params: appParams, body: portalAccessIn } }, async (req) => {
       const unknown = unknownCapabilities(req.body?.capabilities);
@@ -19,8 +21,9 @@ export async function portalRoutes(app: FastifyInstance, deps: OutboundDeps & { 
       if (!application) throw notFound(`application "${req.params.app_id}"`);
       const ttl = req.body?.expiry != null ? req.body.expiry * 1000 : config.outbound.portalTokenTtlMs;
       // Enforced on every route by the auth hook (src/auth/route-access.ts), not merely recorded.
-      const token = tokens.issue(application.id, Date.now() + ttl, grantedCapabilities(req.body?.readOnly, req.body?.capabilities));
+      const { token, key } = await sessions.issue(application.id, Date.now() + ttl, grantedCapabilities(req.body?.readOnly, req.body?.capabilities));
       const base = config.outbound.portalUrl ?? `http://${config.server.host}:${config.server.port}/portal`;
-      return { token, url: `${base.replace(/\/+$/, '')}/#key=${encodeURIComponent(token)}` };
+      // The key rides in the fragment, which no server or proxy log sees; `app` lets the page's framing policy be the application's.
+      return { token, url: `${base.replace(/\/+$/, '')}/?app=${encodeURIComponent(application.id)}#key=${encodeURIComponent(key)}` };
     });
 }

@@ -7,6 +7,7 @@ import type { Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryState, DeliveryView, MessageQuery } from '../../store/store.ts';
 import type { OutboundDeps } from './outbound-deps.ts';
 import { appParams, endpointParams, idParam, listQuery, precheckIn, recoverIn } from './outbound-schemas.ts';
+import { PortalSessions } from '../../auth/portal-sessions.ts';
 import type { PortalTokens } from '../../auth/portal-tokens.ts';
 
 type EpParams = { app_id: string; endpoint_id: string };
@@ -61,6 +62,7 @@ const REPLAY_PAGE = 250;
  */
 export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
   const { store } = deps;
+  const portalSessions = new PortalSessions(store, deps.tokens, deps.config.portal.sessionTtlMs);
 
   // Whether a message of this type (and these channels) would reach any enabled endpoint now. A payload filter
   // cannot be judged without a payload, so an endpoint that has one counts as reachable.
@@ -76,7 +78,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   // Logs out the app-portal token the request carries; the API token itself cannot be logged out (as in Svix).
   app.post('/auth/logout', async (req, reply) => {
     const given = req.headers.authorization?.replace(/^Bearer\s+/i, '').trim() ?? '';
-    if (!deps.tokens.revoke(given, Date.now())) {
+    if (!(await portalSessions.logout(given))) {
       throw new HttpError(403, 'forbidden', 'only an app-portal token can be logged out; this request carries the API token');
     }
     return reply.code(204).send();

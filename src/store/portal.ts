@@ -1,0 +1,55 @@
+import type { Capability } from '../auth/principal.ts';
+
+/**
+ * One app-portal grant: the token a portal-access request returned, or a
+ * session a one-time key was exchanged for. The bearer token itself is signed
+ * and never stored; the row says whether it still stands, so a logout or an
+ * expire-all reaches every process.
+ */
+export interface PortalGrant {
+  /** The session id the signed token carries (`sid`). */
+  id: string;
+  appId: string;
+  capabilities: Capability[];
+  /** SHA-256 of the one-time key of the portal URL, hex; `null` for a session (it has none). */
+  keyHash: string | null;
+  /** When the key was exchanged; `null` while it is unused. */
+  keyUsedAt: number | null;
+  /** The grant whose key made this session; `null` for a grant made by a portal-access request. */
+  parentId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** When a logout or an expire-all ended it; `null` while it stands. */
+  revokedAt: number | null;
+}
+
+/** How an application's portal looks and where it may be framed; set through the API. */
+export interface PortalSettings {
+  /** The name the portal shows instead of the application's. */
+  displayName: string | null;
+  logoUrl: string | null;
+  /** A CSS hex colour, `#rrggbb`. */
+  primaryColor: string | null;
+  /** The origins that may frame the portal (CSP `frame-ancestors`); `null`: the global `portal.frameAncestors`. */
+  frameAncestors: string[] | null;
+  updatedAt: number;
+}
+
+export interface PortalStore {
+  createPortalGrant(grant: PortalGrant): Promise<void>;
+  getPortalGrant(id: string): Promise<PortalGrant | null>;
+  /**
+   * Marks a one-time key used, once: `firstUse` is true for the one call that
+   * did it (whatever the other processes do at the same moment). `null` when
+   * no grant has that key.
+   */
+  usePortalKey(keyHash: string, now: number): Promise<{ grant: PortalGrant; firstUse: boolean } | null>;
+  /** Ends one grant; `false` when it did not stand. */
+  revokePortalGrant(id: string, now: number): Promise<boolean>;
+  /** Ends every standing grant of an application; returns how many. */
+  revokePortalGrants(appId: string, now: number): Promise<number>;
+  /** Removes grants that expired before `before`; returns how many. */
+  removePortalGrantsBefore(before: number): Promise<number>;
+  getPortalSettings(appId: string): Promise<PortalSettings | null>;
+  setPortalSettings(appId: string, settings: PortalSettings): Promise<void>;
+}

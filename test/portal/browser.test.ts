@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { Webhook } from 'svix';
+import { chromiumMissing, launchBrowser } from '../helpers/browser.ts';
+import { eventually, startTestGateway } from '../helpers/gateway.ts';
+import { Receiver } from '../helpers/receiver.ts';
+
+// Outside CI a machine without chromium skips these; in CI (.ci/run installs it) they must run.
+const skip = process.env.CI === 'true' ? false : (chromiumMissing() ?? false);
+
+/** A page of another origin (the platform's own app) that frames the portal. */
+async function framingSite(): Promise<{ origin: string; setFrame: (src: string) => void; stop: () => Promise<void> }> {
+  let src = 'about:blank';
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Platform</title><h1>Platform dashboard</h1><iframe title="Webhooks portal" src="${src}" width="1000" height="700"></iframe>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setFrame: (s) => { src = s.replace(/"/g, '&quot;'); },
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+  let browser: Browser;
+  let allowed: Awaited<ReturnType<typeof framingSite>>;
+  let refused: Awaited<ReturnType<typeof framingSite>>;
+  const receiver = new Receiver(() => ({ status: 200, body: '{"ok":true}' }));
+  // Down for the first two attempts (the message's whole schedule), up afterwards.
+  const flaky = new Receiver((_r, n) => (n <= 2 ? { status: 503, body: 'down for maintenance' } : { status: 200 }));
+  let link = '';
+
+  /** A portal link for the application, on the gateway's real address. */
+  async function portalLink(app: string, body: unknown = {}, extra = ''): Promise<string> {
+    const res = await gw.api(`/auth/app-portal-access/${app}`, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal(res.status, 200);
+    const url = new URL(((await res.json()) as { url: string }).url);
+    return `${gw.url}${url.pathname}${url.search}${extra}${url.hash}`;
+  }
+  const send = async (eventId: string): Promise<string> => {
+    const res = await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.paid', eventId, payload: { type: 'invoice.paid', invoice: eventId } }) });
+    assert.equal(res.status, 202);
+    return ((await res.json()) as { id: string }).id;
+  };
+
+  before(async () => {
+    await receiver.start();
+    await flaky.start();
+    allowed = await framingSite();
+    refused = await framingSite();
+    // Only acme may reach private addresses (the receiver is on loopback); the other tenant inherits nothing.
+    gw = await startTestGateway('allowPrivateNetworks: false\ndelivery: { retry: [1s] }\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n', { logLevel: 'warn' });
+    for (const [name, description] of [['invoice.paid', 'An invoice was paid'], ['user.created', 'A user signed up']] as const) {
+      const res = await gw.api('/event-type', {
+        method: 'POST',
+        body: JSON.stringify({ name, description, schemas: { 1: { type: 'object', properties: { type: { type: 'string' } }, examples: [{ type: name, example: true }] } } }),
+      });
+      assert.equal(res.status, 201, await res.text());
+    }
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await receiver.stop();
+    await flaky.stop();
+    await allowed?.stop();
+    await refused?.stop();
+  });
+
+  let page: Page;
+  test('the magic link opens the portal; an endpoint is added from the catalog', async () => {
+    link = await portalLink('acme');
+    assert.ok(!link.includes('sluice_portal_'), 'the bearer token is not in the link');
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Endpoints', exact: true }).waitFor();
+    assert.ok(!page.url().includes('#key='), 'the key is wiped from the address bar');
+    await page.getByRole('link', { name: 'Acme Corp' }).waitFor();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Description').fill('Billing receiver');
+    await page.getByRole('checkbox', { name: /invoice\.paid/ }).check();
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.getByRole('heading', { name: receiver.url }).waitFor();
+    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ id: string; url: string; filterTypes: string[] | null }> };
+    assert.deepEqual(eps.data.map((e) => [e.url, e.filterTypes]), [[receiver.url, ['invoice.paid']]]);
+    // A custom header every delivery carries; a forbidden one is refused with the reason.
+    await page.getByLabel('Header name').fill('X-Api-Key');
+    await page.getByLabel('Header value').fill('k-123');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByRole('button', { name: 'Remove header x-api-key' }).or(page.getByRole('button', { name: 'Remove header X-Api-Key' })).waitFor();
+    await page.getByLabel('Header name').fill('Host');
+    await page.getByLabel('Header value').fill('evil.test');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByRole('alert').filter({ hasText: /host/i }).waitFor();
+  });
+
+  test('a message arrives in the log, and Resend sends it again', async () => {
+    await send('evt_portal_1');
+    await receiver.waitFor(1);
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByRole('link', { name: 'evt_portal_1' }).click();
+    await page.getByRole('heading', { name: /Message/ }).waitFor();
+    await page.getByRole('cell', { name: 'succeeded' }).first().waitFor();
+    await page.getByRole('button', { name: 'Resend' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Resent' }).waitFor();
+    await receiver.waitFor(2);
+    assert.equal(receiver.requests[1]?.headers['webhook-id'], receiver.requests[0]?.headers['webhook-id'], 'the same message again');
+    assert.equal(receiver.requests[0]?.headers['x-api-key'], 'k-123', 'the custom header set in the portal');
+  });
+
+  test('rotating the secret: the next delivery carries both signatures, each verified with the svix package', async () => {
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: receiver.url }).click();
+    await page.getByRole('button', { name: 'Reveal secret' }).click();
+    const before = (await page.getByLabel('Current signing secret').textContent())?.trim() ?? '';
+    assert.match(before, /^whsec_/);
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('status').filter({ hasText: 'Secret rotated' }).waitFor();
+    const afterSecret = await eventually(async () => {
+      const t = (await page.getByLabel('Current signing secret').textContent())?.trim();
+      return t && t !== before ? t : undefined;
+    }, 10_000, 'the new secret shown');
+    await send('evt_portal_2');
+    await receiver.waitFor(3);
+    const last = receiver.requests[2]!;
+    const headers = Object.fromEntries(Object.entries(last.headers).map(([k, v]) => [k, String(v)]));
+    assert.equal(headers['webhook-signature']?.split(' ').length, 2, 'two signatures during the overlap');
+    for (const secret of [before, afterSecret]) {
+      const verified = new Webhook(secret).verify(last.body.toString('utf8'), headers) as { invoice: string };
+      assert.equal(verified.invoice, 'evt_portal_2');
+    }
+  });
+
+  test('Recover shows how many failed deliveries it will send, then sends them', async () => {
+    const ep = await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: flaky.url, filterTypes: ['user.created'] }) });
+    const flakyId = ((await ep.json()) as { id: string }).id;
+    const sent = await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: 'user.created', payload: { type: 'user.created' } }) });
+    const msgId = ((await sent.json()) as { id: string }).id;
+    await eventually(async () => {
+      const ds = (await (await gw.api(`/app/acme/msg/${msgId}/endpoint`)).json()) as { data: Array<{ id: string; state?: string; status?: number }> };
+      return ds.data.some((d) => d.id === flakyId && d.state === 'dead') ? true : undefined;
+    }, 20_000, 'the delivery to the flaky endpoint given up');
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Logs' }).click();
+    await page.getByLabel('Endpoint').selectOption(flakyId);
+    await page.getByRole('cell', { name: 'failed' }).first().waitFor();
+    await page.getByRole('button', { name: 'Count failed deliveries' }).click();
+    await page.getByRole('status').filter({ hasText: '1 failed delivery since then' }).waitFor();
+    assert.equal(flaky.requests.length, 2, 'counting sends nothing');
+    await page.getByRole('button', { name: 'Recover 1' }).click();
+    await page.getByRole('status').filter({ hasText: 'Recovery started' }).waitFor();
+    await flaky.waitFor(3, 20_000);
+  });
+
+  test('the link cannot be used again', async () => {
+    const again = await browser.newPage();
+    await again.goto(link);
+    await again.getByRole('heading', { name: 'This link has expired' }).waitFor();
+    await again.getByText('already opened once').waitFor();
+    await again.close();
+  });
+
+  test('a read-only link hides what it may not do', async () => {
+    const ro = await browser.newPage();
+    await ro.goto(await portalLink('acme', { readOnly: true }));
+    await ro.getByRole('heading', { name: 'Endpoints', exact: true }).waitFor();
+    await ro.getByText('Read only').waitFor();
+    assert.equal(await ro.getByRole('button', { name: 'Add endpoint' }).count(), 0);
+    await ro.getByRole('link', { name: receiver.url }).click();
+    await ro.getByRole('heading', { name: 'Health' }).waitFor();
+    for (const name of ['Edit endpoint', 'Delete endpoint', 'Rotate secret', 'Send test event']) assert.equal(await ro.getByRole('button', { name }).count(), 0, name);
+    await ro.close();
+  });
+
+  test('an address on a private network is refused in plain words', async () => {
+    const tenant = await browser.newPage();
+    await tenant.goto(await portalLink('other'));
+    await tenant.getByRole('button', { name: 'Add endpoint' }).click();
+    await tenant.getByLabel('Endpoint URL').fill('http://10.1.2.3/hooks');
+    await tenant.getByRole('button', { name: 'Create endpoint' }).click();
+    await tenant.getByRole('alert').filter({ hasText: 'private or internal network' }).waitFor();
+    assert.equal(await tenant.getByLabel('Endpoint URL').getAttribute('aria-invalid'), 'true');
+    await tenant.close();
+  });
+
+  test('the portal renders in an iframe of an allowed origin, dark, without navigation, at the deep link; another origin is refused', async () => {
+    const set = await gw.api('/app/acme/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: [allowed.origin], primaryColor: '#aa3300' }) });
+    assert.equal(set.status, 200);
+    allowed.setFrame(await portalLink('acme', {}, '&darkMode=true&hideNavigation=true&next=/catalog'));
+    const host = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await host.goto(`${allowed.origin}/`);
+    const frame = host.frameLocator('iframe[title="Webhooks portal"]');
+    await frame.getByRole('heading', { name: 'Event catalog', exact: true }).waitFor();
+    await frame.getByText('An invoice was paid').waitFor();
+    assert.equal(await frame.getByRole('navigation', { name: 'Portal' }).count(), 0, 'hideNavigation');
+    assert.equal(await frame.locator('html.portal-dark').count(), 1, 'darkMode');
+
+    const refusals: string[] = [];
+    const other = await browser.newPage();
+    other.on('console', (m) => { if (/frame-ancestors/.test(m.text())) refusals.push(m.text()); });
+    refused.setFrame(await portalLink('acme'));
+    await other.goto(`${refused.origin}/`);
+    await eventually(() => (refusals.length > 0 ? true : undefined), 10_000, 'the browser refusing the frame');
+    assert.equal(await other.frameLocator('iframe[title="Webhooks portal"]').getByRole('heading', { name: 'Endpoints', exact: true }).count(), 0);
+    await host.close();
+    await other.close();
+  });
+
+  test('a session ended by expire-all lands on the expired page', async () => {
+    await page.getByRole('heading', { name: 'Logs', exact: true }).waitFor();
+    assert.equal((await gw.api('/auth/app/acme/expire-all', { method: 'POST', body: '{}' })).status, 204);
+    await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('heading', { name: 'This link has expired' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'This link has expired' }).waitFor();
+  });
+});
