@@ -1,3 +1,6 @@
+import { defaults } from '../config/defaults.ts';
+import { depthRefusal } from '../ingest/json-depth.ts';
+
 /**
  * The object a transformation sees and returns, and the rules for what it may
  * change. Pure: no engine, no store.
@@ -23,9 +26,10 @@ export type TransformVerdict =
 const RESERVED = /^(host|content-length|transfer-encoding|connection|user-agent|(webhook|svix)-(id|timestamp|signature))$/i;
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-/** The payload as the function sees it: JSON when it parses, else the text. */
+/** The payload as the function sees it: JSON when it parses (and nests no deeper than any limit the gateway accepts), else the text. */
 export function payloadValue(body: Buffer): unknown {
   const text = body.toString('utf8');
+  if (depthRefusal(body, defaults.maxNestingDepthCeiling)) return text;
   try {
     return JSON.parse(text);
   } catch {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../../src/observability/logger.ts';
+import { payloadValue } from '../../src/transform/webhook.ts';
 import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET } from '../helpers/signing.ts';
@@ -185,5 +186,43 @@ test('the relay endpoint door (sluice listen --headers) takes the one header rul
     assert.deepEqual(stored.headers, { 'x-team': 'payments' });
   } finally {
     await gw.stop();
+  }
+});
+
+test('a transformation returning a deeply nested webhook fails as a transformation (never a 500, never a lost delivery)', async () => {
+  const receiver = await new Receiver(() => ({ status: 200 })).start();
+  const gw = await startTestGateway(`
+applications:
+  shop:
+    endpoints:
+      - { id: deep, url: "${receiver.url}/deep" }
+      - { id: plain, url: "${receiver.url}/plain" }
+`, { logLevel: 'silent' });
+  try {
+    // What a transformation is handed of a stored body deeper than any limit: its text, never a value too deep to serialize.
+    assert.equal(typeof payloadValue(Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`)), 'string');
+    const deepCode = '(w) => { let p = 1; for (let i = 0; i < 1500; i++) p = [p]; w.payload = p; return w; }';
+    const tried = await gw.api('/app/shop/endpoint/deep/transformation/test', { method: 'POST', body: JSON.stringify({ code: deepCode, payload: { a: 1 } }) });
+    assert.equal(tried.status, 200, await tried.clone().text());
+    const outcome = (await tried.json()) as { ok: boolean; error?: string };
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.error ?? '', /nested deeper than 1000 levels/);
+
+    assert.ok((await gw.api('/app/shop/endpoint/deep/transformation', { method: 'PATCH', body: JSON.stringify({ code: deepCode, enabled: true }) })).ok);
+    // The same message's delivery to another endpoint goes on.
+    assert.ok((await gw.api('/app/shop/endpoint/plain/transformation', { method: 'PATCH', body: JSON.stringify({ code: '(w) => w', enabled: true }) })).ok);
+    const sent = await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
+    assert.equal(sent.status, 202);
+    const msg = ((await sent.json()) as { id: string }).id;
+    const attempts = await eventually(async () => {
+      const page = (await (await gw.api(`/app/shop/attempt/msg/${msg}`)).json()) as { data: Array<{ url: string; error: string | null; responseStatusCode: number }> };
+      return page.data.length >= 2 ? page.data : undefined;
+    }, 15_000, 'an attempt per endpoint');
+    const deep = attempts.find((a) => a.url.endsWith('/deep'));
+    assert.match(deep?.error ?? '', /transformation failed: .*nested deeper than 1000 levels/);
+    assert.equal(attempts.find((a) => a.url.endsWith('/plain'))?.responseStatusCode, 200);
+  } finally {
+    await gw.stop();
+    await receiver.stop();
   }
 });
