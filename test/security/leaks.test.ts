@@ -226,3 +226,40 @@ applications:
     await receiver.stop();
   }
 });
+
+test('a listener\'s malformed result frame is recorded as a failed attempt with sane fields, and the next one is heard', async () => {
+  const gw = await startTestGateway(`
+delivery: { retry: [200ms, 200ms, 200ms] }
+applications:
+  dev:
+    endpoints:
+      - { id: laptop, url: "relay://laptop" }
+`, { logLevel: 'silent' });
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${gw.url.replace('http', 'ws')}/api/v1/app/dev/relay/laptop/connect`, { headers: { authorization: 'Bearer test-token-0123456789abcdef' } });
+  try {
+    let n = 0;
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; id: string };
+      if (frame.type !== 'delivery') return;
+      n++;
+      const hostile = { type: 'result', id: frame.id, status: 1e12, headers: { 'content-type': 5 }, body: { not: 'text' }, durationMs: -3.5, error: { a: 1 } };
+      const fine = { type: 'result', id: frame.id, status: 204, headers: { 'content-type': 'text/plain' }, body: 'ok', durationMs: 3, error: null };
+      socket.send(JSON.stringify(n === 1 ? hostile : fine));
+    });
+    await new Promise((resolve, reject) => { socket.once('message', resolve); socket.once('error', reject); });
+    const sent = await gw.api('/app/dev/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
+    const msg = ((await sent.json()) as { id: string }).id;
+    const attempts = await eventually(async () => {
+      const page = (await (await gw.api(`/app/dev/attempt/msg/${msg}`)).json()) as { data: Array<{ responseStatusCode: number; response: string; error: string | null; responseDurationMs: number }> };
+      return page.data.some((a) => a.responseStatusCode === 204) ? page.data : undefined;
+    }, 15_000, 'the retried delivery answered 204');
+    const bad = attempts.find((a) => a.responseStatusCode !== 204);
+    assert.ok(bad, JSON.stringify(attempts));
+    assert.deepEqual([bad.responseStatusCode, bad.response, bad.error], [0, '', 'the listener gave no status']);
+    assert.ok(bad.responseDurationMs >= 0);
+  } finally {
+    socket.terminate();
+    await gw.stop();
+  }
+});
