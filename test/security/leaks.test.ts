@@ -263,3 +263,22 @@ applications:
     await gw.stop();
   }
 });
+
+test('/metrics on its own address: nosniff, and wrong tokens are limited per address as on the API', async () => {
+  const gw = await startTestGateway(`
+auth: { failedAuthPerMinute: 3 }
+metrics: { listen: "127.0.0.1:0", token: metrics-scrape-token-0123 }
+`, { logLevel: 'silent' });
+  try {
+    const scrape = (token: string) => fetch(gw.gateway.metricsUrl, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await scrape('metrics-scrape-token-0123');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('x-content-type-options'), 'nosniff');
+    for (let i = 0; i < 3; i++) assert.equal((await scrape(`wrong-${i}`)).status, 401);
+    const limited = await scrape('metrics-scrape-token-0123');
+    assert.equal(limited.status, 429, 'past the limit even the right token waits, so a right guess is not revealed');
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  } finally {
+    await gw.stop();
+  }
+});
