@@ -1,4 +1,5 @@
 import { defaults } from '../config/defaults.ts';
+import { headerProblem } from '../delivery/endpoint-headers.ts';
 import { depthRefusal } from '../ingest/json-depth.ts';
 
 /**
@@ -83,6 +84,11 @@ export function readResult(input: TransformInput, original: Buffer, result: unkn
     if (RESERVED.test(name)) return { kind: 'invalid', error: `webhook.headers: ${name} is set by Sluice and cannot be set by a transformation` };
     const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
     if (text === undefined || /[\r\n\0]/.test(text)) return { kind: 'invalid', error: `webhook.headers.${name} must be a string without line breaks` };
+    // What the function added or changed takes the endpoints' one header rule (it may still set content-type,
+    // the payload being its own): headers it passed through as they came stay as the sender sent them.
+    const unchanged = input.headers[name] === text || input.headers[name.toLowerCase()] === text;
+    const problem = unchanged || name.toLowerCase() === 'content-type' ? null : headerProblem(name, text);
+    if (problem) return { kind: 'invalid', error: `webhook.headers.${name} ${problem}` };
     headers[name.toLowerCase()] = text;
   }
 

@@ -282,3 +282,29 @@ metrics: { listen: "127.0.0.1:0", token: metrics-scrape-token-0123 }
     await gw.stop();
   }
 });
+
+test('headers a transformation adds or changes take the endpoints\' one header rule; those it passes through stay', async () => {
+  const gw = await startTestGateway('applications:\n  shop:\n    endpoints:\n      - { id: ep, url: "http://127.0.0.1:9/hook" }\n', { logLevel: 'silent' });
+  try {
+    const tryCode = async (code: string, headers: Record<string, string> = {}) => {
+      const res = await gw.api('/app/shop/endpoint/ep/transformation/test', { method: 'POST', body: JSON.stringify({ code, payload: { a: 1 }, headers }) });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { ok: boolean; error?: string; webhook?: { headers: Record<string, string> } };
+    };
+    for (const [name, value, why] of [['expect', '100-continue', /set by Sluice or by HTTP/], ['upgrade', 'h2c', /set by Sluice or by HTTP/],
+      ['sluice-message-id', 'msg_spoofed', /set by Sluice or by HTTP/], ['x-tenant', 'caf\u00e9', /printable ASCII/]] as const) {
+      const out = await tryCode(`(w) => { w.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}; return w; }`);
+      assert.equal(out.ok, false, name);
+      assert.match(out.error ?? '', why);
+      assert.match(out.error ?? '', new RegExp(`webhook\\.headers\\.${name}`));
+    }
+    const fine = await tryCode('(w) => { w.headers["x-tenant"] = "acme"; w.headers["content-type"] = "text/plain"; w.payload = "hi"; return w; }');
+    assert.equal(fine.ok, true, fine.error);
+    // Sluice's own stored marks (a reconciled message's) pass through a transformation that leaves them alone.
+    const through = await tryCode('(w) => w', { 'sluice-reconciled': 'true' });
+    assert.equal(through.ok, true, through.error);
+    assert.equal(through.webhook?.headers['sluice-reconciled'], 'true');
+  } finally {
+    await gw.stop();
+  }
+});
