@@ -48,18 +48,26 @@ export function relayDeliverer(hub: RelayHub, signers?: SourceSigners): Delivere
       }, timeoutMs, shutdown);
       if (outcome.kind === 'absent') return shutdown.aborted ? { ...base, interrupted: true } : away();
       if (outcome.kind === 'timeout') return { ...base, durationMs: Date.now() - startedAt, error: `the listener did not answer within ${timeoutMs} ms` };
-      const r = outcome.result;
-      const status = typeof r.status === 'number' ? r.status : null;
+      // The frame is the listener's say: only well-formed values reach the attempt row (a bad one must not fail its write).
+      const r = outcome.result as Partial<Record<keyof typeof outcome.result, unknown>>;
+      const status = Number.isInteger(r.status) && (r.status as number) >= 100 && (r.status as number) <= 999 ? r.status as number : null;
+      const took = typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0 ? Math.min(Math.round(r.durationMs), timeoutMs) : Date.now() - startedAt;
+      const contentType = (r.headers as Record<string, unknown> | null | undefined)?.['content-type'];
       return {
         ...base,
-        durationMs: Number.isFinite(r.durationMs) ? r.durationMs : Date.now() - startedAt,
+        durationMs: took,
         status,
         responseBody: typeof r.body === 'string' ? r.body.slice(0, defaults.responseBodyLimit) : null,
-        error: status === null ? (r.error ?? 'the listener gave no status') : null,
-        contentType: r.headers?.['content-type'],
+        error: status === null ? (typeof r.error === 'string' && r.error !== '' ? r.error.slice(0, 1024) : 'the listener gave no status') : null,
+        contentType: typeof contentType === 'string' ? contentType.slice(0, 256) : undefined,
         requestHeaders: storedRequestHeaders(headers, endpoint.headers),
-        ...(r.headers ? { responseHeaders: storedResponseHeaders(r.headers) } : {}),
+        ...(isHeaderMap(r.headers) ? { responseHeaders: storedResponseHeaders(r.headers) } : {}),
       };
     },
   };
+}
+
+/** A listener's answer headers as a name → text map; anything else in the frame is left out of the attempt. */
+function isHeaderMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }

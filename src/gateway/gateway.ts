@@ -13,6 +13,7 @@ import { AlertEvaluator } from '../alerts/evaluator.ts';
 import { reconcileFacts } from '../reconcile/facts.ts';
 import { ReconcileScheduler } from '../reconcile/scheduler.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import { metricsRoute } from '../http/metrics-route.ts';
 import { compileStoredSchemas } from '../ingest/event-types.ts';
 import { IngestPipeline, type CompiledSource } from '../ingest/pipeline.ts';
@@ -62,7 +63,8 @@ export interface Gateway {
 async function listenMetrics(config: Config, metrics: Metrics, store: Store): Promise<{ app: FastifyInstance; url: string } | undefined> {
   if (config.metrics.listen === null) return undefined;
   const app = Fastify({ logger: false });
-  metricsRoute(app, { metrics, store, token: config.metrics.token });
+  securityHeaders(app, { noStore: false });
+  metricsRoute(app, { metrics, store, token: config.metrics.token, failuresPerMinute: config.auth.failedAuthPerMinute });
   const url = await app.listen(config.metrics.listen);
   return { app, url: `${url}/metrics` };
 }

@@ -104,7 +104,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     }
   });
   // With metrics.listen, /metrics is served on that address only (gateway.ts).
-  if (config.metrics.listen === null) metricsRoute(app, { metrics, store, token: config.metrics.token });
+  if (config.metrics.listen === null) metricsRoute(app, { metrics, store, token: config.metrics.token, failuresPerMinute: config.auth.failedAuthPerMinute });
 
   if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 

@@ -1,4 +1,6 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSSyncVariant, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { defaults } from '../config/defaults.ts';
+import { depthRefusal } from '../ingest/json-depth.ts';
 
 /** Hard limits of one transformation call. */
 export interface SandboxLimits {
@@ -112,7 +114,12 @@ export async function runInSandbox(code: string, input: unknown, limits: Sandbox
     if (out.error) return failure(context, keep(out.error), budget, 'result');
     const outText = keep(out.value);
     if (context.typeof(outText) !== 'string') return { ok: false, kind: 'result', error: 'the transformation returned nothing; return the webhook (or set cancel)' };
-    return { ok: true, value: JSON.parse(context.getString(outText)) };
+    const result = context.getString(outText);
+    // Deeper values would overflow the serializer's stack on our side (the check of what changed, the body sent).
+    if (depthRefusal(result, defaults.maxNestingDepthCeiling)) {
+      return { ok: false, kind: 'result', error: `the transformation returned a webhook nested deeper than ${defaults.maxNestingDepthCeiling} levels` };
+    }
+    return { ok: true, value: JSON.parse(result) };
   } catch (err) {
     // The engine itself refused (out of memory while building a value on our side of the call).
     return { ok: false, kind: 'memory', error: `the transformation exceeded its limits: ${(err as Error).message}` };

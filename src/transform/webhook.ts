@@ -1,3 +1,7 @@
+import { defaults } from '../config/defaults.ts';
+import { headerProblem } from '../delivery/endpoint-headers.ts';
+import { depthRefusal } from '../ingest/json-depth.ts';
+
 /**
  * The object a transformation sees and returns, and the rules for what it may
  * change. Pure: no engine, no store.
@@ -23,9 +27,10 @@ export type TransformVerdict =
 const RESERVED = /^(host|content-length|transfer-encoding|connection|user-agent|(webhook|svix)-(id|timestamp|signature))$/i;
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-/** The payload as the function sees it: JSON when it parses, else the text. */
+/** The payload as the function sees it: JSON when it parses (and nests no deeper than any limit the gateway accepts), else the text. */
 export function payloadValue(body: Buffer): unknown {
   const text = body.toString('utf8');
+  if (depthRefusal(body, defaults.maxNestingDepthCeiling)) return text;
   try {
     return JSON.parse(text);
   } catch {
@@ -79,6 +84,11 @@ export function readResult(input: TransformInput, original: Buffer, result: unkn
     if (RESERVED.test(name)) return { kind: 'invalid', error: `webhook.headers: ${name} is set by Sluice and cannot be set by a transformation` };
     const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
     if (text === undefined || /[\r\n\0]/.test(text)) return { kind: 'invalid', error: `webhook.headers.${name} must be a string without line breaks` };
+    // What the function added or changed takes the endpoints' one header rule (it may still set content-type,
+    // the payload being its own): headers it passed through as they came stay as the sender sent them.
+    const unchanged = input.headers[name] === text || input.headers[name.toLowerCase()] === text;
+    const problem = unchanged || name.toLowerCase() === 'content-type' ? null : headerProblem(name, text);
+    if (problem) return { kind: 'invalid', error: `webhook.headers.${name} ${problem}` };
     headers[name.toLowerCase()] = text;
   }
 

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '../../src/observability/logger.ts';
+import { payloadValue } from '../../src/transform/webhook.ts';
 import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET } from '../helpers/signing.ts';
@@ -183,6 +184,126 @@ test('the relay endpoint door (sluice listen --headers) takes the one header rul
     assert.equal(ok.status, 201);
     const stored = (await (await gw.api('/app/dev/endpoint/laptop/headers')).json()) as { headers: Record<string, string> };
     assert.deepEqual(stored.headers, { 'x-team': 'payments' });
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('a transformation returning a deeply nested webhook fails as a transformation (never a 500, never a lost delivery)', async () => {
+  const receiver = await new Receiver(() => ({ status: 200 })).start();
+  const gw = await startTestGateway(`
+applications:
+  shop:
+    endpoints:
+      - { id: deep, url: "${receiver.url}/deep" }
+      - { id: plain, url: "${receiver.url}/plain" }
+`, { logLevel: 'silent' });
+  try {
+    // What a transformation is handed of a stored body deeper than any limit: its text, never a value too deep to serialize.
+    assert.equal(typeof payloadValue(Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`)), 'string');
+    const deepCode = '(w) => { let p = 1; for (let i = 0; i < 1500; i++) p = [p]; w.payload = p; return w; }';
+    const tried = await gw.api('/app/shop/endpoint/deep/transformation/test', { method: 'POST', body: JSON.stringify({ code: deepCode, payload: { a: 1 } }) });
+    assert.equal(tried.status, 200, await tried.clone().text());
+    const outcome = (await tried.json()) as { ok: boolean; error?: string };
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.error ?? '', /nested deeper than 1000 levels/);
+
+    assert.ok((await gw.api('/app/shop/endpoint/deep/transformation', { method: 'PATCH', body: JSON.stringify({ code: deepCode, enabled: true }) })).ok);
+    // The same message's delivery to another endpoint goes on.
+    assert.ok((await gw.api('/app/shop/endpoint/plain/transformation', { method: 'PATCH', body: JSON.stringify({ code: '(w) => w', enabled: true }) })).ok);
+    const sent = await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
+    assert.equal(sent.status, 202);
+    const msg = ((await sent.json()) as { id: string }).id;
+    const attempts = await eventually(async () => {
+      const page = (await (await gw.api(`/app/shop/attempt/msg/${msg}`)).json()) as { data: Array<{ url: string; error: string | null; responseStatusCode: number }> };
+      return page.data.length >= 2 ? page.data : undefined;
+    }, 15_000, 'an attempt per endpoint');
+    const deep = attempts.find((a) => a.url.endsWith('/deep'));
+    assert.match(deep?.error ?? '', /transformation failed: .*nested deeper than 1000 levels/);
+    assert.equal(attempts.find((a) => a.url.endsWith('/plain'))?.responseStatusCode, 200);
+  } finally {
+    await gw.stop();
+    await receiver.stop();
+  }
+});
+
+test('a listener\'s malformed result frame is recorded as a failed attempt with sane fields, and the next one is heard', async () => {
+  const gw = await startTestGateway(`
+delivery: { retry: [200ms, 200ms, 200ms] }
+applications:
+  dev:
+    endpoints:
+      - { id: laptop, url: "relay://laptop" }
+`, { logLevel: 'silent' });
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(`${gw.url.replace('http', 'ws')}/api/v1/app/dev/relay/laptop/connect`, { headers: { authorization: 'Bearer test-token-0123456789abcdef' } });
+  try {
+    let n = 0;
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; id: string };
+      if (frame.type !== 'delivery') return;
+      n++;
+      const hostile = { type: 'result', id: frame.id, status: 1e12, headers: { 'content-type': 5 }, body: { not: 'text' }, durationMs: -3.5, error: { a: 1 } };
+      const fine = { type: 'result', id: frame.id, status: 204, headers: { 'content-type': 'text/plain' }, body: 'ok', durationMs: 3, error: null };
+      socket.send(JSON.stringify(n === 1 ? hostile : fine));
+    });
+    await new Promise((resolve, reject) => { socket.once('message', resolve); socket.once('error', reject); });
+    const sent = await gw.api('/app/dev/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
+    const msg = ((await sent.json()) as { id: string }).id;
+    const attempts = await eventually(async () => {
+      const page = (await (await gw.api(`/app/dev/attempt/msg/${msg}`)).json()) as { data: Array<{ responseStatusCode: number; response: string; error: string | null; responseDurationMs: number }> };
+      return page.data.some((a) => a.responseStatusCode === 204) ? page.data : undefined;
+    }, 15_000, 'the retried delivery answered 204');
+    const bad = attempts.find((a) => a.responseStatusCode !== 204);
+    assert.ok(bad, JSON.stringify(attempts));
+    assert.deepEqual([bad.responseStatusCode, bad.response, bad.error], [0, '', 'the listener gave no status']);
+    assert.ok(bad.responseDurationMs >= 0);
+  } finally {
+    socket.terminate();
+    await gw.stop();
+  }
+});
+
+test('/metrics on its own address: nosniff, and wrong tokens are limited per address as on the API', async () => {
+  const gw = await startTestGateway(`
+auth: { failedAuthPerMinute: 3 }
+metrics: { listen: "127.0.0.1:0", token: metrics-scrape-token-0123 }
+`, { logLevel: 'silent' });
+  try {
+    const scrape = (token: string) => fetch(gw.gateway.metricsUrl, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await scrape('metrics-scrape-token-0123');
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('x-content-type-options'), 'nosniff');
+    for (let i = 0; i < 3; i++) assert.equal((await scrape(`wrong-${i}`)).status, 401);
+    const limited = await scrape('metrics-scrape-token-0123');
+    assert.equal(limited.status, 429, 'past the limit even the right token waits, so a right guess is not revealed');
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('headers a transformation adds or changes take the endpoints\' one header rule; those it passes through stay', async () => {
+  const gw = await startTestGateway('applications:\n  shop:\n    endpoints:\n      - { id: ep, url: "http://127.0.0.1:9/hook" }\n', { logLevel: 'silent' });
+  try {
+    const tryCode = async (code: string, headers: Record<string, string> = {}) => {
+      const res = await gw.api('/app/shop/endpoint/ep/transformation/test', { method: 'POST', body: JSON.stringify({ code, payload: { a: 1 }, headers }) });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { ok: boolean; error?: string; webhook?: { headers: Record<string, string> } };
+    };
+    for (const [name, value, why] of [['expect', '100-continue', /set by Sluice or by HTTP/], ['upgrade', 'h2c', /set by Sluice or by HTTP/],
+      ['sluice-message-id', 'msg_spoofed', /set by Sluice or by HTTP/], ['x-tenant', 'caf\u00e9', /printable ASCII/]] as const) {
+      const out = await tryCode(`(w) => { w.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}; return w; }`);
+      assert.equal(out.ok, false, name);
+      assert.match(out.error ?? '', why);
+      assert.match(out.error ?? '', new RegExp(`webhook\\.headers\\.${name}`));
+    }
+    const fine = await tryCode('(w) => { w.headers["x-tenant"] = "acme"; w.headers["content-type"] = "text/plain"; w.payload = "hi"; return w; }');
+    assert.equal(fine.ok, true, fine.error);
+    // Sluice's own stored marks (a reconciled message's) pass through a transformation that leaves them alone.
+    const through = await tryCode('(w) => w', { 'sluice-reconciled': 'true' });
+    assert.equal(through.ok, true, through.error);
+    assert.equal(through.webhook?.headers['sluice-reconciled'], 'true');
   } finally {
     await gw.stop();
   }
