@@ -1,5 +1,6 @@
 import { figure, type ScenarioResult } from '../lib/figures.ts';
 import type { Harness } from '../lib/harness.ts';
+import { procCpuMs } from '../lib/proc-status.ts';
 import { BENCH_TOKEN } from '../lib/sluice.ts';
 import type { LoadResult } from '../loadgen.ts';
 
@@ -62,7 +63,8 @@ const PAIRS = 5;
 export async function streamScenario(h: Harness): Promise<ScenarioResult> {
   const { connections, durationMs } = h.opts;
   const store = await h.newStore('stream');
-  type Run = { stream: 'with' | 'without'; load: LoadResult; events: number; ended: string | null };
+  /** `cpuPerKReq`: the gateway's CPU ms per 1,000 answered requests over the whole run (warm-up included). */
+  type Run = { stream: 'with' | 'without'; load: LoadResult; events: number; ended: string | null; cpuPerKReq: number };
   const pairs: Array<{ without: Run; with: Run }> = [];
   const run = await h.withSluice(h.setup(store, []), async (nodes) => {
     const node = nodes[0];
@@ -72,8 +74,10 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
       const client = stream === 'with' ? new StreamClient() : undefined;
       await client?.open(node.url);
       try {
+        const cpuBefore = procCpuMs(node.child.pid) ?? 0;
         const load = await h.load({ targets, mode: 'closed', connections, rate: 0, durationMs });
-        return { stream, load, events: client?.events ?? 0, ended: client?.ended ?? null };
+        const cpu = (procCpuMs(node.child.pid) ?? 0) - cpuBefore;
+        return { stream, load, events: client?.events ?? 0, ended: client?.ended ?? null, cpuPerKReq: load.ok > 0 ? (cpu / load.ok) * 1000 : 0 };
       } finally {
         await client?.close();
       }
@@ -93,6 +97,7 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
   const ratios = pairs.map((p) => (p.without.load.okPerSec > 0 ? p.with.load.okPerSec / p.without.load.okPerSec : 0)).sort((a, b) => a - b);
   const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
   const mean = (which: 'with' | 'without', f: (l: LoadResult) => number) => pairs.reduce((sum, p) => sum + f(p[which].load), 0) / pairs.length;
+  const cpu = (which: 'with' | 'without') => Math.round((pairs.reduce((sum, p) => sum + p[which].cpuPerKReq, 0) / pairs.length) * 10) / 10;
   const runs = pairs.flatMap((p, i) => (i % 2 === 0 ? [p.without, p.with] : [p.with, p.without]));
   const notes: string[] = [
     `baseline column: the same gateway without a stream client, mean of ${PAIRS} runs; the ratio is the median of the ${PAIRS} pairs' with/without: ${ratio.toFixed(3)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
@@ -107,7 +112,8 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
       figure('durable ingest, a client on /api/v1/stream', Math.round(mean('with', (l) => l.okPerSec)), 'req/s', {
         baseline: Math.round(mean('without', (l) => l.okPerSec)), ratio: Math.round(ratio * 1000) / 1000, target: '≥ 0.97× without', met: ratio >= 0.97,
       }),
-      figure('ack latency p99, streaming', mean('with', (l) => l.latencyMs.p99), 'ms', { baseline: mean('without', (l) => l.latencyMs.p99) }),
+      figure('gateway CPU per 1,000 requests, streaming', cpu('with'), 'ms', { baseline: cpu('without'), target: '≤ 1.03× without', met: cpu('with') <= 1.03 * cpu('without') }),
+      figure('ack latency p99, streaming', mean('with', (l) => l.latencyMs.p99), 'ms', { baseline: Math.round(mean('without', (l) => l.latencyMs.p99) * 100) / 100 }),
     ],
     sluicePeakRssMiB: run.peakRssMiB,
     notes,

@@ -15,11 +15,19 @@ const ok = await new Receiver(() => ({ status: 200, body: '{"ok":true}' })).star
 const failing = await new Receiver(() => ({ status: 500, body: 'upstream unavailable' })).start();
 const gw = await startTestGateway(`
 delivery: { retry: [1s, 1s] }
+alerts:
+  evaluateInterval: 500ms
+  channels:
+    ops-hook: { type: webhook, url: "${ok.url}", secret: "${secret}" }
+  rules:
+    - { name: crm-failing, kind: endpoint-failure-rate, scope: { endpoint: crm }, threshold: 0.5, window: 5m, minAttempts: 2, channels: [ops-hook] }
+    - { name: ledger-off, kind: endpoint-disabled, scope: { endpoint: ledger }, channels: [ops-hook], severity: warning }
+    - { name: lagging, kind: queue-lag, threshold: 2m, channels: [ops-hook] }
 applications:
   billing:
     endpoints:
       - { id: ledger, url: "${ok.url}" }
-      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed] }
+      - { id: crm, url: "${failing.url}", filterTypes: [invoice.failed], headers: { Authorization: "Bearer crm-api-key" } }
 sources:
   stripe-demo:
     provider: standard-webhooks
@@ -58,8 +66,20 @@ for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']] as const) {
   await page.getByRole('table').getByRole('link').first().click();
   await page.getByRole('heading', { name: /Message/ }).waitFor();
   await page.waitForTimeout(800);
+  // The failing endpoint's attempt: its Authorization header shows as redacted.
+  const attempt = page.getByRole('article', { name: `Delivery to ${failing.url}` }).getByRole('list', { name: 'Attempts' }).getByRole('listitem').first();
+  await attempt.getByText('Request headers sent').click();
+  await attempt.getByText('Response headers').click();
   await page.screenshot({ path: join(out, 'message.png'), fullPage: true });
-  for (const [path, name] of [['/rejected', 'rejected'], ['/dead-letters', 'dead-letters'], ['/sources', 'sources'], ['/applications', 'applications']]) {
+  await page.goto(`${gw.url}/console/messages?deliveryState=dead`);
+  await page.getByRole('table').waitFor();
+  await page.getByRole('region', { name: 'Bulk retry' }).getByRole('button', { name: 'Retry all matching…' }).click();
+  await page.getByRole('status', { name: 'Bulk retry estimate' }).waitFor();
+  await page.screenshot({ path: join(out, 'bulk-retry.png') });
+  await page.getByRole('button', { name: /^Retry \d+ deliver/ }).click();
+  await page.getByRole('status', { name: 'Bulk retry report' }).waitFor({ timeout: 20_000 });
+  await page.screenshot({ path: join(out, 'bulk-retry-report.png') });
+  for (const [path, name] of [['/rejected', 'rejected'], ['/dead-letters', 'dead-letters'], ['/sources', 'sources'], ['/applications', 'applications'], ['/alerts', 'alerts']]) {
     await page.goto(`${gw.url}/console${path}`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });

@@ -66,6 +66,9 @@ function thresholdText(r: Rule): string {
   }
 }
 
+/** The kinds that count over a window; the others read a state as it is now. */
+const WINDOWED = new Set(['endpoint-failure-rate', 'dead-deliveries', 'signature-rejections']);
+
 const scopeText = (s: Rule['scope']): string =>
   Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ') || 'everything';
 
@@ -141,7 +144,7 @@ export function Alerts() {
                         <td>{r.name}</td>
                         <td class="mono">{r.kind}</td>
                         <td>{thresholdText(r)}</td>
-                        <td>{duration(r.window)}</td>
+                        <td>{WINDOWED.has(r.kind) ? duration(r.window) : <span class="muted">—</span>}</td>
                         <td>{scopeText(r.scope)}</td>
                         <td>{r.channels.join(', ')}</td>
                         <td>{r.severity}</td>
