@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
-import type { PortalGrant, PortalSettings } from '../portal.ts';
+import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import * as portal from './portal.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
@@ -174,8 +174,8 @@ export class SqliteStore extends SqliteOperations implements Store {
   async revokePortalGrant(id: string, now: number): Promise<boolean> {
     return portal.revokePortalGrant(this.db, id, now);
   }
-  async revokePortalGrants(appId: string, now: number): Promise<number> {
-    return portal.revokePortalGrants(this.db, appId, now);
+  async revokePortalGrants(appId: string, now: number, opts?: PortalRevocation): Promise<number> {
+    return portal.revokePortalGrants(this.db, appId, now, opts);
   }
   async removePortalGrantsBefore(before: number): Promise<number> {
     return portal.removePortalGrantsBefore(this.db, before);
