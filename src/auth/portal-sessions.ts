@@ -34,10 +34,10 @@ export class PortalSessions {
   ) {}
 
   /** A new grant for an application: its bearer token and the one-time key of its portal URL. */
-  async issue(appId: string, expiresAt: number, capabilities: Capability[]): Promise<{ token: string; key: string }> {
+  async issue(appId: string, expiresAt: number, capabilities: Capability[], sessionId: string | null = null): Promise<{ token: string; key: string }> {
     const { token, claims } = this.mint(appId, expiresAt, capabilities);
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    await this.store.createPortalGrant(this.grant(claims, hash(key), null));
+    await this.store.createPortalGrant(this.grant(claims, hash(key), null, sessionId));
     return { token, key };
   }
 
@@ -52,7 +52,7 @@ export class PortalSessions {
     if (grant.revokedAt !== null || grant.expiresAt <= now) return 'expired';
     const expiresAt = Math.min(grant.expiresAt, now + this.sessionTtlMs);
     const { token, claims } = this.mint(grant.appId, expiresAt, grant.capabilities);
-    await this.store.createPortalGrant(this.grant(claims, null, grant.id));
+    await this.store.createPortalGrant(this.grant(claims, null, grant.id, grant.sessionId));
     return { token, appId: grant.appId, capabilities: grant.capabilities, expiresAt };
   }
 
@@ -74,9 +74,18 @@ export class PortalSessions {
     return true;
   }
 
-  /** Ends every session and token of an application; returns how many stood. */
-  async expireAll(appId: string): Promise<number> {
-    return this.store.revokePortalGrants(appId, this.clock());
+  /**
+   * Ends every session and token of an application (Svix's expire-all): now,
+   * or `graceMs` from now; only those issued with one of `sessionIds` (and the
+   * sessions made from them) when given.
+   * Returns how many it touched.
+   */
+  async expireAll(appId: string, opts: { graceMs?: number; sessionIds?: string[] } = {}): Promise<number> {
+    const now = this.clock();
+    return this.store.revokePortalGrants(appId, now, {
+      ...(opts.sessionIds !== undefined ? { sessionIds: opts.sessionIds } : {}),
+      ...(opts.graceMs ? { endsAt: now + opts.graceMs } : {}),
+    });
   }
 
   private mint(appId: string, expiresAt: number, capabilities: Capability[]): { token: string; claims: PortalClaims } {
@@ -86,9 +95,9 @@ export class PortalSessions {
     return { token, claims };
   }
 
-  private grant(claims: PortalClaims, keyHash: string | null, parentId: string | null): PortalGrant {
+  private grant(claims: PortalClaims, keyHash: string | null, parentId: string | null, sessionId: string | null): PortalGrant {
     return {
-      id: claims.sid, appId: claims.app, capabilities: claims.cap, keyHash, keyUsedAt: null, parentId,
+      id: claims.sid, appId: claims.app, capabilities: claims.cap, keyHash, keyUsedAt: null, parentId, sessionId,
       createdAt: this.clock(), expiresAt: claims.exp, revokedAt: null,
     };
   }

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { safeEqual } from '../signing/compare.ts';
-import { bearerOf, type Resolver } from './authenticate.ts';
 import { CAPABILITIES, type Capability, type Principal } from './principal.ts';
 
 const PREFIX = 'sluice_portal_';
@@ -32,17 +31,12 @@ export function unknownCapabilities(capabilities: readonly string[] | null | und
 /**
  * App-portal access tokens: short-lived and scoped to one application and its
  * capabilities. A token is its claims with an HMAC under a key of the
- * gateway's, so it needs no storage and every process can check it; changing
- * that key revokes them all.
+ * gateway's, so every process can check it; changing that key revokes them
+ * all. Whether one was logged out or expired early is its stored grant's
+ * business (portal-sessions.ts).
  */
 export class PortalTokens {
   private readonly key: Buffer;
-  /**
-   * Sessions logged out before their expiry (by session id), until it. Held by
-   * the process that answered the logout: with several API processes the others
-   * still accept the token until it expires (stored sessions would close that).
-   */
-  private readonly revoked = new Map<string, number>();
 
   constructor(secret: string | Buffer) {
     this.key = createHmac('sha256', 'sluice-portal-token').update(secret).digest();
@@ -65,20 +59,10 @@ export class PortalTokens {
       // A token minted before capabilities existed had them all.
       const cap = Array.isArray(parsed.cap) ? CAPABILITIES.filter((c) => parsed.cap?.includes(c)) : [...CAPABILITIES];
       const sid = typeof parsed.sid === 'string' ? parsed.sid : 'legacy';
-      if (this.revoked.has(sid)) return null;
       return { app: parsed.app, exp: parsed.exp, sid, cap };
     } catch {
       return null;
     }
-  }
-
-  /** Logs a valid token out (Svix's `auth/logout`); `false` when it is not a valid portal token. */
-  revoke(token: string, now: number): boolean {
-    const claims = this.verify(token, now);
-    if (!claims) return false;
-    for (const [sid, exp] of this.revoked) if (exp <= now) this.revoked.delete(sid);
-    this.revoked.set(claims.sid, claims.exp);
-    return true;
   }
 
   private mac(claims: string): string {
@@ -94,14 +78,5 @@ export function portalPrincipal(claims: PortalClaims): Principal {
     role: claims.cap.some((c) => MUTATING_CAPABILITIES.includes(c)) ? 'operator' : 'viewer',
     applications: [claims.app],
     capabilities: claims.cap,
-  };
-}
-
-/** Bearer app-portal tokens, as a principal scoped to their one application (signature and expiry only; see portal-sessions.ts for the stored check). */
-export function portalTokenResolver(tokens: PortalTokens, now: () => number = Date.now): Resolver {
-  return (req) => {
-    const given = bearerOf(req);
-    const claims = given === undefined ? null : tokens.verify(given, now());
-    return claims ? portalPrincipal(claims) : null;
   };
 }

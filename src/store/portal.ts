@@ -17,6 +17,8 @@ export interface PortalGrant {
   keyUsedAt: number | null;
   /** The grant whose key made this session; `null` for a grant made by a portal-access request. */
   parentId: string | null;
+  /** The platform's label of the access (Svix's `sessionId`), kept by the sessions made from it; `null`: none. */
+  sessionId: string | null;
   createdAt: number;
   expiresAt: number;
   /** When a logout or an expire-all ended it; `null` while it stands. */
@@ -35,6 +37,12 @@ export interface PortalSettings {
   updatedAt: number;
 }
 
+export interface PortalRevocation {
+  /** Only the grants carrying one of these platform labels. */
+  sessionIds?: string[];
+  endsAt?: number;
+}
+
 export interface PortalStore {
   createPortalGrant(grant: PortalGrant): Promise<void>;
   getPortalGrant(id: string): Promise<PortalGrant | null>;
@@ -46,8 +54,12 @@ export interface PortalStore {
   usePortalKey(keyHash: string, now: number): Promise<{ grant: PortalGrant; firstUse: boolean } | null>;
   /** Ends one grant; `false` when it did not stand. */
   revokePortalGrant(id: string, now: number): Promise<boolean>;
-  /** Ends every standing grant of an application; returns how many. */
-  revokePortalGrants(appId: string, now: number): Promise<number>;
+  /**
+   * Ends every standing grant of an application (only those of `sessionIds` when
+   * given); at `endsAt` rather than now when given (they expire then, unless
+   * sooner). Returns how many it touched.
+   */
+  revokePortalGrants(appId: string, now: number, opts?: PortalRevocation): Promise<number>;
   /** Removes grants that expired before `before`; returns how many. */
   removePortalGrantsBefore(before: number): Promise<number>;
   getPortalSettings(appId: string): Promise<PortalSettings | null>;

@@ -141,6 +141,15 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     }
   });
 
+  test('Send test event delivers the event type\'s example payload', async () => {
+    const before = receiver.requests.length;
+    await page.getByLabel('Event type').selectOption('invoice.paid');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByRole('status').filter({ hasText: 'Test event sent' }).waitFor();
+    await receiver.waitFor(before + 1);
+    assert.deepEqual(JSON.parse(receiver.requests[before]!.body.toString('utf8')), { type: 'invoice.paid', example: true });
+  });
+
   test('Recover shows how many failed deliveries it will send, then sends them', async () => {
     const ep = await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: flaky.url, filterTypes: ['user.created'] }) });
     const flakyId = ((await ep.json()) as { id: string }).id;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Svix } from 'svix';
 import { parseConfig } from '../../src/config/load.ts';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -82,6 +83,27 @@ describe('portal sessions', () => {
     assert.equal(((await late.json()) as { code: string }).code, 'link_expired');
     assert.equal((await as(gw.url, b.token, '/app/other/endpoint')).status, 200, 'another application is untouched');
     assert.equal((await gw.api('/auth/app/nothing/expire-all', { method: 'POST', body: '{}' })).status, 404);
+  });
+
+  test('Svix\'s client: portal access with a sessionId, expire-all of those sessions only, then of every one after a grace', async () => {
+    const svix = new Svix(API_TOKEN, { serverUrl: gw.url, retryScheduleInMs: [] });
+    const alice = await svix.authentication.appPortalAccess('shop', { sessionId: 'user-alice' });
+    const bob = await svix.authentication.appPortalAccess('shop', { sessionId: 'user-bob' });
+    assert.match(alice.url, /#key=sluice_pk_/);
+    const aliceSession = ((await (await exchange(gw.url, keyOf(alice.url))).json()) as { token: string }).token;
+    await svix.authentication.expireAll('shop', { sessionIds: ['user-alice'] });
+    assert.equal((await as(gw.url, alice.token, '/app/shop/endpoint')).status, 401);
+    assert.equal((await as(gw.url, aliceSession, '/app/shop/endpoint')).status, 401, 'the session made from her link too');
+    assert.equal((await as(gw.url, bob.token, '/app/shop/endpoint')).status, 200);
+    // With a grace period the tokens keep working until it ends.
+    await svix.authentication.expireAll('shop', { expiry: 3600 });
+    assert.equal((await as(gw.url, bob.token, '/app/shop/endpoint')).status, 200);
+    const bad = await gw.api('/auth/app/shop/expire-all', { method: 'POST', body: JSON.stringify({ expiry: -1 }) });
+    assert.equal(bad.status, 422);
+    assert.equal((await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ sessionId: 'x'.repeat(300) }) })).status, 422);
+    // The portal token logs itself out with the client (Svix's auth/logout).
+    await new Svix(bob.token, { serverUrl: gw.url, retryScheduleInMs: [] }).authentication.logout();
+    assert.equal((await as(gw.url, bob.token, '/app/shop/endpoint')).status, 401);
   });
 
   test('portal settings: white-label and framing set by the platform, checked, never by the tenant', async () => {

@@ -4,11 +4,12 @@ import type { PortalGrant } from '../../src/store/portal.ts';
 import type { StoreTarget } from './harness.ts';
 
 const grant = (id: string, appId: string, over: Partial<PortalGrant> = {}): PortalGrant => ({
-  id, appId, capabilities: ['ViewBase', 'ManageEndpoint'], keyHash: `hash_${id}`, keyUsedAt: null, parentId: null,
+  id, appId, capabilities: ['ViewBase', 'ManageEndpoint'], keyHash: `hash_${id}`, keyUsedAt: null, parentId: null, sessionId: null,
   createdAt: 1_000, expiresAt: 10_000, revokedAt: null, ...over,
 });
 
 export function portalCases(target: StoreTarget): void {
+  portalRevocationCases(target);
   it('portal grants: a one-time key is used once, even by two callers at the same moment', () => target.with(async ({ store }) => {
     await store.createPortalGrant(grant('g1', 'app_a'));
     assert.deepEqual((await store.getPortalGrant('g1'))?.capabilities, ['ViewBase', 'ManageEndpoint']);
@@ -41,5 +42,20 @@ export function portalCases(target: StoreTarget): void {
     assert.deepEqual(await store.getPortalSettings('app_a'), { displayName: 'Acme 2', logoUrl: null, primaryColor: null, frameAncestors: null, updatedAt: 6 });
     await store.setPortalSettings('app_b', { displayName: null, logoUrl: null, primaryColor: '#ffffff', frameAncestors: ['https://b.test', 'https://c.test'], updatedAt: 7 });
     assert.deepEqual((await store.getPortalSettings('app_b'))?.frameAncestors, ['https://b.test', 'https://c.test']);
+  }));
+}
+
+export function portalRevocationCases(target: StoreTarget): void {
+  it('portal grants: expire-all of some sessions only, or with a grace period', () => target.with(async ({ store }) => {
+    for (const id of ['s1', 's2', 's3']) await store.createPortalGrant(grant(id, 'app_r', { keyHash: null, sessionId: id === 's1' ? 'user-1' : 'user-2' }));
+    assert.equal(await store.revokePortalGrants('app_r', 2_000, { sessionIds: ['user-1', 'nothing'] }), 1);
+    assert.equal((await store.getPortalGrant('s1'))?.revokedAt, 2_000);
+    assert.equal((await store.getPortalGrant('s2'))?.revokedAt, null);
+    assert.equal(await store.revokePortalGrants('app_r', 3_000, { endsAt: 4_000 }), 2);
+    assert.deepEqual([(await store.getPortalGrant('s2'))?.expiresAt, (await store.getPortalGrant('s2'))?.revokedAt], [4_000, null]);
+    // A grace never lengthens a grant that ends sooner.
+    await store.createPortalGrant(grant('s4', 'app_r', { keyHash: null, expiresAt: 3_500, sessionId: 'user-4' }));
+    await store.revokePortalGrants('app_r', 3_000, { endsAt: 5_000, sessionIds: ['user-4'] });
+    assert.equal((await store.getPortalGrant('s4'))?.expiresAt, 3_500);
   }));
 }

@@ -29,6 +29,16 @@ const settingsIn = {
   additionalProperties: false,
 } as const;
 
+// Svix's ApplicationTokenExpireIn: `expiry` seconds of grace, `sessionIds` (the `sessionId`s given at portal access) to end only those.
+const expireAllIn = {
+  type: ['object', 'null'],
+  properties: {
+    expiry: { type: ['integer', 'null'], minimum: 0, maximum: 7 * 86_400 },
+    sessionIds: { type: ['array', 'null'], items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 1000 },
+  },
+  additionalProperties: false,
+} as const;
+
 type SettingsIn = { displayName?: string | null; logoUrl?: string | null; primaryColor?: string | null; frameAncestors?: string[] | null };
 
 const REFUSALS = {
@@ -68,9 +78,15 @@ export async function portalSessionRoutes(app: FastifyInstance, deps: { store: S
   });
 
   // Svix's route: every session and token of the application ends now, in every process.
-  app.post<{ Params: { app_id: string } }>('/auth/app/:app_id/expire-all', { schema: { params: appParams } }, async (req, reply) => {
+  app.post<{ Params: { app_id: string }; Body: { expiry?: number | null; sessionIds?: string[] | null } | null | undefined }>('/auth/app/:app_id/expire-all', {
+    schema: { params: appParams, body: expireAllIn },
+  }, async (req, reply) => {
     const appId = await appOf(store, req.params.app_id);
-    await sessions.expireAll(appId);
+    const b = req.body ?? {};
+    await sessions.expireAll(appId, {
+      ...(b.expiry ? { graceMs: b.expiry * 1000 } : {}),
+      ...(b.sessionIds ? { sessionIds: b.sessionIds } : {}),
+    });
     return reply.code(204).send();
   });
 

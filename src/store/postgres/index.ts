@@ -1,5 +1,5 @@
 import type { Attempt, Message, Page } from '../records.ts';
-import type { PortalGrant, PortalSettings } from '../portal.ts';
+import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import * as portal from './portal.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
@@ -127,8 +127,8 @@ export class PostgresStore extends PgOperations implements Store {
   async revokePortalGrant(id: string, now: number): Promise<boolean> {
     return portal.revokePortalGrant(this.db, id, now);
   }
-  async revokePortalGrants(appId: string, now: number): Promise<number> {
-    return portal.revokePortalGrants(this.db, appId, now);
+  async revokePortalGrants(appId: string, now: number, opts?: PortalRevocation): Promise<number> {
+    return portal.revokePortalGrants(this.db, appId, now, opts);
   }
   async removePortalGrantsBefore(before: number): Promise<number> {
     return portal.removePortalGrantsBefore(this.db, before);

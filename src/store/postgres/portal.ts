@@ -1,5 +1,5 @@
 import type { Capability } from '../../auth/principal.ts';
-import type { PortalGrant, PortalSettings } from '../portal.ts';
+import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import { json, type PgDb, type Row } from './db.ts';
 import { num, numOrNull } from '../columns.ts';
 
@@ -10,14 +10,15 @@ const grantOf = (r: Row): PortalGrant => ({
   keyHash: (r.key_hash as string | null) ?? null,
   keyUsedAt: numOrNull(r.key_used_at),
   parentId: (r.parent_id as string | null) ?? null,
+  sessionId: (r.session_id as string | null) ?? null,
   createdAt: num(r.created_at),
   expiresAt: num(r.expires_at),
   revokedAt: numOrNull(r.revoked_at),
 });
 
 export async function createPortalGrant(db: PgDb, g: PortalGrant): Promise<void> {
-  await db.run(`INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, created_at, expires_at, revoked_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.createdAt, g.expiresAt, g.revokedAt]);
+  await db.run(`INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.sessionId, g.createdAt, g.expiresAt, g.revokedAt]);
 }
 
 export async function getPortalGrant(db: PgDb, id: string): Promise<PortalGrant | null> {
@@ -37,8 +38,11 @@ export async function revokePortalGrant(db: PgDb, id: string, now: number): Prom
   return (await db.run('UPDATE portal_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])) > 0;
 }
 
-export async function revokePortalGrants(db: PgDb, appId: string, now: number): Promise<number> {
-  return db.run('UPDATE portal_grants SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL AND expires_at > $1', [now, appId]);
+export async function revokePortalGrants(db: PgDb, appId: string, now: number, opts: PortalRevocation = {}): Promise<number> {
+  const params: unknown[] = [now, appId];
+  const set = opts.endsAt === undefined ? 'revoked_at = $1' : `expires_at = LEAST(expires_at, $${params.push(opts.endsAt)})`;
+  const only = opts.sessionIds === undefined ? '' : ` AND session_id = ANY($${params.push(opts.sessionIds)}::text[])`;
+  return db.run(`UPDATE portal_grants SET ${set} WHERE app_id = $2 AND revoked_at IS NULL AND expires_at > $1${only}`, params);
 }
 
 export async function removePortalGrantsBefore(db: PgDb, before: number): Promise<number> {

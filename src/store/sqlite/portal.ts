@@ -1,5 +1,5 @@
 import type { Capability } from '../../auth/principal.ts';
-import type { PortalGrant, PortalSettings } from '../portal.ts';
+import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import { json, parseJson, type Row, type SqliteDb } from './db.ts';
 
 const grantOf = (r: Row): PortalGrant => ({
@@ -9,14 +9,15 @@ const grantOf = (r: Row): PortalGrant => ({
   keyHash: (r.key_hash as string | null) ?? null,
   keyUsedAt: (r.key_used_at as number | null) ?? null,
   parentId: (r.parent_id as string | null) ?? null,
+  sessionId: (r.session_id as string | null) ?? null,
   createdAt: r.created_at as number,
   expiresAt: r.expires_at as number,
   revokedAt: (r.revoked_at as number | null) ?? null,
 });
 
 export function createPortalGrant(db: SqliteDb, g: PortalGrant): void {
-  db.tx(true, () => db.stmt(`INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, created_at, expires_at, revoked_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.createdAt, g.expiresAt, g.revokedAt));
+  db.tx(true, () => db.stmt(`INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.sessionId, g.createdAt, g.expiresAt, g.revokedAt));
 }
 
 export function getPortalGrant(db: SqliteDb, id: string): PortalGrant | null {
@@ -36,8 +37,13 @@ export function revokePortalGrant(db: SqliteDb, id: string, now: number): boolea
   return db.tx(true, () => db.stmt('UPDATE portal_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0);
 }
 
-export function revokePortalGrants(db: SqliteDb, appId: string, now: number): number {
-  return db.tx(true, () => db.stmt('UPDATE portal_grants SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL AND expires_at > ?').run(now, appId, now).changes);
+export function revokePortalGrants(db: SqliteDb, appId: string, now: number, opts: PortalRevocation = {}): number {
+  const ids = opts.sessionIds ?? null;
+  const only = ids === null ? '' : ` AND session_id IN (SELECT value FROM json_each(?))`;
+  const args: unknown[] = ids === null ? [] : [JSON.stringify(ids)];
+  return db.tx(true, () => (opts.endsAt === undefined
+    ? db.stmt(`UPDATE portal_grants SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL AND expires_at > ?${only}`).run(now, appId, now, ...args)
+    : db.stmt(`UPDATE portal_grants SET expires_at = MIN(expires_at, ?) WHERE app_id = ? AND revoked_at IS NULL AND expires_at > ?${only}`).run(opts.endsAt, appId, now, ...args)).changes);
 }
 
 export function removePortalGrantsBefore(db: SqliteDb, before: number): number {

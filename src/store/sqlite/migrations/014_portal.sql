@@ -8,11 +8,13 @@ CREATE TABLE portal_grants (
   key_hash      TEXT UNIQUE,
   key_used_at   INTEGER,
   parent_id     TEXT,
+  -- The platform's own label of the access (Svix's `sessionId`), which expire-all may name.
+  session_id    TEXT,
   created_at    INTEGER NOT NULL,
   expires_at    INTEGER NOT NULL,
   revoked_at    INTEGER
 ) WITHOUT ROWID;
-CREATE INDEX portal_grants_app ON portal_grants (app_id, revoked_at);
+CREATE INDEX portal_grants_app ON portal_grants (app_id, session_id);
 CREATE INDEX portal_grants_expiry ON portal_grants (expires_at);
 
 CREATE TABLE portal_settings (
