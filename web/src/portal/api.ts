@@ -120,6 +120,9 @@ export interface AttemptOut {
   triggerType: number;
   timestamp: string;
   error?: string | null;
+  /** The headers Sluice sent, credentials redacted; absent or `null` for an attempt recorded before headers were kept. */
+  sentHeaders?: Record<string, string> | null;
+  responseHeaders?: Array<[string, string]> | null;
 }
 
 export interface HealthOut {

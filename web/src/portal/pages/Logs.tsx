@@ -223,11 +223,12 @@ export function MessageLog({ msgId }: { msgId: string }) {
 
 export function AttemptLog({ msgId, attemptId }: { msgId: string; attemptId: string }) {
   const appPath = useAppPath();
-  const attempt = useQuery(`attempt:${attemptId}`, () => papi<AttemptOut & { requestHeaders?: Record<string, string>; responseHeaders?: Record<string, string> }>(
+  const attempt = useQuery(`attempt:${attemptId}`, () => papi<AttemptOut>(
     `${appPath}/msg/${encodeURIComponent(msgId)}/attempt/${encodeURIComponent(attemptId)}`));
   const a = attempt.data;
-  const headers = (h: Record<string, string> | undefined) => h && (
-    <dl class="facts mono small-text">{Object.entries(h).map(([k, v]) => <Fragment key={k}><dt>{k}</dt><dd>{v}</dd></Fragment>)}</dl>
+  // Response headers are [name, value] pairs in the order the receiver sent them (a name may repeat).
+  const headers = (pairs: Array<[string, string]>) => (
+    <dl class="facts mono small-text">{pairs.map(([k, v], i) => <Fragment key={`${k}:${i}`}><dt>{k}</dt><dd>{v}</dd></Fragment>)}</dl>
   );
   return (
     <>
@@ -248,7 +249,7 @@ export function AttemptLog({ msgId, attemptId }: { msgId: string; attemptId: str
             <dt>Time</dt><dd>{new Date(a.timestamp).toLocaleString()}</dd>
             {a.error && <><dt>Error</dt><dd>{a.error}</dd></>}
           </dl>
-          {a.requestHeaders && <><h3>Request headers</h3>{headers(a.requestHeaders)}</>}
+          {a.sentHeaders && <><h3>Request headers</h3>{headers(Object.entries(a.sentHeaders))}</>}
           {a.responseHeaders && <><h3>Response headers</h3>{headers(a.responseHeaders)}</>}
           <h3>Response body</h3>
           <pre class="code-block" aria-label="Response body">{a.response || '(empty)'}</pre>
