@@ -2,6 +2,7 @@ import type { ApplicationInput, Created, EndpointInput, EndpointStats, EventType
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
+import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
@@ -11,6 +12,9 @@ import {
   listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
 } from './management.ts';
 import type { Op } from './op.ts';
+import {
+  createPortalGrant, getPortalGrant, getPortalSettings, removePortalGrantsBefore, revokePortalGrant, revokePortalGrants, setPortalSettings, usePortalKey,
+} from './portal.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';
 
@@ -135,5 +139,30 @@ export abstract class SqlManagement {
   }
   async resealSecrets(): Promise<number> {
     return this.drive(resealSecrets(), 'each');
+  }
+
+  async createPortalGrant(grant: PortalGrant): Promise<void> {
+    return this.drive(createPortalGrant(grant), 'durable');
+  }
+  async getPortalGrant(id: string): Promise<PortalGrant | null> {
+    return this.drive(getPortalGrant(id), 'each');
+  }
+  async usePortalKey(keyHash: string, now: number): Promise<{ grant: PortalGrant; firstUse: boolean } | null> {
+    return this.drive(usePortalKey(keyHash, now), 'durable');
+  }
+  async revokePortalGrant(id: string, now: number): Promise<boolean> {
+    return this.drive(revokePortalGrant(id, now), 'durable');
+  }
+  async revokePortalGrants(appId: string, now: number, opts?: PortalRevocation): Promise<number> {
+    return this.drive(revokePortalGrants(appId, now, opts), 'durable');
+  }
+  async removePortalGrantsBefore(before: number): Promise<number> {
+    return this.drive(removePortalGrantsBefore(before), 'each');
+  }
+  async getPortalSettings(appId: string): Promise<PortalSettings | null> {
+    return this.drive(getPortalSettings(appId), 'each');
+  }
+  async setPortalSettings(appId: string, settings: PortalSettings): Promise<void> {
+    return this.drive(setPortalSettings(appId, settings), 'durable');
   }
 }

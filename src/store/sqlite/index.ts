@@ -1,6 +1,4 @@
 import type { Attempt, Message, Page } from '../records.ts';
-import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
-import * as portal from './portal.ts';
 import type {
   AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
 } from '../store.ts';
@@ -113,31 +111,5 @@ export class SqliteStore extends SqliteOperations implements Store {
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);
-  }
-
-  // App-portal grants and settings (src/store/portal.ts).
-  async createPortalGrant(grant: PortalGrant): Promise<void> {
-    portal.createPortalGrant(this.db, grant);
-  }
-  async getPortalGrant(id: string): Promise<PortalGrant | null> {
-    return portal.getPortalGrant(this.db, id);
-  }
-  async usePortalKey(keyHash: string, now: number): Promise<{ grant: PortalGrant; firstUse: boolean } | null> {
-    return portal.usePortalKey(this.db, keyHash, now);
-  }
-  async revokePortalGrant(id: string, now: number): Promise<boolean> {
-    return portal.revokePortalGrant(this.db, id, now);
-  }
-  async revokePortalGrants(appId: string, now: number, opts?: PortalRevocation): Promise<number> {
-    return portal.revokePortalGrants(this.db, appId, now, opts);
-  }
-  async removePortalGrantsBefore(before: number): Promise<number> {
-    return portal.removePortalGrantsBefore(this.db, before);
-  }
-  async getPortalSettings(appId: string): Promise<PortalSettings | null> {
-    return portal.getPortalSettings(this.db, appId);
-  }
-  async setPortalSettings(appId: string, settings: PortalSettings): Promise<void> {
-    portal.setPortalSettings(this.db, appId, settings);
   }
 }
