@@ -13,6 +13,7 @@ import { Harness } from './lib/harness.ts';
 import { startSluice, writeConfig } from './lib/sluice.ts';
 import { machine, renderMarkdown, updateDocs, writeResults, type BenchResults } from './report.ts';
 import { backlogScenario } from './scenarios/backlog.ts';
+import { brokersScenario } from './scenarios/brokers.ts';
 import { e2eScenario } from './scenarios/e2e.ts';
 import { fanoutScenario } from './scenarios/fanout.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
@@ -73,6 +74,7 @@ async function main(opts: BenchOptions): Promise<number> {
           : name === 'latency' ? await latencyScenario(h)
           : name === 'e2e' ? await e2eScenario(h, baselineIngest)
           : name === 'fanout' ? await fanoutScenario(h)
+          : name === 'brokers' ? await brokersScenario(h)
           : await backlogScenario(h);
       } catch (err) {
         // One broken scenario should not cost the figures of the others.
