@@ -171,6 +171,9 @@ sources:
     await eventually(() => (deliveredWith(marker).length === 5 ? true : undefined), 40_000, 'all five after the outage');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(deliveredWith(marker).length, 5, 'each once');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /sluice_source_consumer_connected\{source="fromFlaky"\} 1/);
+    assert.match(metrics, /sluice_source_consumer_reconnects_total\{source="fromFlaky"\} [1-9]/);
   });
 
   test('an HTTP request to a broker source is refused: it takes messages only from its broker', async () => {
