@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['ingest', 'latency', 'e2e', 'fanout', 'backlog', 'stream'] as const;
+export const SCENARIOS = ['ingest', 'latency', 'e2e', 'fanout', 'backlog', 'stream', 'brokers'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /** The issue's letters work too: `--scenario a,c`. */
-const LETTERS: Record<string, ScenarioName> = { a: 'ingest', b: 'latency', c: 'e2e', d: 'fanout', e: 'backlog', f: 'stream' };
+const LETTERS: Record<string, ScenarioName> = { a: 'ingest', b: 'latency', c: 'e2e', d: 'fanout', e: 'backlog', f: 'stream', g: 'brokers' };
 
 export interface BenchOptions {
   store: 'sqlite' | 'postgres';
@@ -38,7 +38,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--store sqlite|postgres] [--workers N] [--body-size BYTES] [--duration SECONDS]
-  [--scenario ingest,latency,e2e,fanout,backlog,stream | a,b,c,d,e,f] [--quick] [--connections N] [--rate N]
+  [--scenario ingest,latency,e2e,fanout,backlog,stream,brokers | a,b,c,d,e,f,g] [--quick] [--connections N] [--rate N]
   [--e2e-rate N] [--fanout N] [--fanout-rate N] [--backlog N] [--backlog-timeout SECONDS] [--log-level L]
   [--delivery-concurrency N] [--endpoint-concurrency N] [--cpu-prof] [--update-docs | --no-docs] [--pg-url URL]`;
 

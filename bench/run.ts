@@ -13,6 +13,7 @@ import { Harness } from './lib/harness.ts';
 import { startSluice, writeConfig } from './lib/sluice.ts';
 import { machine, renderMarkdown, updateDocs, writeResults, type BenchResults } from './report.ts';
 import { backlogScenario } from './scenarios/backlog.ts';
+import { brokersScenario } from './scenarios/brokers.ts';
 import { e2eScenario } from './scenarios/e2e.ts';
 import { fanoutScenario } from './scenarios/fanout.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
@@ -75,6 +76,7 @@ async function main(opts: BenchOptions): Promise<number> {
           : name === 'e2e' ? await e2eScenario(h, baselineIngest)
           : name === 'fanout' ? await fanoutScenario(h)
           : name === 'stream' ? await streamScenario(h)
+          : name === 'brokers' ? await brokersScenario(h)
           : await backlogScenario(h);
       } catch (err) {
         // One broken scenario should not cost the figures of the others.

@@ -17,11 +17,18 @@ export interface SluiceSetup {
   groupCommitMaxBatch?: number;
   deliveryConcurrency?: number;
   endpointConcurrency?: number;
+  /** Endpoints written as YAML flow mappings (broker endpoints), after those of `endpoints`. */
+  rawEndpoints?: string[];
+  /** More top-level YAML (`brokers:`). */
+  top?: string;
 }
 
 /** The YAML config of a bench gateway: one Standard Webhooks source feeding one application. */
 export function sluiceConfig(s: SluiceSetup): string {
-  const endpoints = s.endpoints.map((url, i) => `      - { id: ep${i}, url: "${url}", secret: "${BENCH_SECRET}" }`);
+  const endpoints = [
+    ...s.endpoints.map((url, i) => `      - { id: ep${i}, url: "${url}", secret: "${BENCH_SECRET}" }`),
+    ...(s.rawEndpoints ?? []).map((yaml) => `      - ${yaml}`),
+  ];
   const delivery = [
     s.deliveryConcurrency ? `concurrency: ${s.deliveryConcurrency}` : '',
     s.endpointConcurrency ? `endpointConcurrency: ${s.endpointConcurrency}` : '',
@@ -35,6 +42,7 @@ export function sluiceConfig(s: SluiceSetup): string {
     `logLevel: ${s.logLevel}`,
     ...(s.groupCommitMaxBatch ? [`ingest: { groupCommitMaxBatch: ${s.groupCommitMaxBatch} }`] : []),
     ...(delivery.length > 0 ? [`delivery: { ${delivery.join(', ')} }`] : []),
+    ...(s.top ? [s.top] : []),
     'applications:',
     `  ${APP}:`,
     endpoints.length > 0 ? '    endpoints:' : '    endpoints: []',

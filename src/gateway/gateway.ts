@@ -144,7 +144,7 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }, tracing) : undefined;
     const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts }, tracing);
     // Consuming is ingesting: only a process with the ingest role takes messages from a broker source.
-    const brokerSources = parts.ingest ? new BrokerSources(sources, config.brokers, pipeline, log) : undefined;
+    const brokerSources = parts.ingest ? new BrokerSources(sources, config.brokers, pipeline, log, metrics) : undefined;
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
     const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;

@@ -23,6 +23,18 @@ export class Metrics {
     labelNames: ['source', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly consumerConnected = new Gauge({
+    name: 'sluice_source_consumer_connected',
+    help: 'Whether a broker source is consuming now (1) or waiting to reconnect (0).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerReconnects = new Counter({
+    name: 'sluice_source_consumer_reconnects_total',
+    help: 'Broker source sessions that ended with the connection lost (or never opened) and were retried.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly duplicates = new Counter({
     name: 'sluice_ingest_duplicate_total',
     help: 'Requests dropped as duplicates of a stored event.',

@@ -1,5 +1,6 @@
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { InboundRequest } from '../providers/types.ts';
 import type { BrokerSourceOptions } from './provider.ts';
 
@@ -65,7 +66,14 @@ export abstract class BrokerConsumer {
     protected readonly url: string,
     private readonly pipeline: IngestPipeline,
     protected readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {}
+
+  /** A session calls it once it consumes; the loop clears it when the session ends. */
+  protected consuming(): void {
+    this.metrics?.consumerConnected.set({ source: this.name }, 1);
+    this.log.info({ source: this.name, from: this.where }, 'source: consuming');
+  }
 
   get name(): string {
     return this.source.config.name;
@@ -88,12 +96,15 @@ export abstract class BrokerConsumer {
   }
 
   private async loop(): Promise<void> {
+    this.metrics?.consumerConnected.set({ source: this.name }, 0);
     while (!this.stopping.signal.aborted) {
       try {
         await this.session();
         this.reconnects.reset();
       } catch (err) {
+        this.metrics?.consumerConnected.set({ source: this.name }, 0);
         if (this.stopping.signal.aborted) break;
+        this.metrics?.consumerReconnects.inc({ source: this.name });
         const ms = this.reconnects.next();
         this.log.error({ source: this.name, from: this.where, err: (err as Error).message, retryInMs: ms }, 'source: broker consumer lost its connection; reconnecting');
         await pause(ms, this.stopping.signal);
@@ -106,6 +117,7 @@ export abstract class BrokerConsumer {
     this.stopping.abort();
     await this.running;
     await this.drained();
+    this.metrics?.consumerConnected.set({ source: this.name }, 0);
   }
 
   /** Every message in hand settled. */

@@ -1,6 +1,7 @@
 import type { BrokerConfig } from '../config/types.ts';
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { BrokerConsumer } from './consumer.ts';
 import { NatsConsumer } from './nats.ts';
 import { isBrokerSource, type BrokerSourceOptions } from './provider.ts';
@@ -11,13 +12,13 @@ import { RedisConsumer } from './redis.ts';
 export class BrokerSources {
   private readonly consumers: BrokerConsumer[];
 
-  constructor(sources: readonly CompiledSource[], brokers: Record<string, BrokerConfig>, pipeline: IngestPipeline, log: Logger) {
+  constructor(sources: readonly CompiledSource[], brokers: Record<string, BrokerConfig>, pipeline: IngestPipeline, log: Logger, metrics?: Metrics) {
     this.consumers = sources.filter((s) => isBrokerSource(s.config)).map((source) => {
       const options = source.config.options as BrokerSourceOptions;
       const broker = brokers[options.connection];
       if (!broker) throw new Error(`source ${source.config.name}: no broker connection named "${options.connection}"`);
       const Kind = options.type === 'rabbitmq' ? RabbitmqConsumer : options.type === 'nats' ? NatsConsumer : RedisConsumer;
-      return new Kind(source, options, broker.url, pipeline, log);
+      return new Kind(source, options, broker.url, pipeline, log, metrics);
     });
   }
 

@@ -28,7 +28,7 @@ export class NatsConsumer extends BrokerConsumer {
       }
       const consumer = await jetstream(connection).consumers.get(this.options.from, durable);
       const messages = await consumer.consume({ max_messages: this.options.prefetch });
-      this.log.info({ source: this.name, from: this.where, consumer: durable }, 'source: consuming');
+      this.consuming();
       const stop = (): void => void messages.stop();
       this.stopping.signal.addEventListener('abort', stop, { once: true });
       void connection.closed().then(stop);

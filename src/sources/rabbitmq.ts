@@ -34,7 +34,7 @@ export class RabbitmqConsumer extends BrokerConsumer {
         if (!m) return cancelled(new Error(`the broker cancelled the consumer (queue ${this.options.from} deleted?)`));
         this.take(this.message(m), (s) => (s === 'ack' ? channel.ack(m) : channel.nack(m, false, true)));
       }, { noAck: false });
-      this.log.info({ source: this.name, from: this.where }, 'source: consuming');
+      this.consuming();
       const stopped = new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
       await Promise.race([lost, closed, serverCancel, stopped]);
       await channel.cancel(consumerTag).catch(() => undefined);

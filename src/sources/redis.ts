@@ -30,7 +30,7 @@ export class RedisConsumer extends BrokerConsumer {
       await client.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((err: Error) => {
         if (!/BUSYGROUP/.test(err.message)) throw err;
       });
-      this.log.info({ source: this.name, from: this.where, group, consumer }, 'source: consuming');
+      this.consuming();
       // This consumer's own pending entries first: what a previous run read and never acknowledged.
       let backlog = true;
       let lastClaim = 0;

@@ -18,6 +18,7 @@ describe('broker sources', { skip }, () => {
   const natsSubject = unique('sluicesrc');
   const redisStream = unique('sluice:src:');
   const flakyStream = unique('sluice:src-flaky:');
+  const smallStream = unique('sluice:src-small:');
   const proxy = new TcpProxy(6379);
   const receiver = new Receiver();
   const redis = redisClient();
@@ -54,6 +55,7 @@ sources:
   fromNats: { provider: nats, connection: nats, stream: ${natsStreamName}, application: nats, eventType: header:nats-subject }
   fromRedis: { provider: redis, connection: redis, stream: "${redisStream}", application: redis, consumer: test-a }
   fromFlaky: { provider: redis, connection: flaky, stream: "${flakyStream}", application: flaky }
+  fromRedisSmall: { provider: redis, connection: redis, stream: "${smallStream}", application: redis, maxBodySize: 64 }
 `);
   });
 
@@ -63,7 +65,7 @@ sources:
     await rabbitConn?.close().catch(() => undefined);
     await (await jetstreamManager(nc)).streams.delete(natsStreamName).catch(() => undefined);
     await nc?.close();
-    await redis.del(redisStream, flakyStream).catch(() => undefined);
+    await redis.del(redisStream, flakyStream, smallStream).catch(() => undefined);
     redis.disconnect();
     await proxy.down();
     await receiver.stop();
@@ -143,6 +145,20 @@ sources:
     assert.equal(msgs.find((m) => m.eventId === `r-${marker}`)?.eventType, 'user.signup');
   });
 
+  test('a message over the source\'s maxBodySize is a rejection the console shows, and acknowledged', async () => {
+    const marker = unique('big-');
+    await redis.xadd(smallStream, '*', 'id', marker, 'body', JSON.stringify({ marker, pad: 'x'.repeat(200) }));
+    const rows = await eventually(async () => {
+      await gw.gateway.flushCounters();
+      const res = await gw.api('/rejected?source=fromRedisSmall');
+      const data = ((await res.json()) as { data: Array<{ reason: string; bodySize: number }> }).data;
+      return data.length > 0 ? data : undefined;
+    }, 15_000, 'the rejection');
+    assert.match(rows[0]!.reason, /over the source's maxBodySize of 64/);
+    await eventually(async () => (((await redis.xpending(smallStream, 'sluice')) as [number])[0] === 0 ? true : undefined), 15_000, 'acknowledged');
+    assert.equal(deliveredWith(marker).length, 0);
+  });
+
   test('a broker outage: the consumer reconnects with backoff and takes what was published meanwhile', async () => {
     const marker = unique('flaky-');
     await proxy.down();
@@ -155,6 +171,9 @@ sources:
     await eventually(() => (deliveredWith(marker).length === 5 ? true : undefined), 40_000, 'all five after the outage');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(deliveredWith(marker).length, 5, 'each once');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /sluice_source_consumer_connected\{source="fromFlaky"\} 1/);
+    assert.match(metrics, /sluice_source_consumer_reconnects_total\{source="fromFlaky"\} [1-9]/);
   });
 
   test('an HTTP request to a broker source is refused: it takes messages only from its broker', async () => {
