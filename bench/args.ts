@@ -53,12 +53,27 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      store: { type: 'string' }, workers: { type: 'string' }, 'body-size': { type: 'string' }, duration: { type: 'string' },
-      scenario: { type: 'string' }, quick: { type: 'boolean' }, connections: { type: 'string' }, rate: { type: 'string' },
-      'e2e-rate': { type: 'string' }, fanout: { type: 'string' }, 'fanout-rate': { type: 'string' }, backlog: { type: 'string' },
-      'backlog-timeout': { type: 'string' }, 'log-level': { type: 'string' }, 'cpu-prof': { type: 'boolean' },
-      'delivery-concurrency': { type: 'string' }, 'endpoint-concurrency': { type: 'string' },
-      'update-docs': { type: 'boolean' }, 'no-docs': { type: 'boolean' }, 'pg-url': { type: 'string' }, help: { type: 'boolean' },
+      store: { type: 'string' },
+      workers: { type: 'string' },
+      'body-size': { type: 'string' },
+      duration: { type: 'string' },
+      scenario: { type: 'string' },
+      quick: { type: 'boolean' },
+      connections: { type: 'string' },
+      rate: { type: 'string' },
+      'e2e-rate': { type: 'string' },
+      fanout: { type: 'string' },
+      'fanout-rate': { type: 'string' },
+      backlog: { type: 'string' },
+      'backlog-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      'delivery-concurrency': { type: 'string' },
+      'endpoint-concurrency': { type: 'string' },
+      'update-docs': { type: 'boolean' },
+      'no-docs': { type: 'boolean' },
+      'pg-url': { type: 'string' },
+      help: { type: 'boolean' },
     },
     strict: true,
   });
@@ -66,11 +81,15 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const store = values.store ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store must be sqlite or postgres\n${USAGE}`);
   const quick = values.quick === true;
-  const scenarios = (values.scenario ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const name = LETTERS[s] ?? s;
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${s}"\n${USAGE}`);
-    return name as ScenarioName;
-  });
+  const scenarios = (values.scenario ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const name = LETTERS[s] ?? s;
+      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${s}"\n${USAGE}`);
+      return name as ScenarioName;
+    });
   const workers = positiveInt('workers', values.workers, 1);
   if (store === 'sqlite' && workers > 1) throw new Error('--workers > 1 needs --store postgres: an SQLite file belongs to one process');
   return {
@@ -91,9 +110,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     backlogTimeoutMs: positiveInt('backlog-timeout', values['backlog-timeout'], quick ? 120 : 900) * 1000,
     logLevel: values['log-level'] ?? 'warn',
     cpuProf: values['cpu-prof'] === true,
-    deliveryConcurrency: values['delivery-concurrency'] === undefined ? undefined : positiveInt('delivery-concurrency', values['delivery-concurrency'], 1),
-    endpointConcurrency: values['endpoint-concurrency'] === undefined ? undefined : positiveInt('endpoint-concurrency', values['endpoint-concurrency'], 1),
-    updateDocs: values['no-docs'] === true ? false : (values['update-docs'] === true || !quick),
+    deliveryConcurrency:
+      values['delivery-concurrency'] === undefined ? undefined : positiveInt('delivery-concurrency', values['delivery-concurrency'], 1),
+    endpointConcurrency:
+      values['endpoint-concurrency'] === undefined ? undefined : positiveInt('endpoint-concurrency', values['endpoint-concurrency'], 1),
+    updateDocs: values['no-docs'] === true ? false : values['update-docs'] === true || !quick,
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   };
 }

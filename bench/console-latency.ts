@@ -18,7 +18,13 @@ import type { NewMessage } from '../src/store/store.ts';
 import { API_TOKEN, LogSink, tempDir } from '../test/helpers/gateway.ts';
 import { freshDatabase, sql } from '../test/scale/cluster.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '1000000' }, store: { type: 'string', default: 'sqlite' }, 'no-analyze': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '1000000' },
+    store: { type: 'string', default: 'sqlite' },
+    'no-analyze': { type: 'boolean' },
+  },
+});
 const total = Number(values.messages);
 const tmp = tempDir('sluice-console-bench-');
 const db = values.store === 'postgres' ? await freshDatabase() : undefined;
@@ -53,10 +59,22 @@ for (let i = 0; i < total; i += batch) {
   for (let j = i; j < Math.min(total, i + batch); j++) {
     const needle = j === Math.floor(total / 2);
     items.push({
-      appId: app.id, source: 'stripe', eventType: types[j % types.length] as string, eventId: `evt_${j}`, orderingKey: null, sequence: null,
-      payload: Buffer.from(JSON.stringify({ id: `evt_${j}`, data: { amount: j % 10_000, customer: needle ? 'cus_needle' : `cus_${j % 5000}` } })),
-      contentType: 'application/json', headers: {}, channels: null, state: j % 10_000 === 0 ? 'invalid' : 'accepted', error: j % 10_000 === 0 ? 'schema' : null,
-      dedupeScope: 'source:stripe', dedupeUntil: null,
+      appId: app.id,
+      source: 'stripe',
+      eventType: types[j % types.length] as string,
+      eventId: `evt_${j}`,
+      orderingKey: null,
+      sequence: null,
+      payload: Buffer.from(
+        JSON.stringify({ id: `evt_${j}`, data: { amount: j % 10_000, customer: needle ? 'cus_needle' : `cus_${j % 5000}` } }),
+      ),
+      contentType: 'application/json',
+      headers: {},
+      channels: null,
+      state: j % 10_000 === 0 ? 'invalid' : 'accepted',
+      error: j % 10_000 === 0 ? 'schema' : null,
+      dedupeScope: 'source:stripe',
+      dedupeUntil: null,
     });
   }
   const out = await store.ingest(items);
@@ -64,20 +82,54 @@ for (let i = 0; i < total; i += batch) {
   if (i % 100_000 === 0) process.stderr.write(`filled ${i} messages (${Math.round((Date.now() - started) / 1000)} s)\n`);
 }
 // A hundred dead letters, the oldest messages' (the far end of a newest-first scan).
-const leased = await store.leaseDue({ owner: 'bench', now: Date.now() + 1000, limit: 100, defaultTimeoutMs: 1000, defaultConcurrency: 1000, leaseGraceMs: 1000 });
-await store.recordAttempts(leased.map((l) => ({
-  deliveryId: l.delivery.id, leaseOwner: 'bench', next: { state: 'dead' as const },
-  attempt: { deliveryId: l.delivery.id, messageId: l.message.id, endpointId: l.endpoint.id, appId: l.message.appId, url: l.endpoint.url, trigger: 'scheduled' as const,
-    startedAt: Date.now(), durationMs: 5, status: 500, responseBody: 'no', error: null, succeeded: false },
-})));
+const leased = await store.leaseDue({
+  owner: 'bench',
+  now: Date.now() + 1000,
+  limit: 100,
+  defaultTimeoutMs: 1000,
+  defaultConcurrency: 1000,
+  leaseGraceMs: 1000,
+});
+await store.recordAttempts(
+  leased.map((l) => ({
+    deliveryId: l.delivery.id,
+    leaseOwner: 'bench',
+    next: { state: 'dead' as const },
+    attempt: {
+      deliveryId: l.delivery.id,
+      messageId: l.message.id,
+      endpointId: l.endpoint.id,
+      appId: l.message.appId,
+      url: l.endpoint.url,
+      trigger: 'scheduled' as const,
+      startedAt: Date.now(),
+      durationMs: 5,
+      status: 500,
+      responseBody: 'no',
+      error: null,
+      succeeded: false,
+    },
+  })),
+);
 const now = Date.now();
 const rows: FlowRow[] = [];
 for (let m = now - 7 * 86_400_000; m < now; m += 60_000) {
   for (const source of ['stripe', 'github', 'shopify', 'slack', '']) {
-    rows.push({ minute: m - (m % 60_000), source, received: 20, verified: 19, rejected: 1, duplicates: 1, delivered: 19, failed: 1, latencySumMs: 19 * 40 });
+    rows.push({
+      minute: m - (m % 60_000),
+      source,
+      received: 20,
+      verified: 19,
+      rejected: 1,
+      duplicates: 1,
+      delivered: 19,
+      failed: 1,
+      latencySumMs: 19 * 40,
+    });
   }
 }
-for (const owner of ['p_a', 'p_b', 'p_c']) for (let i = 0; i < rows.length; i += 5000) await store.addFlowCounts(owner, rows.slice(i, i + 5000));
+for (const owner of ['p_a', 'p_b', 'p_c'])
+  for (let i = 0; i < rows.length; i += 5000) await store.addFlowCounts(owner, rows.slice(i, i + 5000));
 await store.close();
 process.stderr.write(`filled ${total} messages and ${rows.length * 3} counter rows in ${Math.round((Date.now() - started) / 1000)} s\n`);
 // A store filled in two minutes has no planner statistics yet: autovacuum analyzes a partition only after
@@ -118,7 +170,9 @@ const cases: Array<[string, string]> = [
 const lines = ['| request | median ms | worst ms |', '|---|---:|---:|'];
 // The queue depth is counted once per 5 s and reused: the first overview pays for it, reported on its own.
 const cold = await get('/stats/overview?window=5m');
-lines.push(`| overview, 5 min, queue counted afresh (${total.toLocaleString('en-US')} pending) | ${cold.ms.toFixed(0)} | ${cold.ms.toFixed(0)} |`);
+lines.push(
+  `| overview, 5 min, queue counted afresh (${total.toLocaleString('en-US')} pending) | ${cold.ms.toFixed(0)} | ${cold.ms.toFixed(0)} |`,
+);
 for (const [name, path] of cases) {
   const times: number[] = [];
   for (let i = 0; i < 7; i++) times.push((await get(path)).ms);
@@ -128,5 +182,7 @@ for (const [name, path] of cases) {
 await gw.stop();
 await db?.drop();
 tmp.remove();
-console.log(`${total.toLocaleString('en-US')} messages on ${values.store}${db ? (values['no-analyze'] ? ', not analyzed' : ', analyzed') : ''}, needle ${needleId}, run ${randomBytes(2).toString('hex')}\n`);
+console.log(
+  `${total.toLocaleString('en-US')} messages on ${values.store}${db ? (values['no-analyze'] ? ', not analyzed' : ', analyzed') : ''}, needle ${needleId}, run ${randomBytes(2).toString('hex')}\n`,
+);
 console.log(lines.join('\n'));

@@ -48,7 +48,14 @@ async function run(o: LoadOptions): Promise<LoadResult> {
   const factory = new PayloadFactory(o.bodySize);
   const pools = o.targets.map((t) => {
     const url = new URL(t);
-    return { pool: new Pool(url.origin, { connections: Math.max(1, Math.ceil(o.connections / o.targets.length)), pipelining: 1, keepAliveTimeout: 30_000 }), path: url.pathname };
+    return {
+      pool: new Pool(url.origin, {
+        connections: Math.max(1, Math.ceil(o.connections / o.targets.length)),
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      }),
+      path: url.pathname,
+    };
   });
   const latencies = new Samples();
   const worst = new Map<number, number>();
@@ -88,9 +95,11 @@ async function run(o: LoadOptions): Promise<LoadResult> {
   };
 
   if (o.mode === 'closed') {
-    await Promise.all(Array.from({ length: o.connections }, async () => {
-      while (preciseNow() < end) await send(preciseNow());
-    }));
+    await Promise.all(
+      Array.from({ length: o.connections }, async () => {
+        while (preciseNow() < end) await send(preciseNow());
+      }),
+    );
   } else {
     const interval = 1000 / o.rate;
     let issued = 0;

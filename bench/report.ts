@@ -50,7 +50,12 @@ export function renderMarkdown(r: BenchResults): string {
     '',
   ];
   for (const s of r.scenarios) {
-    lines.push(`**${s.title}** — Sluice peak RSS ${s.sluicePeakRssMiB.join(' + ')} MiB`, '', '| figure | Sluice | baseline | ratio | target |', '|---|---|---|---|---|');
+    lines.push(
+      `**${s.title}** — Sluice peak RSS ${s.sluicePeakRssMiB.join(' + ')} MiB`,
+      '',
+      '| figure | Sluice | baseline | ratio | target |',
+      '|---|---|---|---|---|',
+    );
     lines.push(...s.figures.map(row), '');
     for (const note of s.notes) lines.push(`- ${note}`);
     if (s.notes.length > 0) lines.push('');

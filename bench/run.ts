@@ -71,13 +71,19 @@ async function main(opts: BenchOptions): Promise<number> {
       let result: ScenarioResult;
       try {
         result =
-          name === 'ingest' ? await ingestScenario(h)
-          : name === 'latency' ? await latencyScenario(h)
-          : name === 'e2e' ? await e2eScenario(h, baselineIngest)
-          : name === 'fanout' ? await fanoutScenario(h)
-          : name === 'stream' ? await streamScenario(h)
-          : name === 'brokers' ? await brokersScenario(h)
-          : await backlogScenario(h);
+          name === 'ingest'
+            ? await ingestScenario(h)
+            : name === 'latency'
+              ? await latencyScenario(h)
+              : name === 'e2e'
+                ? await e2eScenario(h, baselineIngest)
+                : name === 'fanout'
+                  ? await fanoutScenario(h)
+                  : name === 'stream'
+                    ? await streamScenario(h)
+                    : name === 'brokers'
+                      ? await brokersScenario(h)
+                      : await backlogScenario(h);
       } catch (err) {
         // One broken scenario should not cost the figures of the others.
         const why = (err as Error).message.split('\n').filter(Boolean).slice(0, 6).join(' | ');
@@ -89,7 +95,8 @@ async function main(opts: BenchOptions): Promise<number> {
       result.raw.loadAverageBefore = load;
       const peak = Math.max(...result.sluicePeakRssMiB);
       if (peak * 1.048576 > 250) result.notes.push(`Sluice peak RSS ${peak} MiB is above the 250 MB target`);
-      if (load > cpus().length * 0.5) result.notes.push(`the machine was busy before this scenario (1-min load average ${load.toFixed(2)} on ${cpus().length} cores)`);
+      if (load > cpus().length * 0.5)
+        result.notes.push(`the machine was busy before this scenario (1-min load average ${load.toFixed(2)} on ${cpus().length} cores)`);
       scenarios.push(result);
       log(`${name}: ${result.figures.map((f) => `${f.label} ${f.value} ${f.unit}`).join('; ')}`);
     }
@@ -100,7 +107,8 @@ async function main(opts: BenchOptions): Promise<number> {
   const results: BenchResults = { date: new Date().toISOString(), command, machine: machine(), options, scenarios, skipped };
   const file = relative(cwd, writeResults(cwd, results));
   process.stdout.write(`\n${renderMarkdown(results)}\nresults: ${file}\n`);
-  if (opts.updateDocs) log(updateDocs(cwd, results, file) ? 'updated docs/benchmarks.md' : 'docs/benchmarks.md has no results markers; not updated');
+  if (opts.updateDocs)
+    log(updateDocs(cwd, results, file) ? 'updated docs/benchmarks.md' : 'docs/benchmarks.md has no results markers; not updated');
   return 0;
 }
 

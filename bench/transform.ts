@@ -9,8 +9,13 @@ const calls = Number(process.argv[2] ?? 500);
 const limits = { timeoutMs: 1000, memoryBytes: 16 * 1024 * 1024 };
 const code = `(webhook) => { webhook.payload = { kind: webhook.eventType, id: webhook.payload.data.id, n: webhook.payload.data.items.length };
   webhook.headers['x-shaped'] = '1'; return webhook; }`;
-const input = { method: 'POST', url: 'https://example.com/hook', headers: { 'x-a': 'b' }, eventType: 'invoice.paid',
-  payload: { data: { id: 'in_1', items: Array.from({ length: 50 }, (_, i) => ({ i, name: `item ${i}` })) } } };
+const input = {
+  method: 'POST',
+  url: 'https://example.com/hook',
+  headers: { 'x-a': 'b' },
+  eventType: 'invoice.paid',
+  payload: { data: { id: 'in_1', items: Array.from({ length: 50 }, (_, i) => ({ i, name: `item ${i}` })) } },
+};
 const ms = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e6;
 
 let t = process.hrtime.bigint();
@@ -22,4 +27,12 @@ const first = ms(t);
 t = process.hrtime.bigint();
 for (let i = 0; i < calls; i++) await runInSandbox(code, input, limits);
 const warm = ms(t) / calls;
-console.log(JSON.stringify({ engineStartMs: +start.toFixed(1), firstCallMs: +first.toFixed(2), warmCallMs: +warm.toFixed(3), callsPerSecond: Math.round(1000 / warm), rssMiB: Math.round(process.memoryUsage().rss / 1048576) }));
+console.log(
+  JSON.stringify({
+    engineStartMs: +start.toFixed(1),
+    firstCallMs: +first.toFixed(2),
+    warmCallMs: +warm.toFixed(3),
+    callsPerSecond: Math.round(1000 / warm),
+    rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+  }),
+);

@@ -43,7 +43,11 @@ await vite.build({
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
-    outDir: out, emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 400,
+    outDir: out,
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    sourcemap: false,
+    chunkSizeWarningLimit: 400,
     // Two pages, one build: they share the components' chunks and the hashed assets under /console/assets/.
     rollupOptions: { input: { console: join(web, 'index.html'), portal: join(web, 'portal', 'index.html') } },
   },

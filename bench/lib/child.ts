@@ -7,7 +7,10 @@ export class Child {
   private err = '';
   private exited: Promise<number | null>;
 
-  constructor(readonly name: string, readonly proc: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
     proc.stdout?.on('data', (d: Buffer) => {
       this.out += d.toString('utf8');
       if (this.out.length > 1_000_000) this.out = this.out.slice(-100_000);

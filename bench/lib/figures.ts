@@ -40,6 +40,7 @@ export interface ProfileSummary {
 
 export function figure(label: string, value: number, unit: string, extra: Omit<Figure, 'label' | 'value' | 'unit'> = {}): Figure {
   const f: Figure = { label, value: Math.round(value * 100) / 100, unit, ...extra };
-  if (extra.baseline !== undefined && extra.baseline > 0 && f.ratio === undefined) f.ratio = Math.round((value / extra.baseline) * 100) / 100;
+  if (extra.baseline !== undefined && extra.baseline > 0 && f.ratio === undefined)
+    f.ratio = Math.round((value / extra.baseline) * 100) / 100;
   return f;
 }

@@ -42,7 +42,10 @@ export class Harness {
   private databases: string[] = [];
   private runs = 0;
 
-  constructor(readonly opts: BenchOptions, readonly cwd: string) {}
+  constructor(
+    readonly opts: BenchOptions,
+    readonly cwd: string,
+  ) {}
 
   async start(): Promise<void> {
     this.sink = startNode('sink', 'bench/sink.ts', [String(Math.max(this.opts.fanout, 1))]);
@@ -77,9 +80,17 @@ export class Harness {
 
   /** Runs the load generator in its own process and returns what it measured. */
   async load(o: Omit<LoadOptions, 'bodySize' | 'warmupMs' | 'idPrefix'> & Partial<LoadOptions>): Promise<LoadResult> {
-    const options: LoadOptions = { bodySize: this.opts.bodySize, warmupMs: this.opts.warmupMs, idPrefix: `b${Date.now()}_${this.runs++}`, ...o };
+    const options: LoadOptions = {
+      bodySize: this.opts.bodySize,
+      warmupMs: this.opts.warmupMs,
+      idPrefix: `b${Date.now()}_${this.runs++}`,
+      ...o,
+    };
     const gen = startNode('loadgen', 'bench/loadgen.ts', [JSON.stringify(options)]);
-    const code = await Promise.race([gen.wait(), new Promise<'timeout'>((r) => setTimeout(r, options.warmupMs + options.durationMs + 60_000, 'timeout'))]);
+    const code = await Promise.race([
+      gen.wait(),
+      new Promise<'timeout'>((r) => setTimeout(r, options.warmupMs + options.durationMs + 60_000, 'timeout')),
+    ]);
     if (code === 'timeout') await gen.kill();
     const line = gen.stdout.trim().split('\n').pop() ?? '';
     if (code !== 0 || !line.startsWith('{')) throw new Error(`load generator failed (${code}):\n${gen.stderr.slice(-2000)}`);

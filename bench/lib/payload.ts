@@ -27,7 +27,10 @@ export class PayloadFactory {
           amount_paid: 129900,
           currency: 'eur',
           status: 'paid',
-          lines: [{ id: 'il_1', amount: 99900, description: 'Pro plan', quantity: 1 }, { id: 'il_2', amount: 30000, description: 'Seats', quantity: 3 }],
+          lines: [
+            { id: 'il_1', amount: 99900, description: 'Pro plan', quantity: 1 },
+            { id: 'il_2', amount: 30000, description: 'Seats', quantity: 3 },
+          ],
           metadata: { order: 'ord_8842', region: 'eu-west' },
           description: '',
         },

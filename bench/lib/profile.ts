@@ -19,7 +19,9 @@ interface CpuProfile {
 
 /** The newest `.cpuprofile` under `dir`, or undefined. */
 export function newestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f));
   return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
@@ -98,7 +100,9 @@ export function summarizeProfile(file: string, cwd: string, limit = 25): Profile
     total += us;
   }
   const top = (m: Map<string, number>): ProfileEntry[] =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit)
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
       .map(([what, us]) => ({ what, selfMs: Math.round(us / 1000), percent: Math.round((us / total) * 1000) / 10 }));
   return { file: relative(cwd, file), totalMs: Math.round(total / 1000), byFunction: top(fns), byArea: top(areas) };
 }

@@ -17,7 +17,15 @@ export function summarize(samples: Float64Array | number[]): LatencySummary {
   const at = (q: number): number => round(sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] as number);
   let sum = 0;
   for (const v of sorted) sum += v;
-  return { count: n, mean: round(sum / n), p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: round(sorted[n - 1] as number) };
+  return {
+    count: n,
+    mean: round(sum / n),
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: round(sorted[n - 1] as number),
+  };
 }
 
 /** A growable list of float samples that does not allocate per sample. */

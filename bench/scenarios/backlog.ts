@@ -48,7 +48,9 @@ export async function backlogScenario(h: Harness): Promise<ScenarioResult> {
   for (const d of [small.value, large.value]) {
     if (!d.finished) notes.push(`backlog of ${d.size}: only ${d.delivered} delivered within ${h.opts.backlogTimeoutMs / 1000} s`);
   }
-  notes.push(`setup through Store.ingest: ${small.value.size} in ${small.value.setupMs} ms, ${large.value.size} in ${large.value.setupMs} ms`);
+  notes.push(
+    `setup through Store.ingest: ${small.value.size} in ${small.value.setupMs} ms, ${large.value.size} in ${large.value.setupMs} ms`,
+  );
   return {
     name: 'backlog',
     title: `(e) backlog of ${big.toLocaleString('en')} pending deliveries drained to one endpoint`,
@@ -56,12 +58,21 @@ export async function backlogScenario(h: Harness): Promise<ScenarioResult> {
       figure(`drain rate (${large.value.size.toLocaleString('en')})`, rate(large.value), 'deliveries/s'),
       figure(`drain rate (${small.value.size.toLocaleString('en')})`, rate(small.value), 'deliveries/s'),
       figure('drain time', large.value.drainMs / 1000, 's'),
-      figure(`peak RSS, backlog ${large.value.size.toLocaleString('en')}`, peakLarge, 'MiB', { target: '≤ 250 MB', met: peakLarge * 1.048576 <= 250 }),
-      figure(`peak RSS, backlog ${small.value.size.toLocaleString('en')}`, peakSmall, 'MiB', { target: 'flat: large ≤ 1.2× small + 16 MiB', met: peakLarge <= peakSmall * 1.2 + 16 }),
+      figure(`peak RSS, backlog ${large.value.size.toLocaleString('en')}`, peakLarge, 'MiB', {
+        target: '≤ 250 MB',
+        met: peakLarge * 1.048576 <= 250,
+      }),
+      figure(`peak RSS, backlog ${small.value.size.toLocaleString('en')}`, peakSmall, 'MiB', {
+        target: 'flat: large ≤ 1.2× small + 16 MiB',
+        met: peakLarge <= peakSmall * 1.2 + 16,
+      }),
     ],
     sluicePeakRssMiB: large.peakRssMiB,
     notes,
     ...(h.lastProfile() ? { profile: h.lastProfile() } : {}),
-    raw: { small: { ...small.value, peakRssMiB: small.peakRssMiB, rssTimeline: small.rssTimeline }, large: { ...large.value, peakRssMiB: large.peakRssMiB, rssTimeline: large.rssTimeline } },
+    raw: {
+      small: { ...small.value, peakRssMiB: small.peakRssMiB, rssTimeline: small.rssTimeline },
+      large: { ...large.value, peakRssMiB: large.peakRssMiB, rssTimeline: large.rssTimeline },
+    },
   };
 }

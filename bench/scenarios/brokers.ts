@@ -27,9 +27,15 @@ function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
     s.setTimeout(1000);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.connect(port, '127.0.0.1');
   });
 }
@@ -38,14 +44,18 @@ function destinations(h: Harness, tag: string): Destination[] {
   const secret = `secret: "${BENCH_SECRET}"`;
   return [
     {
-      name: 'http', port: null, endpoint: `{ id: ep0, url: "${h.sinkUrl(0)}", ${secret} }`,
+      name: 'http',
+      port: null,
+      endpoint: `{ id: ep0, url: "${h.sinkUrl(0)}", ${secret} }`,
       open: async () => {
         await h.sinkReset();
         return { count: async () => (await h.sinkCount()).count, close: async () => undefined };
       },
     },
     {
-      name: 'rabbitmq', port: 5672, endpoint: `{ id: ep0, type: rabbitmq, connection: rabbit, exchange: ${tag}, routingKey: "bench.{eventType}", ${secret} }`,
+      name: 'rabbitmq',
+      port: 5672,
+      endpoint: `{ id: ep0, type: rabbitmq, connection: rabbit, exchange: ${tag}, routingKey: "bench.{eventType}", ${secret} }`,
       open: async () => {
         const conn = await amqp.connect(RABBIT_URL);
         const ch = await conn.createChannel();
@@ -54,27 +64,44 @@ function destinations(h: Harness, tag: string): Destination[] {
         await ch.bindQueue(tag, tag, '#');
         return {
           count: async () => (await ch.checkQueue(tag)).messageCount,
-          close: async () => { await ch.deleteQueue(tag).catch(() => undefined); await ch.deleteExchange(tag).catch(() => undefined); await conn.close(); },
+          close: async () => {
+            await ch.deleteQueue(tag).catch(() => undefined);
+            await ch.deleteExchange(tag).catch(() => undefined);
+            await conn.close();
+          },
         };
       },
     },
     {
-      name: 'nats', port: 4222, endpoint: `{ id: ep0, type: nats, connection: nats, subject: "${tag}.{eventType}", ${secret} }`,
+      name: 'nats',
+      port: 4222,
+      endpoint: `{ id: ep0, type: nats, connection: nats, subject: "${tag}.{eventType}", ${secret} }`,
       open: async () => {
         const nc = await natsConnect({ servers: NATS_URL.replace('nats://', '') });
         const jsm = await jetstreamManager(nc);
         await jsm.streams.add({ name: tag, subjects: [`${tag}.>`] });
         return {
           count: async () => (await jsm.streams.info(tag)).state.messages,
-          close: async () => { await jsm.streams.delete(tag).catch(() => undefined); await nc.close(); },
+          close: async () => {
+            await jsm.streams.delete(tag).catch(() => undefined);
+            await nc.close();
+          },
         };
       },
     },
     {
-      name: 'redis', port: 6379, endpoint: `{ id: ep0, type: redis, connection: redis, stream: "${tag}", ${secret} }`,
+      name: 'redis',
+      port: 6379,
+      endpoint: `{ id: ep0, type: redis, connection: redis, stream: "${tag}", ${secret} }`,
       open: async () => {
         const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-        return { count: () => redis.xlen(tag), close: async () => { await redis.del(tag); redis.disconnect(); } };
+        return {
+          count: () => redis.xlen(tag),
+          close: async () => {
+            await redis.del(tag);
+            redis.disconnect();
+          },
+        };
       },
     },
   ];
@@ -132,7 +159,14 @@ export async function brokersScenario(h: Harness): Promise<ScenarioResult> {
         httpRate = rate;
         figures.push(figure('http (sink on loopback)', rate, 'deliveries/s'));
       } else {
-        figures.push(figure(`${d.name}`, rate, 'deliveries/s', httpRate !== undefined ? { baseline: Math.round(httpRate * 100) / 100, target: 'ratio to http' } : {}));
+        figures.push(
+          figure(
+            `${d.name}`,
+            rate,
+            'deliveries/s',
+            httpRate !== undefined ? { baseline: Math.round(httpRate * 100) / 100, target: 'ratio to http' } : {},
+          ),
+        );
       }
     } finally {
       await target.close();

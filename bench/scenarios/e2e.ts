@@ -16,7 +16,11 @@ export async function e2eScenario(h: Harness, baselineIngest: number | undefined
   await h.sinkReset();
   const run = await h.withSluice(h.setup(store, [h.sinkUrl(0)]), async (nodes) => {
     const load = await h.load({
-      targets: nodes.map((n) => `${n.url}/in/bench`), mode: e2eRate > 0 ? 'open' : 'closed', connections: e2eRate > 0 ? Math.max(64, connections) : connections, rate: e2eRate, durationMs,
+      targets: nodes.map((n) => `${n.url}/in/bench`),
+      mode: e2eRate > 0 ? 'open' : 'closed',
+      connections: e2eRate > 0 ? Math.max(64, connections) : connections,
+      rate: e2eRate,
+      durationMs,
     });
     const drained = await waitForSink(h, (c) => c.messages >= load.ok, CATCH_UP_MS);
     return { load, drained, stats: await h.sinkStats() };
@@ -24,7 +28,10 @@ export async function e2eScenario(h: Harness, baselineIngest: number | undefined
   const { load, drained, stats } = run.value;
   const delivered = ratePerSec(stats, load.windowStart, load.windowEnd);
   const notes: string[] = [];
-  if (!drained.finished) notes.push(`only ${drained.count.messages} of ${load.ok} acknowledged messages delivered ${CATCH_UP_MS / 1000} s after the load stopped`);
+  if (!drained.finished)
+    notes.push(
+      `only ${drained.count.messages} of ${load.ok} acknowledged messages delivered ${CATCH_UP_MS / 1000} s after the load stopped`,
+    );
   if (stats.count > stats.messages) notes.push(`${stats.count - stats.messages} duplicate deliveries (at-least-once)`);
   const sustained = Math.min(delivered, load.okPerSec);
   return {

@@ -12,7 +12,8 @@ export async function latencyScenario(h: Harness): Promise<ScenarioResult> {
   const base = await h.load({ targets: [h.baselineUrl], mode: 'open', connections, rate, durationMs });
   const store = await h.newStore('latency');
   const run = await h.withSluice(h.setup(store, [h.sinkUrl(0)]), (nodes) =>
-    h.load({ targets: nodes.map((n) => `${n.url}/in/bench`), mode: 'open', connections, rate, durationMs }));
+    h.load({ targets: nodes.map((n) => `${n.url}/in/bench`), mode: 'open', connections, rate, durationMs }),
+  );
   const s = run.value;
   const notes: string[] = [];
   if (s.okPerSec < rate * 0.95) notes.push(`Sluice acknowledged only ${s.okPerSec} req/s of the ${rate} offered`);

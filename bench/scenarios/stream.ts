@@ -12,7 +12,10 @@ class StreamClient {
   private done: Promise<void> = Promise.resolve();
 
   async open(url: string): Promise<void> {
-    const res = await fetch(`${url}/api/v1/stream`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` }, signal: this.controller.signal });
+    const res = await fetch(`${url}/api/v1/stream`, {
+      headers: { authorization: `Bearer ${BENCH_TOKEN}` },
+      signal: this.controller.signal,
+    });
     if (res.status !== 200 || !res.body) throw new Error(`the stream answered ${res.status}`);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
@@ -76,7 +79,13 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
         const cpuBefore = procCpuMs(node.child.pid) ?? 0;
         const load = await h.load({ targets, mode: 'closed', connections, rate: 0, durationMs });
         const cpu = (procCpuMs(node.child.pid) ?? 0) - cpuBefore;
-        return { stream, load, events: client?.events ?? 0, ended: client?.ended ?? null, cpuPerKReq: load.ok > 0 ? (cpu / load.ok) * 1000 : 0 };
+        return {
+          stream,
+          load,
+          events: client?.events ?? 0,
+          ended: client?.ended ?? null,
+          cpuPerKReq: load.ok > 0 ? (cpu / load.ok) * 1000 : 0,
+        };
       } finally {
         await client?.close();
       }
@@ -95,7 +104,8 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
   });
   const ratios = pairs.map((p) => (p.without.load.okPerSec > 0 ? p.with.load.okPerSec / p.without.load.okPerSec : 0)).sort((a, b) => a - b);
   const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
-  const mean = (which: 'with' | 'without', f: (l: LoadResult) => number) => pairs.reduce((sum, p) => sum + f(p[which].load), 0) / pairs.length;
+  const mean = (which: 'with' | 'without', f: (l: LoadResult) => number) =>
+    pairs.reduce((sum, p) => sum + f(p[which].load), 0) / pairs.length;
   const cpu = (which: 'with' | 'without') => Math.round((pairs.reduce((sum, p) => sum + p[which].cpuPerKReq, 0) / pairs.length) * 10) / 10;
   const runs = pairs.flatMap((p, i) => (i % 2 === 0 ? [p.without, p.with] : [p.with, p.without]));
   const notes: string[] = [
@@ -103,16 +113,29 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
     `runs in order: ${runs.map((r) => `${r.stream} ${Math.round(r.load.okPerSec).toLocaleString('en-US')}${r.stream === 'with' ? ` (${r.events.toLocaleString('en-US')} events streamed)` : ''}`).join(', ')} req/s`,
   ];
   for (const r of runs) if (r.ended) notes.push(`the stream ended during a run: ${r.ended}`);
-  for (const r of runs) if (r.load.ok !== r.load.sent) notes.push(`${r.load.sent - r.load.ok} of ${r.load.sent} requests were not 2xx (${r.stream} stream)`);
+  for (const r of runs)
+    if (r.load.ok !== r.load.sent) notes.push(`${r.load.sent - r.load.ok} of ${r.load.sent} requests were not 2xx (${r.stream} stream)`);
   return {
     name: 'stream',
     title: `(f) ingest with a console streaming, ${connections} connections, ${h.opts.bodySize} B signed JSON`,
     figures: [
       figure('durable ingest, a client on /api/v1/stream', Math.round(mean('with', (l) => l.okPerSec)), 'req/s', {
-        baseline: Math.round(mean('without', (l) => l.okPerSec)), ratio: Math.round(ratio * 1000) / 1000, target: '≥ 0.97× without', met: ratio >= 0.97,
+        baseline: Math.round(mean('without', (l) => l.okPerSec)),
+        ratio: Math.round(ratio * 1000) / 1000,
+        target: '≥ 0.97× without',
+        met: ratio >= 0.97,
       }),
-      figure('gateway CPU per 1,000 requests, streaming', cpu('with'), 'ms', { baseline: cpu('without'), target: '≤ 1.03× without', met: cpu('with') <= 1.03 * cpu('without') }),
-      figure('ack latency p99, streaming', mean('with', (l) => l.latencyMs.p99), 'ms', { baseline: Math.round(mean('without', (l) => l.latencyMs.p99) * 100) / 100 }),
+      figure('gateway CPU per 1,000 requests, streaming', cpu('with'), 'ms', {
+        baseline: cpu('without'),
+        target: '≤ 1.03× without',
+        met: cpu('with') <= 1.03 * cpu('without'),
+      }),
+      figure(
+        'ack latency p99, streaming',
+        mean('with', (l) => l.latencyMs.p99),
+        'ms',
+        { baseline: Math.round(mean('without', (l) => l.latencyMs.p99) * 100) / 100 },
+      ),
     ],
     sluicePeakRssMiB: run.peakRssMiB,
     notes,

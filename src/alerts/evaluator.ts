@@ -20,7 +20,12 @@ export function retryDelay(attempts: number, initialMs: number, maxMs: number): 
 }
 
 /** One evaluation of every rule against the stored states: what to write, pure. */
-export function evaluate(rules: RuleConfig[], prev: AlertState[], observations: Map<string, ReturnType<typeof observe>>, now: number): AlertEvaluation {
+export function evaluate(
+  rules: RuleConfig[],
+  prev: AlertState[],
+  observations: Map<string, ReturnType<typeof observe>>,
+  now: number,
+): AlertEvaluation {
   const out: AlertEvaluation = { upsert: [], forget: [], events: [] };
   const known = new Set(rules.map((r) => r.name));
   for (const s of prev) if (!known.has(s.rule)) out.forget.push({ rule: s.rule, subject: s.subject });
@@ -33,7 +38,18 @@ export function evaluate(rules: RuleConfig[], prev: AlertState[], observations: 
       if (next) out.upsert.push(next);
       else if (before) out.forget.push({ rule: rule.name, subject });
       const about = next ?? { ...(before as AlertState), value: seen.get(subject)?.value ?? before?.value ?? null };
-      if (transition) out.events.push({ event: { rule: rule.name, subject, kind: transition, value: about.value, detail: seen.get(subject)?.detail ?? about.detail, at: now }, channels: rule.channels });
+      if (transition)
+        out.events.push({
+          event: {
+            rule: rule.name,
+            subject,
+            kind: transition,
+            value: about.value,
+            detail: seen.get(subject)?.detail ?? about.detail,
+            at: now,
+          },
+          channels: rule.channels,
+        });
     }
   }
   return out;
@@ -80,7 +96,10 @@ export class AlertEvaluator {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    if (this.holding) await this.store.releaseLease(ALERT_LEASE, this.owner).catch((err: unknown) => this.log.warn({ err }, 'alerts: could not release the lease'));
+    if (this.holding)
+      await this.store
+        .releaseLease(ALERT_LEASE, this.owner)
+        .catch((err: unknown) => this.log.warn({ err }, 'alerts: could not release the lease'));
   }
 
   private schedule(ms: number): void {
@@ -98,7 +117,11 @@ export class AlertEvaluator {
     try {
       await this.sampler.sample(now);
       const held = await this.store.acquireLease(ALERT_LEASE, this.owner, now, this.config.alerts.leaseMs);
-      if (held !== this.holding) this.log.info({ owner: this.owner }, held ? 'alerts: this process evaluates the rules' : 'alerts: another process evaluates the rules');
+      if (held !== this.holding)
+        this.log.info(
+          { owner: this.owner },
+          held ? 'alerts: this process evaluates the rules' : 'alerts: another process evaluates the rules',
+        );
       this.holding = held;
       if (!held) return;
       await this.evaluateOnce(now);
@@ -120,7 +143,8 @@ export class AlertEvaluator {
       this.log.warn({ owner: this.owner }, 'alerts: lost the lease during an evaluation; its outcome was not written');
       return;
     }
-    for (const { event } of evaluation.events) this.log.info({ rule: event.rule, subject: event.subject, kind: event.kind, summary: event.detail.summary }, 'alert');
+    for (const { event } of evaluation.events)
+      this.log.info({ rule: event.rule, subject: event.subject, kind: event.kind, summary: event.detail.summary }, 'alert');
   }
 
   private async sendDue(now: number): Promise<void> {
@@ -128,7 +152,11 @@ export class AlertEvaluator {
     for (const { notification: n, event } of await this.store.dueAlertNotifications(now, 50)) {
       const channel = channels[n.channel];
       if (!channel) {
-        await this.store.finishAlertNotification(n.id, { sent: false, error: `channel "${n.channel}" is no longer configured`, retryAt: null }, now);
+        await this.store.finishAlertNotification(
+          n.id,
+          { sent: false, error: `channel "${n.channel}" is no longer configured`, retryAt: null },
+          now,
+        );
         continue;
       }
       try {
@@ -139,7 +167,10 @@ export class AlertEvaluator {
         const giveUp = now - n.createdAt >= giveUpAfterMs;
         const retryAt = giveUp ? null : Date.now() + retryDelay(n.attempts + 1, retryInitialMs, retryMaxMs);
         // The channel's name and type only: its URL or routing key is a secret.
-        this.log.warn({ channel: n.channel, type: channel.type, event: event.id, attempts: n.attempts + 1, error, retryAt }, giveUp ? 'alerts: notification given up' : 'alerts: notification failed; will retry');
+        this.log.warn(
+          { channel: n.channel, type: channel.type, event: event.id, attempts: n.attempts + 1, error, retryAt },
+          giveUp ? 'alerts: notification given up' : 'alerts: notification failed; will retry',
+        );
         await this.store.finishAlertNotification(n.id, { sent: false, error, retryAt }, Date.now());
       }
     }
@@ -147,7 +178,11 @@ export class AlertEvaluator {
 
   /** Sends one event to one channel (also the test-notification route's way out). */
   async send(channel: ChannelConfig, event: AlertEvent, now: number): Promise<void> {
-    const rule = this.config.alerts.rules.find((r) => r.name === event.rule) ?? { name: event.rule, kind: 'endpoint-disabled' as const, severity: 'info' as const };
+    const rule = this.config.alerts.rules.find((r) => r.name === event.rule) ?? {
+      name: event.rule,
+      kind: 'endpoint-disabled' as const,
+      severity: 'info' as const,
+    };
     await sendToChannel(channel, alertMessage(event, rule), now);
   }
 }

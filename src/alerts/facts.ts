@@ -9,11 +9,17 @@ export type ReconcileFacts = () => Promise<Facts['reconcile']>;
 
 /** Reads what the rules need from the store, each kind of fact once per evaluation whatever the number of rules. */
 export async function gatherFacts(
-  store: Store, rules: RuleConfig[], sources: Array<{ name: string; appId: string }>, rejections: RejectionSampler,
-  reconcile: ReconcileFacts | undefined, now: number,
+  store: Store,
+  rules: RuleConfig[],
+  sources: Array<{ name: string; appId: string }>,
+  rejections: RejectionSampler,
+  reconcile: ReconcileFacts | undefined,
+  now: number,
 ): Promise<Facts> {
   const kinds = new Set(rules.map((r) => r.kind));
-  const attemptWindows = new Set(rules.filter((r) => r.kind === 'endpoint-failure-rate' || r.kind === 'dead-deliveries').map((r) => r.windowMs));
+  const attemptWindows = new Set(
+    rules.filter((r) => r.kind === 'endpoint-failure-rate' || r.kind === 'dead-deliveries').map((r) => r.windowMs),
+  );
   const attempts = new Map<number, Awaited<ReturnType<Store['endpointAttemptStats']>>>();
   for (const w of attemptWindows) attempts.set(w, await store.endpointAttemptStats(now - w));
   const needEndpoints = attemptWindows.size > 0 || kinds.has('endpoint-disabled');

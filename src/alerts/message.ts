@@ -18,8 +18,19 @@ const WORD = { firing: 'FIRING', repeat: 'STILL FIRING', resolved: 'RESOLVED' } 
 
 export function alertMessage(event: AlertEvent, rule: Pick<RuleConfig, 'name' | 'kind' | 'severity'>): AlertMessage {
   const summary = event.kind === 'resolved' ? `resolved: ${event.detail.summary}` : event.detail.summary;
-  const facts: Array<[string, string]> = [['rule', `${rule.name} (${rule.kind})`], ['subject', event.subject], ['at', new Date(event.at).toISOString()]];
+  const facts: Array<[string, string]> = [
+    ['rule', `${rule.name} (${rule.kind})`],
+    ['subject', event.subject],
+    ['at', new Date(event.at).toISOString()],
+  ];
   for (const [k, v] of Object.entries(event.detail.labels)) facts.push([k, v]);
   if (event.detail.ids?.length) facts.push(['ids', event.detail.ids.slice(0, 20).join(', ')]);
-  return { event, rule, title: `[${WORD[event.kind]}] ${rule.name}: ${event.detail.summary}`, summary, key: `sluice:${rule.name}:${event.subject}`, facts };
+  return {
+    event,
+    rule,
+    title: `[${WORD[event.kind]}] ${rule.name}: ${event.detail.summary}`,
+    summary,
+    key: `sluice:${rule.name}:${event.subject}`,
+    facts,
+  };
 }

@@ -8,7 +8,10 @@ import type { Metrics } from '../observability/metrics.ts';
 export class RejectionSampler {
   private samples: Array<{ at: number; counts: Map<string, number> }> = [];
 
-  constructor(private readonly metrics: Metrics, private readonly keepMs: number) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly keepMs: number,
+  ) {}
 
   async sample(now: number): Promise<void> {
     const counts = new Map<string, number>();

@@ -34,7 +34,8 @@ function duration(ms: number): string {
 
 function endpointLabels(ep: EndpointCondition | undefined, endpointId: string, appId: string): Record<string, string> {
   return {
-    appId, endpointId,
+    appId,
+    endpointId,
     ...(ep?.appUid ? { application: ep.appUid } : {}),
     ...(ep?.endpointUid ? { endpoint: ep.endpointUid } : {}),
     ...(ep ? { url: ep.url } : {}),
@@ -79,29 +80,61 @@ export function observe(rule: RuleConfig, facts: Facts): Observation[] {
         const rate = s.attempts === 0 ? 0 : s.failures / s.attempts;
         // Too few attempts to judge is no breach: an endpoint that went quiet resolves rather than fires.
         const breach = s.attempts >= rule.minAttempts && rate >= threshold;
-        push({ subject: s.endpointId, value: rate, breach, detail: { labels, summary: `endpoint ${endpointName(labels)}: ${Math.round(rate * 100)}% of ${s.attempts} attempts failed in ${duration(rule.windowMs)}` } });
+        push({
+          subject: s.endpointId,
+          value: rate,
+          breach,
+          detail: {
+            labels,
+            summary: `endpoint ${endpointName(labels)}: ${Math.round(rate * 100)}% of ${s.attempts} attempts failed in ${duration(rule.windowMs)}`,
+          },
+        });
       }
       break;
     case 'dead-deliveries':
       for (const s of facts.attempts.get(rule.windowMs) ?? []) {
         const labels = endpointLabels(byId.get(s.endpointId), s.endpointId, s.appId);
-        push({ subject: s.endpointId, value: s.dead, breach: s.dead >= threshold, detail: { labels, summary: `endpoint ${endpointName(labels)}: ${s.dead} deliveries went dead in ${duration(rule.windowMs)}` } });
+        push({
+          subject: s.endpointId,
+          value: s.dead,
+          breach: s.dead >= threshold,
+          detail: { labels, summary: `endpoint ${endpointName(labels)}: ${s.dead} deliveries went dead in ${duration(rule.windowMs)}` },
+        });
       }
       break;
     case 'endpoint-disabled':
       for (const e of facts.endpoints) {
         const labels = endpointLabels(e, e.endpointId, e.appId);
-        const why = e.disabled ? `disabled${e.disabledReason ? ` (${e.disabledReason})` : ''}` : e.breaker !== 'closed' ? `circuit breaker ${e.breaker.replace('_', '-')}` : 'receiving';
-        push({ subject: e.endpointId, value: e.disabled || e.breaker !== 'closed' ? 1 : 0, breach: e.disabled || e.breaker === 'open', detail: { labels, summary: `endpoint ${endpointName(labels)}: ${why}` } });
+        const why = e.disabled
+          ? `disabled${e.disabledReason ? ` (${e.disabledReason})` : ''}`
+          : e.breaker !== 'closed'
+            ? `circuit breaker ${e.breaker.replace('_', '-')}`
+            : 'receiving';
+        push({
+          subject: e.endpointId,
+          value: e.disabled || e.breaker !== 'closed' ? 1 : 0,
+          breach: e.disabled || e.breaker === 'open',
+          detail: { labels, summary: `endpoint ${endpointName(labels)}: ${why}` },
+        });
       }
       break;
     case 'queue-lag': {
       const lag = facts.queue.oldestDueAt === null ? 0 : Math.max(0, facts.now - facts.queue.oldestDueAt);
-      push({ subject: 'queue', value: lag, breach: lag >= threshold, detail: { labels: {}, summary: `the oldest due delivery has waited ${duration(lag)} (threshold ${duration(threshold)})` } });
+      push({
+        subject: 'queue',
+        value: lag,
+        breach: lag >= threshold,
+        detail: { labels: {}, summary: `the oldest due delivery has waited ${duration(lag)} (threshold ${duration(threshold)})` },
+      });
       break;
     }
     case 'backlog':
-      push({ subject: 'queue', value: facts.queue.waiting, breach: facts.queue.waiting >= threshold, detail: { labels: {}, summary: `${facts.queue.waiting} deliveries waiting (threshold ${threshold})` } });
+      push({
+        subject: 'queue',
+        value: facts.queue.waiting,
+        breach: facts.queue.waiting >= threshold,
+        detail: { labels: {}, summary: `${facts.queue.waiting} deliveries waiting (threshold ${threshold})` },
+      });
       break;
     case 'source-silence':
       for (const [source, s] of facts.sources) {
@@ -109,22 +142,44 @@ export function observe(rule: RuleConfig, facts: Facts): Observation[] {
         if (limit === null || s.lastAt === null) continue;
         const quiet = facts.now - s.lastAt;
         const how = rule.threshold === null ? 'learned' : 'set';
-        push({ subject: `source:${source}`, value: quiet, breach: quiet >= limit, detail: { labels: { source, appId: s.appId }, summary: `source ${source}: nothing received for ${duration(quiet)} (silence ${how} at ${duration(limit)})` } });
+        push({
+          subject: `source:${source}`,
+          value: quiet,
+          breach: quiet >= limit,
+          detail: {
+            labels: { source, appId: s.appId },
+            summary: `source ${source}: nothing received for ${duration(quiet)} (silence ${how} at ${duration(limit)})`,
+          },
+        });
       }
       break;
     case 'signature-rejections':
       for (const [source, n] of facts.rejections.get(rule.windowMs) ?? []) {
         const appId = facts.sources.get(source)?.appId;
-        push({ subject: `source:${source}`, value: n, breach: n >= threshold, detail: { labels: { source, ...(appId ? { appId } : {}) }, summary: `source ${source}: ${n} requests with a bad signature in ${duration(rule.windowMs)}` } });
+        push({
+          subject: `source:${source}`,
+          value: n,
+          breach: n >= threshold,
+          detail: {
+            labels: { source, ...(appId ? { appId } : {}) },
+            summary: `source ${source}: ${n} requests with a bad signature in ${duration(rule.windowMs)}`,
+          },
+        });
       }
       break;
     case 'reconcile-gap':
       for (const [source, run] of facts.reconcile) {
         const appId = facts.sources.get(source)?.appId;
-        push({ subject: `source:${source}`, value: run.missing, breach: run.missing >= threshold, detail: {
-          labels: { source, run: run.runId, ...(appId ? { appId } : {}) }, ids: run.ids.slice(0, 50),
-          summary: `source ${source}: reconciliation found ${run.missing} events the provider sent that Sluice had not received${run.ids.length ? ` (${run.ids.slice(0, 5).join(', ')}${run.ids.length > 5 ? ', …' : ''})` : ''}`,
-        } });
+        push({
+          subject: `source:${source}`,
+          value: run.missing,
+          breach: run.missing >= threshold,
+          detail: {
+            labels: { source, run: run.runId, ...(appId ? { appId } : {}) },
+            ids: run.ids.slice(0, 50),
+            summary: `source ${source}: reconciliation found ${run.missing} events the provider sent that Sluice had not received${run.ids.length ? ` (${run.ids.slice(0, 5).join(', ')}${run.ids.length > 5 ? ', …' : ''})` : ''}`,
+          },
+        });
       }
       break;
   }

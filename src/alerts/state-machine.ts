@@ -15,11 +15,28 @@ export interface Step {
  * the rule no longer sees counts as clear), and repeats a firing alert every
  * `repeatMs`. Exactly one transition per change of status.
  */
-export function step(rule: Pick<RuleConfig, 'name' | 'fireAfter' | 'clearAfter' | 'repeatMs'>, subject: string, prev: AlertState | undefined, obs: Observation | undefined, now: number): Step {
+export function step(
+  rule: Pick<RuleConfig, 'name' | 'fireAfter' | 'clearAfter' | 'repeatMs'>,
+  subject: string,
+  prev: AlertState | undefined,
+  obs: Observation | undefined,
+  now: number,
+): Step {
   const breach = obs?.breach === true;
   const s: AlertState = prev
     ? { ...prev }
-    : { rule: rule.name, subject, status: 'ok', breaches: 0, clears: 0, value: null, detail: { summary: '', labels: {} }, since: now, lastNotifiedAt: null, updatedAt: now };
+    : {
+        rule: rule.name,
+        subject,
+        status: 'ok',
+        breaches: 0,
+        clears: 0,
+        value: null,
+        detail: { summary: '', labels: {} },
+        since: now,
+        lastNotifiedAt: null,
+        updatedAt: now,
+      };
   s.updatedAt = now;
   if (obs) {
     s.value = obs.value;

@@ -14,7 +14,9 @@ const refuse = (reason: string): Refusal => ({ status: 403, reason });
  */
 export function routeRefusal(p: Principal, access: RouteAccess | null, method: string): Refusal | null {
   if (access === null) {
-    return p.kind !== 'portal' && p.role === 'admin' && p.applications === null ? null : refuse(`${method} on this route is limited to admin tokens`);
+    return p.kind !== 'portal' && p.role === 'admin' && p.applications === null
+      ? null
+      : refuse(`${method} on this route is limited to admin tokens`);
   }
   if (access.scope === 'public') return null;
   if (p.kind === 'portal') {
@@ -22,7 +24,8 @@ export function routeRefusal(p: Principal, access: RouteAccess | null, method: s
     if (!(p.capabilities ?? []).includes(access.portal)) return refuse(`this app-portal token lacks the ${access.portal} capability`);
   } else {
     if (access.mutating && p.role === 'viewer') return refuse(`the ${p.kind} "${p.name}" is read-only (role viewer)`);
-    if (!roleReaches(p.role, access.role)) return refuse(`this route needs role ${access.role}; the ${p.kind} "${p.name}" has role ${p.role}`);
+    if (!roleReaches(p.role, access.role))
+      return refuse(`this route needs role ${access.role}; the ${p.kind} "${p.name}" has role ${p.role}`);
   }
   if (access.scope === 'global' && p.applications !== null && !access.restrictedOk) {
     return refuse('this route spans every application; the principal is limited to some');

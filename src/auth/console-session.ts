@@ -26,7 +26,12 @@ export class ConsoleSessions {
     const cookie = randomBytes(32).toString('base64url');
     const now = this.clock();
     const session: ConsoleSession = {
-      idHash: hash(cookie), name: principal.name, role: principal.role, applications: principal.applications, createdAt: now, expiresAt: now + this.ttlMs,
+      idHash: hash(cookie),
+      name: principal.name,
+      role: principal.role,
+      applications: principal.applications,
+      createdAt: now,
+      expiresAt: now + this.ttlMs,
     };
     await this.store.createConsoleSession(session);
     return { cookie, expiresAt: session.expiresAt };
@@ -61,7 +66,10 @@ const MAX_TRACKED = 10_000;
 export class SignInThrottle {
   private readonly failures = new Map<string, { count: number; at: number }>();
 
-  constructor(private readonly baseMs: number, private readonly maxMs: number) {}
+  constructor(
+    private readonly baseMs: number,
+    private readonly maxMs: number,
+  ) {}
 
   /** Records a failure; returns how long to hold the answer. */
   fail(address: string, now: number): number {

@@ -26,7 +26,10 @@ function decodeKey(text: string, where: string): Buffer {
 
 function readFileKeys(file: string): SecretKey[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
     .map((line, i) => {
       const key = decodeKey(line, `${file}:${i + 1}`);
       return { id: keyId(key), key };

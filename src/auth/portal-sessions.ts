@@ -34,7 +34,12 @@ export class PortalSessions {
   ) {}
 
   /** A new grant for an application: its bearer token and the one-time key of its portal URL. */
-  async issue(appId: string, expiresAt: number, capabilities: Capability[], sessionId: string | null = null): Promise<{ token: string; key: string }> {
+  async issue(
+    appId: string,
+    expiresAt: number,
+    capabilities: Capability[],
+    sessionId: string | null = null,
+  ): Promise<{ token: string; key: string }> {
     const { token, claims } = this.mint(appId, expiresAt, capabilities);
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     await this.store.createPortalGrant(this.grant(claims, hash(key), null, sessionId));
@@ -97,8 +102,16 @@ export class PortalSessions {
 
   private grant(claims: PortalClaims, keyHash: string | null, parentId: string | null, sessionId: string | null): PortalGrant {
     return {
-      id: claims.sid, appId: claims.app, capabilities: claims.cap, keyHash, keyUsedAt: null, parentId, sessionId,
-      createdAt: this.clock(), expiresAt: claims.exp, revokedAt: null,
+      id: claims.sid,
+      appId: claims.app,
+      capabilities: claims.cap,
+      keyHash,
+      keyUsedAt: null,
+      parentId,
+      sessionId,
+      createdAt: this.clock(),
+      expiresAt: claims.exp,
+      revokedAt: null,
     };
   }
 }

@@ -18,7 +18,10 @@ export interface PortalClaims {
  * when neither is given; `capabilities` as listed; `readOnly` keeps only the
  * viewing ones, whatever else was asked for.
  */
-export function grantedCapabilities(readOnly: boolean | null | undefined, capabilities: readonly string[] | null | undefined): Capability[] {
+export function grantedCapabilities(
+  readOnly: boolean | null | undefined,
+  capabilities: readonly string[] | null | undefined,
+): Capability[] {
   const asked = capabilities == null ? [...CAPABILITIES] : CAPABILITIES.filter((c) => capabilities.includes(c));
   return readOnly ? asked.filter((c) => !MUTATING_CAPABILITIES.includes(c)) : asked;
 }

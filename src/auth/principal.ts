@@ -19,7 +19,14 @@ export interface Principal {
 }
 
 /** Svix's app-portal capabilities, by its names. */
-export const CAPABILITIES = ['ViewBase', 'ViewEndpointSecret', 'ManageEndpointSecret', 'ManageTransformations', 'CreateAttempts', 'ManageEndpoint'] as const;
+export const CAPABILITIES = [
+  'ViewBase',
+  'ViewEndpointSecret',
+  'ManageEndpointSecret',
+  'ManageTransformations',
+  'CreateAttempts',
+  'ManageEndpoint',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** Whether a role may change things (any method other than GET/HEAD/OPTIONS). */

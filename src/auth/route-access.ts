@@ -16,8 +16,13 @@ export interface RouteAccess {
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const r = (scope: RouteAccess['scope'], mutating: boolean, role: Role, portal: Capability | null, restrictedOk = false): RouteAccess =>
-  ({ scope, mutating, role, portal, restrictedOk });
+const r = (scope: RouteAccess['scope'], mutating: boolean, role: Role, portal: Capability | null, restrictedOk = false): RouteAccess => ({
+  scope,
+  mutating,
+  role,
+  portal,
+  restrictedOk,
+});
 
 /**
  * Routes whose access the path alone does not tell. Keyed `METHOD /path`

@@ -10,7 +10,15 @@ export interface AlertsOptions {
 
 interface AlertsView {
   current: Array<{ rule: string; subject: string; status: string; since: string; summary: string }>;
-  recent: { data: Array<{ at: string; rule: string; kind: string; summary: string; notifications: Array<{ channel: string; state: string; attempts: number; lastError: string | null }> }> };
+  recent: {
+    data: Array<{
+      at: string;
+      rule: string;
+      kind: string;
+      summary: string;
+      notifications: Array<{ channel: string; state: string; attempts: number; lastError: string | null }>;
+    }>;
+  };
 }
 
 /**
@@ -27,9 +35,10 @@ export async function alerts(command: 'list' | 'test', opts: AlertsOptions, chan
   const headers = { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' };
   let res: Response;
   try {
-    res = command === 'test'
-      ? await fetch(`${target.base}/api/v1/alerts/channels/${encodeURIComponent(channel ?? '')}/test`, { method: 'POST', headers })
-      : await fetch(`${target.base}/api/v1/alerts?limit=${opts.limit ?? 20}`, { headers });
+    res =
+      command === 'test'
+        ? await fetch(`${target.base}/api/v1/alerts/channels/${encodeURIComponent(channel ?? '')}/test`, { method: 'POST', headers })
+        : await fetch(`${target.base}/api/v1/alerts?limit=${opts.limit ?? 20}`, { headers });
   } catch (err) {
     process.stderr.write(`could not reach the gateway at ${target.base}: ${(err as Error).message}\n`);
     return 1;
@@ -45,10 +54,13 @@ export async function alerts(command: 'list' | 'test', opts: AlertsOptions, chan
   }
   const view = JSON.parse(text) as AlertsView;
   process.stdout.write(view.current.length === 0 ? 'nothing firing\n' : `${view.current.length} current:\n`);
-  for (const a of view.current) process.stdout.write(`  ${a.status.toUpperCase().padEnd(8)} ${a.rule}  ${a.subject}  since ${a.since}\n    ${a.summary}\n`);
+  for (const a of view.current)
+    process.stdout.write(`  ${a.status.toUpperCase().padEnd(8)} ${a.rule}  ${a.subject}  since ${a.since}\n    ${a.summary}\n`);
   if (view.recent.data.length > 0) process.stdout.write('recent:\n');
   for (const e of view.recent.data) {
-    const sent = e.notifications.map((n) => `${n.channel}:${n.state}${n.state === 'sent' ? '' : `(${n.attempts} tries${n.lastError ? `, ${n.lastError}` : ''})`}`).join(' ');
+    const sent = e.notifications
+      .map((n) => `${n.channel}:${n.state}${n.state === 'sent' ? '' : `(${n.attempts} tries${n.lastError ? `, ${n.lastError}` : ''})`}`)
+      .join(' ');
     process.stdout.write(`  ${e.at}  ${e.kind.padEnd(8)} ${e.rule}  ${e.summary}\n    ${sent}\n`);
   }
   return 0;

@@ -2,7 +2,11 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 
 /** Where a command that talks to a running gateway finds it: flags, then SLUICE_API_TOKEN, then the config. */
-export async function apiTarget(opts: { config: string; url?: string; token?: string }): Promise<{ base: string; token: string } | { problem: string }> {
+export async function apiTarget(opts: {
+  config: string;
+  url?: string;
+  token?: string;
+}): Promise<{ base: string; token: string } | { problem: string }> {
   let base = opts.url;
   let token = opts.token ?? process.env.SLUICE_API_TOKEN;
   if (base === undefined || token === undefined) {
@@ -16,6 +20,7 @@ export async function apiTarget(opts: { config: string; url?: string; token?: st
     }
   }
   // A config with only auth.tokens keeps their hashes, never a token this command could send.
-  if (token === undefined) return { problem: `${opts.config} has no apiToken to use (its auth.tokens are kept as hashes): pass --token or set SLUICE_API_TOKEN` };
+  if (token === undefined)
+    return { problem: `${opts.config} has no apiToken to use (its auth.tokens are kept as hashes): pass --token or set SLUICE_API_TOKEN` };
   return { base: base.replace(/\/+$/, ''), token };
 }

@@ -25,13 +25,20 @@ export function clientCommand(cmd: Command): Command {
     .option('--server <url>', `the gateway (SLUICE_SERVER, else the login profile, else ${DEFAULT_SERVER})`)
     .option('--token <token>', 'API token (SLUICE_TOKEN, else the login profile)')
     .addOption(new Option('--format <format>', 'human lines or one JSON object per line').choices(['human', 'json']).default('human'))
-    .addOption(new Option('--color <when>', 'colour the output (auto: on a terminal without NO_COLOR)').choices(['auto', 'always', 'never']).default('auto'))
+    .addOption(
+      new Option('--color <when>', 'colour the output (auto: on a terminal without NO_COLOR)')
+        .choices(['auto', 'always', 'never'])
+        .default('auto'),
+    )
     .exitOverride()
     .showHelpAfterError();
 }
 
 /** flag > environment > login profile > default. */
-export function resolveTarget(flags: Pick<ClientFlags, 'server' | 'token'>, env: NodeJS.ProcessEnv = process.env): { server: string; token: string | undefined } {
+export function resolveTarget(
+  flags: Pick<ClientFlags, 'server' | 'token'>,
+  env: NodeJS.ProcessEnv = process.env,
+): { server: string; token: string | undefined } {
   const profile = readProfile(env);
   const server = (flags.server ?? (env.SLUICE_SERVER || undefined) ?? profile?.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
   try {
@@ -57,14 +64,22 @@ export interface ApiAnswer<T = unknown> {
 
 /** The gateway's `/api/v1`, with the token; errors become `CliError` with the API's own words. */
 export class ApiClient {
-  constructor(readonly server: string, readonly token: string | undefined) {}
+  constructor(
+    readonly server: string,
+    readonly token: string | undefined,
+  ) {}
 
   static from(flags: ClientFlags): ApiClient {
     const { server, token } = resolveTarget(flags);
     return new ApiClient(server, token);
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<ApiAnswer<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    ok: (status: number) => boolean = (s) => s >= 200 && s < 300,
+  ): Promise<ApiAnswer<T>> {
     if (this.token === undefined) throw new UsageError('no API token: pass --token, set SLUICE_TOKEN, or run sluice login');
     let res: Response;
     try {
@@ -84,9 +99,10 @@ export class ApiClient {
       // Not JSON: kept as text for the message.
     }
     if (!ok(res.status)) {
-      const detail = parsed !== null && typeof parsed === 'object'
-        ? ((parsed as { detail?: unknown; reason?: unknown }).detail ?? (parsed as { reason?: unknown }).reason ?? text)
-        : text;
+      const detail =
+        parsed !== null && typeof parsed === 'object'
+          ? ((parsed as { detail?: unknown; reason?: unknown }).detail ?? (parsed as { reason?: unknown }).reason ?? text)
+          : text;
       throw new CliError(`${method} ${path}: ${res.status} ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
     }
     return { status: res.status, body: parsed as T };

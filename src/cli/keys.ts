@@ -27,7 +27,9 @@ export async function keys(sub: string, opts: { config: string }): Promise<numbe
     throw err;
   }
   if (config.secretKey) {
-    process.stderr.write('sluice: SLUICE_SECRET_KEY (secretKey) is set and always seals; rotate by setting a new one and moving the old one into the key file\n');
+    process.stderr.write(
+      'sluice: SLUICE_SECRET_KEY (secretKey) is set and always seals; rotate by setting a new one and moving the old one into the key file\n',
+    );
     return 2;
   }
   const source = { envKey: undefined, file: config.secretKeyFile };

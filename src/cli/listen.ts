@@ -25,7 +25,10 @@ const SILENCE_MS = 35_000;
 /** `--headers "K:V,K2:V2"` → headers added to every forwarded request (stored on the relay endpoint). */
 export function parseHeaderList(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const colon = pair.indexOf(':');
     const name = pair.slice(0, colon).trim().toLowerCase();
     if (colon <= 0 || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new UsageError(`--headers: "${pair}" is not Name:Value`);
@@ -36,7 +39,11 @@ export function parseHeaderList(text: string): Record<string, string> {
 
 /** The default `--name`: this machine's host name, in the characters an endpoint uid may have. */
 export function defaultName(): string {
-  const name = hostname().toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
+  const name = hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 64);
   return name || 'listener';
 }
 
@@ -61,12 +68,19 @@ export function listen(flags: ListenFlags): Promise<number> {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new UsageError(`--name ${name}: letters, digits, _ . - (at most 64)`);
     const client = ApiClient.from(flags);
     const app = await resolveApp(client, flags.app);
-    const events = flags.events?.split(',').map((e) => e.trim()).filter(Boolean);
-    const { body: endpoint } = await client.request<{ id: string; secret: string; url: string }>('PUT', `/app/${encodeURIComponent(app)}/relay/${encodeURIComponent(name)}`, {
-      ...(events ? { filterTypes: events } : {}),
-      ...(headers ? { headers } : {}),
-      ...(keepMs !== undefined ? { keepMs } : {}),
-    });
+    const events = flags.events
+      ?.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const { body: endpoint } = await client.request<{ id: string; secret: string; url: string }>(
+      'PUT',
+      `/app/${encodeURIComponent(app)}/relay/${encodeURIComponent(name)}`,
+      {
+        ...(events ? { filterTypes: events } : {}),
+        ...(headers ? { headers } : {}),
+        ...(keepMs !== undefined ? { keepMs } : {}),
+      },
+    );
     if (flags.printSecret) {
       out.emit(endpoint.secret, { secret: endpoint.secret, endpointId: endpoint.id, name });
       return 0;
@@ -177,7 +191,11 @@ class Relay {
     if (this.stopping) return;
     const wait = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)] as number;
     this.failures++;
-    this.status(`${this.out.paint('yellow', `${why}, reconnecting in ${wait / 1000} s …`)}`, { type: 'disconnected', reason: why, retryInMs: wait });
+    this.status(`${this.out.paint('yellow', `${why}, reconnecting in ${wait / 1000} s …`)}`, {
+      type: 'disconnected',
+      reason: why,
+      retryInMs: wait,
+    });
     this.retryTimer = setTimeout(() => {
       if (!this.stopping) this.connect();
     }, wait);
@@ -206,7 +224,11 @@ class Relay {
 
   private async forward(socket: WebSocket, frame: DeliveryFrame): Promise<void> {
     const event = frame.eventType ?? '(no type)';
-    this.status(`${clock(Date.now())}  --> ${event} [${frame.msgId}]`, { type: 'delivery', msgId: frame.msgId, eventType: frame.eventType });
+    this.status(`${clock(Date.now())}  --> ${event} [${frame.msgId}]`, {
+      type: 'delivery',
+      msgId: frame.msgId,
+      eventType: frame.eventType,
+    });
     const started = performance.now();
     const result: ResultFrame = { type: 'result', id: frame.id, status: null, headers: {}, body: null, durationMs: 0, error: null };
     try {
@@ -239,14 +261,23 @@ class Relay {
     result.durationMs = Math.round(performance.now() - started);
     const at = clock(Date.now());
     if (result.status !== null) {
-      this.status(`${at}  <--  ${this.out.paint(statusColour(result.status), `[${result.status}]`)} POST ${this.target.href} (${result.durationMs} ms) [${frame.msgId}]`,
-        { type: 'response', msgId: frame.msgId, status: result.status, durationMs: result.durationMs, url: this.target.href });
+      this.status(
+        `${at}  <--  ${this.out.paint(statusColour(result.status), `[${result.status}]`)} POST ${this.target.href} (${result.durationMs} ms) [${frame.msgId}]`,
+        { type: 'response', msgId: frame.msgId, status: result.status, durationMs: result.durationMs, url: this.target.href },
+      );
     } else if (result.refused) {
-      this.status(`${at}  <--  ${this.out.paint('red', '[ERR]')} Nothing is listening on ${this.target.host}; the gateway will retry [${frame.msgId}]`,
-        { type: 'response', msgId: frame.msgId, status: null, error: result.error, url: this.target.href });
+      this.status(
+        `${at}  <--  ${this.out.paint('red', '[ERR]')} Nothing is listening on ${this.target.host}; the gateway will retry [${frame.msgId}]`,
+        { type: 'response', msgId: frame.msgId, status: null, error: result.error, url: this.target.href },
+      );
     } else {
-      this.status(`${at}  <--  ${this.out.paint('red', '[ERR]')} POST ${this.target.href} failed: ${result.error} [${frame.msgId}]`,
-        { type: 'response', msgId: frame.msgId, status: null, error: result.error, url: this.target.href });
+      this.status(`${at}  <--  ${this.out.paint('red', '[ERR]')} POST ${this.target.href} failed: ${result.error} [${frame.msgId}]`, {
+        type: 'response',
+        msgId: frame.msgId,
+        status: null,
+        error: result.error,
+        url: this.target.href,
+      });
     }
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(result));
   }

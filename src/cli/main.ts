@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
-  program.command('serve')
+  program
+    .command('serve')
     .description('receive webhooks on /in/:source and deliver them to endpoints')
     .option('-c, --config <file>', 'the YAML config file', 'sluice.yaml')
     .option('-p, --port <n>', 'port to listen on (overrides server.port)', port)
@@ -41,9 +42,10 @@ export async function main(argv: string[]): Promise<number> {
       action = import('./serve.ts').then((m) => m.serve(opts));
     });
 
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply pending database migrations (serve does it at start); --print shows their SQL instead')
-    .option('--print', 'write the pending migrations\' SQL to stdout for a DBA, apply nothing')
+    .option('--print', "write the pending migrations' SQL to stdout for a DBA, apply nothing")
     .option('-c, --config <file>', 'the YAML config file naming the database (storage.url)')
     .option('--database-url <url>', 'postgres://user:password@host:5432/db or sqlite:PATH (or SLUICE_DATABASE_URL)')
     .exitOverride()
@@ -52,8 +54,11 @@ export async function main(argv: string[]): Promise<number> {
       action = migrate(opts);
     });
 
-  program.command('migrate-data')
-    .description('copy an SQLite store (stopped) into an empty PostgreSQL database: applications, endpoints, messages, deliveries, attempts')
+  program
+    .command('migrate-data')
+    .description(
+      'copy an SQLite store (stopped) into an empty PostgreSQL database: applications, endpoints, messages, deliveries, attempts',
+    )
     .option('--from <url>', 'sqlite:PATH of the store to copy')
     .option('--to <url>', 'postgres://user:password@host:5432/db to copy into (must be empty)')
     .exitOverride()
@@ -62,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
       action = migrateData(opts);
     });
 
-  program.command('keys')
+  program
+    .command('keys')
     .description('manage the keys that seal stored secrets')
     .argument('<command>', 'rotate: add a new key and seal every stored secret under it')
     .requiredOption('--config <file>', 'the gateway config (its dataDir holds the key file)')
@@ -70,14 +76,20 @@ export async function main(argv: string[]): Promise<number> {
       action = keys(sub, opts);
     });
 
-  const quarantineCmd = program.command('quarantine')
-    .description('messages that failed their event type\'s schema: list them, or revalidate and release the ones that now pass');
+  const quarantineCmd = program
+    .command('quarantine')
+    .description("messages that failed their event type's schema: list them, or revalidate and release the ones that now pass");
   for (const sub of ['list', 'release'] as const) {
-    quarantineCmd.command(sub)
-      .description(sub === 'list' ? 'list quarantined messages with every validation error' : 'revalidate quarantined messages and deliver the ones that pass')
+    quarantineCmd
+      .command(sub)
+      .description(
+        sub === 'list'
+          ? 'list quarantined messages with every validation error'
+          : 'revalidate quarantined messages and deliver the ones that pass',
+      )
       .requiredOption('-a, --app <app>', 'the application (id or uid)')
-      .option('-c, --config <file>', 'the YAML config (for the gateway\'s address and API token)', 'sluice.yaml')
-      .option('--url <url>', 'the gateway\'s base URL (default: from the config)')
+      .option('-c, --config <file>', "the YAML config (for the gateway's address and API token)", 'sluice.yaml')
+      .option('--url <url>', "the gateway's base URL (default: from the config)")
       .option('--token <token>', 'the API token (default: SLUICE_API_TOKEN or the config)')
       .option('-m, --message <id...>', 'only these messages (release)')
       .option('-n, --limit <n>', 'at most this many', (v: string) => Number(v))
@@ -91,21 +103,23 @@ export async function main(argv: string[]): Promise<number> {
     action = a;
   });
   const alertsCmd = program.command('alerts').description('what is firing, recent alerts and their notifications; test a channel');
-  const target = (cmd: Command): Command => cmd
-    .option('-c, --config <file>', 'the YAML config (for the gateway\'s address and API token)', 'sluice.yaml')
-    .option('--url <url>', 'the gateway\'s base URL (default: from the config)')
-    .option('--token <token>', 'the API token (default: SLUICE_API_TOKEN or the config)')
-    .exitOverride();
+  const target = (cmd: Command): Command =>
+    cmd
+      .option('-c, --config <file>', "the YAML config (for the gateway's address and API token)", 'sluice.yaml')
+      .option('--url <url>', "the gateway's base URL (default: from the config)")
+      .option('--token <token>', 'the API token (default: SLUICE_API_TOKEN or the config)')
+      .exitOverride();
   target(alertsCmd.command('list', { isDefault: true }).description('current alerts and the recent transitions'))
     .option('-n, --limit <n>', 'at most this many recent transitions', (v: string) => Number(v))
-    .option('--json', 'the API\'s answer as JSON')
+    .option('--json', "the API's answer as JSON")
     .action((opts: { config: string; url?: string; token?: string; limit?: number; json?: boolean }) => {
       action = alerts('list', opts);
     });
-  target(alertsCmd.command('test <channel>').description('send a test notification to one channel'))
-    .action((channel: string, opts: { config: string; url?: string; token?: string }) => {
+  target(alertsCmd.command('test <channel>').description('send a test notification to one channel')).action(
+    (channel: string, opts: { config: string; url?: string; token?: string }) => {
       action = alerts('test', opts, channel);
-    });
+    },
+  );
 
   if (argv.length === 0) {
     program.outputHelp();

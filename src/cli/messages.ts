@@ -51,9 +51,14 @@ export function listMessages(flags: MessageListFlags): Promise<number> {
   return runClient(flags, async (out) => {
     const client = ApiClient.from(flags);
     const app = encodeURIComponent(await resolveApp(client, flags.app));
-    const { body } = await client.get<Page<MessageOut>>(`/app/${app}/msg${q({ limit: flags.limit, event_types: flags.eventTypes, source: flags.source, with_content: 'false' })}`);
+    const { body } = await client.get<Page<MessageOut>>(
+      `/app/${app}/msg${q({ limit: flags.limit, event_types: flags.eventTypes, source: flags.source, with_content: 'false' })}`,
+    );
     for (const m of body.data) {
-      out.emit(`${m.id}  ${clock(Date.parse(m.timestamp))}  ${(m.eventType ?? '(no type)').padEnd(32)}  ${m.source ? `source=${m.source}  ` : ''}${m.state}${m.error ? `  ${m.error}` : ''}`, m);
+      out.emit(
+        `${m.id}  ${clock(Date.parse(m.timestamp))}  ${(m.eventType ?? '(no type)').padEnd(32)}  ${m.source ? `source=${m.source}  ` : ''}${m.state}${m.error ? `  ${m.error}` : ''}`,
+        m,
+      );
     }
     if (body.data.length === 0) out.note('no messages');
   });
@@ -72,7 +77,12 @@ export async function appOfMessage(client: ApiClient, msgId: string, app: string
   }
   const { body } = await client.get<Page<{ id: string; uid: string | null }>>('/app?limit=250');
   for (const a of body.data) {
-    const res = await client.request('GET', `/app/${encodeURIComponent(a.id)}/msg/${encodeURIComponent(msgId)}`, undefined, (s) => s === 200 || s === 404);
+    const res = await client.request(
+      'GET',
+      `/app/${encodeURIComponent(a.id)}/msg/${encodeURIComponent(msgId)}`,
+      undefined,
+      (s) => s === 200 || s === 404,
+    );
     if (res.status === 200) return a.uid ?? a.id;
   }
   throw new CliError(`no message ${msgId} in any application`);
@@ -84,7 +94,18 @@ export function getMessage(msgId: string, flags: ClientFlags & { app?: string })
     const client = ApiClient.from(flags);
     const app = encodeURIComponent(await appOfMessage(client, msgId, flags.app));
     const { body: m } = await client.get<MessageOut>(`/app/${app}/msg/${encodeURIComponent(msgId)}`);
-    const { body: deliveries } = await client.get<Page<{ id: string; uid: string | null; url: string; state: string; attempts: number; nextAttempt: string | null; lastStatus: number | null; lastError: string | null }>>(`/app/${app}/msg/${encodeURIComponent(msgId)}/endpoint`);
+    const { body: deliveries } = await client.get<
+      Page<{
+        id: string;
+        uid: string | null;
+        url: string;
+        state: string;
+        attempts: number;
+        nextAttempt: string | null;
+        lastStatus: number | null;
+        lastError: string | null;
+      }>
+    >(`/app/${app}/msg/${encodeURIComponent(msgId)}/endpoint`);
     const lines = [
       `${m.id}  ${m.eventType ?? '(no type)'}  ${m.state}`,
       `received  ${clock(Date.parse(m.timestamp))}${m.source ? `  from source ${m.source}` : ''}${m.eventId ? `  event id ${m.eventId}` : ''}`,
@@ -92,7 +113,10 @@ export function getMessage(msgId: string, flags: ClientFlags & { app?: string })
       'payload',
       typeof m.payload === 'string' ? m.payload : JSON.stringify(m.payload, null, 2),
       'deliveries',
-      ...deliveries.data.map((d) => `  ${d.uid ?? d.id}  ${d.url}  ${d.state}  attempts ${d.attempts}${d.lastStatus !== null ? `  last [${d.lastStatus}]` : ''}${d.lastError ? `  ${d.lastError}` : ''}${d.nextAttempt ? `  next ${clock(Date.parse(d.nextAttempt))}` : ''}`),
+      ...deliveries.data.map(
+        (d) =>
+          `  ${d.uid ?? d.id}  ${d.url}  ${d.state}  attempts ${d.attempts}${d.lastStatus !== null ? `  last [${d.lastStatus}]` : ''}${d.lastError ? `  ${d.lastError}` : ''}${d.nextAttempt ? `  next ${clock(Date.parse(d.nextAttempt))}` : ''}`,
+      ),
     ];
     if (deliveries.data.length === 0) lines.push('  (none)');
     out.emit(lines.join('\n'), { ...m, deliveries: deliveries.data });
@@ -111,8 +135,13 @@ export function listAttempts(flags: AttemptListFlags): Promise<number> {
   return runClient(flags, async (out) => {
     if ((flags.msg === undefined) === (flags.endpoint === undefined)) throw new UsageError('pass one of --msg MSG_ID and --endpoint ID');
     const client = ApiClient.from(flags);
-    const app = encodeURIComponent(flags.msg !== undefined ? await appOfMessage(client, flags.msg, flags.app) : await resolveApp(client, flags.app));
-    const path = flags.msg !== undefined ? `/attempt/msg/${encodeURIComponent(flags.msg)}` : `/attempt/endpoint/${encodeURIComponent(flags.endpoint as string)}`;
+    const app = encodeURIComponent(
+      flags.msg !== undefined ? await appOfMessage(client, flags.msg, flags.app) : await resolveApp(client, flags.app),
+    );
+    const path =
+      flags.msg !== undefined
+        ? `/attempt/msg/${encodeURIComponent(flags.msg)}`
+        : `/attempt/endpoint/${encodeURIComponent(flags.endpoint as string)}`;
     const { body } = await client.get<Page<AttemptOut>>(`/app/${app}${path}${q({ limit: flags.limit })}`);
     for (const a of body.data) out.emit(attemptLine(out, a), a);
     if (body.data.length === 0) out.note('no attempts');

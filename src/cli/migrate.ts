@@ -59,9 +59,11 @@ export async function migrate(opts: MigrateOptions): Promise<number> {
   try {
     const pending = await store.pendingMigrations();
     if (opts.print) {
-      process.stdout.write(pending.length === 0
-        ? `-- ${where}: no pending migrations\n`
-        : `-- ${where}: ${pending.length} pending migration(s); each block runs in its own transaction\n\n${pending.map((m) => `-- ${m.file}\n${m.sql}\n`).join('\n')}`);
+      process.stdout.write(
+        pending.length === 0
+          ? `-- ${where}: no pending migrations\n`
+          : `-- ${where}: ${pending.length} pending migration(s); each block runs in its own transaction\n\n${pending.map((m) => `-- ${m.file}\n${m.sql}\n`).join('\n')}`,
+      );
       return 0;
     }
     await store.migrate();

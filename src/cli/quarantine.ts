@@ -26,13 +26,17 @@ export async function quarantine(command: 'list' | 'release', opts: QuarantineOp
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   let res: Response;
   try {
-    res = command === 'list'
-      ? await fetch(`${base}/api/v1/app/${app}/quarantine?limit=${opts.limit ?? 50}`, { headers })
-      : await fetch(`${base}/api/v1/app/${app}/quarantine/release`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...(opts.messages?.length ? { messageIds: opts.messages } : {}), ...(opts.limit ? { limit: opts.limit } : {}) }),
-      });
+    res =
+      command === 'list'
+        ? await fetch(`${base}/api/v1/app/${app}/quarantine?limit=${opts.limit ?? 50}`, { headers })
+        : await fetch(`${base}/api/v1/app/${app}/quarantine/release`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({
+              ...(opts.messages?.length ? { messageIds: opts.messages } : {}),
+              ...(opts.limit ? { limit: opts.limit } : {}),
+            }),
+          });
   } catch (err) {
     process.stderr.write(`could not reach the gateway at ${base}: ${(err as Error).message}\n`);
     return 1;
@@ -44,7 +48,12 @@ export async function quarantine(command: 'list' | 'release', opts: QuarantineOp
   }
   const body = JSON.parse(text) as Record<string, unknown>;
   if (command === 'list') {
-    for (const m of body.data as Array<{ id: string; eventType: string | null; timestamp: string; errors: Array<{ path: string; message: string }> }>) {
+    for (const m of body.data as Array<{
+      id: string;
+      eventType: string | null;
+      timestamp: string;
+      errors: Array<{ path: string; message: string }>;
+    }>) {
       process.stdout.write(`${m.id}  ${m.eventType ?? '(no type)'}  ${m.timestamp}\n`);
       for (const e of m.errors) process.stdout.write(`    ${e.path || '(payload)'}: ${e.message}\n`);
     }
@@ -54,6 +63,7 @@ export async function quarantine(command: 'list' | 'release', opts: QuarantineOp
   const still = body.stillInvalid as Array<{ id: string; errors: Array<{ path: string; message: string }> }>;
   process.stdout.write(`checked ${String(body.checked)}, released ${released.length}, still invalid ${still.length}\n`);
   for (const r of released) process.stdout.write(`released ${r.id} (${r.deliveries} deliveries)\n`);
-  for (const s of still) process.stdout.write(`invalid  ${s.id}: ${s.errors.map((e) => `${e.path || '(payload)'}: ${e.message}`).join('; ')}\n`);
+  for (const s of still)
+    process.stdout.write(`invalid  ${s.id}: ${s.errors.map((e) => `${e.path || '(payload)'}: ${e.message}`).join('; ')}\n`);
   return 0;
 }

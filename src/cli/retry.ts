@@ -9,8 +9,15 @@ export function replay(msgId: string, flags: ClientFlags & { app?: string; endpo
   return runClient(flags, async (out) => {
     const client = ApiClient.from(flags);
     const app = encodeURIComponent(await appOfMessage(client, msgId, flags.app));
-    const { body } = await client.request<{ queued: number }>('POST', `/app/${app}/msg/${encodeURIComponent(msgId)}/replay`, flags.endpoint ? { endpointId: flags.endpoint } : {});
-    out.emit(`replayed ${msgId}: ${body.queued} deliver${body.queued === 1 ? 'y' : 'ies'} queued${flags.endpoint ? ` (endpoint ${flags.endpoint})` : ''}`, { msgId, queued: body.queued, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
+    const { body } = await client.request<{ queued: number }>(
+      'POST',
+      `/app/${app}/msg/${encodeURIComponent(msgId)}/replay`,
+      flags.endpoint ? { endpointId: flags.endpoint } : {},
+    );
+    out.emit(
+      `replayed ${msgId}: ${body.queued} deliver${body.queued === 1 ? 'y' : 'ies'} queued${flags.endpoint ? ` (endpoint ${flags.endpoint})` : ''}`,
+      { msgId, queued: body.queued, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) },
+    );
   });
 }
 
@@ -45,16 +52,21 @@ export function retry(flags: RetryFlags): Promise<number> {
     const states = flags.status === 'failed' ? ['scheduled'] : flags.status === 'dead' ? ['dead'] : ['scheduled', 'dead'];
     const client = ApiClient.from(flags);
     const app = encodeURIComponent(await resolveApp(client, flags.app));
-    const endpoints = flags.endpoint !== undefined
-      ? [(await client.get<{ id: string; uid: string | null }>(`/app/${app}/endpoint/${encodeURIComponent(flags.endpoint)}`)).body]
-      : (await client.get<{ data: Array<{ id: string; uid: string | null }> }>(`/app/${app}/endpoint?limit=250`)).body.data;
+    const endpoints =
+      flags.endpoint !== undefined
+        ? [(await client.get<{ id: string; uid: string | null }>(`/app/${app}/endpoint/${encodeURIComponent(flags.endpoint)}`)).body]
+        : (await client.get<{ data: Array<{ id: string; uid: string | null }> }>(`/app/${app}/endpoint?limit=250`)).body.data;
     const after = Date.now() - sinceMs;
     const targets: Target[] = [];
     for (const ep of endpoints) {
       let iterator: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const { body }: { body: { data: Array<{ id: string; timestamp: string; state: string }>; iterator: string | null; done: boolean } } =
-          await client.get(`/app/${app}/endpoint/${encodeURIComponent(ep.id)}/msg?limit=250&with_content=false${iterator ? `&iterator=${encodeURIComponent(iterator)}` : ''}`);
+        const {
+          body,
+        }: { body: { data: Array<{ id: string; timestamp: string; state: string }>; iterator: string | null; done: boolean } } =
+          await client.get(
+            `/app/${app}/endpoint/${encodeURIComponent(ep.id)}/msg?limit=250&with_content=false${iterator ? `&iterator=${encodeURIComponent(iterator)}` : ''}`,
+          );
         let older = false;
         for (const m of body.data) {
           if (Date.parse(m.timestamp) < after) {
@@ -71,11 +83,16 @@ export function retry(flags: RetryFlags): Promise<number> {
     const what = flags.status === 'failed' ? 'failed' : flags.status === 'dead' ? 'dead' : 'failed or dead';
     const summary = `${targets.length} ${what} deliver${targets.length === 1 ? 'y' : 'ies'} in the last ${flags.since} (${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'})`;
     if (flags.dryRun || targets.length === 0) {
-      out.emit(flags.dryRun ? `would retry ${summary}` : `nothing to retry: ${summary}`, { dryRun: flags.dryRun === true, count: targets.length, deliveries: targets });
+      out.emit(flags.dryRun ? `would retry ${summary}` : `nothing to retry: ${summary}`, {
+        dryRun: flags.dryRun === true,
+        count: targets.length,
+        deliveries: targets,
+      });
       return 0;
     }
     if (!flags.yes) {
-      if (!process.stdin.isTTY) throw new UsageError(`${summary}: pass --yes to retry them without a terminal to ask on (or --dry-run to see them)`);
+      if (!process.stdin.isTTY)
+        throw new UsageError(`${summary}: pass --yes to retry them without a terminal to ask on (or --dry-run to see them)`);
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = (await rl.question(`Retry ${summary}? [y/N] `)).trim().toLowerCase();
       rl.close();
@@ -87,7 +104,10 @@ export function retry(flags: RetryFlags): Promise<number> {
     const bar = new Progress(out, targets.length);
     let queued = 0;
     for (const t of targets) {
-      const { body } = await client.request<{ queued: number }>('POST', `/app/${app}/msg/${encodeURIComponent(t.msgId)}/endpoint/${encodeURIComponent(t.endpointId)}/resend`);
+      const { body } = await client.request<{ queued: number }>(
+        'POST',
+        `/app/${app}/msg/${encodeURIComponent(t.msgId)}/endpoint/${encodeURIComponent(t.endpointId)}/resend`,
+      );
       queued += body.queued;
       bar.tick();
     }
@@ -102,7 +122,10 @@ class Progress {
   private doneCount = 0;
   private readonly shown: boolean;
 
-  constructor(private readonly out: Output, private readonly total: number) {
+  constructor(
+    private readonly out: Output,
+    private readonly total: number,
+  ) {
     this.shown = out.format === 'human' && process.stdout.isTTY === true && total >= 20;
   }
 

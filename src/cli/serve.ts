@@ -5,13 +5,23 @@ import { startGateway, type Gateway } from '../gateway/gateway.ts';
 import { isRole, ROLES, type Role } from '../gateway/role.ts';
 import { createLogger } from '../observability/logger.ts';
 
-const USAGE = 'usage: sluice serve --config FILE [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--role all|ingest|worker|api]';
+const USAGE =
+  'usage: sluice serve --config FILE [--port N] [--host H] [--data-dir DIR] [--database-url URL] [--role all|ingest|worker|api]';
 
 /** `sluice serve`: runs until SIGTERM/SIGINT, then stops gracefully. Resolves with the exit code. */
-export async function serve(opts: { config: string; port?: number; host?: string; dataDir?: string; databaseUrl?: string; role?: string }): Promise<number> {
+export async function serve(opts: {
+  config: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  role?: string;
+}): Promise<number> {
   const roleText = opts.role ?? (process.env.SLUICE_ROLE || 'all');
   if (!isRole(roleText)) {
-    process.stderr.write(`sluice: ${opts.role === undefined ? 'SLUICE_ROLE' : '--role'} must be one of ${ROLES.join(', ')} (got "${roleText}")\n${USAGE}\n`);
+    process.stderr.write(
+      `sluice: ${opts.role === undefined ? 'SLUICE_ROLE' : '--role'} must be one of ${ROLES.join(', ')} (got "${roleText}")\n${USAGE}\n`,
+    );
     return 2;
   }
   const role: Role = roleText;

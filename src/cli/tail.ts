@@ -25,7 +25,10 @@ export function tail(flags: TailFlags): Promise<number> {
   return runClient(flags, async (out) => {
     const client = ApiClient.from(flags);
     if (client.token === undefined) throw new UsageError('no API token: pass --token, set SLUICE_TOKEN, or run sluice login');
-    const types = flags.events?.split(',').map((e) => e.trim()).filter(Boolean);
+    const types = flags.events
+      ?.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     const query = new URLSearchParams();
     if (flags.app) query.set('app', flags.app);
     if (flags.source) query.set('source', flags.source);
@@ -45,7 +48,10 @@ export function tail(flags: TailFlags): Promise<number> {
       while (!stopping) {
         let why: string;
         try {
-          const res = await fetch(url, { headers: { authorization: `Bearer ${client.token}`, accept: 'text/event-stream' }, signal: abort.signal });
+          const res = await fetch(url, {
+            headers: { authorization: `Bearer ${client.token}`, accept: 'text/event-stream' },
+            signal: abort.signal,
+          });
           if (res.status !== 200) {
             const text = await res.text();
             let detail = text;
@@ -70,17 +76,23 @@ export function tail(flags: TailFlags): Promise<number> {
         } catch (err) {
           if (stopping) break;
           if (err instanceof CliError) throw err;
-          why = everConnected ? `connection lost (${describeFetchError(err)})` : `could not connect to ${client.server}: ${describeFetchError(err)}`;
+          why = everConnected
+            ? `connection lost (${describeFetchError(err)})`
+            : `could not connect to ${client.server}: ${describeFetchError(err)}`;
         }
         if (stopping) break;
         const wait = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)] as number;
         out.note(out.paint('yellow', `${why}, reconnecting in ${wait / 1000} s …`));
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
-          abort.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
+          abort.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
     } finally {
@@ -100,7 +112,11 @@ async function readStream(res: Response, onEvent: (e: StreamEvent) => void): Pro
     for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const data = frame
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
       if (!data) continue;
       try {
         const event = JSON.parse(data) as StreamEvent;

@@ -32,7 +32,12 @@ export function trigger(provider: string, event: string, flags: TriggerFlags): P
       throw new UsageError(`no fixtures for provider ${provider} (there are: ${known}; see sluice fixtures)`);
     }
     const fixture = findFixture(provider, event);
-    if (!fixture) throw new UsageError(`no ${provider} fixture ${event}; known: ${fixturesOf(provider).map((f) => f.event).join(', ')}`);
+    if (!fixture)
+      throw new UsageError(
+        `no ${provider} fixture ${event}; known: ${fixturesOf(provider)
+          .map((f) => f.event)
+          .join(', ')}`,
+      );
     const edits: FixtureEdit[] = [];
     try {
       for (const o of flags.override) edits.push(parseEdit('override', o));
@@ -45,7 +50,8 @@ export function trigger(provider: string, event: string, flags: TriggerFlags): P
     const signer = source?.provider ?? provider;
     if (!canSign(signer)) throw new UsageError(`cannot sign for provider ${signer}`);
     const secret = flags.secret ?? source?.secrets[0];
-    if (secret === undefined) throw new UsageError(`no secret for ${provider}: name a source of the config with --source (and --config), or pass --secret`);
+    if (secret === undefined)
+      throw new UsageError(`no secret for ${provider}: name a source of the config with --source (and --config), or pass --secret`);
     const name = flags.source ?? source?.name ?? provider;
     const { server } = resolveTarget(flags);
     const target = `${server}/in/${encodeURIComponent(name)}`;
@@ -60,8 +66,12 @@ export function trigger(provider: string, event: string, flags: TriggerFlags): P
       }
       if (flags.print) {
         const headers = Object.fromEntries(Object.entries(built.headers).sort(([a], [b]) => a.localeCompare(b)));
-        out.emit(`POST ${target}\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${built.body.toString('utf8')}`,
-          { method: 'POST', url: target, headers, body: built.body.toString('utf8') });
+        out.emit(
+          `POST ${target}\n${Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('\n')}\n\n${built.body.toString('utf8')}`,
+          { method: 'POST', url: target, headers, body: built.body.toString('utf8') },
+        );
         continue;
       }
       let res: Response;
@@ -77,10 +87,20 @@ export function trigger(provider: string, event: string, flags: TriggerFlags): P
       } catch {
         // The answer stays text.
       }
-      const msgId = body !== null && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined;
+      const msgId =
+        body !== null && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string'
+          ? (body as { id: string }).id
+          : undefined;
       if (res.status < 200 || res.status >= 300) failed++;
-      out.emit(`${out.paint(statusColour(res.status), `[${res.status}]`)} POST ${target}  ${fixture.provider}/${fixture.event}  ${text}`,
-        { provider: fixture.provider, event: fixture.event, source: name, url: target, status: res.status, ...(msgId ? { msgId } : {}), body });
+      out.emit(`${out.paint(statusColour(res.status), `[${res.status}]`)} POST ${target}  ${fixture.provider}/${fixture.event}  ${text}`, {
+        provider: fixture.provider,
+        event: fixture.event,
+        source: name,
+        url: target,
+        status: res.status,
+        ...(msgId ? { msgId } : {}),
+        body,
+      });
     }
     if (failed > 0) throw new CliError(`${failed} of ${flags.repeat} request${flags.repeat === 1 ? ' was' : 's were'} not accepted`);
     return 0;
@@ -96,7 +116,7 @@ async function findSource(provider: string, flags: TriggerFlags): Promise<Source
   const file = flags.config ?? (existsSync('sluice.yaml') ? 'sluice.yaml' : undefined);
   if (file === undefined) {
     if (flags.secret !== undefined) return undefined;
-    throw new UsageError('no config to read the source\'s secret from: pass --config FILE (or run where sluice.yaml is), or --secret');
+    throw new UsageError("no config to read the source's secret from: pass --config FILE (or run where sluice.yaml is), or --secret");
   }
   let sources: Record<string, SourceConfig>;
   try {
@@ -109,7 +129,8 @@ async function findSource(provider: string, flags: TriggerFlags): Promise<Source
   if (flags.source !== undefined) {
     const named = sources[flags.source];
     if (!named) throw new UsageError(`no source ${flags.source} in ${file} (there are: ${Object.keys(sources).join(', ') || 'none'})`);
-    if (fixtureProvider(named.provider) !== family) throw new UsageError(`source ${flags.source} is a ${named.provider} source, not ${provider}`);
+    if (fixtureProvider(named.provider) !== family)
+      throw new UsageError(`source ${flags.source} is a ${named.provider} source, not ${provider}`);
     return named;
   }
   const matching = Object.values(sources).filter((s) => fixtureProvider(s.provider) === family);
@@ -126,7 +147,12 @@ export function fixtures(provider: string | undefined, flags: ClientFlags): Prom
     if (list.length === 0) throw new UsageError(`no fixtures for provider ${provider ?? ''}`);
     const width = Math.max(...list.map((f) => f.provider.length + f.event.length + 1));
     for (const f of list) {
-      out.emit(`${`${f.provider} ${f.event}`.padEnd(width)}  ${f.description}`, { provider: f.provider, event: f.event, description: f.description, body: f.form ? 'form' : 'json' });
+      out.emit(`${`${f.provider} ${f.event}`.padEnd(width)}  ${f.description}`, {
+        provider: f.provider,
+        event: f.event,
+        description: f.description,
+        body: f.form ? 'form' : 'json',
+      });
     }
   });
 }

@@ -5,13 +5,27 @@ import { Section } from './section.ts';
 export type ChannelConfig =
   | { name: string; type: 'slack'; url: string }
   | { name: string; type: 'teams'; url: string }
-  | { name: string; type: 'email'; smtp: { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined }; from: string; to: string[] }
+  | {
+      name: string;
+      type: 'email';
+      smtp: { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined };
+      from: string;
+      to: string[];
+    }
   | { name: string; type: 'pagerduty'; routingKey: string; apiBase: string }
   | { name: string; type: 'webhook'; url: string; secret: string };
 export type ChannelType = ChannelConfig['type'];
 
-export const RULE_KINDS = ['endpoint-failure-rate', 'dead-deliveries', 'queue-lag', 'backlog', 'source-silence', 'signature-rejections',
-  'endpoint-disabled', 'reconcile-gap'] as const;
+export const RULE_KINDS = [
+  'endpoint-failure-rate',
+  'dead-deliveries',
+  'queue-lag',
+  'backlog',
+  'source-silence',
+  'signature-rejections',
+  'endpoint-disabled',
+  'reconcile-gap',
+] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 export type Severity = 'critical' | 'error' | 'warning' | 'info';
 
@@ -72,7 +86,12 @@ function readChannel(s: Section, name: string): ChannelConfig | undefined {
     }
     case 'pagerduty':
       s.onlyKeys(['type', 'routingKey', 'apiBase']);
-      return { name, type, routingKey: s.str('routingKey', { required: true }) ?? '', apiBase: s.has('apiBase') ? url(s, 'apiBase') : 'https://events.pagerduty.com' };
+      return {
+        name,
+        type,
+        routingKey: s.str('routingKey', { required: true }) ?? '',
+        apiBase: s.has('apiBase') ? url(s, 'apiBase') : 'https://events.pagerduty.com',
+      };
     case 'email': {
       s.onlyKeys(['type', 'smtp', 'from', 'to']);
       const smtp = s.child('smtp');
@@ -81,8 +100,17 @@ function readChannel(s: Section, name: string): ChannelConfig | undefined {
       if (to.length === 0) s.problem('to', 'required: a list of addresses');
       const secure = smtp?.bool('secure') ?? false;
       return {
-        name, type, from: s.str('from', { required: true }) ?? '', to,
-        smtp: { host: smtp?.str('host', { required: true }) ?? '', port: smtp?.int('port', { min: 1, max: 65535 }) ?? (secure ? 465 : 587), secure, user: smtp?.str('user'), pass: smtp?.str('pass') },
+        name,
+        type,
+        from: s.str('from', { required: true }) ?? '',
+        to,
+        smtp: {
+          host: smtp?.str('host', { required: true }) ?? '',
+          port: smtp?.int('port', { min: 1, max: 65535 }) ?? (secure ? 465 : 587),
+          secure,
+          user: smtp?.str('user'),
+          pass: smtp?.str('pass'),
+        },
       };
     }
     default:
@@ -101,14 +129,22 @@ function ratio(s: Section, key: string): number | undefined {
 /** The threshold in the kind's own unit, or its default. */
 function threshold(s: Section, kind: RuleKind): number | null | undefined {
   switch (kind) {
-    case 'endpoint-failure-rate': return ratio(s, 'threshold') ?? defaults.alertFailureRate;
-    case 'queue-lag': return s.duration('threshold', { min: 1000 }) ?? defaults.alertQueueLagMs;
-    case 'source-silence': return s.value.threshold === 'learn' ? null : (s.duration('threshold', { min: 1000 }) ?? null);
-    case 'dead-deliveries': return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertDeadThreshold;
-    case 'backlog': return s.int('threshold', { min: 1, max: 1e12 }) ?? defaults.alertBacklog;
-    case 'signature-rejections': return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertRejections;
-    case 'reconcile-gap': return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertReconcileGap;
-    case 'endpoint-disabled': return 1;
+    case 'endpoint-failure-rate':
+      return ratio(s, 'threshold') ?? defaults.alertFailureRate;
+    case 'queue-lag':
+      return s.duration('threshold', { min: 1000 }) ?? defaults.alertQueueLagMs;
+    case 'source-silence':
+      return s.value.threshold === 'learn' ? null : (s.duration('threshold', { min: 1000 }) ?? null);
+    case 'dead-deliveries':
+      return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertDeadThreshold;
+    case 'backlog':
+      return s.int('threshold', { min: 1, max: 1e12 }) ?? defaults.alertBacklog;
+    case 'signature-rejections':
+      return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertRejections;
+    case 'reconcile-gap':
+      return s.int('threshold', { min: 1, max: 1e9 }) ?? defaults.alertReconcileGap;
+    case 'endpoint-disabled':
+      return 1;
   }
 }
 
@@ -135,7 +171,19 @@ export function readAlerts(top: Section): AlertsConfig {
   (Array.isArray(list) ? list : []).forEach((_, i) => {
     const r = Section.of(list?.[i as never], `${s?.keyPath('rules')}[${i}]`, top.problems);
     if (!r) return;
-    r.onlyKeys(['name', 'kind', 'scope', 'channels', 'threshold', 'window', 'minAttempts', 'fireAfter', 'clearAfter', 'repeat', 'severity']);
+    r.onlyKeys([
+      'name',
+      'kind',
+      'scope',
+      'channels',
+      'threshold',
+      'window',
+      'minAttempts',
+      'fireAfter',
+      'clearAfter',
+      'repeat',
+      'severity',
+    ]);
     const name = r.str('name', { required: true });
     if (name !== undefined && seen.has(name)) r.problem('name', `"${name}" is used twice`);
     if (name !== undefined) seen.add(name);
@@ -145,15 +193,21 @@ export function readAlerts(top: Section): AlertsConfig {
     scope?.onlyKeys(['application', 'endpoint', 'source']);
     const ruleChannels = r.strList('channels') ?? [];
     if (ruleChannels.length === 0) r.problem('channels', 'required: the channels to notify');
-    for (const c of ruleChannels) if (!channels[c]) r.problem('channels', `"${c}" is not under alerts.channels (known: ${Object.keys(channels).join(', ') || 'none'})`);
+    for (const c of ruleChannels)
+      if (!channels[c]) r.problem('channels', `"${c}" is not under alerts.channels (known: ${Object.keys(channels).join(', ') || 'none'})`);
     if (!kind || name === undefined) return;
     const value = threshold(r, kind);
     rules.push({
-      name, kind, channels: ruleChannels, threshold: value ?? null,
-      scope: Object.fromEntries((['application', 'endpoint', 'source'] as const).flatMap((k) => {
-        const v = scope?.str(k);
-        return v === undefined ? [] : [[k, v]];
-      })),
+      name,
+      kind,
+      channels: ruleChannels,
+      threshold: value ?? null,
+      scope: Object.fromEntries(
+        (['application', 'endpoint', 'source'] as const).flatMap((k) => {
+          const v = scope?.str(k);
+          return v === undefined ? [] : [[k, v]];
+        }),
+      ),
       windowMs: r.duration('window', { min: 1000 }) ?? defaultWindow(kind),
       minAttempts: r.int('minAttempts', { min: 1, max: 1e9 }) ?? defaults.alertFailureMinAttempts,
       fireAfter: r.int('fireAfter', { min: 1, max: 1000 }) ?? defaults.alertFireAfter,

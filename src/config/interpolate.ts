@@ -3,12 +3,7 @@
  * tree. Done on values after parsing, not on the file's text, so a variable's
  * content can never change the document's structure. `$${` stays a literal `${`.
  */
-export function interpolate(
-  node: unknown,
-  env: Record<string, string | undefined>,
-  problems: string[],
-  path = '',
-): unknown {
+export function interpolate(node: unknown, env: Record<string, string | undefined>, problems: string[], path = ''): unknown {
   if (typeof node === 'string') return interpolateString(node, env, problems, path);
   if (Array.isArray(node)) return node.map((item, i) => interpolate(item, env, problems, `${path}[${i}]`));
   if (node !== null && typeof node === 'object') {
@@ -21,12 +16,7 @@ export function interpolate(
   return node;
 }
 
-function interpolateString(
-  text: string,
-  env: Record<string, string | undefined>,
-  problems: string[],
-  path: string,
-): string {
+function interpolateString(text: string, env: Record<string, string | undefined>, problems: string[], path: string): string {
   return text.replace(/\$?\$\{([^}]*)\}/g, (whole, inner: string) => {
     if (whole.startsWith('$$')) return whole.slice(1);
     const match = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(inner);

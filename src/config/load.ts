@@ -64,10 +64,12 @@ export function parseConfig(
 ): Config {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML error: ${e.message.split('\n')[0]}`;
-    }));
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML error: ${e.message.split('\n')[0]}`;
+      }),
+    );
   }
   const problems: string[] = [];
   const parsed = doc.toJS() ?? {};
@@ -91,11 +93,13 @@ export function parseConfig(
     }
   }
   const result = validateConfig(tree);
-  problems.push(...result.problems.map((p) => {
-    const key = p.slice(0, p.indexOf(':'));
-    const origin = origins.get(key);
-    return origin ? `${origin} (${p})` : p;
-  }));
+  problems.push(
+    ...result.problems.map((p) => {
+      const key = p.slice(0, p.indexOf(':'));
+      const origin = origins.get(key);
+      return origin ? `${origin} (${p})` : p;
+    }),
+  );
   if (problems.length > 0 || !result.config) throw new ConfigError(problems);
   return result.config;
 }

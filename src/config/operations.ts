@@ -34,7 +34,8 @@ export function readTelemetry(top: Section): TelemetryConfig {
   const otlp = s?.child('otlp');
   otlp?.onlyKeys(['endpoint', 'headers']);
   const endpoint = otlp?.str('endpoint') ?? defaults.otlpEndpoint;
-  if (endpoint !== undefined && !/^https?:\/\/[^/?#]+/.test(endpoint)) otlp?.problem('endpoint', 'must be an absolute http(s) URL such as http://collector:4318');
+  if (endpoint !== undefined && !/^https?:\/\/[^/?#]+/.test(endpoint))
+    otlp?.problem('endpoint', 'must be an absolute http(s) URL such as http://collector:4318');
   const headers: Record<string, string> = {};
   const h = otlp?.child('headers');
   for (const name of Object.keys(h?.value ?? {})) {

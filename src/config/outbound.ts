@@ -12,7 +12,11 @@ import { readEndpoint } from './validate.ts';
  * become the reserved `sluice-operational` application, so they are synced and
  * delivered like any other.
  */
-export function readOutbound(top: Section, delivery: Section | undefined, applications: Record<string, ApplicationConfig>): {
+export function readOutbound(
+  top: Section,
+  delivery: Section | undefined,
+  applications: Record<string, ApplicationConfig>,
+): {
   network: NetworkPolicyConfig;
   health: HealthPolicy;
   outbound: OutboundConfig;
@@ -29,21 +33,33 @@ export function readOutbound(top: Section, delivery: Section | undefined, applic
     disableAfterMs: delivery?.duration('disableAfter', { min: 60_000 }) ?? defaults.disableAfterMs,
   };
   const out = top.child('outbound');
-  out?.onlyKeys(['rotationGrace', 'idempotencyTtl', 'portalTokenTtl', 'portalUrl', 'payloadRetention', 'operationalWebhooks', 'apiRateLimit']);
+  out?.onlyKeys([
+    'rotationGrace',
+    'idempotencyTtl',
+    'portalTokenTtl',
+    'portalUrl',
+    'payloadRetention',
+    'operationalWebhooks',
+    'apiRateLimit',
+  ]);
   const portalUrl = out?.str('portalUrl');
   if (portalUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(portalUrl)) out?.problem('portalUrl', 'must be an absolute http(s) URL');
   const operationalEndpoints: EndpointConfig[] = [];
   const list = out?.value.operationalWebhooks;
   if (list !== undefined && list !== null) {
     if (!Array.isArray(list)) out?.problem('operationalWebhooks', 'must be a list of endpoints');
-    else list.forEach((_, i) => {
-      const ep = out && readEndpoint(new Section(list as unknown as Record<string, unknown>, out.keyPath('operationalWebhooks'), out.problems), i);
-      if (ep) operationalEndpoints.push(ep);
-    });
+    else
+      list.forEach((_, i) => {
+        const ep =
+          out && readEndpoint(new Section(list as unknown as Record<string, unknown>, out.keyPath('operationalWebhooks'), out.problems), i);
+        if (ep) operationalEndpoints.push(ep);
+      });
   }
   const reserved = defaults.operationalAppUid;
-  if (applications[reserved]) top.child('applications')?.problem(reserved, 'is reserved for operational webhooks (outbound.operationalWebhooks)');
-  if (operationalEndpoints.length > 0) applications[reserved] = { uid: reserved, name: 'Operational webhooks', endpoints: operationalEndpoints };
+  if (applications[reserved])
+    top.child('applications')?.problem(reserved, 'is reserved for operational webhooks (outbound.operationalWebhooks)');
+  if (operationalEndpoints.length > 0)
+    applications[reserved] = { uid: reserved, name: 'Operational webhooks', endpoints: operationalEndpoints };
   return {
     network,
     health,
@@ -71,15 +87,25 @@ export function readPrivateNetworks(section: Section): Pick<NetworkPolicyConfig,
   const value = section.value.allowPrivateNetworks;
   if (value === undefined || value === null) return undefined;
   const policy = { allowPrivateNetworks: false, allowCidrs: [] as string[] };
-  if (typeof value === 'boolean' || value === 'true' || value === 'false') return { ...policy, allowPrivateNetworks: value === true || value === 'true' };
-  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  if (typeof value === 'boolean' || value === 'true' || value === 'false')
+    return { ...policy, allowPrivateNetworks: value === true || value === 'true' };
+  const items =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(items)) {
     section.problem('allowPrivateNetworks', 'must be true, false or a list of CIDRs such as [10.0.0.0/8]');
     return policy;
   }
   items.forEach((item, i) => {
     if (typeof item === 'string' && parseCidr(item)) policy.allowCidrs.push(item);
-    else section.problems.push(`${section.keyPath('allowPrivateNetworks')}[${i}]: ${JSON.stringify(item)} is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+    else
+      section.problems.push(
+        `${section.keyPath('allowPrivateNetworks')}[${i}]: ${JSON.stringify(item)} is not a CIDR such as 10.0.0.0/8 or fd00::/8`,
+      );
   });
   return policy;
 }
@@ -88,6 +114,7 @@ function readRatio(section: Section | undefined): number | undefined {
   const value = section?.value.failureRate;
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !(n > 0 && n <= 1)) return section?.problem('failureRate', 'must be a ratio above 0 and at most 1, such as 0.5');
+  if (typeof n !== 'number' || !(n > 0 && n <= 1))
+    return section?.problem('failureRate', 'must be a ratio above 0 and at most 1, such as 0.5');
   return n;
 }

@@ -30,7 +30,10 @@ export function readRespond(src: Section, provider: string, defaultTimeoutMs: nu
   const timeoutMs = respond.duration('timeout', { min: 1, max: 60_000 }) ?? defaultTimeoutMs;
   const sender = SENDER_TIMEOUTS_MS[provider];
   if (sender && timeoutMs >= sender.ms) {
-    respond.problem('timeout', `must be shorter than ${sender.who}'s own ${sender.ms / 1000} s timeout for an answer (leave room for the network)`);
+    respond.problem(
+      'timeout',
+      `must be shorter than ${sender.who}'s own ${sender.ms / 1000} s timeout for an answer (leave room for the network)`,
+    );
   }
   const fb = respond.child('fallback');
   fb?.onlyKeys(['status', 'body', 'contentType']);

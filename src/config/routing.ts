@@ -25,7 +25,8 @@ export function readTransformation(section: Section): Transformation | null | un
   }
   if (code === undefined) return undefined;
   if (code.trim() === '') return section.problem('transformation', 'the code must not be empty');
-  if (Buffer.byteLength(code) > defaults.transformMaxCodeBytes) return section.problem('transformation', `the code may be at most ${defaults.transformMaxCodeBytes} bytes`);
+  if (Buffer.byteLength(code) > defaults.transformMaxCodeBytes)
+    return section.problem('transformation', `the code may be at most ${defaults.transformMaxCodeBytes} bytes`);
   return { code, enabled };
 }
 
@@ -39,7 +40,11 @@ export function readTransformLimits(top: Section): TransformLimitsConfig {
   };
 }
 
-const BROKER_SCHEMES: Record<BrokerType, string[]> = { rabbitmq: ['amqp:', 'amqps:'], nats: ['nats:', 'tls:'], redis: ['redis:', 'rediss:'] };
+const BROKER_SCHEMES: Record<BrokerType, string[]> = {
+  rabbitmq: ['amqp:', 'amqps:'],
+  nats: ['nats:', 'tls:'],
+  redis: ['redis:', 'rediss:'],
+};
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** `brokers: { NAME: { type, url } }`: connections broker endpoints name; URLs checked, never echoed (they hold credentials). */
@@ -52,7 +57,9 @@ export function readBrokers(top: Section): Record<string, BrokerConfig> {
     if (!NAME.test(name)) b.problem('', 'broker names use letters, digits, _ and - (at most 64)');
     b.onlyKeys(['type', 'url', 'allowApplications', 'destinationPrefix']);
     const allowApplications = b.strList('allowApplications') ?? [];
-    for (const uid of allowApplications) if (uid !== '*' && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/.test(uid)) b.problem('allowApplications', `"${uid}" is neither an application uid nor *`);
+    for (const uid of allowApplications)
+      if (uid !== '*' && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,255}$/.test(uid))
+        b.problem('allowApplications', `"${uid}" is neither an application uid nor *`);
     const destinationPrefix = b.str('destinationPrefix') ?? null;
     if (destinationPrefix === '') b.problem('destinationPrefix', 'must not be empty (leave it out to allow any destination)');
     const type = b.oneOf('type', BROKER_TYPES, 'rabbitmq');
@@ -66,7 +73,8 @@ export function readBrokers(top: Section): Record<string, BrokerConfig> {
       b.problem('url', 'is not a URL');
       continue;
     }
-    if (!BROKER_SCHEMES[type].includes(protocol)) b.problem('url', `a ${type} URL starts with ${BROKER_SCHEMES[type].map((s) => `${s}//`).join(' or ')}`);
+    if (!BROKER_SCHEMES[type].includes(protocol))
+      b.problem('url', `a ${type} URL starts with ${BROKER_SCHEMES[type].map((s) => `${s}//`).join(' or ')}`);
     else out[name] = { name, type, url, allowApplications, destinationPrefix };
   }
   return out;
@@ -83,13 +91,16 @@ export function readBrokerEndpoint(ep: Section, brokers: Record<string, BrokerCo
   if (ep.has('url')) ep.problem('url', `a ${type} endpoint names its connection instead (connection: NAME under brokers:)`);
   const connection = ep.str('connection', { required: true });
   const broker = connection === undefined ? undefined : brokers[connection];
-  if (connection !== undefined && !broker) ep.problem('connection', `"${connection}" is not under brokers (known: ${Object.keys(brokers).join(', ') || 'none'})`);
+  if (connection !== undefined && !broker)
+    ep.problem('connection', `"${connection}" is not under brokers (known: ${Object.keys(brokers).join(', ') || 'none'})`);
   else if (broker && broker.type !== type) ep.problem('connection', `"${connection}" is a ${broker.type} connection, not ${type}`);
   const key = type === 'rabbitmq' ? 'exchange' : type === 'nats' ? 'subject' : 'stream';
   const destination = ep.str(key, { required: true });
   const routingKey = ep.str('routingKey') ?? DEFAULT_ROUTING_KEY;
   const maxLen = ep.int('maxLen', { min: 1, max: 1_000_000_000 }) ?? DEFAULT_MAX_LEN;
-  for (const other of ['exchange', 'routingKey', 'subject', 'stream', 'maxLen'].filter((k) => k !== key && !(k === 'routingKey' && type === 'rabbitmq') && !(k === 'maxLen' && type === 'redis'))) {
+  for (const other of ['exchange', 'routingKey', 'subject', 'stream', 'maxLen'].filter(
+    (k) => k !== key && !(k === 'routingKey' && type === 'rabbitmq') && !(k === 'maxLen' && type === 'redis'),
+  )) {
     if (ep.has(other)) ep.problem(other, `does not apply to a ${type} endpoint`);
   }
   if (connection === undefined || destination === undefined) return undefined;

@@ -114,7 +114,8 @@ export class Section {
     const out: number[] = [];
     value.forEach((item, i) => {
       const ms = typeof item === 'string' ? parseDuration(item) : undefined;
-      if (ms === undefined) this.problems.push(`${this.keyPath(key)}[${i}]: must be a duration such as 5s, 5m or 2h (got ${JSON.stringify(item)})`);
+      if (ms === undefined)
+        this.problems.push(`${this.keyPath(key)}[${i}]: must be a duration such as 5s, 5m or 2h (got ${JSON.stringify(item)})`);
       else out.push(ms);
     });
     return out;

@@ -16,16 +16,23 @@ const tokenName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export function readSecurity(top: Section, apiToken: string | undefined): { auth: AuthConfig; metrics: MetricsConfig } {
   const auth = top.child('auth');
   auth?.onlyKeys(['tokens', 'failedAuthPerMinute']);
-  const tokens: ApiTokenConfig[] = apiToken !== undefined ? [{ name: 'default', sha256: sha256Hex(apiToken), role: 'admin', applications: null }] : [];
+  const tokens: ApiTokenConfig[] =
+    apiToken !== undefined ? [{ name: 'default', sha256: sha256Hex(apiToken), role: 'admin', applications: null }] : [];
   const list = auth?.value.tokens;
   if (auth && list !== undefined && list !== null) {
-    const entries: Array<[string | number, unknown]> = Array.isArray(list) ? list.map((v, i) => [i, v]) : typeof list === 'object' ? Object.entries(list) : [];
-    if (entries.length === 0 && (typeof list !== 'object' || list === null)) auth.problem('tokens', 'must be a list or a mapping of tokens');
+    const entries: Array<[string | number, unknown]> = Array.isArray(list)
+      ? list.map((v, i) => [i, v])
+      : typeof list === 'object'
+        ? Object.entries(list)
+        : [];
+    if (entries.length === 0 && (typeof list !== 'object' || list === null))
+      auth.problem('tokens', 'must be a list or a mapping of tokens');
     const holder = new Section(list as Record<string, unknown>, auth.keyPath('tokens'), auth.problems);
     for (const [key, value] of entries) {
       const t = readToken(holder, key, value);
       if (!t) continue;
-      if (tokens.some((o) => o.name === t.name)) holder.problem(key, `the token name "${t.name}" is used twice${t.name === 'default' ? ' (default is apiToken)' : ''}`);
+      if (tokens.some((o) => o.name === t.name))
+        holder.problem(key, `the token name "${t.name}" is used twice${t.name === 'default' ? ' (default is apiToken)' : ''}`);
       else if (tokens.some((o) => o.sha256 === t.sha256)) holder.problem(key, 'the same token is configured twice');
       else tokens.push(t);
     }

@@ -20,12 +20,79 @@ import { Section } from './section.ts';
 import { checkSourceConnection, isBrokerSource, type BrokerSourceOptions } from '../sources/provider.ts';
 import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
-const topKeys = ['apiToken', 'server', 'dataDir', 'storage', 'logLevel', 'trustProxy', 'ingest', 'delivery', 'applications', 'sources', 'allowPrivateNetworks', 'outbound', 'eventTypes', 'auth', 'metrics', 'console', 'tenantsInheritPrivateNetworks', 'secretKey', 'secretKeyFile', 'bulkJobs', 'alerts', 'telemetry', 'transformations', 'brokers', 'portal'] as const;
-const endpointKeys = ['id', 'url', 'secret', 'filterTypes', 'retry', 'timeout', 'concurrency', 'headers', 'disabled', 'description',
-  'fifo', 'stale', 'onDead', 'reorderWindow', 'filter', 'recordSkipped', 'providerSignature', 'transformation',
-  'type', 'connection', 'exchange', 'routingKey', 'subject', 'stream', 'maxLen'] as const;
-const sourceKeys = ['provider', 'application', 'secret', 'secrets', 'maxBodySize', 'tolerance', 'idempotencyKey', 'eventType', 'occurredAt', 'orderingKey',
-  'sequence', 'reorderWindow', 'publicUrl', 'forwardHeaders', 'respond', 'reconcile', 'transformation'] as const;
+const topKeys = [
+  'apiToken',
+  'server',
+  'dataDir',
+  'storage',
+  'logLevel',
+  'trustProxy',
+  'ingest',
+  'delivery',
+  'applications',
+  'sources',
+  'allowPrivateNetworks',
+  'outbound',
+  'eventTypes',
+  'auth',
+  'metrics',
+  'console',
+  'tenantsInheritPrivateNetworks',
+  'secretKey',
+  'secretKeyFile',
+  'bulkJobs',
+  'alerts',
+  'telemetry',
+  'transformations',
+  'brokers',
+  'portal',
+] as const;
+const endpointKeys = [
+  'id',
+  'url',
+  'secret',
+  'filterTypes',
+  'retry',
+  'timeout',
+  'concurrency',
+  'headers',
+  'disabled',
+  'description',
+  'fifo',
+  'stale',
+  'onDead',
+  'reorderWindow',
+  'filter',
+  'recordSkipped',
+  'providerSignature',
+  'transformation',
+  'type',
+  'connection',
+  'exchange',
+  'routingKey',
+  'subject',
+  'stream',
+  'maxLen',
+] as const;
+const sourceKeys = [
+  'provider',
+  'application',
+  'secret',
+  'secrets',
+  'maxBodySize',
+  'tolerance',
+  'idempotencyKey',
+  'eventType',
+  'occurredAt',
+  'orderingKey',
+  'sequence',
+  'reorderWindow',
+  'publicUrl',
+  'forwardHeaders',
+  'respond',
+  'reconcile',
+  'transformation',
+] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Names that appear in URLs (`/in/:source`) and API paths. */
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -49,7 +116,20 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const ingest = top.child('ingest');
   ingest?.onlyKeys(['maxBodySize', 'dedupeWindow', 'groupCommitMaxBatch', 'maxNestingDepth']);
   const delivery = top.child('delivery');
-  delivery?.onlyKeys(['concurrency', 'endpointConcurrency', 'retry', 'timeout', 'maxRetryAfter', 'leaseGrace', 'pollInterval', 'batchSize', 'shutdownGrace', 'httpsOnly', 'breaker', 'disableAfter']);
+  delivery?.onlyKeys([
+    'concurrency',
+    'endpointConcurrency',
+    'retry',
+    'timeout',
+    'maxRetryAfter',
+    'leaseGrace',
+    'pollInterval',
+    'batchSize',
+    'shutdownGrace',
+    'httpsOnly',
+    'breaker',
+    'disableAfter',
+  ]);
 
   const apiToken = top.str('apiToken');
   if (apiToken !== undefined && apiToken.length < 16) top.problem('apiToken', 'must be at least 16 characters');
@@ -65,7 +145,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     partitionIntervalMs: storage?.duration('partitionInterval', { min: 3_600_000, max: 366 * 86_400_000 }) ?? defaults.partitionIntervalMs,
   };
   // Partition bounds fall on whole hours (UTC), so an interval must be made of them.
-  if (storageOptions.partitionIntervalMs % 3_600_000 !== 0) storage?.problem('partitionInterval', 'must be a whole number of hours, such as 6h, 1d or 7d');
+  if (storageOptions.partitionIntervalMs % 3_600_000 !== 0)
+    storage?.problem('partitionInterval', 'must be a whole number of hours, such as 6h, 1d or 7d');
 
   const maxBodySize = ingest?.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? defaults.maxBodySize;
   const dedupeWindowMs = ingest?.duration('dedupeWindow', { min: 60_000 }) ?? defaults.dedupeWindowMs;
@@ -91,7 +172,10 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const security = readSecurity(top, apiToken);
   // Without any token nobody could use the API, the console or the CLI: refused, saying what to add.
   if (security.auth.tokens.length === 0 && !problems.some((p) => p.startsWith('apiToken') || p.startsWith('auth'))) {
-    top.problem('apiToken', 'required: set apiToken (or SLUICE_API_TOKEN), or list auth.tokens with a role (admin, operator or viewer), each as token or sha256');
+    top.problem(
+      'apiToken',
+      'required: set apiToken (or SLUICE_API_TOKEN), or list auth.tokens with a role (admin, operator or viewer), each as token or sha256',
+    );
   }
   // Every value is read before the problems are checked: a getter records its
   // problem as it reads, so a key read after the check would be silently dropped.
@@ -172,7 +256,10 @@ function readApplication(apps: Section, uid: string, value: unknown, brokers: Re
     endpoints.push(endpoint);
   });
   return {
-    uid, name: app.str('name') ?? uid, endpoints, strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes,
+    uid,
+    name: app.str('name') ?? uid,
+    endpoints,
+    strictEventTypes: app.bool('strictEventTypes') ?? defaults.strictEventTypes,
     ...(allowPrivateNetworks ? { allowPrivateNetworks } : {}),
   };
 }
@@ -192,7 +279,8 @@ export function readEndpoint(list: Section, index: number, brokers: Record<strin
     } catch {
       ep.problem('url', `"${redactUrl(url)}" is not a URL`);
     }
-    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME) ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME)
+      ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
   }
   const secret = ep.str('secret');
   if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
@@ -272,19 +360,28 @@ function readSource(
   const publicUrl = src.str('publicUrl');
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+/.test(publicUrl)) src.problem('publicUrl', 'must be an absolute http(s) URL');
   const sourceMaxBody = src.size('maxBodySize', { min: 1, max: 64 * 1024 * 1024 }) ?? maxBodySize;
-  const toleranceMs = src.duration('tolerance', { min: 1000, max: defaults.maxSignatureToleranceMs }) ?? provider.defaultToleranceMs ?? defaults.signatureToleranceMs;
+  const toleranceMs =
+    src.duration('tolerance', { min: 1000, max: defaults.maxSignatureToleranceMs }) ??
+    provider.defaultToleranceMs ??
+    defaults.signatureToleranceMs;
   // A replay inside the tolerance must still be inside the window that drops it as a duplicate.
-  if (toleranceMs >= dedupeWindowMs) src.problem('tolerance', `must be shorter than ingest.dedupeWindow (${dedupeWindowMs / 1000}s), or a captured request can be replayed as a new message once its key is forgotten`);
+  if (toleranceMs >= dedupeWindowMs)
+    src.problem(
+      'tolerance',
+      `must be shorter than ingest.dedupeWindow (${dedupeWindowMs / 1000}s), or a captured request can be replayed as a new message once its key is forgotten`,
+    );
   const forwardHeaders = (src.strList('forwardHeaders') ?? []).map((h) => h.toLowerCase());
   for (const h of forwardHeaders) {
     if (!/^[a-z0-9!#$%&'+.^_`|~-]+\*?$/.test(h)) src.problem('forwardHeaders', `"${h}" is not a header name (a trailing * is a prefix)`);
-    else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, ''))) src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
+    else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, '')))
+      src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
   }
   const respond = readRespond(src, providerName, defaults.respondTimeoutMs);
   const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
-  if (options !== undefined && isBrokerSource({ provider: providerName })) checkSourceConnection(src, options as BrokerSourceOptions, brokers);
+  if (options !== undefined && isBrokerSource({ provider: providerName }))
+    checkSourceConnection(src, options as BrokerSourceOptions, brokers);
   const transformation = readTransformation(src) ?? undefined;
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
   return {

@@ -27,7 +27,12 @@ export class AttemptHooks {
   private lastPurge = 0;
   private purgeFrom = 'msg_';
 
-  constructor(private readonly store: Store, private readonly config: Config, private readonly log: Logger, onQueued: () => void) {
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly log: Logger,
+    onQueued: () => void,
+  ) {
     this.policies = new NetworkPolicies(store, config);
     this.operational = new OperationalWebhooks(store, log, onQueued);
   }
@@ -63,7 +68,13 @@ export class AttemptHooks {
   async after(leased: LeasedDelivery, next: NextState, succeeded: boolean, disabled: string | undefined): Promise<void> {
     const { delivery, endpoint, message } = leased;
     const attempt = delivery.attempts + 1;
-    const data = { appId: message.appId, endpointId: endpoint.id, endpointUid: endpoint.uid, msgId: message.id, eventType: message.eventType };
+    const data = {
+      appId: message.appId,
+      endpointId: endpoint.id,
+      endpointUid: endpoint.uid,
+      msgId: message.id,
+      eventType: message.eventType,
+    };
     if (disabled) await this.operational.emit('endpoint.disabled', { appId: message.appId, endpointId: endpoint.id, reason: disabled });
     if (succeeded) {
       if (delivery.attempts >= FAILING_AFTER) await this.operational.emit('message.attempt.recovered', data);

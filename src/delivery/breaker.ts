@@ -19,8 +19,14 @@ export interface EndpointHealth {
 
 export function healthyEndpoint(): EndpointHealth {
   return {
-    throttleNextAt: null, breaker: 'closed', breakerUntil: null, consecutiveFailures: 0,
-    failingSince: null, windowStart: null, windowTotal: 0, windowFailures: 0,
+    throttleNextAt: null,
+    breaker: 'closed',
+    breakerUntil: null,
+    consecutiveFailures: 0,
+    failingSince: null,
+    windowStart: null,
+    windowTotal: 0,
+    windowFailures: 0,
   };
 }
 

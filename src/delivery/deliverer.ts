@@ -15,7 +15,9 @@ export interface Deliverer {
  * application (its network policy decides which addresses it may reach).
  */
 export function httpDeliverer(agentFor: (appId: string) => Promise<Agent>, signers?: SourceSigners): Deliverer {
-  return { send: async (leased, timeoutMs, shutdown) => sendDelivery(await agentFor(leased.message.appId), leased, timeoutMs, shutdown, signers) };
+  return {
+    send: async (leased, timeoutMs, shutdown) => sendDelivery(await agentFor(leased.message.appId), leased, timeoutMs, shutdown, signers),
+  };
 }
 
 /**

@@ -9,8 +9,19 @@
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Set by Sluice or by HTTP itself on every delivery. */
 const RESERVED = new Set([
-  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect',
-  'te', 'trailer', 'proxy-connection', 'user-agent', 'http2-settings',
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'user-agent',
+  'http2-settings',
 ]);
 const RESERVED_PREFIX = /^(webhook-|svix-|sluice-|proxy-|:)/;
 /** Visible ASCII, spaces and tabs: what every HTTP stack accepts in a value. */

@@ -27,8 +27,11 @@ function before(p: KeyedDelivery, d: KeyedDelivery): boolean {
  * The stores evaluate the same rule in SQL (`store/*\/lease-candidates.ts`, FIFO_HEAD).
  */
 export function isFifoHead(d: KeyedDelivery, key: readonly KeyedDelivery[], onDead: OnDeadPolicy): boolean {
-  return !key.some((p) => p.id !== d.id && (
-    p.state === 'in_flight'
-    || (p.state === 'scheduled' && d.state === 'pending')
-    || ((p.state === d.state || (p.state === 'dead' && onDead === 'block')) && before(p, d))));
+  return !key.some(
+    (p) =>
+      p.id !== d.id &&
+      (p.state === 'in_flight' ||
+        (p.state === 'scheduled' && d.state === 'pending') ||
+        ((p.state === d.state || (p.state === 'dead' && onDead === 'block')) && before(p, d))),
+  );
 }

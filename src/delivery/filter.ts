@@ -10,7 +10,10 @@ export type Matcher = (input: FilterInput) => boolean;
 
 /** A filter that does not compile, with where in the document it went wrong (`$or[1].amount.$gt`). */
 export class FilterSyntaxError extends Error {
-  constructor(readonly at: string, readonly reason: string) {
+  constructor(
+    readonly at: string,
+    readonly reason: string,
+  ) {
     super(`${at || '(filter)'}: ${reason}`);
   }
 }
@@ -89,9 +92,9 @@ function compileDoc(doc: unknown, at: string, top: boolean): DocTest {
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) throw new FilterSyntaxError(here, 'must be a non-empty list of filter documents');
       const parts = value.map((item, i) => compileDoc(item, join(here, i), false));
-      tests.push(key === '$and'
-        ? (node, headers) => parts.every((p) => p(node, headers))
-        : (node, headers) => parts.some((p) => p(node, headers)));
+      tests.push(
+        key === '$and' ? (node, headers) => parts.every((p) => p(node, headers)) : (node, headers) => parts.some((p) => p(node, headers)),
+      );
     } else if (key === '$not') {
       const inner = compileDoc(value, here, false);
       tests.push((node, headers) => !inner(node, headers));

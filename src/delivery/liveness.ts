@@ -24,7 +24,10 @@ export interface DeliveryView {
 }
 
 /** Per endpoint: the deliveries that may be leased now, and how many of them must be. */
-export interface Owed { eligible: Set<string>; owed: number }
+export interface Owed {
+  eligible: Set<string>;
+  owed: number;
+}
 
 /**
  * The liveness invariant (docs/reliability.md): a delivery that is due, whose
@@ -49,7 +52,8 @@ export function owedLeases(endpoints: readonly EndpointView[], deliveries: reado
     if (ep.disabled || room <= 0 || (ep.blockedUntil ?? 0) > now) continue;
     const eligible = new Set<string>();
     for (const d of deliveries) {
-      if (d.endpointId !== ep.id || (d.state !== 'pending' && d.state !== 'scheduled') || d.nextAttemptAt === null || d.nextAttemptAt > now) continue;
+      if (d.endpointId !== ep.id || (d.state !== 'pending' && d.state !== 'scheduled') || d.nextAttemptAt === null || d.nextAttemptAt > now)
+        continue;
       if (ep.fifo && d.orderingKey !== null && !isFifoHead(d, byKey.get(`${ep.id}\u0000${d.orderingKey}`) ?? [], ep.onDead)) continue;
       eligible.add(d.id);
     }

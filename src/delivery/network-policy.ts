@@ -30,14 +30,19 @@ export class NetworkPolicies {
   private readonly cache = new Map<string, { guard: AddressGuard; at: number }>();
   private readonly guards = new Map<string, AddressGuard>();
 
-  constructor(private readonly store: Store, private readonly config: Config) {}
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+  ) {}
 
   async guardFor(appId: string, now = Date.now()): Promise<AddressGuard> {
     const hit = this.cache.get(appId);
     if (hit && now - hit.at < CACHE_MS) return hit.guard;
     const app = await this.store.getApplication(appId);
     const stored = app ? await this.store.getNetworkPolicy(app.id) : null;
-    const policy = app ? policyFor(this.config, app, stored) : { allowPrivateNetworks: false, allowCidrs: [], httpsOnly: this.config.network.httpsOnly };
+    const policy = app
+      ? policyFor(this.config, app, stored)
+      : { allowPrivateNetworks: false, allowCidrs: [], httpsOnly: this.config.network.httpsOnly };
     // One guard per distinct policy, so callers can key their connection pools on it.
     const key = JSON.stringify([policy.allowPrivateNetworks, [...policy.allowCidrs].sort(), policy.httpsOnly]);
     let guard = this.guards.get(key);

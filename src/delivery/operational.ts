@@ -4,8 +4,13 @@ import type { Store } from '../store/store.ts';
 
 /** The operational events Sluice emits (Svix's names). */
 export type OperationalEvent =
-  | 'endpoint.created' | 'endpoint.updated' | 'endpoint.deleted' | 'endpoint.disabled'
-  | 'message.attempt.exhausted' | 'message.attempt.failing' | 'message.attempt.recovered';
+  | 'endpoint.created'
+  | 'endpoint.updated'
+  | 'endpoint.deleted'
+  | 'endpoint.disabled'
+  | 'message.attempt.exhausted'
+  | 'message.attempt.failing'
+  | 'message.attempt.recovered';
 
 /**
  * Operational webhooks, delivered through Sluice itself: each event is a
@@ -17,7 +22,11 @@ export type OperationalEvent =
 export class OperationalWebhooks {
   private appId: string | null | undefined;
 
-  constructor(private readonly store: Store, private readonly log: Logger, private readonly onQueued: () => void) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly onQueued: () => void,
+  ) {}
 
   /** The operational application's id (looked up once; it exists only when endpoints are configured). */
   async operationalAppId(): Promise<string | null> {
@@ -30,11 +39,24 @@ export class OperationalWebhooks {
       const appId = await this.operationalAppId();
       if (appId === null || data.appId === appId) return;
       const payload = Buffer.from(JSON.stringify({ type, timestamp: new Date().toISOString(), data }));
-      const [outcome] = await this.store.ingest([{
-        appId, source: null, eventType: type, eventId: null, orderingKey: null, sequence: null, payload,
-        contentType: 'application/json', headers: {}, channels: null, state: 'accepted', error: null,
-        dedupeScope: `app:${appId}`, dedupeUntil: null,
-      }]);
+      const [outcome] = await this.store.ingest([
+        {
+          appId,
+          source: null,
+          eventType: type,
+          eventId: null,
+          orderingKey: null,
+          sequence: null,
+          payload,
+          contentType: 'application/json',
+          headers: {},
+          channels: null,
+          state: 'accepted',
+          error: null,
+          dedupeScope: `app:${appId}`,
+          dedupeUntil: null,
+        },
+      ]);
       if (outcome && 'error' in outcome) throw outcome.error;
       this.onQueued();
     } catch (err) {

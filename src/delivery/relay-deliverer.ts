@@ -37,28 +37,38 @@ export function relayDeliverer(hub: RelayHub, signers?: SourceSigners): Delivere
       };
       if (!hub.connected(endpoint.id)) return away();
       const { body, headers } = deliveryRequest(leased, startedAt, signers);
-      const outcome = await hub.deliver(endpoint.id, {
-        type: 'delivery',
-        id: `${delivery.id}.${delivery.attempts + 1}`,
-        msgId: message.id,
-        eventType: message.eventType,
-        headers,
-        body: body.toString('base64'),
+      const outcome = await hub.deliver(
+        endpoint.id,
+        {
+          type: 'delivery',
+          id: `${delivery.id}.${delivery.attempts + 1}`,
+          msgId: message.id,
+          eventType: message.eventType,
+          headers,
+          body: body.toString('base64'),
+          timeoutMs,
+        },
         timeoutMs,
-      }, timeoutMs, shutdown);
+        shutdown,
+      );
       if (outcome.kind === 'absent') return shutdown.aborted ? { ...base, interrupted: true } : away();
-      if (outcome.kind === 'timeout') return { ...base, durationMs: Date.now() - startedAt, error: `the listener did not answer within ${timeoutMs} ms` };
+      if (outcome.kind === 'timeout')
+        return { ...base, durationMs: Date.now() - startedAt, error: `the listener did not answer within ${timeoutMs} ms` };
       // The frame is the listener's say: only well-formed values reach the attempt row (a bad one must not fail its write).
       const r = outcome.result as Partial<Record<keyof typeof outcome.result, unknown>>;
-      const status = Number.isInteger(r.status) && (r.status as number) >= 100 && (r.status as number) <= 999 ? r.status as number : null;
-      const took = typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0 ? Math.min(Math.round(r.durationMs), timeoutMs) : Date.now() - startedAt;
+      const status = Number.isInteger(r.status) && (r.status as number) >= 100 && (r.status as number) <= 999 ? (r.status as number) : null;
+      const took =
+        typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0
+          ? Math.min(Math.round(r.durationMs), timeoutMs)
+          : Date.now() - startedAt;
       const contentType = (r.headers as Record<string, unknown> | null | undefined)?.['content-type'];
       return {
         ...base,
         durationMs: took,
         status,
         responseBody: typeof r.body === 'string' ? r.body.slice(0, defaults.responseBodyLimit) : null,
-        error: status === null ? (typeof r.error === 'string' && r.error !== '' ? r.error.slice(0, 1024) : 'the listener gave no status') : null,
+        error:
+          status === null ? (typeof r.error === 'string' && r.error !== '' ? r.error.slice(0, 1024) : 'the listener gave no status') : null,
         contentType: typeof contentType === 'string' ? contentType.slice(0, 256) : undefined,
         requestHeaders: storedRequestHeaders(headers, endpoint.headers),
         ...(isHeaderMap(r.headers) ? { responseHeaders: storedResponseHeaders(r.headers) } : {}),

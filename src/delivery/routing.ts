@@ -84,7 +84,11 @@ function filterBody(message: RoutingContent): unknown {
  * FIFO endpoint waits the endpoint's `reorderWindow`, else its source's, so a
  * predecessor that arrives a little late can still go first.
  */
-export function holdBackMs(endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>, orderingKey: string | null, sourceWindowMs: number | undefined): number {
+export function holdBackMs(
+  endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>,
+  orderingKey: string | null,
+  sourceWindowMs: number | undefined,
+): number {
   if (!endpoint.fifo || orderingKey === null) return 0;
   return endpoint.reorderWindowMs ?? sourceWindowMs ?? 0;
 }

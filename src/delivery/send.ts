@@ -50,14 +50,23 @@ function signingSecrets(leased: LeasedDelivery, now: number): string[] {
  * bytes and content type, the sender's forwarded headers, the endpoint's
  * headers, and the signature with every secret that signs now.
  */
-export function deliveryRequest(leased: LeasedDelivery, at: number, signers?: SourceSigners): { body: Buffer; headers: Record<string, string> } {
+export function deliveryRequest(
+  leased: LeasedDelivery,
+  at: number,
+  signers?: SourceSigners,
+): { body: Buffer; headers: Record<string, string> } {
   const { message, endpoint } = leased;
   const body = message.payload ?? Buffer.alloc(0);
   const own = deliverySignature(endpoint.signatureStyle, signingSecrets(leased, at), message.id, Math.floor(at / 1000), body);
   // API messages carry no sender's headers; an inbound one carries its provider's, as the endpoint's providerSignature says.
-  const sender = message.source === null
-    ? { headers: {}, extraSignatures: [] }
-    : providerHeaders(message.headers, endpoint.providerSignature, signers?.get(message.source), { payload: body, nowMs: at, messageId: message.id });
+  const sender =
+    message.source === null
+      ? { headers: {}, extraSignatures: [] }
+      : providerHeaders(message.headers, endpoint.providerSignature, signers?.get(message.source), {
+          payload: body,
+          nowMs: at,
+          messageId: message.id,
+        });
   const signatureName = `${endpoint.signatureStyle === 'svix' ? 'svix' : 'webhook'}-signature`;
   if (sender.extraSignatures.length > 0) own[signatureName] = [own[signatureName], ...sender.extraSignatures].join(' ');
   const headers: Record<string, string> = {

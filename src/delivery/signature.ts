@@ -43,7 +43,13 @@ function signOne(secret: string, id: string, timestampSec: number, body: Buffer)
  * Svix's `svix-*` for receivers written against Svix's libraries. Several
  * secrets (a rotation's grace period) give space-separated signatures.
  */
-export function deliverySignature(style: SignatureStyle, secrets: readonly string[], id: string, timestampSec: number, body: Buffer): Record<string, string> {
+export function deliverySignature(
+  style: SignatureStyle,
+  secrets: readonly string[],
+  id: string,
+  timestampSec: number,
+  body: Buffer,
+): Record<string, string> {
   const prefix = style === 'svix' ? 'svix' : 'webhook';
   return {
     [`${prefix}-id`]: id,

@@ -15,17 +15,33 @@ import type { NetworkPolicyConfig } from '../config/types.ts';
 
 /** Ranges that are not the public internet, with the name a refusal gives. */
 const BLOCKED: Array<[cidr: string, what: string]> = [
-  ['0.0.0.0/8', 'unspecified'], ['10.0.0.0/8', 'private'], ['100.64.0.0/10', 'carrier-grade NAT'],
-  ['127.0.0.0/8', 'loopback'], ['169.254.0.0/16', 'link-local'], ['172.16.0.0/12', 'private'],
-  ['192.0.0.0/24', 'IETF protocol assignments'], ['192.0.2.0/24', 'documentation'], ['192.168.0.0/16', 'private'],
-  ['198.18.0.0/15', 'benchmarking'], ['198.51.100.0/24', 'documentation'], ['203.0.113.0/24', 'documentation'],
-  ['224.0.0.0/4', 'multicast'], ['240.0.0.0/4', 'reserved'],
-  ['::/128', 'unspecified'], ['::1/128', 'loopback'], ['fc00::/7', 'unique local'], ['fe80::/10', 'link-local'],
-  ['ff00::/8', 'multicast'], ['2001:db8::/32', 'documentation'], ['100::/64', 'discard'],
+  ['0.0.0.0/8', 'unspecified'],
+  ['10.0.0.0/8', 'private'],
+  ['100.64.0.0/10', 'carrier-grade NAT'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local'],
+  ['172.16.0.0/12', 'private'],
+  ['192.0.0.0/24', 'IETF protocol assignments'],
+  ['192.0.2.0/24', 'documentation'],
+  ['192.168.0.0/16', 'private'],
+  ['198.18.0.0/15', 'benchmarking'],
+  ['198.51.100.0/24', 'documentation'],
+  ['203.0.113.0/24', 'documentation'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback'],
+  ['fc00::/7', 'unique local'],
+  ['fe80::/10', 'link-local'],
+  ['ff00::/8', 'multicast'],
+  ['2001:db8::/32', 'documentation'],
+  ['100::/64', 'discard'],
   ['fec0::/10', 'site-local'],
   // Transition ranges route to an IPv4 address carried inside them; judging that address is
   // fragile (6to4 relays, Teredo's obfuscation), so the ranges are refused whole.
-  ['64:ff9b:1::/48', 'local-use NAT64 (embeds IPv4)'], ['2002::/16', '6to4 (embeds IPv4)'], ['2001::/32', 'Teredo (embeds IPv4)'],
+  ['64:ff9b:1::/48', 'local-use NAT64 (embeds IPv4)'],
+  ['2002::/16', '6to4 (embeds IPv4)'],
+  ['2001::/32', 'Teredo (embeds IPv4)'],
 ];
 
 export interface Cidr {
@@ -51,7 +67,9 @@ function ipv6Bytes(address: string): number[] | null {
   const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (quad) {
     const p = (quad[1] as string).split('.').map(Number);
-    text = text.slice(0, -(quad[1] as string).length) + `${(((p[0] as number) << 8) | (p[1] as number)).toString(16)}:${(((p[2] as number) << 8) | (p[3] as number)).toString(16)}`;
+    text =
+      text.slice(0, -(quad[1] as string).length) +
+      `${(((p[0] as number) << 8) | (p[1] as number)).toString(16)}:${(((p[2] as number) << 8) | (p[3] as number)).toString(16)}`;
   }
   const [head, tail] = text.split('::');
   const parts = (s: string | undefined): string[] => (s ? s.split(':') : []);
@@ -124,7 +142,10 @@ export class AddressGuard {
     if (this.policy.httpsOnly && parsed.protocol !== 'https:') return 'refused: only https endpoints are allowed (delivery.httpsOnly)';
     if (this.policy.allowPrivateNetworks) return null;
     // `localhost.` is the same name as `localhost` (a fully qualified one): judge it without the dot.
-    const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
+    const host = parsed.hostname
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.+$/, '')
+      .toLowerCase();
     if (isIP(host) !== 0) return this.refusal(host);
     if (host === 'localhost' || host.endsWith('.localhost')) return this.refusal('127.0.0.1');
     return null;

@@ -182,7 +182,10 @@ export class DeliveryWorker {
     const backlog = await this.store.backlog();
     const freeSlots = this.config.delivery.concurrency - this.inFlight.size;
     const recovered = await this.lease(now, limit, true);
-    this.log.error({ leasable, idleMs, freeSlots, inFlight: this.inFlight.size - recovered.length, backlog, recovered: recovered.length }, 'delivery: STALL: deliveries are due and may be leased, but lease passes leased nothing; recovered by a full scan');
+    this.log.error(
+      { leasable, idleMs, freeSlots, inFlight: this.inFlight.size - recovered.length, backlog, recovered: recovered.length },
+      'delivery: STALL: deliveries are due and may be leased, but lease passes leased nothing; recovered by a full scan',
+    );
     return recovered;
   }
 
@@ -256,23 +259,43 @@ export class DeliveryWorker {
         return;
       }
       const span = this.tracing?.startAttempt(message.headers.traceparent, {
-        'sluice.message_id': message.id, 'sluice.delivery_id': delivery.id, 'sluice.endpoint': endpoint.uid ?? endpoint.id,
-        'sluice.attempt': delivery.attempts + 1, 'url.full': endpoint.url, 'http.request.method': 'POST',
+        'sluice.message_id': message.id,
+        'sluice.delivery_id': delivery.id,
+        'sluice.endpoint': endpoint.uid ?? endpoint.id,
+        'sluice.attempt': delivery.attempts + 1,
+        'url.full': endpoint.url,
+        'http.request.method': 'POST',
       });
       // The endpoint gets the attempt's own traceparent, so its handler's spans hang under this attempt.
-      const sent = span ? { ...transformed.leased, message: { ...transformed.leased.message, headers: { ...transformed.leased.message.headers, traceparent: (this.tracing as Tracing).traceparent(span) } } } : transformed.leased;
+      const sent = span
+        ? {
+            ...transformed.leased,
+            message: {
+              ...transformed.leased.message,
+              headers: { ...transformed.leased.message.headers, traceparent: (this.tracing as Tracing).traceparent(span) },
+            },
+          }
+        : transformed.leased;
       const result = await deliverer.send(sent, timeoutMs, this.shutdown.signal);
       if (span) {
         if (result.status !== null) span.setAttribute('http.response.status_code', result.status);
-        this.tracing?.end(span, result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`));
+        this.tracing?.end(
+          span,
+          result.status !== null && result.status >= 200 && result.status < 300 ? undefined : (result.error ?? `answered ${result.status}`),
+        );
       }
       if (result.interrupted || result.postponeUntil !== undefined) {
         await this.store.releaseLeases(this.owner, [delivery.id], result.postponeUntil ?? Date.now());
         return;
       }
       this.extras.attempts?.publish({
-        msgId: message.id, endpointId: endpoint.id, endpointUid: endpoint.uid, status: result.status,
-        contentType: result.contentType, body: result.responseBody, succeeded: result.status !== null && result.status >= 200 && result.status < 300,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        endpointUid: endpoint.uid,
+        status: result.status,
+        contentType: result.contentType,
+        body: result.responseBody,
+        succeeded: result.status !== null && result.status >= 200 && result.status < 300,
       });
       const decided = this.decide(leased, result);
       const { next, outcome } = decided;
@@ -303,17 +326,34 @@ export class DeliveryWorker {
       this.metrics.deliveries.inc({ endpoint: label, outcome });
       this.metrics.attemptSeconds.observe({ endpoint: label }, result.durationMs / 1000);
       const fields = {
-        msgId: message.id, endpoint: label, attempt: delivery.attempts + 1, trigger: leased.trigger, status: result.status,
-        durationMs: result.durationMs, outcome, error: result.error ?? undefined,
+        msgId: message.id,
+        endpoint: label,
+        attempt: delivery.attempts + 1,
+        trigger: leased.trigger,
+        status: result.status,
+        durationMs: result.durationMs,
+        outcome,
+        error: result.error ?? undefined,
         nextAttemptAt: next.state === 'scheduled' ? new Date(next.at).toISOString() : undefined,
       };
       if (outcome === 'succeeded') this.log.info(fields, 'delivery');
       else this.log.warn(fields, 'delivery');
-      this.live?.publish({
-        type: 'attempt', at: new Date(result.startedAt).toISOString(), app: message.appId, endpointId: endpoint.id, msgId: message.id, deliveryId: delivery.id,
-        eventType: message.eventType, status: result.status, outcome: outcome === 'succeeded' ? 'succeeded' : next.state === 'dead' ? 'dead' : 'failed',
-        durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}),
-      }, { source: message.source ?? '', ...(outcome === 'succeeded' ? { latencyMs: Date.now() - message.receivedAt } : {}) });
+      this.live?.publish(
+        {
+          type: 'attempt',
+          at: new Date(result.startedAt).toISOString(),
+          app: message.appId,
+          endpointId: endpoint.id,
+          msgId: message.id,
+          deliveryId: delivery.id,
+          eventType: message.eventType,
+          status: result.status,
+          outcome: outcome === 'succeeded' ? 'succeeded' : next.state === 'dead' ? 'dead' : 'failed',
+          durationMs: result.durationMs,
+          ...(result.error ? { error: result.error } : {}),
+        },
+        { source: message.source ?? '', ...(outcome === 'succeeded' ? { latencyMs: Date.now() - message.receivedAt } : {}) },
+      );
       await this.hooks.after(leased, next, outcome === 'succeeded', disable);
     } catch (err) {
       // The lease expires and the delivery comes back: log loudly, lose nothing.
@@ -329,33 +369,50 @@ export class DeliveryWorker {
    * (a failed attempt on the retry schedule, so a fixed transformation gets it through). Neither
    * counts towards the endpoint's breaker: the receiver was never asked.
    */
-  private async notSent(leased: LeasedDelivery, outcome: { kind: 'cancel'; reason: string } | { kind: 'failed'; error: string }): Promise<void> {
+  private async notSent(
+    leased: LeasedDelivery,
+    outcome: { kind: 'cancel'; reason: string } | { kind: 'failed'; error: string },
+  ): Promise<void> {
     const { delivery, endpoint, message } = leased;
     const now = Date.now();
-    const next: NextState = outcome.kind === 'cancel'
-      ? { state: 'skipped', reason: 'cancelled' }
-      : nextAfterFailure({
-        attempts: delivery.attempts + 1,
-        scheduleMs: endpoint.retryScheduleMs ?? this.config.delivery.retryScheduleMs,
-        jitter: defaults.retryJitter,
-        maxRetryAfterMs: this.config.delivery.maxRetryAfterMs,
-        retryAfterMs: undefined,
-        manual: leased.trigger === 'manual',
-        now,
-      });
+    const next: NextState =
+      outcome.kind === 'cancel'
+        ? { state: 'skipped', reason: 'cancelled' }
+        : nextAfterFailure({
+            attempts: delivery.attempts + 1,
+            scheduleMs: endpoint.retryScheduleMs ?? this.config.delivery.retryScheduleMs,
+            jitter: defaults.retryJitter,
+            maxRetryAfterMs: this.config.delivery.maxRetryAfterMs,
+            retryAfterMs: undefined,
+            manual: leased.trigger === 'manual',
+            now,
+          });
     const error = outcome.kind === 'cancel' ? `cancelled by the transformation: ${outcome.reason}` : outcome.error;
     await this.records.submit({
       deliveryId: delivery.id,
       leaseOwner: this.owner,
       attempt: {
-        deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, appId: message.appId, url: endpoint.url,
-        trigger: leased.trigger, startedAt: now, durationMs: Date.now() - now, status: null, responseBody: null, error, succeeded: false,
+        deliveryId: delivery.id,
+        messageId: message.id,
+        endpointId: endpoint.id,
+        appId: message.appId,
+        url: endpoint.url,
+        trigger: leased.trigger,
+        startedAt: now,
+        durationMs: Date.now() - now,
+        status: null,
+        responseBody: null,
+        error,
+        succeeded: false,
       },
       next,
     });
     const outcomeLabel = outcome.kind === 'cancel' ? 'cancelled' : next.state === 'dead' ? 'dead' : 'retry';
     this.metrics.deliveries.inc({ endpoint: endpoint.uid ?? endpoint.id, outcome: outcomeLabel });
-    this.log.warn({ msgId: message.id, endpoint: endpoint.uid ?? endpoint.id, attempt: delivery.attempts + 1, outcome: outcomeLabel, error }, 'delivery');
+    this.log.warn(
+      { msgId: message.id, endpoint: endpoint.uid ?? endpoint.id, attempt: delivery.attempts + 1, outcome: outcomeLabel, error },
+      'delivery',
+    );
     if (outcome.kind === 'failed') await this.hooks.after(leased, next, false, undefined);
   }
 

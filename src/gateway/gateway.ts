@@ -76,14 +76,20 @@ function useStoredSecretKeys(config: Config, log: Logger): { currentKeyId: strin
   installKeys(ring.keys, () => reloadKeys(source));
   const current = ring.keys[ring.keys.length - 1] as { id: string };
   if (ring.generated) {
-    log.warn({ file: config.secretKeyFile, keyId: current.id },
-      'secrets: no SLUICE_SECRET_KEY set; generated a key into the data directory to seal stored secrets (back it up; every process sharing this database needs the same key)');
+    log.warn(
+      { file: config.secretKeyFile, keyId: current.id },
+      'secrets: no SLUICE_SECRET_KEY set; generated a key into the data directory to seal stored secrets (back it up; every process sharing this database needs the same key)',
+    );
   }
   return { currentKeyId: current.id, portalKey: portalTokenKey(ring) };
 }
 
 /** Opens the store, applies the config's applications, and starts serving and delivering. */
-export async function startGateway(config: Config, log: Logger = createLogger(config.logLevel), opts: { role?: Role; spanExporter?: SpanExporter } = {}): Promise<Gateway> {
+export async function startGateway(
+  config: Config,
+  log: Logger = createLogger(config.logLevel),
+  opts: { role?: Role; spanExporter?: SpanExporter } = {},
+): Promise<Gateway> {
   const role = opts.role ?? 'all';
   const target = parseStorageUrl(config.storageUrl);
   const roleRefused = target.kind === 'invalid' ? undefined : roleProblem(role, target.kind);
@@ -109,7 +115,11 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
       app.endpoints.forEach((ep, i) => {
         if (endpointType(ep) !== 'http') return;
         const refused = guard.urlRefusal(ep.url);
-        if (refused) log.warn({ key: `applications.${app.uid}.endpoints[${i}].url`, url: redactUrl(ep.url), reason: refused }, 'config: every delivery to this endpoint will be refused');
+        if (refused)
+          log.warn(
+            { key: `applications.${app.uid}.endpoints[${i}].url`, url: redactUrl(ep.url), reason: refused },
+            'config: every delivery to this endpoint will be refused',
+          );
       });
     }
     for (const source of Object.values(config.sources)) {
@@ -123,7 +133,8 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     });
     await compileStoredSchemas(
       (iterator) => store.listEventTypes({ limit: 250, includeArchived: false, ...(iterator ? { iterator } : {}) }),
-      (name, problem) => log.warn({ eventType: name, problem }, 'event types: a stored schema does not compile; its messages are stored unchecked'),
+      (name, problem) =>
+        log.warn({ eventType: name, problem }, 'event types: a stored schema does not compile; its messages are stored unchecked'),
     );
     const metrics = new Metrics();
     const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
@@ -133,22 +144,55 @@ export async function startGateway(config: Config, log: Logger = createLogger(co
     const rejections = new RejectionLog(store, log);
     for (const s of sources) rejections.withhold(s.config.name, credentialHeaders(s.config));
     // The SDK is loaded only when tracing is on: off, it costs neither start-up time nor anything per request.
-    const tracing = config.telemetry.otlpEndpoint || opts.spanExporter
-      ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
-      : undefined;
+    const tracing =
+      config.telemetry.otlpEndpoint || opts.spanExporter
+        ? await (await import('../observability/tracing.ts')).startTracing(config.telemetry, opts.spanExporter)
+        : undefined;
     // Without a worker here, other processes' workers hear of new work through the store (LISTEN/NOTIFY).
     // `sluice listen` sessions live where deliveries are made and the API is served: the socket and the sends meet in one process.
     const signers = new Map(sources.map((s) => [s.config.name, { rule: forwardRule(s.config), provider: s.provider }]));
     const relayHub = parts.worker && parts.api ? new RelayHub(log) : undefined;
     const attempts = new AttemptBus();
-    const worker = parts.worker ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }, tracing) : undefined;
-    const pipeline = new IngestPipeline(new Map(sources.map((s) => [s.config.name, s])), store, config, metrics, log, () => worker?.wake(), { live, rejections, attempts }, tracing);
+    const worker = parts.worker
+      ? new DeliveryWorker(store, config, metrics, log, live, { ...(relayHub ? { relay: relayHub } : {}), attempts, signers }, tracing)
+      : undefined;
+    const pipeline = new IngestPipeline(
+      new Map(sources.map((s) => [s.config.name, s])),
+      store,
+      config,
+      metrics,
+      log,
+      () => worker?.wake(),
+      { live, rejections, attempts },
+      tracing,
+    );
     // Consuming is ingesting: only a process with the ingest role takes messages from a broker source.
     const brokerSources = parts.ingest ? new BrokerSources(sources, config.brokers, pipeline, log, metrics) : undefined;
     const reconcile = new ReconcileScheduler(store, pipeline, sources, log);
-    const alerts = new AlertEvaluator(store, config, sources.map((s) => ({ name: s.config.name, appId: s.appId })), metrics, log, () => reconcileFacts(store));
+    const alerts = new AlertEvaluator(
+      store,
+      config,
+      sources.map((s) => ({ name: s.config.name, appId: s.appId })),
+      metrics,
+      log,
+      () => reconcileFacts(store),
+    );
     const bulkJobs = parts.worker ? new BulkJobRunner(store, config.bulkJobs, log, () => worker?.wake()) : undefined;
-    const app = buildHttpApp({ config, store, pipeline, sources, metrics, log, onQueued: () => worker?.wake(), onBulkJob: () => bulkJobs?.wake(), reconcile, parts, live, portalKey: keys.portalKey, ...(relayHub ? { relay: relayHub } : {}) });
+    const app = buildHttpApp({
+      config,
+      store,
+      pipeline,
+      sources,
+      metrics,
+      log,
+      onQueued: () => worker?.wake(),
+      onBulkJob: () => bulkJobs?.wake(),
+      reconcile,
+      parts,
+      live,
+      portalKey: keys.portalKey,
+      ...(relayHub ? { relay: relayHub } : {}),
+    });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     worker?.start();

@@ -18,7 +18,11 @@ export class StorageUpkeep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly store: Store, private readonly config: Config, private readonly log: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
 
   /** One pass now (awaited before the gateway listens), then one every hour. */
   async start(): Promise<void> {
@@ -62,8 +66,10 @@ export class StorageUpkeep {
         this.log.info({ partitions: removal.partitions, messages: removal.messages }, 'storage: removed data past retention');
       }
       if (removal.heldBack > 0) {
-        this.log.warn({ heldBack: removal.heldBack, kind: this.store.kind === 'postgres' ? 'partitions' : 'messages' },
-          'storage: data past retention kept because deliveries are still to be made (disabled or failing endpoints?)');
+        this.log.warn(
+          { heldBack: removal.heldBack, kind: this.store.kind === 'postgres' ? 'partitions' : 'messages' },
+          'storage: data past retention kept because deliveries are still to be made (disabled or failing endpoints?)',
+        );
       }
     } catch (err) {
       this.log.error({ err }, 'storage: removing data past retention failed; retried at the next pass');

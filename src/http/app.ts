@@ -86,11 +86,14 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   securityHeaders(app, { noStore: false });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }));
+    reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) log.error({ err }, 'http: unexpected error');
-    return reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', reason: status >= 500 ? 'internal error' : (err as Error).message });
+    return reply
+      .code(status)
+      .send({ error: status >= 500 ? 'internal_error' : 'bad_request', reason: status >= 500 ? 'internal error' : (err as Error).message });
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -104,59 +107,70 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     }
   });
   // With metrics.listen, /metrics is served on that address only (gateway.ts).
-  if (config.metrics.listen === null) metricsRoute(app, { metrics, store, token: config.metrics.token, failuresPerMinute: config.auth.failedAuthPerMinute });
+  if (config.metrics.listen === null)
+    metricsRoute(app, { metrics, store, token: config.metrics.token, failuresPerMinute: config.auth.failedAuthPerMinute });
 
-  if (deps.parts?.ingest !== false) app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
+  if (deps.parts?.ingest !== false)
+    app.register(ingestRoutes, { pipeline: deps.pipeline, sources: deps.sources, metrics, log, trustProxy: config.trustProxy });
 
   // The console is a client of the API: it is served wherever the API is.
   if (deps.parts?.api !== false && config.console.enabled) app.register(consoleStatic);
   if (deps.parts?.api !== false) app.register(portalStatic, { store, portal: config.portal, serveAssets: !config.console.enabled });
 
-  if (deps.parts?.api !== false) app.register(async (api) => {
-    apiErrors(api, log, config.ingest.maxNestingDepth);
-    securityHeaders(api, { noStore: true });
-    openApi(api, '/api/v1');
-    api.get('/health', async (_req, reply) => reply.code(204).send());
-    const outbound = { ...outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey), live: deps.live };
-    await api.register(fastifyCookie);
-    const session: SessionDeps = {
-      sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
-      tokenPrincipal: apiTokenPrincipal(config.auth.tokens),
-      trustProxy: config.trustProxy,
-    };
-    await api.register(sessionRoutes, session);
-    const portalSessions = new PortalSessions(store, outbound.tokens, config.portal.sessionTtlMs);
-    await api.register(portalExchangeRoutes, { sessions: portalSessions });
-    api.register(async (authed) => {
-      // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
-      const resolvers = [apiTokenResolver(config.auth.tokens), storedPortalResolver(portalSessions), sessionResolver(session)];
-      requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
-      rateLimitApi(authed, config.outbound.apiRateLimit);
-      snakeCaseQuery(authed);
-      idempotency(authed, store, config.outbound.idempotencyTtlMs);
-      auditLog(authed, store, log);
-      await authed.register(authRoutes);
-      await authed.register(portalSessionRoutes, { store, config, sessions: portalSessions });
-      await authed.register(auditRoutes, { store });
-      await authed.register(networkPolicyRoutes, outbound);
-      await authed.register(outboundRoutes, outbound);
-      await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
-      await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
-      await authed.register(overviewRoutes, { store });
-      await authed.register(messageSearchRoutes, { store });
-      await authed.register(sourceRoutes, { store, sources: deps.sources });
-      await authed.register(endpointHealthRoutes, { store });
-      await authed.register(streamRoutes, { store, live: deps.live });
-      await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
-      await authed.register(relayRoutes, { store, hub: deps.relay });
-      await authed.register(bulkJobRoutes, { store, onBulkJob: outbound.onBulkJob });
-      await authed.register(alertRoutes, { store, config });
-      if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
+  if (deps.parts?.api !== false)
+    app.register(
+      async (api) => {
+        apiErrors(api, log, config.ingest.maxNestingDepth);
+        securityHeaders(api, { noStore: true });
+        openApi(api, '/api/v1');
+        api.get('/health', async (_req, reply) => reply.code(204).send());
+        const outbound = { ...outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey), live: deps.live };
+        await api.register(fastifyCookie);
+        const session: SessionDeps = {
+          sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
+          tokenPrincipal: apiTokenPrincipal(config.auth.tokens),
+          trustProxy: config.trustProxy,
+        };
+        await api.register(sessionRoutes, session);
+        const portalSessions = new PortalSessions(store, outbound.tokens, config.portal.sessionTtlMs);
+        await api.register(portalExchangeRoutes, { sessions: portalSessions });
+        api.register(async (authed) => {
+          // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
+          const resolvers = [apiTokenResolver(config.auth.tokens), storedPortalResolver(portalSessions), sessionResolver(session)];
+          requireAuth(authed, { resolvers, store, failuresPerMinute: config.auth.failedAuthPerMinute });
+          rateLimitApi(authed, config.outbound.apiRateLimit);
+          snakeCaseQuery(authed);
+          idempotency(authed, store, config.outbound.idempotencyTtlMs);
+          auditLog(authed, store, log);
+          await authed.register(authRoutes);
+          await authed.register(portalSessionRoutes, { store, config, sessions: portalSessions });
+          await authed.register(auditRoutes, { store });
+          await authed.register(networkPolicyRoutes, outbound);
+          await authed.register(outboundRoutes, outbound);
+          await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
+          await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
+          await authed.register(overviewRoutes, { store });
+          await authed.register(messageSearchRoutes, { store });
+          await authed.register(sourceRoutes, { store, sources: deps.sources });
+          await authed.register(endpointHealthRoutes, { store });
+          await authed.register(streamRoutes, { store, live: deps.live });
+          await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
+          await authed.register(relayRoutes, { store, hub: deps.relay });
+          await authed.register(bulkJobRoutes, { store, onBulkJob: outbound.onBulkJob });
+          await authed.register(alertRoutes, { store, config });
+          if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
+        });
+      },
+      { prefix: '/api/v1' },
+    );
+  if (deps.parts?.api !== false)
+    relayUpgrades(app.server, {
+      store,
+      hub: deps.relay,
+      resolvers: [apiTokenResolver(config.auth.tokens)],
+      failuresPerMinute: config.auth.failedAuthPerMinute,
+      log,
     });
-  }, { prefix: '/api/v1' });
-  if (deps.parts?.api !== false) relayUpgrades(app.server, {
-    store, hub: deps.relay, resolvers: [apiTokenResolver(config.auth.tokens)], failuresPerMinute: config.auth.failedAuthPerMinute, log,
-  });
 
   return app;
 }

@@ -9,7 +9,8 @@ export const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..',
 
 const PAGE_HEADERS = {
   'cache-control': 'no-cache',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
 };
@@ -28,13 +29,21 @@ export async function consoleStatic(app: FastifyInstance, opts: { root?: string 
 
   if (built) {
     await app.register(fastifyStatic, {
-      root: join(root, 'assets'), prefix: '/console/assets/', immutable: true, maxAge: '365d', index: false, wildcard: true, decorateReply: false,
+      root: join(root, 'assets'),
+      prefix: '/console/assets/',
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      wildcard: true,
+      decorateReply: false,
     });
   }
   app.get('/', async (_req, reply) => reply.redirect('/console/', 302));
   const serve = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     if (!page) {
-      return reply.code(503).type('text/plain; charset=utf-8')
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
         .send('The console is not built: run `npm run build` (it needs the dev dependencies) and start the gateway again.\n');
     }
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);

@@ -44,7 +44,10 @@ export async function ingestRoutes(
         headers: req.headers,
         method: req.method,
         remoteAddress: req.ip,
-        url: seenUrl({ path: req.url, headers: req.headers, protocol: req.protocol, host: req.host }, { publicUrl: source.config.publicUrl, trustProxy: opts.trustProxy ?? false }),
+        url: seenUrl(
+          { path: req.url, headers: req.headers, protocol: req.protocol, host: req.host },
+          { publicUrl: source.config.publicUrl, trustProxy: opts.trustProxy ?? false },
+        ),
       });
       return send(reply, out);
     });
@@ -52,18 +55,25 @@ export async function ingestRoutes(
       method: [...OTHER_METHODS],
       url,
       handler: async (_req, reply) =>
-        reply.code(405).header('allow', 'POST').send({ error: 'method_not_allowed', reason: `${url} accepts POST only` }),
+        reply
+          .code(405)
+          .header('allow', 'POST')
+          .send({ error: 'method_not_allowed', reason: `${url} accepts POST only` }),
     });
   }
 
   // Answered in onRequest, before any body is read: an unknown source costs nothing.
-  app.all('/in/*', {
-    onRequest: async (req, reply) => {
-      const name = req.url.slice('/in/'.length).split(/[/?]/)[0] ?? '';
-      metrics.rejected.inc({ source: '(unknown)', reason: 'unknown_source' });
-      return reply.code(404).send({ error: 'unknown_source', reason: `no source named "${decodeSafe(name)}"` });
+  app.all(
+    '/in/*',
+    {
+      onRequest: async (req, reply) => {
+        const name = req.url.slice('/in/'.length).split(/[/?]/)[0] ?? '';
+        metrics.rejected.inc({ source: '(unknown)', reason: 'unknown_source' });
+        return reply.code(404).send({ error: 'unknown_source', reason: `no source named "${decodeSafe(name)}"` });
+      },
     },
-  }, async () => undefined);
+    async () => undefined,
+  );
 }
 
 function decodeSafe(text: string): string {

@@ -13,7 +13,10 @@ import type { Store } from '../store/store.ts';
  * per address as on the API (`auth.failedAuthPerMinute`), and tokens are
  * compared as hashes, so the time taken says nothing of the length.
  */
-export function metricsRoute(app: FastifyInstance, opts: { metrics: Metrics; store: Store; token: string | null; failuresPerMinute?: number }): void {
+export function metricsRoute(
+  app: FastifyInstance,
+  opts: { metrics: Metrics; store: Store; token: string | null; failuresPerMinute?: number },
+): void {
   const { metrics, store, token } = opts;
   const failures = new FailureLimiter(opts.failuresPerMinute ?? 0);
   const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -22,16 +25,27 @@ export function metricsRoute(app: FastifyInstance, opts: { metrics: Metrics; sto
     if (want !== null) {
       const wait = failures.blockedFor(req.ip, Date.now());
       if (wait > 0) {
-        return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000)))
-          .send({ error: 'rate_limit_exceeded', reason: 'too many failed authentications from this address; retry after the Retry-After delay' });
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.ceil(wait / 1000)))
+          .send({
+            error: 'rate_limit_exceeded',
+            reason: 'too many failed authentications from this address; retry after the Retry-After delay',
+          });
       }
       const given = bearerOf(req);
       if (given === undefined || !safeEqual(digest(given), want)) {
         failures.fail(req.ip, Date.now());
-        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'authentication_failed', reason: 'metrics.token is set: send Authorization: Bearer <token>' });
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'authentication_failed', reason: 'metrics.token is set: send Authorization: Bearer <token>' });
       }
     }
     metrics.setBacklog(await store.backlog());
-    return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply
+      .header('cache-control', 'no-store')
+      .type(metrics.registry.contentType)
+      .send(await metrics.registry.metrics());
   });
 }

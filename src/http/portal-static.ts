@@ -19,14 +19,23 @@ export function portalCsp(frameAncestors: readonly string[]): string {
  * application's own list when the URL names it (`?app=`), else
  * `portal.frameAncestors`.
  */
-export async function portalStatic(app: FastifyInstance, opts: { store: Store; portal: PortalConfig; serveAssets: boolean; root?: string }): Promise<void> {
+export async function portalStatic(
+  app: FastifyInstance,
+  opts: { store: Store; portal: PortalConfig; serveAssets: boolean; root?: string },
+): Promise<void> {
   const root = opts.root ?? webRoot;
   const file = join(root, 'portal', 'index.html');
   const page = existsSync(file) ? readFileSync(file) : undefined;
   // The page's assets live beside the console's; without the console they are served here.
   if (page && opts.serveAssets) {
     await app.register(fastifyStatic, {
-      root: join(root, 'assets'), prefix: '/console/assets/', immutable: true, maxAge: '365d', index: false, wildcard: true, decorateReply: false,
+      root: join(root, 'assets'),
+      prefix: '/console/assets/',
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      wildcard: true,
+      decorateReply: false,
     });
   }
 
@@ -39,17 +48,22 @@ export async function portalStatic(app: FastifyInstance, opts: { store: Store; p
 
   const serve = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!page) {
-      return reply.code(503).type('text/plain; charset=utf-8')
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
         .send('The portal is not built: run `npm run build` (it needs the dev dependencies) and start the gateway again.\n');
     }
     const ancestors = await ancestorsFor((req.query as Record<string, unknown> | undefined)?.app);
-    return reply.headers({
-      'cache-control': 'no-store',
-      'content-security-policy': portalCsp(ancestors),
-      'x-content-type-options': 'nosniff',
-      // The key is in the fragment, which browsers never send; no-referrer keeps the page's own URL to itself too.
-      'referrer-policy': 'no-referrer',
-    }).type('text/html; charset=utf-8').send(page);
+    return reply
+      .headers({
+        'cache-control': 'no-store',
+        'content-security-policy': portalCsp(ancestors),
+        'x-content-type-options': 'nosniff',
+        // The key is in the fragment, which browsers never send; no-referrer keeps the page's own URL to itself too.
+        'referrer-policy': 'no-referrer',
+      })
+      .type('text/html; charset=utf-8')
+      .send(page);
   };
   app.get('/portal', async (req, reply) => reply.redirect(`/portal/${req.url.slice('/portal'.length)}`, 301));
   app.get('/portal/', serve);

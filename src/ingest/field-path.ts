@@ -2,9 +2,7 @@
  * Where a value lives in an inbound request: `body:$.data.object.id`,
  * `body:$.items[0].id` or `header:X-Event-Id`.
  */
-export type FieldPath =
-  | { from: 'body'; path: Array<string | number>; text: string }
-  | { from: 'header'; name: string; text: string };
+export type FieldPath = { from: 'body'; path: Array<string | number>; text: string } | { from: 'header'; name: string; text: string };
 
 export function parseFieldPath(text: string): FieldPath | string {
   if (text.startsWith('header:')) {
@@ -33,11 +31,7 @@ export function parseFieldPath(text: string): FieldPath | string {
 }
 
 /** Reads a field; numbers and booleans become strings, objects and missing values `undefined`. */
-export function readField(
-  field: FieldPath,
-  body: unknown,
-  headers: Record<string, string | string[] | undefined>,
-): string | undefined {
+export function readField(field: FieldPath, body: unknown, headers: Record<string, string | string[] | undefined>): string | undefined {
   if (field.from === 'header') {
     const value = headers[field.name];
     return Array.isArray(value) ? value[0] : value;

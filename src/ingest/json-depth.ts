@@ -14,7 +14,8 @@ export function jsonDepth(text: Buffer | string, limit = Number.MAX_SAFE_INTEGER
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
     if (inString) {
-      if (b === 0x5c) i++; // a backslash escapes the next byte, quotes included
+      if (b === 0x5c)
+        i++; // a backslash escapes the next byte, quotes included
       else if (b === 0x22) inString = false;
       continue;
     }

@@ -113,7 +113,15 @@ export class IngestPipeline {
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
       const now = Date.now();
       this.watch.rejections?.record(name, req, verdict.reason, now);
-      announceIngest(this.watch.live, { source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason: verdict.reason });
+      announceIngest(this.watch.live, {
+        source: name,
+        app: source.appId,
+        msgId: null,
+        eventType: null,
+        eventId: null,
+        decision: 'rejected',
+        reason: verdict.reason,
+      });
       return jsonReply(401, { error: 'signature_invalid', reason: verdict.reason });
     }
     this.metrics.verified.inc({ source: name });
@@ -138,13 +146,24 @@ export class IngestPipeline {
     if (respond && ids.length === 1) {
       // An interactive sender (a Slack command) shows the handler's answer: the message is stored
       // already, so waiting costs nothing but the sender's patience, which the timeout bounds.
-      const result = !allDuplicates && head.state === 'accepted' && delivered && this.watch.attempts
-        ? await this.watch.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
-        : undefined;
+      const result =
+        !allDuplicates && head.state === 'accepted' && delivered && this.watch.attempts
+          ? await this.watch.attempts.waitFor(ids[0] as string, respond.endpoint, respond.timeoutMs)
+          : undefined;
       if (result?.succeeded) {
-        return { status: result.status as number, headers: { 'sluice-message-id': ids[0] as string }, contentType: result.contentType ?? 'text/plain', body: result.body ?? '' };
+        return {
+          status: result.status as number,
+          headers: { 'sluice-message-id': ids[0] as string },
+          contentType: result.contentType ?? 'text/plain',
+          body: result.body ?? '',
+        };
       }
-      return { status: respond.fallback.status, headers: { 'sluice-message-id': ids[0] as string }, contentType: respond.fallback.contentType, body: respond.fallback.body };
+      return {
+        status: respond.fallback.status,
+        headers: { 'sluice-message-id': ids[0] as string },
+        contentType: respond.fallback.contentType,
+        body: respond.fallback.body,
+      };
     }
     const headers: Record<string, string> = allDuplicates ? { 'sluice-duplicate': 'true' } : {};
     const reply: Record<string, unknown> = { id: ids[0] };
@@ -160,10 +179,16 @@ export class IngestPipeline {
    * the webhook's path (extract, dedupe, schema, fan-out, ordering). It carries
    * a `sluice-reconciled` header, stored and forwarded to endpoints.
    */
-  async ingestReconciled(source: CompiledSource, rawBody: Buffer, headers: Record<string, string>): Promise<{ ids: string[]; duplicates: number } | { error: Error }> {
+  async ingestReconciled(
+    source: CompiledSource,
+    rawBody: Buffer,
+    headers: Record<string, string>,
+  ): Promise<{ ids: string[]; duplicates: number } | { error: Error }> {
     const req: InboundRequest = { rawBody, headers, method: 'POST', url: `/in/${source.config.name}` };
     const parsed = parseBody(rawBody, headers['content-type'], this.config.ingest.maxNestingDepth);
-    return this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, headers['content-type'], { 'sluice-reconciled': 'true' });
+    return this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, headers['content-type'], {
+      'sluice-reconciled': 'true',
+    });
   }
 
   /**
@@ -184,7 +209,14 @@ export class IngestPipeline {
     this.metrics.verified.inc({ source: name });
     const contentType = first(req.headers['content-type']);
     const parsed = parseBody(req.rawBody, contentType, this.config.ingest.maxNestingDepth);
-    const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, parsed.ok ? parsed.value : undefined, contentType, {});
+    const stored = await this.store(
+      source,
+      req,
+      parsed.ok ? undefined : parsed.error,
+      parsed.ok ? parsed.value : undefined,
+      contentType,
+      {},
+    );
     if ('error' in stored) return { kind: 'unavailable', error: stored.error };
     if (stored.cancelled !== undefined) return { kind: 'cancelled', reason: stored.cancelled };
     return { kind: 'stored', ids: stored.ids, duplicates: stored.duplicates };
@@ -195,14 +227,30 @@ export class IngestPipeline {
     const name = source.config.name;
     const now = Date.now();
     this.metrics.rejected.inc({ source: name, reason: metric });
-    this.log.warn({ source: name, decision: 'rejected', reason }, 'ingest: consumed message rejected; acknowledged to the broker so it is not redelivered');
+    this.log.warn(
+      { source: name, decision: 'rejected', reason },
+      'ingest: consumed message rejected; acknowledged to the broker so it is not redelivered',
+    );
     this.watch.rejections?.record(name, req, reason, now);
-    announceIngest(this.watch.live, { source: name, app: source.appId, msgId: null, eventType: null, eventId: null, decision: 'rejected', reason });
+    announceIngest(this.watch.live, {
+      source: name,
+      app: source.appId,
+      msgId: null,
+      eventType: null,
+      eventId: null,
+      decision: 'rejected',
+      reason,
+    });
   }
 
   /** Extract → schema check → group commit, with the metrics, the log line and the live event of each message. */
   private async store(
-    source: CompiledSource, req: InboundRequest, parseError: string | undefined, body: unknown, contentType: string | undefined, mark: Record<string, string>,
+    source: CompiledSource,
+    req: InboundRequest,
+    parseError: string | undefined,
+    body: unknown,
+    contentType: string | undefined,
+    mark: Record<string, string>,
     span?: Span,
   ): Promise<{ ids: string[]; duplicates: number; messages: NewMessage[]; delivered: boolean; cancelled?: string } | { error: Error }> {
     const name = source.config.name;
@@ -229,7 +277,9 @@ export class IngestPipeline {
     for (const m of messages) Object.assign(m.headers, mark, traceparent ? { traceparent } : {});
     await this.validate(source, messages, bodies);
     const commitSpan = span && this.tracing?.child(span, 'sluice.ingest.commit');
-    const outcomes = await Promise.all(messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))));
+    const outcomes = await Promise.all(
+      messages.map((m) => this.commits.submit(m).catch((err: unknown): IngestOutcome => ({ error: err as Error }))),
+    );
     if (commitSpan) {
       // Dedupe is decided inside the commit's transaction, so it is told here rather than as a span of its own.
       const dups = outcomes.filter((o) => 'duplicate' in o && o.duplicate).length;
@@ -250,20 +300,46 @@ export class IngestPipeline {
         return { error: outcome.error };
       }
       ids.push(outcome.messageId);
-      const base = { source: name, msgId: outcome.messageId, eventId: message.eventId, ...(mark['sluice-reconciled'] ? { reconciled: true } : {}) };
+      const base = {
+        source: name,
+        msgId: outcome.messageId,
+        eventId: message.eventId,
+        ...(mark['sluice-reconciled'] ? { reconciled: true } : {}),
+      };
       if (outcome.duplicate) {
         duplicates++;
         this.metrics.duplicates.inc({ source: name });
         this.log.info({ ...base, decision: 'duplicate' }, 'ingest');
-        announceIngest(this.watch.live, { source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId, decision: 'duplicate' });
+        announceIngest(this.watch.live, {
+          source: name,
+          app: source.appId,
+          msgId: outcome.messageId,
+          eventType: message.eventType,
+          eventId: message.eventId,
+          decision: 'duplicate',
+        });
         continue;
       }
       this.metrics.stored.inc({ source: name, state: message.state });
       announceIngest(this.watch.live, {
-        source: name, app: source.appId, msgId: outcome.messageId, eventType: message.eventType, eventId: message.eventId,
-        decision: message.state === 'invalid' ? 'invalid' : 'accepted', ...(message.error ? { reason: message.error } : {}),
+        source: name,
+        app: source.appId,
+        msgId: outcome.messageId,
+        eventType: message.eventType,
+        eventId: message.eventId,
+        decision: message.state === 'invalid' ? 'invalid' : 'accepted',
+        ...(message.error ? { reason: message.error } : {}),
       });
-      this.log.info({ ...base, decision: message.state, eventType: message.eventType, deliveries: outcome.deliveries, reason: message.error ?? undefined }, 'ingest');
+      this.log.info(
+        {
+          ...base,
+          decision: message.state,
+          eventType: message.eventType,
+          deliveries: outcome.deliveries,
+          reason: message.error ?? undefined,
+        },
+        'ingest',
+      );
       if (outcome.deliveries > 0) delivered = true;
     }
     if (delivered) this.onStored();
@@ -271,8 +347,13 @@ export class IngestPipeline {
   }
 
   /** The source's transformation on each message, before the schema check and fan-out; cancelled ones are dropped. */
-  private async transform(source: CompiledSource, req: InboundRequest, t: Transformation, messages: NewMessage[], bodies: unknown[]):
-    Promise<{ messages: NewMessage[]; bodies: unknown[]; reason: string }> {
+  private async transform(
+    source: CompiledSource,
+    req: InboundRequest,
+    t: Transformation,
+    messages: NewMessage[],
+    bodies: unknown[],
+  ): Promise<{ messages: NewMessage[]; bodies: unknown[]; reason: string }> {
     const kept: { messages: NewMessage[]; bodies: unknown[]; reason: string } = { messages: [], bodies: [], reason: '' };
     for (const [i, m] of messages.entries()) {
       const outcome = await this.transforms.apply(t, m, req.url, bodies[i]);
@@ -281,7 +362,11 @@ export class IngestPipeline {
         this.log.info({ source: source.config.name, eventId: m.eventId, decision: 'cancelled', reason: outcome.reason }, 'ingest');
         continue;
       }
-      if (m.state === 'invalid') this.log.warn({ source: source.config.name, eventId: m.eventId, reason: m.error }, 'ingest: transformation failed; storing invalid');
+      if (m.state === 'invalid')
+        this.log.warn(
+          { source: source.config.name, eventId: m.eventId, reason: m.error },
+          'ingest: transformation failed; storing invalid',
+        );
       kept.messages.push(m);
       kept.bodies.push(outcome.body);
     }
@@ -337,7 +422,10 @@ export class IngestPipeline {
         const verdict = await this.eventTypes.check(m.eventType, bodies[i], strict);
         if (verdict.ok) continue;
         m.state = 'invalid';
-        m.error = verdict.reason === 'schema' ? `the payload does not match the schema of ${m.eventType ?? 'its event type'}` : (verdict.issues[0]?.message ?? 'unknown event type');
+        m.error =
+          verdict.reason === 'schema'
+            ? `the payload does not match the schema of ${m.eventType ?? 'its event type'}`
+            : (verdict.issues[0]?.message ?? 'unknown event type');
         m.validationErrors = verdict.issues;
       } catch (err) {
         this.log.error({ source: source.config.name, eventType: m.eventType, err }, 'ingest: schema check failed; storing unchecked');

@@ -13,11 +13,17 @@ const MAX_PENDING = 500;
 const FLUSH_MS = 1_000;
 
 /** `withheld`: lower-case names the source authenticates or signs with, whatever they are called (`header: X-Auth`). */
-export function redactHeaders(headers: Record<string, string | string[] | undefined>, withheld: ReadonlySet<string> = new Set()): Record<string, string> {
+export function redactHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  withheld: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = SECRET_HEADER.test(name) || withheld.has(name.toLowerCase()) ? '[redacted]' : (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
+    out[name] =
+      SECRET_HEADER.test(name) || withheld.has(name.toLowerCase())
+        ? '[redacted]'
+        : (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
   }
   return out;
 }
@@ -54,7 +60,11 @@ export class RejectionLog {
   dropped = 0;
   private readonly withheld = new Map<string, ReadonlySet<string>>();
 
-  constructor(private readonly store: Store, private readonly log: Logger, perSecond: number = defaults.rejectedPerSecond) {
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    perSecond: number = defaults.rejectedPerSecond,
+  ) {
     this.cap = new SourceRateCap(perSecond);
   }
 
@@ -73,7 +83,12 @@ export class RejectionLog {
     this.timer.unref();
   }
 
-  record(source: string, req: { rawBody: Buffer; headers: Record<string, string | string[] | undefined>; remoteAddress?: string }, reason: string, now: number): void {
+  record(
+    source: string,
+    req: { rawBody: Buffer; headers: Record<string, string | string[] | undefined>; remoteAddress?: string },
+    reason: string,
+    now: number,
+  ): void {
     if (this.pending.length >= MAX_PENDING || !this.cap.take(source, now)) {
       this.dropped++;
       return;

@@ -1,5 +1,11 @@
 /** Headers whose value is a unix time in seconds (or Stripe's `t=`), looked at to say how far off a rejected timestamp was. */
-const TIMESTAMP_HEADERS = ['webhook-timestamp', 'svix-timestamp', 'x-slack-request-timestamp', 'x-zm-request-timestamp', 'x-signature-timestamp'];
+const TIMESTAMP_HEADERS = [
+  'webhook-timestamp',
+  'svix-timestamp',
+  'x-slack-request-timestamp',
+  'x-zm-request-timestamp',
+  'x-signature-timestamp',
+];
 
 function timestampOf(headers: Record<string, string>): number | undefined {
   for (const name of TIMESTAMP_HEADERS) {
@@ -33,15 +39,20 @@ export function explainRejection(reason: string, headers: Record<string, string>
       : `the timestamp is too old (${reason}): check the sender's clock, or this is a replay of an old request`;
   }
   if (/in the future/.test(reason)) {
-    return ts !== undefined ? `timestamp ${span(ts - at)} in the future: check the sender's clock` : `the timestamp is in the future: check the sender's clock`;
+    return ts !== undefined
+      ? `timestamp ${span(ts - at)} in the future: check the sender's clock`
+      : `the timestamp is in the future: check the sender's clock`;
   }
   if (/no signature matches/.test(reason)) {
     const hint = /\(([^)]+)\)/.exec(reason)?.[1];
     return `no signature matches: the secret may have been rotated, or the body was changed on the way${hint ? ` (${hint})` : ''}`;
   }
-  if (/^missing/.test(reason)) return `not signed (${reason.replace(/^missing /, 'no ')}): is the sender set up for this source, or is this someone else?`;
+  if (/^missing/.test(reason))
+    return `not signed (${reason.replace(/^missing /, 'no ')}): is the sender set up for this source, or is this someone else?`;
   if (/replay|already used/.test(reason)) return `a replay of a request already received (${reason})`;
-  if (/does not match|wrong username|password/.test(reason)) return `wrong credentials (${reason}): compare the source's secret with the sender's`;
-  if (/does not start with|has no v1|malformed|is not|needs|cannot be parsed|only /.test(reason)) return `the signature is malformed (${reason}): the sender may use another scheme or version`;
+  if (/does not match|wrong username|password/.test(reason))
+    return `wrong credentials (${reason}): compare the source's secret with the sender's`;
+  if (/does not start with|has no v1|malformed|is not|needs|cannot be parsed|only /.test(reason))
+    return `the signature is malformed (${reason}): the sender may use another scheme or version`;
   return reason;
 }

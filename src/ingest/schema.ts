@@ -6,9 +6,7 @@ import { defaults } from '../config/defaults.ts';
 import type { ValidationIssue } from '../store/records.ts';
 
 /** Why a payload was not accepted for its event type. */
-export type SchemaVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'unknown_event_type' | 'schema'; issues: ValidationIssue[] };
+export type SchemaVerdict = { ok: true } | { ok: false; reason: 'unknown_event_type' | 'schema'; issues: ValidationIssue[] };
 
 /** An event type as the validator needs it: Svix-style schemas by version (`{"1": {...}}`), or none. */
 export interface SchemaSource {

@@ -35,7 +35,8 @@ function merge(into: Map<string, FlowRow>, rows: Iterable<[string, FlowRow]>): v
   for (const [key, row] of rows) {
     const have = into.get(key);
     if (!have) into.set(key, row);
-    else for (const k of ['received', 'verified', 'rejected', 'duplicates', 'delivered', 'failed', 'latencySumMs'] as const) have[k] += row[k];
+    else
+      for (const k of ['received', 'verified', 'rejected', 'duplicates', 'delivered', 'failed', 'latencySumMs'] as const) have[k] += row[k];
   }
 }
 

@@ -53,7 +53,10 @@ export class LiveRelay {
       if (this.pending.length >= MAX_PER_FLUSH) this.dropped++;
       else this.pending.push([event, extra]);
     });
-    this.stopListening = this.store.onLive((payload) => this.heard(payload), (err) => this.log.warn({ err }, 'live: lost the cross-process channel; retrying'));
+    this.stopListening = this.store.onLive(
+      (payload) => this.heard(payload),
+      (err) => this.log.warn({ err }, 'live: lost the cross-process channel; retrying'),
+    );
     this.timer = setInterval(() => void this.flush(), FLUSH_MS);
     this.timer.unref();
   }
@@ -95,7 +98,10 @@ export class LiveRelay {
         batch.push(item);
         size += bytes + 1;
       }
-      if (batch.length > 0) await this.store.shareLive(JSON.stringify({ origin: this.origin, events: batch, ...(dropped ? { dropped } : {}) } satisfies Shared));
+      if (batch.length > 0)
+        await this.store.shareLive(
+          JSON.stringify({ origin: this.origin, events: batch, ...(dropped ? { dropped } : {}) } satisfies Shared),
+        );
     } catch (err) {
       this.log.warn({ err }, 'live: could not share events with the other processes; dropped');
     }

@@ -1,4 +1,15 @@
-import { context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/operations.ts';
@@ -13,7 +24,10 @@ const propagator = new W3CTraceContextPropagator();
  * path pays nothing then, not even a no-op span.
  */
 export class Tracing {
-  constructor(readonly tracer: Tracer, private readonly close: () => Promise<void>) {}
+  constructor(
+    readonly tracer: Tracer,
+    private readonly close: () => Promise<void>,
+  ) {}
 
   /** The span of one inbound request, a child of the sender's `traceparent` when it sent one. */
   startIngest(source: string, headers: Record<string, string | string[] | undefined>): Span {
@@ -33,7 +47,11 @@ export class Tracing {
   startAttempt(storedTraceparent: string | undefined, attributes: Record<string, string | number>): Span {
     const parent = this.contextOf(storedTraceparent);
     const ingest = trace.getSpanContext(parent);
-    return this.tracer.startSpan('sluice.delivery.attempt', { kind: SpanKind.CLIENT, attributes, ...(ingest ? { links: [{ context: ingest }] } : {}) }, parent);
+    return this.tracer.startSpan(
+      'sluice.delivery.attempt',
+      { kind: SpanKind.CLIENT, attributes, ...(ingest ? { links: [{ context: ingest }] } : {}) },
+      parent,
+    );
   }
 
   /** W3C `traceparent` of a span: stored with a message, sent to endpoints. */

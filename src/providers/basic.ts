@@ -20,7 +20,7 @@ export const basic: ProviderDefinition<BasicOptions> = {
   parseOptions(section) {
     const username = section.str('username', { required: true });
     const password = section.str('password');
-    const extra = section.has('secrets') ? section.strList('secrets') ?? [] : section.has('secret') ? [section.str('secret') ?? ''] : [];
+    const extra = section.has('secrets') ? (section.strList('secrets') ?? []) : section.has('secret') ? [section.str('secret') ?? ''] : [];
     const passwords = [password, ...extra].filter((p): p is string => typeof p === 'string' && p !== '');
     if (passwords.length === 0) section.problem('password', 'required by provider basic (or secrets, for rotation)');
     return username === undefined || passwords.length === 0 ? undefined : { username, passwords };

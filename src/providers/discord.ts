@@ -54,7 +54,10 @@ export const discord: ProviderDefinition<Record<string, never>> = {
         if (at(body, 'version') !== undefined) {
           const type = text(body, 'event', 'type');
           const stamp = text(body, 'event', 'timestamp');
-          const subject = text(body, 'event', 'data', 'user', 'id') ?? text(body, 'event', 'data', 'guild', 'id') ?? text(body, 'event', 'data', 'entitlement', 'id');
+          const subject =
+            text(body, 'event', 'data', 'user', 'id') ??
+            text(body, 'event', 'data', 'guild', 'id') ??
+            text(body, 'event', 'data', 'entitlement', 'id');
           return {
             // Webhook events carry no id of their own; type + time + subject identifies a retry.
             eventId: type && stamp ? [type, stamp, subject].filter(Boolean).join(':') : undefined,

@@ -22,11 +22,33 @@ const rule = (headers: string[], signature: string[] = []): ForwardRule => ({ he
  */
 const RULES: Record<string, ForwardRule> = {
   stripe: rule([], ['stripe-signature']),
-  github: rule(['x-github-event', 'x-github-delivery', 'x-github-hook-id', 'x-github-hook-installation-target-id',
-    'x-github-hook-installation-target-type'], ['x-hub-signature-256', 'x-hub-signature']),
-  shopify: rule(['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-api-version', 'x-shopify-webhook-id', 'x-shopify-event-id',
-    'x-shopify-triggered-at', 'shopify-topic', 'shopify-shop-domain', 'shopify-api-version', 'shopify-webhook-id', 'shopify-event-id',
-    'shopify-triggered-at'], ['x-shopify-hmac-sha256', 'shopify-hmac-sha256']),
+  github: rule(
+    [
+      'x-github-event',
+      'x-github-delivery',
+      'x-github-hook-id',
+      'x-github-hook-installation-target-id',
+      'x-github-hook-installation-target-type',
+    ],
+    ['x-hub-signature-256', 'x-hub-signature'],
+  ),
+  shopify: rule(
+    [
+      'x-shopify-topic',
+      'x-shopify-shop-domain',
+      'x-shopify-api-version',
+      'x-shopify-webhook-id',
+      'x-shopify-event-id',
+      'x-shopify-triggered-at',
+      'shopify-topic',
+      'shopify-shop-domain',
+      'shopify-api-version',
+      'shopify-webhook-id',
+      'shopify-event-id',
+      'shopify-triggered-at',
+    ],
+    ['x-shopify-hmac-sha256', 'shopify-hmac-sha256'],
+  ),
   slack: rule(['x-slack-retry-num', 'x-slack-retry-reason'], ['x-slack-signature', 'x-slack-request-timestamp']),
   twilio: rule(['i-twilio-idempotency-token'], ['x-twilio-signature']),
   'standard-webhooks': rule([]),
@@ -41,14 +63,31 @@ const RULES: Record<string, ForwardRule> = {
   linear: rule(['linear-delivery', 'linear-event'], ['linear-signature']),
   pagerduty: rule(['x-webhook-id', 'x-webhook-subscription'], ['x-pagerduty-signature']),
   hubspot: rule([], ['x-hubspot-signature-v3', 'x-hubspot-request-timestamp', 'x-hubspot-signature', 'x-hubspot-signature-version']),
-  woocommerce: rule(['x-wc-webhook-source', 'x-wc-webhook-topic', 'x-wc-webhook-resource', 'x-wc-webhook-event', 'x-wc-webhook-id',
-    'x-wc-webhook-delivery-id'], ['x-wc-webhook-signature']),
+  woocommerce: rule(
+    [
+      'x-wc-webhook-source',
+      'x-wc-webhook-topic',
+      'x-wc-webhook-resource',
+      'x-wc-webhook-event',
+      'x-wc-webhook-id',
+      'x-wc-webhook-delivery-id',
+    ],
+    ['x-wc-webhook-signature'],
+  ),
   typeform: rule([], ['typeform-signature']),
   sendgrid: rule([], ['x-twilio-email-event-webhook-signature', 'x-twilio-email-event-webhook-timestamp']),
   mailgun: rule([]),
   intercom: rule([], ['x-hub-signature']),
-  twitch: rule(['twitch-eventsub-message-id', 'twitch-eventsub-message-retry', 'twitch-eventsub-message-type', 'twitch-eventsub-subscription-type',
-    'twitch-eventsub-subscription-version'], ['twitch-eventsub-message-signature', 'twitch-eventsub-message-timestamp']),
+  twitch: rule(
+    [
+      'twitch-eventsub-message-id',
+      'twitch-eventsub-message-retry',
+      'twitch-eventsub-message-type',
+      'twitch-eventsub-subscription-type',
+      'twitch-eventsub-subscription-version',
+    ],
+    ['twitch-eventsub-message-signature', 'twitch-eventsub-message-timestamp'],
+  ),
   basic: rule([]),
   token: rule([]),
   // Broker sources: nothing by default (a consumed message's headers are the publisher's own); forwardHeaders names them.
@@ -58,14 +97,18 @@ const RULES: Record<string, ForwardRule> = {
 };
 
 /** Never forwarded whatever a rule says: credentials, request-rewriting headers and the Standard Webhooks names. */
-const NEVER = /^(authorization|proxy-authorization|cookie|x-gitlab-token|x-http-method-override|x-http-method|x-method-override|x-original-url|x-rewrite-url|(svix|webhook)-.*|sluice-.*)$/;
+const NEVER =
+  /^(authorization|proxy-authorization|cookie|x-gitlab-token|x-http-method-override|x-http-method|x-method-override|x-original-url|x-rewrite-url|(svix|webhook)-.*|sluice-.*)$/;
 
 /** The rule of a source: its provider's, and for `hmac` the signature and timestamp headers it was configured with. */
 export function forwardRule(source: Pick<SourceConfig, 'provider' | 'options' | 'forwardHeaders'>): ForwardRule {
   let base = RULES[source.provider] ?? rule([]);
   if (source.provider === 'hmac') {
     const o = source.options as { header?: string; timestampHeader?: string };
-    base = rule([], [o.header, o.timestampHeader].filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()));
+    base = rule(
+      [],
+      [o.header, o.timestampHeader].filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()),
+    );
   }
   // A source may name more headers its receivers read (a generic sender's event or delivery id); never a credential.
   return source.forwardHeaders?.length ? { headers: [...base.headers, ...source.forwardHeaders], signature: base.signature } : base;
@@ -92,6 +135,7 @@ export function rulesFor(): ReadonlySet<string> {
  */
 export function credentialHeaders(source: Pick<SourceConfig, 'provider' | 'options' | 'forwardHeaders'>): string[] {
   const configured = (source.options as { header?: unknown }).header;
-  const own = (source.provider === 'token' || source.provider === 'hmac') && typeof configured === 'string' ? [configured.toLowerCase()] : [];
+  const own =
+    (source.provider === 'token' || source.provider === 'hmac') && typeof configured === 'string' ? [configured.toLowerCase()] : [];
   return [...own, ...forwardRule(source).signature];
 }

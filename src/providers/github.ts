@@ -20,7 +20,12 @@ export const github: ProviderDefinition<GithubOptions> = {
     return {
       verify(req) {
         const sha256 = header(req, 'x-hub-signature-256');
-        if (sha256) return bodyMac(sha256, 'X-Hub-Signature-256', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=' });
+        if (sha256)
+          return bodyMac(sha256, 'X-Hub-Signature-256', source.secrets, req.rawBody, {
+            algorithm: 'sha256',
+            encoding: 'hex',
+            prefix: 'sha256=',
+          });
         const sha1 = header(req, 'x-hub-signature');
         if (!sha1) return fail('missing X-Hub-Signature-256 header');
         if (!options.allowSha1) return fail('only X-Hub-Signature (SHA-1) was sent and allowSha1 is off');
@@ -56,8 +61,15 @@ export const github: ProviderDefinition<GithubOptions> = {
  * comments and reviews. A pull request is an issue with the same number, so an
  * `issue_comment` on one is ordered with the pull request's events.
  */
-const THREAD_EVENTS = new Set(['issues', 'issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment',
-  'pull_request_review_thread', 'pull_request_target']);
+const THREAD_EVENTS = new Set([
+  'issues',
+  'issue_comment',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_review_thread',
+  'pull_request_target',
+]);
 
 /**
  * The object the event is about: for an issue or pull request and everything on

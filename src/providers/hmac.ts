@@ -55,7 +55,8 @@ export const hmac: ProviderDefinition<HmacOptions> = {
           if (!/^\d+$/.test(timestamp)) return { ok: false, reason: `missing or malformed ${options.timestampHeader} header` };
           // Some senders use milliseconds; anything past year 33658 in seconds is one.
           const ms = seconds > 1e12 ? seconds : seconds * 1000;
-          if (Math.abs(nowMs - ms) > source.toleranceMs) return { ok: false, reason: `${options.timestampHeader} is outside the tolerance` };
+          if (Math.abs(nowMs - ms) > source.toleranceMs)
+            return { ok: false, reason: `${options.timestampHeader} is outside the tolerance` };
         }
         const given = Buffer.from(received.slice(options.prefix.length).trim(), options.encoding);
         for (const secret of source.secrets) {

@@ -13,7 +13,11 @@ export const intercom: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        return bodyMac(header(req, 'x-hub-signature'), 'X-Hub-Signature', source.secrets, req.rawBody, { algorithm: 'sha1', encoding: 'hex', prefix: 'sha1=' });
+        return bodyMac(header(req, 'x-hub-signature'), 'X-Hub-Signature', source.secrets, req.rawBody, {
+          algorithm: 'sha1',
+          encoding: 'hex',
+          prefix: 'sha1=',
+        });
       },
       handshake(_req, body) {
         return text(body, 'topic') === 'ping' ? jsonReply(200, { ok: true }) : undefined;

@@ -23,7 +23,8 @@ export function splitJsonArray(raw: Buffer): Buffer[] | undefined {
   for (; i < raw.length; i++) {
     const byte = raw[i];
     if (inString) {
-      if (byte === 0x5c) i++; // backslash escapes the next byte
+      if (byte === 0x5c)
+        i++; // backslash escapes the next byte
       else if (byte === 0x22) inString = false;
       continue;
     }

@@ -18,7 +18,8 @@ export const linear: ProviderDefinition<Record<string, never>> = {
       verify(req, nowMs) {
         const signature = header(req, 'linear-signature');
         if (!signature) return fail('missing linear-signature header');
-        if (!anyMatch(source.secrets, [decode(signature, 'hex')], (s) => mac('sha256', s, req.rawBody))) return fail('no signature matches');
+        if (!anyMatch(source.secrets, [decode(signature, 'hex')], (s) => mac('sha256', s, req.rawBody)))
+          return fail('no signature matches');
         const stamp = at(parseJson(req.rawBody), 'webhookTimestamp');
         return checkAge(typeof stamp === 'number' ? stamp : Number.NaN, nowMs, source.toleranceMs, 'webhookTimestamp');
       },

@@ -20,9 +20,15 @@ export const mailgun: ProviderDefinition<Record<string, never>> = {
       verify(req, nowMs) {
         const sig = signatureOf(req);
         if (!sig) return fail('missing signature.timestamp, signature.token or signature.signature in the body');
-        const age = checkAge(/^\d{1,12}$/.test(sig.timestamp) ? Number(sig.timestamp) * 1000 : Number.NaN, nowMs, source.toleranceMs, 'signature.timestamp');
+        const age = checkAge(
+          /^\d{1,12}$/.test(sig.timestamp) ? Number(sig.timestamp) * 1000 : Number.NaN,
+          nowMs,
+          source.toleranceMs,
+          'signature.timestamp',
+        );
         if (!age.ok) return age;
-        if (!anyMatch(source.secrets, [decode(sig.signature, 'hex')], (s) => mac('sha256', s, sig.timestamp, sig.token))) return fail('no signature matches');
+        if (!anyMatch(source.secrets, [decode(sig.signature, 'hex')], (s) => mac('sha256', s, sig.timestamp, sig.token)))
+          return fail('no signature matches');
         for (const [token, until] of seen) {
           if (until > nowMs && seen.size < defaults.mailgunTokenMemory) break;
           seen.delete(token);

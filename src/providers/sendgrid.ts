@@ -19,7 +19,8 @@ export const sendgrid: ProviderDefinition<Record<string, never>> = {
   needsSecret: true,
   parseOptions(section) {
     for (const key of rawSecrets(section.value)) {
-      if (spkiKey(key)?.asymmetricKeyType !== 'ec') section.problem('secrets', 'each must be the base64 ECDSA verification key SendGrid shows');
+      if (spkiKey(key)?.asymmetricKeyType !== 'ec')
+        section.problem('secrets', 'each must be the base64 ECDSA verification key SendGrid shows');
     }
     return {};
   },

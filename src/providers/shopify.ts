@@ -15,7 +15,10 @@ export const shopify: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        return bodyMac(shopifyHeader(req, 'hmac-sha256'), 'X-Shopify-Hmac-Sha256', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64' });
+        return bodyMac(shopifyHeader(req, 'hmac-sha256'), 'X-Shopify-Hmac-Sha256', source.secrets, req.rawBody, {
+          algorithm: 'sha256',
+          encoding: 'base64',
+        });
       },
       resign(payload) {
         return { 'x-shopify-hmac-sha256': mac('sha256', source.secrets[0] ?? '', payload).toString('base64') };

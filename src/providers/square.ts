@@ -18,7 +18,8 @@ export const square: ProviderDefinition<Record<string, never>> = {
         const signature = header(req, 'x-square-hmacsha256-signature');
         if (!signature) return fail('missing x-square-hmacsha256-signature header');
         return anyMatch(source.secrets, [decode(signature, 'base64')], (s) => mac('sha256', s, req.url, req.rawBody))
-          ? OK : fail('no signature matches (check publicUrl: Square signs the notification URL)');
+          ? OK
+          : fail('no signature matches (check publicUrl: Square signs the notification URL)');
       },
       extract(_req, body) {
         return {

@@ -28,8 +28,10 @@ function standardWebhooksFamily(name: string): ProviderDefinition<Record<string,
     },
     create(source) {
       const hmacSecrets = source.secrets.filter((s) => !s.startsWith(PUBLIC_PREFIX));
-      const publicKeys = source.secrets.filter((s) => s.startsWith(PUBLIC_PREFIX))
-        .map((s) => ed25519Key(Buffer.from(s.slice(PUBLIC_PREFIX.length), 'base64'))).filter((k): k is KeyObject => k !== undefined);
+      const publicKeys = source.secrets
+        .filter((s) => s.startsWith(PUBLIC_PREFIX))
+        .map((s) => ed25519Key(Buffer.from(s.slice(PUBLIC_PREFIX.length), 'base64')))
+        .filter((k): k is KeyObject => k !== undefined);
       return {
         verify(req, nowMs) {
           const h = swHeaders(req);
@@ -43,7 +45,10 @@ function standardWebhooksFamily(name: string): ProviderDefinition<Record<string,
           const late = timestampProblem(h.timestamp, nowMs, source.toleranceMs);
           if (late) return fail(late);
           const signed = Buffer.concat([Buffer.from(`${h.id}.${h.timestamp}.`), req.rawBody]);
-          const given = h.signature.split(' ').filter((e) => e.startsWith('v1a,')).map((e) => decode(e.slice(4), 'base64'));
+          const given = h.signature
+            .split(' ')
+            .filter((e) => e.startsWith('v1a,'))
+            .map((e) => decode(e.slice(4), 'base64'));
           if (given.length === 0) return fail('webhook-signature has no v1a signature');
           const match = publicKeys.some((key) => given.some((sig) => sig.length === 64 && verifySig(null, signed, key, sig)));
           return match ? OK : fail('no signature matches');

@@ -46,7 +46,9 @@ export function bodyMac(
   if (!value) return fail(`missing ${name} header`);
   const prefix = how.prefix ?? '';
   if (!value.startsWith(prefix)) return fail(`${name} does not start with ${prefix}`);
-  return anyMatch(secrets, [decode(value.slice(prefix.length), how.encoding)], (s) => mac(how.algorithm, s, rawBody)) ? OK : fail('no signature matches');
+  return anyMatch(secrets, [decode(value.slice(prefix.length), how.encoding)], (s) => mac(how.algorithm, s, rawBody))
+    ? OK
+    : fail('no signature matches');
 }
 
 /**

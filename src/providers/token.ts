@@ -35,7 +35,8 @@ export const token: ProviderDefinition<TokenOptions> = {
         let given: string | null | undefined;
         if (options.header) {
           given = header(req, options.header);
-          if (given !== undefined && !given.startsWith(options.prefix)) return fail(`${options.header} does not start with "${options.prefix}"`);
+          if (given !== undefined && !given.startsWith(options.prefix))
+            return fail(`${options.header} does not start with "${options.prefix}"`);
           given = given?.slice(options.prefix.length);
         } else {
           try {

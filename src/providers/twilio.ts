@@ -45,8 +45,13 @@ export const twilio: ProviderDefinition<Record<string, never>> = {
       extract(req, body) {
         const kind = ['Message', 'Sms', 'Call', 'Recording', 'Transcription', 'Conference'].find((k) => text(body, `${k}Sid`));
         const sid = kind ? text(body, `${kind}Sid`) : text(body, 'Sid');
-        const status = text(body, 'MessageStatus') ?? text(body, 'SmsStatus') ?? text(body, 'CallStatus')
-          ?? text(body, 'RecordingStatus') ?? text(body, 'TranscriptionStatus') ?? text(body, 'StatusCallbackEvent');
+        const status =
+          text(body, 'MessageStatus') ??
+          text(body, 'SmsStatus') ??
+          text(body, 'CallStatus') ??
+          text(body, 'RecordingStatus') ??
+          text(body, 'TranscriptionStatus') ??
+          text(body, 'StatusCallbackEvent');
         const noun = kind === 'Sms' ? 'message' : kind?.toLowerCase();
         return {
           // One resource sends several callbacks (queued, sent, delivered): its sid

@@ -25,7 +25,9 @@ export const twitch: ProviderDefinition<Record<string, never>> = {
         if (!signature.startsWith('sha256=')) return fail('Twitch-Eventsub-Message-Signature does not start with sha256=');
         const age = checkAge(parseTime(ts) ?? Number.NaN, nowMs, source.toleranceMs, 'Twitch-Eventsub-Message-Timestamp');
         if (!age.ok) return age;
-        return anyMatch(source.secrets, [decode(signature.slice(7), 'hex')], (s) => mac('sha256', s, id, ts, req.rawBody)) ? OK : fail('no signature matches');
+        return anyMatch(source.secrets, [decode(signature.slice(7), 'hex')], (s) => mac('sha256', s, id, ts, req.rawBody))
+          ? OK
+          : fail('no signature matches');
       },
       handshake(req, body) {
         if (header(req, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined;

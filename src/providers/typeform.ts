@@ -10,7 +10,11 @@ export const typeform: ProviderDefinition<Record<string, never>> = {
   create(source) {
     return {
       verify(req) {
-        return bodyMac(header(req, 'typeform-signature'), 'Typeform-Signature', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64', prefix: 'sha256=' });
+        return bodyMac(header(req, 'typeform-signature'), 'Typeform-Signature', source.secrets, req.rawBody, {
+          algorithm: 'sha256',
+          encoding: 'base64',
+          prefix: 'sha256=',
+        });
       },
       extract(_req, body) {
         return {

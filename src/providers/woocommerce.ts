@@ -20,7 +20,10 @@ export const woocommerce: ProviderDefinition<Record<string, never>> = {
         return /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim()) ? jsonReply(200, { ok: true }) : undefined;
       },
       verify(req) {
-        return bodyMac(header(req, 'x-wc-webhook-signature'), 'X-WC-Webhook-Signature', source.secrets, req.rawBody, { algorithm: 'sha256', encoding: 'base64' });
+        return bodyMac(header(req, 'x-wc-webhook-signature'), 'X-WC-Webhook-Signature', source.secrets, req.rawBody, {
+          algorithm: 'sha256',
+          encoding: 'base64',
+        });
       },
       extract(req, body) {
         const resource = header(req, 'x-wc-webhook-resource');

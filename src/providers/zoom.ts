@@ -23,7 +23,8 @@ export const zoom: ProviderDefinition<Record<string, never>> = {
         const age = checkAge(secondsHeader(ts), nowMs, source.toleranceMs, 'x-zm-request-timestamp');
         if (!age.ok) return age;
         return anyMatch(source.secrets, [decode(signature.slice(3), 'hex')], (s) => mac('sha256', s, `v0:${ts}:`, req.rawBody))
-          ? OK : fail('no signature matches');
+          ? OK
+          : fail('no signature matches');
       },
       handshake(req, body) {
         if (text(body, 'event') !== 'endpoint.url_validation') return undefined;

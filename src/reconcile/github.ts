@@ -7,7 +7,10 @@ type GithubReconcile = Extract<ReconcileConfig, { provider: 'github' }>;
 
 /** The `cursor` of a `Link: <…>; rel="next"` header, which is how GitHub pages hook deliveries. */
 export function nextCursor(link: string | undefined): string | undefined {
-  const next = link?.split(',').find((part) => /rel="next"/.test(part))?.match(/<([^>]+)>/)?.[1];
+  const next = link
+    ?.split(',')
+    .find((part) => /rel="next"/.test(part))
+    ?.match(/<([^>]+)>/)?.[1];
   return next ? (new URL(next).searchParams.get('cursor') ?? undefined) : undefined;
 }
 
@@ -19,19 +22,47 @@ export function nextCursor(link: string | undefined): string | undefined {
  */
 export function githubLister(config: GithubReconcile, given?: Octokit): ProviderLister {
   let client: Octokit | undefined = given;
-  const listPage = (api: Octokit, cursor: string | undefined) => withRetry(() => (config.org !== undefined
-    ? api.rest.orgs.listWebhookDeliveries({ org: config.org, hook_id: config.hookId, per_page: 100, ...(cursor ? { cursor } : {}) })
-    : api.rest.repos.listWebhookDeliveries({ owner: config.owner as string, repo: config.repo as string, hook_id: config.hookId, per_page: 100, ...(cursor ? { cursor } : {}) })));
-  const getOne = (api: Octokit, id: number) => withRetry(() => (config.org !== undefined
-    ? api.rest.orgs.getWebhookDelivery({ org: config.org, hook_id: config.hookId, delivery_id: id })
-    : api.rest.repos.getWebhookDelivery({ owner: config.owner as string, repo: config.repo as string, hook_id: config.hookId, delivery_id: id })));
-  const redeliver = (api: Octokit, id: number) => withRetry(() => (config.org !== undefined
-    ? api.rest.orgs.redeliverWebhookDelivery({ org: config.org, hook_id: config.hookId, delivery_id: id })
-    : api.rest.repos.redeliverWebhookDelivery({ owner: config.owner as string, repo: config.repo as string, hook_id: config.hookId, delivery_id: id })));
+  const listPage = (api: Octokit, cursor: string | undefined) =>
+    withRetry(() =>
+      config.org !== undefined
+        ? api.rest.orgs.listWebhookDeliveries({ org: config.org, hook_id: config.hookId, per_page: 100, ...(cursor ? { cursor } : {}) })
+        : api.rest.repos.listWebhookDeliveries({
+            owner: config.owner as string,
+            repo: config.repo as string,
+            hook_id: config.hookId,
+            per_page: 100,
+            ...(cursor ? { cursor } : {}),
+          }),
+    );
+  const getOne = (api: Octokit, id: number) =>
+    withRetry(() =>
+      config.org !== undefined
+        ? api.rest.orgs.getWebhookDelivery({ org: config.org, hook_id: config.hookId, delivery_id: id })
+        : api.rest.repos.getWebhookDelivery({
+            owner: config.owner as string,
+            repo: config.repo as string,
+            hook_id: config.hookId,
+            delivery_id: id,
+          }),
+    );
+  const redeliver = (api: Octokit, id: number) =>
+    withRetry(() =>
+      config.org !== undefined
+        ? api.rest.orgs.redeliverWebhookDelivery({ org: config.org, hook_id: config.hookId, delivery_id: id })
+        : api.rest.repos.redeliverWebhookDelivery({
+            owner: config.owner as string,
+            repo: config.repo as string,
+            hook_id: config.hookId,
+            delivery_id: id,
+          }),
+    );
   return {
     async *list(since: number): AsyncIterable<ListedEvent> {
       // Loaded on first use, like the Stripe client.
-      client ??= new (await import('@octokit/rest')).Octokit({ auth: config.token, ...(config.apiBase ? { baseUrl: config.apiBase.replace(/\/+$/, '') } : {}) });
+      client ??= new (await import('@octokit/rest')).Octokit({
+        auth: config.token,
+        ...(config.apiBase ? { baseUrl: config.apiBase.replace(/\/+$/, '') } : {}),
+      });
       const api = client;
       const seen = new Set<string>();
       let cursor: string | undefined;

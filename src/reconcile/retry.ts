@@ -8,8 +8,9 @@ export function retryable(err: unknown): boolean {
 
 /** The wait a 429 asks for (`Retry-After` seconds), if it says. */
 function retryAfterMs(err: unknown): number | undefined {
-  const headers = (err as { headers?: Record<string, string>; response?: { headers?: Record<string, string> } }).headers
-    ?? (err as { response?: { headers?: Record<string, string> } }).response?.headers;
+  const headers =
+    (err as { headers?: Record<string, string>; response?: { headers?: Record<string, string> } }).headers ??
+    (err as { response?: { headers?: Record<string, string> } }).response?.headers;
   const value = headers?.['retry-after'];
   const s = value === undefined ? NaN : Number(value);
   return Number.isFinite(s) ? Math.min(s * 1000, 60_000) : undefined;
@@ -20,7 +21,11 @@ function retryAfterMs(err: unknown): number | undefined {
  * what a 429's `Retry-After` asks, at most a minute) between tries of a
  * retryable failure. Runs beside ingest, never in its way.
  */
-export async function withRetry<T>(fn: () => Promise<T>, tries: number = defaults.reconcileTries, baseMs: number = defaults.reconcileRetryMs): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  tries: number = defaults.reconcileTries,
+  baseMs: number = defaults.reconcileRetryMs,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -13,7 +13,11 @@ export const MAX_CHECKED = 10_000;
  * end; a provider that keeps failing ends the run `failed` with its errors.
  */
 export async function reconcileOnce(
-  store: Store, pipeline: IngestPipeline, source: CompiledSource, lister: ProviderLister, now: number,
+  store: Store,
+  pipeline: IngestPipeline,
+  source: CompiledSource,
+  lister: ProviderLister,
+  now: number,
 ): Promise<ReconcileRun> {
   const config = source.config.reconcile;
   if (!config) throw new Error(`source ${source.config.name} has no reconcile: settings`);
@@ -29,7 +33,11 @@ export async function reconcileOnce(
     run.state = 'failed';
   }
   run.checked = events.length;
-  const seen = await store.seenEventIds(`source:${source.config.name}`, events.map((e) => e.id), Date.now());
+  const seen = await store.seenEventIds(
+    `source:${source.config.name}`,
+    events.map((e) => e.id),
+    Date.now(),
+  );
   const missing = events.filter((e) => !seen.has(e.id));
   run.missing = missing.length;
   run.missingIds = missing.slice(0, MISSING_IDS_KEPT).map((e) => e.id);

@@ -72,7 +72,18 @@ export class ReconcileScheduler {
       .then((r) => {
         this.failures.set(name, r.state === 'failed' ? (this.failures.get(name) ?? 0) + 1 : 0);
         const level = r.state === 'failed' || r.errors.length > 0 ? 'warn' : 'info';
-        this.log[level]({ source: name, run: r.id, state: r.state, checked: r.checked, missing: r.missing, ingested: r.ingested, errors: r.errors.slice(0, 5) }, 'reconcile: run finished');
+        this.log[level](
+          {
+            source: name,
+            run: r.id,
+            state: r.state,
+            checked: r.checked,
+            missing: r.missing,
+            ingested: r.ingested,
+            errors: r.errors.slice(0, 5),
+          },
+          'reconcile: run finished',
+        );
         return r;
       })
       .finally(() => this.running.delete(name));
@@ -81,9 +92,13 @@ export class ReconcileScheduler {
   }
 
   private schedule(ms: number): void {
-    this.timer = setTimeout(() => void this.tick().finally(() => {
-      if (!this.stopped) this.schedule(TICK_MS);
-    }), ms);
+    this.timer = setTimeout(
+      () =>
+        void this.tick().finally(() => {
+          if (!this.stopped) this.schedule(TICK_MS);
+        }),
+      ms,
+    );
     this.timer.unref();
   }
 
@@ -103,7 +118,8 @@ export class ReconcileScheduler {
         // A source never reconciled waits one interval from this start: a new gateway would otherwise take a
         // whole look-back of events it never received for missing ones, and send that history to its endpoints.
         const from = last ? last.startedAt : this.startedAt;
-        if (now - from >= wait) void this.begin(source).catch((err: unknown) => this.log.error({ err, source: name }, 'reconcile: run could not be recorded'));
+        if (now - from >= wait)
+          void this.begin(source).catch((err: unknown) => this.log.error({ err, source: name }, 'reconcile: run could not be recorded'));
       } catch (err) {
         this.log.error({ err, source: name }, 'reconcile: could not check whether a run is due; trying again');
       }

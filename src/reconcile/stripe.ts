@@ -13,7 +13,13 @@ export async function stripeClient(config: StripeReconcile): Promise<Stripe> {
   return new StripeClient(config.apiKey, {
     maxNetworkRetries: 0,
     timeout: 30_000,
-    ...(base ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' } : {}),
+    ...(base
+      ? {
+          host: base.hostname,
+          port: base.port || (base.protocol === 'https:' ? 443 : 80),
+          protocol: base.protocol === 'https:' ? 'https' : 'http',
+        }
+      : {}),
   });
 }
 
@@ -28,11 +34,14 @@ export function stripeLister(config: StripeReconcile, client?: Stripe): Provider
       const api = client;
       let after: string | undefined;
       for (;;) {
-        const page = await withRetry(() => api.events.list({
-          created: { gte: Math.floor(since / 1000) }, limit: 100,
-          ...(config.types ? { types: config.types } : {}),
-          ...(after ? { starting_after: after } : {}),
-        }));
+        const page = await withRetry(() =>
+          api.events.list({
+            created: { gte: Math.floor(since / 1000) },
+            limit: 100,
+            ...(config.types ? { types: config.types } : {}),
+            ...(after ? { starting_after: after } : {}),
+          }),
+        );
         for (const event of page.data) {
           const body = Buffer.from(JSON.stringify(event));
           yield { id: event.id, fetch: async () => ({ body, headers: { 'content-type': 'application/json; charset=utf-8' } }) };

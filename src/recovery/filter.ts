@@ -22,7 +22,11 @@ export function statusesFor(action: BulkAction, asked: string[] | undefined): { 
  * The creation-time range of the deliveries, from ISO 8601 times. `until`
  * defaults to `now`, so a job never reaches deliveries made after it was asked for.
  */
-export function timeRange(since: string | undefined, until: string | undefined, now: number): { ok: { since: number | null; until: number } } | { problem: string } {
+export function timeRange(
+  since: string | undefined,
+  until: string | undefined,
+  now: number,
+): { ok: { since: number | null; until: number } } | { problem: string } {
   const parse = (field: string, text: string | undefined): number | null | string => {
     if (text === undefined) return null;
     const ms = Date.parse(text);

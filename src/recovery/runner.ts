@@ -86,6 +86,7 @@ export class BulkJobRunner {
       if (job && job.done > before) this.onQueued();
       if (job?.state === 'running' && this.options.batchPauseMs > 0) await new Promise((r) => setTimeout(r, this.options.batchPauseMs));
     }
-    if (job && job.state !== 'running') this.log.info({ job: job.id, state: job.state, done: job.done, failed: job.failed }, 'bulk job: ended');
+    if (job && job.state !== 'running')
+      this.log.info({ job: job.id, state: job.state, done: job.done, failed: job.failed }, 'bulk job: ended');
   }
 }

@@ -29,16 +29,18 @@ export function expressWebhook(
 ): (req: ExpressWebhookRequest, res: ServerResponse, next: (err?: unknown) => void) => void {
   const verifier = createVerifier(provider, options);
   return (req, res, next) => {
-    rawBodyOf(req).then((rawBody) => {
-      req.body = rawBody;
-      const url = verifier.signsUrl || options.publicUrl ? nodeUrl(req, options) : undefined;
-      const hook = verifier.verify({ rawBody, headers: req.headers, method: req.method, ...(url ? { url } : {}) });
-      if (hook.handshake) return sendNode(res, hook.handshake);
-      req.webhook = hook;
-      next();
-    }).catch((err: unknown) => {
-      if (err instanceof WebhookVerificationError && err.code === 'signature_invalid') return sendNode(res, errorReply(err));
-      next(err);
-    });
+    rawBodyOf(req)
+      .then((rawBody) => {
+        req.body = rawBody;
+        const url = verifier.signsUrl || options.publicUrl ? nodeUrl(req, options) : undefined;
+        const hook = verifier.verify({ rawBody, headers: req.headers, method: req.method, ...(url ? { url } : {}) });
+        if (hook.handshake) return sendNode(res, hook.handshake);
+        req.webhook = hook;
+        next();
+      })
+      .catch((err: unknown) => {
+        if (err instanceof WebhookVerificationError && err.code === 'signature_invalid') return sendNode(res, errorReply(err));
+        next(err);
+      });
   };
 }

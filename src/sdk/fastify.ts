@@ -37,9 +37,10 @@ export function fastifyWebhook(provider: string, options: VerifyOptions & UrlOpt
     if (!scope.hasRequestDecorator('webhook')) scope.decorateRequest('webhook', null);
     scope.addHook('preHandler', async (req: FastifyRequest, reply) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const url = verifier.signsUrl || options.publicUrl
-        ? seenUrl({ path: req.url, headers: req.headers, protocol: req.protocol, host: req.host }, options)
-        : undefined;
+      const url =
+        verifier.signsUrl || options.publicUrl
+          ? seenUrl({ path: req.url, headers: req.headers, protocol: req.protocol, host: req.host }, options)
+          : undefined;
       try {
         const hook = verifier.verify({ rawBody, headers: req.headers, method: req.method, ...(url ? { url } : {}) });
         if (hook.handshake) return reply.code(hook.handshake.status).type(hook.handshake.contentType).send(hook.handshake.body);

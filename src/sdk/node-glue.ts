@@ -24,7 +24,10 @@ export async function rawBodyOf(req: IncomingMessage & { body?: unknown }): Prom
   if (Buffer.isBuffer(req.body)) return req.body;
   if (typeof req.body === 'string') return Buffer.from(req.body, 'utf8');
   if (req.body !== undefined && req.body !== null) {
-    throw new WebhookVerificationError('raw_body_unavailable', 'a body parser ran before the webhook verifier; mount the verifier first or use a raw parser');
+    throw new WebhookVerificationError(
+      'raw_body_unavailable',
+      'a body parser ran before the webhook verifier; mount the verifier first or use a raw parser',
+    );
   }
   if (req.readableEnded) throw new WebhookVerificationError('raw_body_unavailable', 'the request body was already read');
   const chunks: Buffer[] = [];
@@ -41,7 +44,12 @@ export async function rawBodyOf(req: IncomingMessage & { body?: unknown }): Prom
 export function nodeUrl(req: IncomingMessage & { originalUrl?: string }, opts: UrlOptions): string {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   return seenUrl(
-    { path: req.originalUrl ?? req.url ?? '/', headers: req.headers, protocol: encrypted ? 'https' : 'http', host: req.headers.host ?? 'localhost' },
+    {
+      path: req.originalUrl ?? req.url ?? '/',
+      headers: req.headers,
+      protocol: encrypted ? 'https' : 'http',
+      host: req.headers.host ?? 'localhost',
+    },
     opts,
   );
 }

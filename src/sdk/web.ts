@@ -60,7 +60,8 @@ export async function verifyWith(
   options: UrlOptions,
   body?: ArrayBuffer,
 ): Promise<VerifiedWebhook> {
-  if (body === undefined && request.bodyUsed) throw new WebhookVerificationError('raw_body_unavailable', 'the request body was already read');
+  if (body === undefined && request.bodyUsed)
+    throw new WebhookVerificationError('raw_body_unavailable', 'the request body was already read');
   const rawBody = Buffer.from(body ?? (await request.arrayBuffer()));
   return verifier.verify({ rawBody, headers: request.headers, method: request.method, url: webUrl(request, options) });
 }

@@ -30,10 +30,7 @@ export function generateSecret(): string {
 /** The `v1,<base64>` signature of one message with one secret. */
 export function sign(secret: string | Buffer, id: string, timestampSec: number, body: Buffer): string {
   const key = typeof secret === 'string' ? secretKey(secret) : secret;
-  const mac = createHmac('sha256', key)
-    .update(`${id}.${timestampSec}.`)
-    .update(body)
-    .digest('base64');
+  const mac = createHmac('sha256', key).update(`${id}.${timestampSec}.`).update(body).digest('base64');
   return `v1,${mac}`;
 }
 

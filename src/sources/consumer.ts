@@ -106,7 +106,10 @@ export abstract class BrokerConsumer {
         if (this.stopping.signal.aborted) break;
         this.metrics?.consumerReconnects.inc({ source: this.name });
         const ms = this.reconnects.next();
-        this.log.error({ source: this.name, from: this.where, err: (err as Error).message, retryInMs: ms }, 'source: broker consumer lost its connection; reconnecting');
+        this.log.error(
+          { source: this.name, from: this.where, err: (err as Error).message, retryInMs: ms },
+          'source: broker consumer lost its connection; reconnecting',
+        );
         await pause(ms, this.stopping.signal);
       }
     }
@@ -133,7 +136,10 @@ export abstract class BrokerConsumer {
         await settle(outcome);
       } catch (err) {
         // The broker delivers it again; dedupe keeps it single when it was stored.
-        this.log.warn({ source: this.name, from: this.where, err: (err as Error).message }, 'source: could not settle a message with the broker; it will be redelivered');
+        this.log.warn(
+          { source: this.name, from: this.where, err: (err as Error).message },
+          'source: could not settle a message with the broker; it will be redelivered',
+        );
       }
     })();
     this.inFlight.add(work);
@@ -157,16 +163,26 @@ export abstract class BrokerConsumer {
           return 'ack';
         }
         const ms = this.storeBackoff.next();
-        this.log.error({ source: this.name, from: this.where, err: outcome.error.message, retryInMs: ms }, 'source: the store failed; the message stays in the broker');
+        this.log.error(
+          { source: this.name, from: this.where, err: outcome.error.message, retryInMs: ms },
+          'source: the store failed; the message stays in the broker',
+        );
         await pause(ms, this.stopping.signal);
         return 'retry';
       } catch (err) {
         lastError = err as Error;
-        this.log.warn({ source: this.name, from: this.where, attempt, err: lastError.message }, 'source: ingesting a consumed message failed');
+        this.log.warn(
+          { source: this.name, from: this.where, attempt, err: lastError.message },
+          'source: ingesting a consumed message failed',
+        );
         await pause(50 * attempt, this.stopping.signal);
       }
     }
-    this.pipeline.rejectConsumed(this.source, req, `ingest failed ${this.options.maxAttempts} times: ${lastError?.message ?? 'unknown error'}`);
+    this.pipeline.rejectConsumed(
+      this.source,
+      req,
+      `ingest failed ${this.options.maxAttempts} times: ${lastError?.message ?? 'unknown error'}`,
+    );
     return 'ack';
   }
 }

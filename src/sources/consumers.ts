@@ -12,14 +12,22 @@ import { RedisConsumer } from './redis.ts';
 export class BrokerSources {
   private readonly consumers: BrokerConsumer[];
 
-  constructor(sources: readonly CompiledSource[], brokers: Record<string, BrokerConfig>, pipeline: IngestPipeline, log: Logger, metrics?: Metrics) {
-    this.consumers = sources.filter((s) => isBrokerSource(s.config)).map((source) => {
-      const options = source.config.options as BrokerSourceOptions;
-      const broker = brokers[options.connection];
-      if (!broker) throw new Error(`source ${source.config.name}: no broker connection named "${options.connection}"`);
-      const Kind = options.type === 'rabbitmq' ? RabbitmqConsumer : options.type === 'nats' ? NatsConsumer : RedisConsumer;
-      return new Kind(source, options, broker.url, pipeline, log, metrics);
-    });
+  constructor(
+    sources: readonly CompiledSource[],
+    brokers: Record<string, BrokerConfig>,
+    pipeline: IngestPipeline,
+    log: Logger,
+    metrics?: Metrics,
+  ) {
+    this.consumers = sources
+      .filter((s) => isBrokerSource(s.config))
+      .map((source) => {
+        const options = source.config.options as BrokerSourceOptions;
+        const broker = brokers[options.connection];
+        if (!broker) throw new Error(`source ${source.config.name}: no broker connection named "${options.connection}"`);
+        const Kind = options.type === 'rabbitmq' ? RabbitmqConsumer : options.type === 'nats' ? NatsConsumer : RedisConsumer;
+        return new Kind(source, options, broker.url, pipeline, log, metrics);
+      });
   }
 
   get size(): number {

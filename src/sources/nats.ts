@@ -11,7 +11,10 @@ import { BrokerConsumer, type ConsumedMessage } from './consumer.ts';
  */
 export class NatsConsumer extends BrokerConsumer {
   protected async session(): Promise<void> {
-    const [{ connect }, { jetstream, jetstreamManager, AckPolicy, DeliverPolicy }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
+    const [{ connect }, { jetstream, jetstreamManager, AckPolicy, DeliverPolicy }] = await Promise.all([
+      import('@nats-io/transport-node'),
+      import('@nats-io/jetstream'),
+    ]);
     const parsed = new URL(this.url);
     const auth = parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : {};
     const connection = await connect({ servers: `${parsed.hostname}:${parsed.port || 4222}`, ...auth, reconnect: false, timeout: 5_000 });
@@ -21,7 +24,10 @@ export class NatsConsumer extends BrokerConsumer {
       const existing = await jsm.consumers.info(this.options.from, durable).catch(() => undefined);
       if (!existing) {
         await jsm.consumers.add(this.options.from, {
-          durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: this.options.prefetch,
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          max_ack_pending: this.options.prefetch,
           ...(this.options.subject ? { filter_subject: this.options.subject } : {}),
         });
         this.log.info({ source: this.name, from: this.where, consumer: durable }, 'source: created the durable JetStream consumer');
@@ -42,7 +48,8 @@ export class NatsConsumer extends BrokerConsumer {
       } finally {
         this.stopping.signal.removeEventListener('abort', stop);
       }
-      if (!this.stopping.signal.aborted) throw new Error(connection.isClosed() ? 'the connection closed' : 'the JetStream consumer stopped delivering');
+      if (!this.stopping.signal.aborted)
+        throw new Error(connection.isClosed() ? 'the connection closed' : 'the JetStream consumer stopped delivering');
       await this.drained();
     } finally {
       await connection.drain().catch(() => connection.close().catch(() => undefined));

@@ -35,7 +35,6 @@ export interface BrokerSourceOptions {
 export const BROKER_ID_HEADER = 'sluice-broker-id';
 export const BROKER_TYPE_HEADER = 'sluice-broker-type';
 
-
 /** Keys of a source that mean nothing to a consumer (it signs nothing and answers no one). */
 const HTTP_ONLY_KEYS = ['secret', 'secrets', 'tolerance', 'publicUrl', 'respond', 'reconcile'] as const;
 
@@ -46,7 +45,8 @@ function definition(type: BrokerType, keys: readonly string[]): ProviderDefiniti
     keys: ['connection', fromKey, 'prefetch', 'contentType', 'maxAttempts', ...keys],
     needsSecret: false,
     parseOptions(section: Section) {
-      for (const key of HTTP_ONLY_KEYS) if (section.has(key)) section.problem(key, `does not apply to a ${type} source (it consumes from the broker instead of listening)`);
+      for (const key of HTTP_ONLY_KEYS)
+        if (section.has(key)) section.problem(key, `does not apply to a ${type} source (it consumes from the broker instead of listening)`);
       const connection = section.str('connection', { required: true });
       const from = section.str(fromKey, { required: true });
       const prefetch = section.int('prefetch', { min: 1, max: 10_000 }) ?? defaults.brokerSourcePrefetch;
@@ -55,10 +55,19 @@ function definition(type: BrokerType, keys: readonly string[]): ProviderDefiniti
       const consumer = section.str('consumer');
       const group = section.str('group') ?? defaults.brokerSourceGroup;
       const subject = section.str('subject');
-      if (consumer !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(consumer)) section.problem('consumer', 'use letters, digits, _ and - (at most 64)');
+      if (consumer !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(consumer))
+        section.problem('consumer', 'use letters, digits, _ and - (at most 64)');
       if (connection === undefined || from === undefined) return undefined;
       return {
-        type, connection, from, prefetch, contentType, maxAttempts, group, subject, consumer,
+        type,
+        connection,
+        from,
+        prefetch,
+        contentType,
+        maxAttempts,
+        group,
+        subject,
+        consumer,
       };
     },
     create() {
@@ -87,8 +96,10 @@ export function isBrokerSource(source: { provider: string }): boolean {
 /** The source's connection must be under `brokers:` and of the source's type. */
 export function checkSourceConnection(section: Section, options: BrokerSourceOptions, brokers: Record<string, BrokerConfig>): void {
   const broker = brokers[options.connection];
-  if (!broker) section.problem('connection', `"${options.connection}" is not under brokers (known: ${Object.keys(brokers).join(', ') || 'none'})`);
-  else if (broker.type !== options.type) section.problem('connection', `"${options.connection}" is a ${broker.type} connection, not ${options.type}`);
+  if (!broker)
+    section.problem('connection', `"${options.connection}" is not under brokers (known: ${Object.keys(brokers).join(', ') || 'none'})`);
+  else if (broker.type !== options.type)
+    section.problem('connection', `"${options.connection}" is a ${broker.type} connection, not ${options.type}`);
 }
 
 /** The consumer name a source uses: its own, or the default of its type. */

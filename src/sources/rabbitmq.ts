@@ -30,10 +30,14 @@ export class RabbitmqConsumer extends BrokerConsumer {
       let cancelled: (err: Error) => void = () => undefined;
       const serverCancel = new Promise<never>((_, reject) => (cancelled = reject));
       serverCancel.catch(() => undefined);
-      const { consumerTag } = await channel.consume(this.options.from, (m) => {
-        if (!m) return cancelled(new Error(`the broker cancelled the consumer (queue ${this.options.from} deleted?)`));
-        this.take(this.message(m), (s) => (s === 'ack' ? channel.ack(m) : channel.nack(m, false, true)));
-      }, { noAck: false });
+      const { consumerTag } = await channel.consume(
+        this.options.from,
+        (m) => {
+          if (!m) return cancelled(new Error(`the broker cancelled the consumer (queue ${this.options.from} deleted?)`));
+          this.take(this.message(m), (s) => (s === 'ack' ? channel.ack(m) : channel.nack(m, false, true)));
+        },
+        { noAck: false },
+      );
       this.consuming();
       const stopped = new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
       await Promise.race([lost, closed, serverCancel, stopped]);

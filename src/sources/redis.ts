@@ -20,7 +20,13 @@ export class RedisConsumer extends BrokerConsumer {
   protected async session(): Promise<void> {
     const { Redis } = await import('ioredis');
     // A client of its own: XREADGROUP BLOCK holds the connection, and a lost one must end the session, not queue commands.
-    const client = new Redis(this.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: () => null });
+    const client = new Redis(this.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 5_000,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -38,11 +44,25 @@ export class RedisConsumer extends BrokerConsumer {
         let entries: Entry[] = [];
         if (Date.now() - lastClaim > CLAIM_IDLE_MS / 2) {
           lastClaim = Date.now();
-          const claimed = (await client.xautoclaim(stream, group, consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', this.options.prefetch)) as [string, Entry[]];
+          const claimed = (await client.xautoclaim(stream, group, consumer, CLAIM_IDLE_MS, '0-0', 'COUNT', this.options.prefetch)) as [
+            string,
+            Entry[],
+          ];
           entries = claimed[1];
         }
         if (entries.length === 0) {
-          const reply = await client.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(this.options.prefetch), ...(backlog ? [] : ['BLOCK', String(BLOCK_MS)]), 'STREAMS', stream, backlog ? '0' : '>');
+          const reply = await client.call(
+            'XREADGROUP',
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            String(this.options.prefetch),
+            ...(backlog ? [] : ['BLOCK', String(BLOCK_MS)]),
+            'STREAMS',
+            stream,
+            backlog ? '0' : '>',
+          );
           entries = streamEntries(reply);
           if (backlog && entries.length === 0) backlog = false;
         }
@@ -51,16 +71,19 @@ export class RedisConsumer extends BrokerConsumer {
         if (gone.length > 0) await client.xack(stream, group, ...gone);
         entries = entries.filter((e) => Array.isArray(e[1]));
         let retry = false;
-        const settled = entries.map((entry) => new Promise<void>((resolve) => {
-          this.take(this.message(entry), async (s) => {
-            try {
-              if (s === 'retry') retry = true;
-              else await client.xack(stream, group, entry[0]);
-            } finally {
-              resolve();
-            }
-          });
-        }));
+        const settled = entries.map(
+          (entry) =>
+            new Promise<void>((resolve) => {
+              this.take(this.message(entry), async (s) => {
+                try {
+                  if (s === 'retry') retry = true;
+                  else await client.xack(stream, group, entry[0]);
+                } finally {
+                  resolve();
+                }
+              });
+            }),
+        );
         // One batch at a time: the pending list is the only record of what is in hand, so it is read again only once settled.
         await Promise.all(settled);
         if (retry) backlog = true;

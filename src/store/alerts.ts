@@ -88,13 +88,22 @@ export interface EndpointCondition {
 export interface AlertStore {
   listAlertStates(): Promise<AlertState[]>;
   /** Applies one evaluation if `owner` still holds `lease`; `false` (nothing written) when it does not. */
-  recordAlertEvaluation(lease: string, owner: string, evaluation: AlertEvaluation, now: number): Promise<{ written: boolean; eventIds: string[] }>;
+  recordAlertEvaluation(
+    lease: string,
+    owner: string,
+    evaluation: AlertEvaluation,
+    now: number,
+  ): Promise<{ written: boolean; eventIds: string[] }>;
   listAlertEvents(query: { limit: number; iterator?: string }): Promise<Page<AlertEvent>>;
   notificationsOf(eventIds: string[]): Promise<AlertNotification[]>;
   /** Pending notifications due at `now`, oldest first, with their events. */
   dueAlertNotifications(now: number, limit: number): Promise<Array<{ notification: AlertNotification; event: AlertEvent }>>;
   /** Records one try: sent, retry at `retryAt`, or given up (`retryAt` null). */
-  finishAlertNotification(id: string, outcome: { sent: true } | { sent: false; error: string; retryAt: number | null }, now: number): Promise<void>;
+  finishAlertNotification(
+    id: string,
+    outcome: { sent: true } | { sent: false; error: string; retryAt: number | null },
+    now: number,
+  ): Promise<void>;
   /** When the next pending notification is due, or `null`. */
   nextAlertNotificationAt(): Promise<number | null>;
 

@@ -54,7 +54,10 @@ export const FAILED_IDS_KEPT = 100;
 export interface BulkJobStore {
   /** How many deliveries the filter matches now. */
   countBulkTargets(filter: BulkFilter): Promise<number>;
-  createBulkJob(input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null }, now: number): Promise<BulkJob>;
+  createBulkJob(
+    input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null },
+    now: number,
+  ): Promise<BulkJob>;
   getBulkJob(id: string): Promise<BulkJob | null>;
   /** Newest first; `appIds` narrows to jobs of those applications (a scoped caller), `null` lists all. */
   listBulkJobs(query: { appIds: string[] | null; limit: number; iterator?: string }): Promise<Page<BulkJob>>;

@@ -26,7 +26,9 @@ export function syncedEndpointState(
 }
 
 /** The ordering and routing settings a config sync writes, with the defaults for keys the config left out. */
-export function orderingColumns(ep: EndpointConfig): Pick<Endpoint, 'fifo' | 'stalePolicy' | 'onDead' | 'reorderWindowMs' | 'filter' | 'recordSkipped'> {
+export function orderingColumns(
+  ep: EndpointConfig,
+): Pick<Endpoint, 'fifo' | 'stalePolicy' | 'onDead' | 'reorderWindowMs' | 'filter' | 'recordSkipped'> {
   return {
     fifo: ep.fifo ?? false,
     stalePolicy: ep.stale ?? defaults.stalePolicy,

@@ -10,7 +10,8 @@ export function hourRows(rows: FlowRow[]): FlowRow[] {
     const key = `${hour}\u0000${r.source}`;
     const have = out.get(key);
     if (!have) out.set(key, { ...r, minute: hour });
-    else for (const k of ['received', 'verified', 'rejected', 'duplicates', 'delivered', 'failed', 'latencySumMs'] as const) have[k] += r[k];
+    else
+      for (const k of ['received', 'verified', 'rejected', 'duplicates', 'delivered', 'failed', 'latencySumMs'] as const) have[k] += r[k];
   }
   return [...out.values()];
 }
@@ -29,7 +30,12 @@ export const FLOW_SUMS = `coalesce(sum(received), 0) AS received, coalesce(sum(v
 export function toFlowCounts(r: Record<string, unknown> | undefined): FlowCounts {
   const n = (v: unknown): number => Number(v ?? 0);
   return {
-    received: n(r?.received), verified: n(r?.verified), rejected: n(r?.rejected), duplicates: n(r?.duplicates),
-    delivered: n(r?.delivered), failed: n(r?.failed), latencySumMs: n(r?.latency_sum_ms),
+    received: n(r?.received),
+    verified: n(r?.verified),
+    rejected: n(r?.rejected),
+    duplicates: n(r?.duplicates),
+    delivered: n(r?.delivered),
+    failed: n(r?.failed),
+    latencySumMs: n(r?.latency_sum_ms),
   };
 }

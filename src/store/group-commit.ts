@@ -55,18 +55,20 @@ export class GroupCommit<I, O> {
       } catch (err) {
         flushing = Promise.reject(err);
       }
-      flushing.then(
-        (results) => {
-          for (const [i, b] of batch.entries()) b.resolve(results[i] as O);
-        },
-        (err: unknown) => {
-          for (const b of batch) b.reject(err);
-        },
-      ).finally(() => {
-        this.inFlight--;
-        if (this.queue.length > 0) this.schedule();
-        else if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+      flushing
+        .then(
+          (results) => {
+            for (const [i, b] of batch.entries()) b.resolve(results[i] as O);
+          },
+          (err: unknown) => {
+            for (const b of batch) b.reject(err);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.queue.length > 0) this.schedule();
+          else if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+        });
     }
   }
 }

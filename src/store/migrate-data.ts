@@ -19,7 +19,11 @@ export interface CopyOptions {
  * and attempts, in one transaction. Throws an Error saying what is wrong when
  * the two cannot be matched or the target already holds data.
  */
-export async function copySqliteToPostgres(from: string, to: string, options: CopyOptions): Promise<Array<{ table: string; rows: number }>> {
+export async function copySqliteToPostgres(
+  from: string,
+  to: string,
+  options: CopyOptions,
+): Promise<Array<{ table: string; rows: number }>> {
   const source = parseStorageUrl(from);
   const target = parseStorageUrl(to);
   if (source.kind !== 'sqlite') throw new Error(`--from must be sqlite:PATH (got "${redactUrl(from)}")`);
@@ -36,11 +40,15 @@ export async function copySqliteToPostgres(from: string, to: string, options: Co
       importer = await PostgresImport.open({ url: target.url, poolSize: 2, ...options });
     } catch (err) {
       const cause = err instanceof AggregateError ? (err.errors[0] as Error) : (err as Error);
-      throw new Error(`cannot open PostgreSQL at ${redactUrl(to)}: ${cause.message || (cause as NodeJS.ErrnoException).code}`, { cause: err });
+      throw new Error(`cannot open PostgreSQL at ${redactUrl(to)}: ${cause.message || (cause as NodeJS.ErrnoException).code}`, {
+        cause: err,
+      });
     }
     const [have, want] = [exporter.migrations(), await importer.migrations()];
     if (have.join() !== want.join()) {
-      throw new Error(`the two schemas differ (SQLite at migrations ${have.join(', ')}, PostgreSQL at ${want.join(', ')}): use one Sluice version for both`);
+      throw new Error(
+        `the two schemas differ (SQLite at migrations ${have.join(', ')}, PostgreSQL at ${want.join(', ')}): use one Sluice version for both`,
+      );
     }
     const tables = exporter.tables().sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
     const types = await importer.columnTypes();
@@ -52,8 +60,12 @@ export async function copySqliteToPostgres(from: string, to: string, options: Co
     }
     const occupied = await importer.occupied(tables.map((t) => t.name));
     if (Object.keys(occupied).length > 0) {
-      const what = Object.entries(occupied).map(([t, n]) => `${n} ${t}`).join(', ');
-      throw new Error(`${redactUrl(to)} already holds data (${what}): migrate-data copies into an empty database only (run it before starting Sluice on PostgreSQL)`);
+      const what = Object.entries(occupied)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ');
+      throw new Error(
+        `${redactUrl(to)} already holds data (${what}): migrate-data copies into an empty database only (run it before starting Sluice on PostgreSQL)`,
+      );
     }
     return await importer.inTransaction(async (insert) => {
       const report: Array<{ table: string; rows: number }> = [];

@@ -36,7 +36,9 @@ export function searchWhere(q: MessageSearch, d: SearchDialect, withText: boolea
   if (q.before !== undefined) where.push(`id < ${p(idFloor('msg', q.before))}`);
   if (q.deliveryState === 'dead') {
     // Dead letters are few: read them from their partial index instead of testing every message.
-    where.push(`id IN (SELECT d.message_id FROM deliveries d WHERE d.state = 'dead'${q.endpointId !== undefined ? ` AND d.endpoint_id = ${p(q.endpointId)}` : ''})`);
+    where.push(
+      `id IN (SELECT d.message_id FROM deliveries d WHERE d.state = 'dead'${q.endpointId !== undefined ? ` AND d.endpoint_id = ${p(q.endpointId)}` : ''})`,
+    );
   } else if (q.deliveryState !== undefined || q.endpointId !== undefined) {
     const conds = ['d.message_id = messages.id'];
     if (q.deliveryState !== undefined) conds.push(`d.state = ${p(q.deliveryState)}`);
@@ -71,16 +73,28 @@ export async function runSearch(
   }
   const forward = { ...q, iterator: backwards ? undefined : q.iterator };
   const base = searchWhere(forward, d, false);
-  const edge = await query(`SELECT id FROM messages WHERE ${base.where.join(' AND ')} ORDER BY id DESC LIMIT 1 OFFSET ${d.param(base.params.length + 1)}`,
-    [...base.params, SEARCH_WINDOW - 1]);
+  const edge = await query(
+    `SELECT id FROM messages WHERE ${base.where.join(' AND ')} ORDER BY id DESC LIMIT 1 OFFSET ${d.param(base.params.length + 1)}`,
+    [...base.params, SEARCH_WINDOW - 1],
+  );
   const windowEnd = edge[0]?.id as string | undefined;
   const full = searchWhere(forward, d, true);
   if (windowEnd !== undefined) {
     full.params.push(windowEnd);
     full.where.push(`id >= ${d.param(full.params.length)}`);
   }
-  const rows = (await query(`SELECT * FROM messages WHERE ${full.where.join(' AND ')} ORDER BY id DESC LIMIT ${d.param(full.params.length + 1)}`,
-    [...full.params, q.limit + 1])).map(toMessage);
+  const rows = (
+    await query(`SELECT * FROM messages WHERE ${full.where.join(' AND ')} ORDER BY id DESC LIMIT ${d.param(full.params.length + 1)}`, [
+      ...full.params,
+      q.limit + 1,
+    ])
+  ).map(toMessage);
   if (rows.length > q.limit) return { ...toPage(rows, q.limit, forward.iterator), prevIterator: null, scanned: SEARCH_WINDOW };
-  return { data: rows, iterator: windowEnd ?? rows[rows.length - 1]?.id ?? null, prevIterator: null, done: windowEnd === undefined, scanned: windowEnd === undefined ? rows.length : SEARCH_WINDOW };
+  return {
+    data: rows,
+    iterator: windowEnd ?? rows[rows.length - 1]?.id ?? null,
+    prevIterator: null,
+    done: windowEnd === undefined,
+    scanned: windowEnd === undefined ? rows.length : SEARCH_WINDOW,
+  };
 }

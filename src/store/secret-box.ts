@@ -26,7 +26,10 @@ export class SecretBox {
   private current: SecretKey;
 
   /** `keys`: newest last, which seals; `reload` is asked once when a value names a key not held (another process rotated). */
-  constructor(keys: SecretKey[], private readonly reload?: () => SecretKey[]) {
+  constructor(
+    keys: SecretKey[],
+    private readonly reload?: () => SecretKey[],
+  ) {
     if (keys.length === 0) throw new Error('a SecretBox needs at least one key');
     for (const k of keys) this.keys.set(k.id, k.key);
     this.current = keys[keys.length - 1] as SecretKey;
@@ -54,7 +57,8 @@ export class SecretBox {
       if (fresh.length > 0) this.current = fresh[fresh.length - 1] as SecretKey;
       key = this.keys.get(id);
     }
-    if (!key) throw new Error(`a stored secret is sealed with key ${id}, which this process does not hold (SLUICE_SECRET_KEY or the key file)`);
+    if (!key)
+      throw new Error(`a stored secret is sealed with key ${id}, which this process does not hold (SLUICE_SECRET_KEY or the key file)`);
     const raw = Buffer.from(body, 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(raw.subarray(raw.length - 16));

@@ -1,8 +1,5 @@
 /** What a storage URL names; used by the config check (no driver loaded) and by `openStore`. */
-export type StorageTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string }
-  | { kind: 'invalid'; problem: string };
+export type StorageTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'invalid'; problem: string };
 
 /** `sqlite:PATH`, or `postgres://…` / `postgresql://…` (a libpq-style URL). */
 export function parseStorageUrl(url: string): StorageTarget {
@@ -15,7 +12,10 @@ export function parseStorageUrl(url: string): StorageTarget {
     try {
       parsed = new URL(url);
     } catch {
-      return { kind: 'invalid', problem: `"${redactUrl(url)}" is not a valid PostgreSQL URL (postgres://user:password@host:5432/database)` };
+      return {
+        kind: 'invalid',
+        problem: `"${redactUrl(url)}" is not a valid PostgreSQL URL (postgres://user:password@host:5432/database)`,
+      };
     }
     if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
       return { kind: 'invalid', problem: `"${redactUrl(url)}" names no host (postgres://user:password@host:5432/database)` };

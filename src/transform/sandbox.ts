@@ -10,7 +10,9 @@ export interface SandboxLimits {
   memoryBytes: number;
 }
 
-export type SandboxResult = { ok: true; value: unknown } | { ok: false; error: string; kind: 'syntax' | 'thrown' | 'timeout' | 'memory' | 'result' };
+export type SandboxResult =
+  | { ok: true; value: unknown }
+  | { ok: false; error: string; kind: 'syntax' | 'thrown' | 'timeout' | 'memory' | 'result' };
 
 /** What the engine's WebAssembly memory holds before any call: its static data and stack. */
 const BASE_BYTES = 16 * 1024 * 1024;
@@ -37,18 +39,20 @@ export function loadEngine(memoryBytes: number): Promise<QuickJSWASMModule> {
   if (!engine) {
     const memory = new WebAssembly.Memory({ initial: BASE_BYTES / PAGE, maximum: pages });
     // Loaded on first use, so a gateway without transformations never loads the engine.
-    engine = Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')]).then(async ([core, releaseSync]) => {
-      // The package's types describe its CommonJS build; imported as ESM, the variant is the default export.
-      const variant = (releaseSync as unknown as { default: QuickJSSyncVariant }).default;
-      return core.newQuickJSWASMModuleFromVariant(core.newVariant(variant, { wasmMemory: memory }));
-    }).then((module) => {
-      const runtime = module.newRuntime();
-      const context = runtime.newContext();
-      for (let i = 0; i < 20; i++) context.evalCode(WARM_UP).dispose();
-      context.dispose();
-      runtime.dispose();
-      return module;
-    });
+    engine = Promise.all([import('quickjs-emscripten-core'), import('@jitl/quickjs-wasmfile-release-sync')])
+      .then(async ([core, releaseSync]) => {
+        // The package's types describe its CommonJS build; imported as ESM, the variant is the default export.
+        const variant = (releaseSync as unknown as { default: QuickJSSyncVariant }).default;
+        return core.newQuickJSWASMModuleFromVariant(core.newVariant(variant, { wasmMemory: memory }));
+      })
+      .then((module) => {
+        const runtime = module.newRuntime();
+        const context = runtime.newContext();
+        for (let i = 0; i < 20; i++) context.evalCode(WARM_UP).dispose();
+        context.dispose();
+        runtime.dispose();
+        return module;
+      });
     engines.set(pages, engine);
   }
   return engine;
@@ -98,7 +102,11 @@ export async function runInSandbox(code: string, input: unknown, limits: Sandbox
     let fn = keep(compiled.value);
     if (context.typeof(fn) !== 'function') fn = keep(context.getProp(context.global, 'handler'));
     if (context.typeof(fn) !== 'function') {
-      return { ok: false, kind: 'syntax', error: 'the code must be a function `(webhook) => webhook` or define `function handler(webhook)`' };
+      return {
+        ok: false,
+        kind: 'syntax',
+        error: 'the code must be a function `(webhook) => webhook` or define `function handler(webhook)`',
+      };
     }
     const json = keep(context.getProp(context.global, 'JSON'));
     const text = keep(context.newString(JSON.stringify(input)));
@@ -113,11 +121,16 @@ export async function runInSandbox(code: string, input: unknown, limits: Sandbox
     const out = context.callFunction(keep(context.getProp(json, 'stringify')), json, returned);
     if (out.error) return failure(context, keep(out.error), budget, 'result');
     const outText = keep(out.value);
-    if (context.typeof(outText) !== 'string') return { ok: false, kind: 'result', error: 'the transformation returned nothing; return the webhook (or set cancel)' };
+    if (context.typeof(outText) !== 'string')
+      return { ok: false, kind: 'result', error: 'the transformation returned nothing; return the webhook (or set cancel)' };
     const result = context.getString(outText);
     // Deeper values would overflow the serializer's stack on our side (the check of what changed, the body sent).
     if (depthRefusal(result, defaults.maxNestingDepthCeiling)) {
-      return { ok: false, kind: 'result', error: `the transformation returned a webhook nested deeper than ${defaults.maxNestingDepthCeiling} levels` };
+      return {
+        ok: false,
+        kind: 'result',
+        error: `the transformation returned a webhook nested deeper than ${defaults.maxNestingDepthCeiling} levels`,
+      };
     }
     return { ok: true, value: JSON.parse(result) };
   } catch (err) {
@@ -188,6 +201,9 @@ function failure(context: QuickJSContext, error: QuickJSHandle, budget: CpuBudge
 }
 
 function firstFrame(stack: string): string {
-  const line = stack.split('\n').map((l) => l.trim()).find((l) => l.startsWith('at '));
+  const line = stack
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('at '));
   return line ? `(${line})` : '';
 }

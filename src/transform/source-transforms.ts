@@ -7,9 +7,7 @@ import type { Transformer } from './transformer.ts';
 import { payloadValue, transformInput } from './webhook.ts';
 
 /** What a source's transformation made of one message. */
-export type IngestTransform =
-  | { kind: 'keep'; body: unknown }
-  | { kind: 'cancel'; reason: string };
+export type IngestTransform = { kind: 'keep'; body: unknown } | { kind: 'cancel'; reason: string };
 
 /**
  * Source transformations at ingest: the API's (looked up at most once a
@@ -20,7 +18,10 @@ export type IngestTransform =
 export class SourceTransforms {
   private readonly cache = new Map<string, { at: number; value: Transformation | null }>();
 
-  constructor(private readonly store: TransformationStore, private readonly transformer: Transformer) {}
+  constructor(
+    private readonly store: TransformationStore,
+    private readonly transformer: Transformer,
+  ) {}
 
   async effective(source: SourceConfig, now = Date.now()): Promise<Transformation | null> {
     const hit = this.cache.get(source.name);

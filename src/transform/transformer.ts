@@ -74,7 +74,13 @@ export class Transformer {
     return {
       ok: true,
       cancelled: false,
-      webhook: { method: input.method, url: verdict.url, headers: verdict.headers, payload: payloadValue(verdict.body), eventType: verdict.eventType },
+      webhook: {
+        method: input.method,
+        url: verdict.url,
+        headers: verdict.headers,
+        payload: payloadValue(verdict.body),
+        eventType: verdict.eventType,
+      },
     };
   }
 }

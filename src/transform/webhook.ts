@@ -38,7 +38,13 @@ export function payloadValue(body: Buffer): unknown {
   }
 }
 
-export function transformInput(method: string, url: string, headers: Record<string, string>, body: Buffer, eventType: string | null): TransformInput {
+export function transformInput(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  eventType: string | null,
+): TransformInput {
   return { method, url, headers: { ...headers }, payload: payloadValue(body), eventType };
 }
 
@@ -56,10 +62,16 @@ export function readResult(input: TransformInput, original: Buffer, result: unkn
   }
   const out = result as Record<string, unknown>;
   if (out.cancel !== undefined && out.cancel !== false && out.cancel !== null) {
-    const reason = typeof out.cancel === 'string' ? out.cancel : typeof out.cancelReason === 'string' ? out.cancelReason : 'cancelled by the transformation';
+    const reason =
+      typeof out.cancel === 'string'
+        ? out.cancel
+        : typeof out.cancelReason === 'string'
+          ? out.cancelReason
+          : 'cancelled by the transformation';
     return { kind: 'cancel', reason: reason.slice(0, 500) };
   }
-  if (out.method !== undefined && out.method !== input.method) return { kind: 'invalid', error: `webhook.method cannot be changed (it is ${input.method})` };
+  if (out.method !== undefined && out.method !== input.method)
+    return { kind: 'invalid', error: `webhook.method cannot be changed (it is ${input.method})` };
 
   let url = input.url;
   if (out.url !== undefined && out.url !== input.url) {
@@ -71,19 +83,23 @@ export function readResult(input: TransformInput, original: Buffer, result: unkn
     } catch {
       return { kind: 'invalid', error: `webhook.url "${out.url.slice(0, 200)}" is not a URL` };
     }
-    if (parsed.origin !== allowedOrigin) return { kind: 'invalid', error: `webhook.url must stay on ${allowedOrigin} (got ${parsed.origin})` };
+    if (parsed.origin !== allowedOrigin)
+      return { kind: 'invalid', error: `webhook.url must stay on ${allowedOrigin} (got ${parsed.origin})` };
     url = parsed.href;
   }
 
   const headers: Record<string, string> = {};
   const given = out.headers === undefined ? input.headers : out.headers;
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) return { kind: 'invalid', error: 'webhook.headers must be an object of strings' };
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    return { kind: 'invalid', error: 'webhook.headers must be an object of strings' };
   for (const [name, value] of Object.entries(given as Record<string, unknown>)) {
     if (value === null || value === undefined) continue;
     if (!TOKEN.test(name)) return { kind: 'invalid', error: `webhook.headers: "${name.slice(0, 100)}" is not a valid header name` };
-    if (RESERVED.test(name)) return { kind: 'invalid', error: `webhook.headers: ${name} is set by Sluice and cannot be set by a transformation` };
+    if (RESERVED.test(name))
+      return { kind: 'invalid', error: `webhook.headers: ${name} is set by Sluice and cannot be set by a transformation` };
     const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
-    if (text === undefined || /[\r\n\0]/.test(text)) return { kind: 'invalid', error: `webhook.headers.${name} must be a string without line breaks` };
+    if (text === undefined || /[\r\n\0]/.test(text))
+      return { kind: 'invalid', error: `webhook.headers.${name} must be a string without line breaks` };
     // What the function added or changed takes the endpoints' one header rule (it may still set content-type,
     // the payload being its own): headers it passed through as they came stay as the sender sent them.
     const unchanged = input.headers[name] === text || input.headers[name.toLowerCase()] === text;

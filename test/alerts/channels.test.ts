@@ -61,7 +61,8 @@ describe('alerts: channels, one alert and one resolve, a channel down and back',
   before(async () => {
     await Promise.all([endpoint.start(), slack.start(), teams.start(), pagerduty.start(), hook.start(), mailbox.start()]);
     const pdBase = pagerduty.url.replace(/\/hooks$/, '');
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 delivery: { retry: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms], pollInterval: 50ms }
 alerts:
   evaluateInterval: 200ms
@@ -88,7 +89,9 @@ applications:
   shop:
     endpoints:
       - { id: a, url: "${endpoint.url}" }
-`, { logLevel: 'info' });
+`,
+      { logLevel: 'info' },
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -104,7 +107,11 @@ applications:
     const pd = await gw.api('/alerts/channels/pd/test', { method: 'POST' });
     assert.equal(pd.status, 200);
     await pagerduty.waitFor(2);
-    assert.deepEqual(pagerduty.requests.slice(0, 2).map((r) => json(r).event_action), ['trigger', 'resolve'], 'the test incident is closed again');
+    assert.deepEqual(
+      pagerduty.requests.slice(0, 2).map((r) => json(r).event_action),
+      ['trigger', 'resolve'],
+      'the test incident is closed again',
+    );
     const mail = await gw.api('/alerts/channels/mail/test', { method: 'POST' });
     assert.equal(mail.status, 200);
     assert.equal(mailbox.mails.length, 1);
@@ -113,7 +120,11 @@ applications:
     assert.equal(down.status, 502);
     assert.match(((await down.json()) as { detail: string }).detail, /nowhere.*could not be reached/);
     const list = (await (await gw.api('/alerts/channels')).json()) as { data: Array<Record<string, string>> };
-    assert.deepEqual(list.data.find((c) => c.name === 'pd'), { name: 'pd', type: 'pagerduty' }, 'no secrets in the listing');
+    assert.deepEqual(
+      list.data.find((c) => c.name === 'pd'),
+      { name: 'pd', type: 'pagerduty' },
+      'no secrets in the listing',
+    );
   });
 
   test('an endpoint failing: one alert per channel; recovered: one resolve; the channel that was down gets it once back', async () => {
@@ -122,7 +133,10 @@ applications:
     await slack.waitFor(s0 + 1);
     const firing = json(slack.requests[s0]!);
     assert.match(firing.text, /^\[FIRING\] failing: endpoint shop\/a: \d+% of \d+ attempts failed in 2s/);
-    assert.deepEqual(firing.blocks.map((b: { type: string }) => b.type), ['header', 'section', 'section', 'context']);
+    assert.deepEqual(
+      firing.blocks.map((b: { type: string }) => b.type),
+      ['header', 'section', 'section', 'context'],
+    );
     await teams.waitFor(t0 + 1);
     const card = json(teams.requests[t0]!);
     assert.equal(card.type, 'message');
@@ -130,7 +144,10 @@ applications:
     assert.equal(card.attachments[0].content.type, 'AdaptiveCard');
     await pagerduty.waitFor(p0 + 1);
     const trigger = json(pagerduty.requests[p0]!);
-    assert.deepEqual([trigger.routing_key, trigger.event_action, trigger.payload.severity, trigger.payload.class], [ROUTING_KEY, 'trigger', 'critical', 'endpoint-failure-rate']);
+    assert.deepEqual(
+      [trigger.routing_key, trigger.event_action, trigger.payload.severity, trigger.payload.class],
+      [ROUTING_KEY, 'trigger', 'critical', 'endpoint-failure-rate'],
+    );
     assert.match(trigger.payload.summary, /FIRING/);
     await eventually(() => (mailbox.mails.length > m0 ? true : undefined));
     assert.match(mailbox.mails[m0]!, /Subject: \[FIRING\] failing/);
@@ -138,7 +155,10 @@ applications:
     // The webhook answered 503 three times; the notification was retried until it got through.
     await hook.waitFor(4);
     const delivered = hook.requests[3]!;
-    const verified = new Webhook(HOOK_SECRET).verify(delivered.body.toString('utf8'), Object.fromEntries(Object.entries(delivered.headers).map(([k, v]) => [k, String(v)]))) as Record<string, any>;
+    const verified = new Webhook(HOOK_SECRET).verify(
+      delivered.body.toString('utf8'),
+      Object.fromEntries(Object.entries(delivered.headers).map(([k, v]) => [k, String(v)])),
+    ) as Record<string, any>;
     assert.equal(verified.type, 'alert.firing');
     assert.equal(verified.data.rule, 'failing');
     assert.deepEqual(new Set(hook.requests.slice(0, 4).map((r) => r.headers['webhook-id'])).size, 1, 'the same notification each time');
@@ -157,11 +177,26 @@ applications:
 
     // Quiet for a while: nothing more is sent (one notification per transition).
     await new Promise((r) => setTimeout(r, 1000));
-    assert.deepEqual([slack.requests.length - s0, teams.requests.length - t0, pagerduty.requests.length - p0, hook.requests.length, mailbox.mails.length - m0], [2, 2, 2, 5, 2]);
+    assert.deepEqual(
+      [
+        slack.requests.length - s0,
+        teams.requests.length - t0,
+        pagerduty.requests.length - p0,
+        hook.requests.length,
+        mailbox.mails.length - m0,
+      ],
+      [2, 2, 2, 5, 2],
+    );
 
-    const view = (await (await gw.api('/alerts')).json()) as { current: unknown[]; recent: { data: Array<{ kind: string; rule: string; notifications: Array<{ channel: string; state: string; attempts: number }> }> } };
+    const view = (await (await gw.api('/alerts')).json()) as {
+      current: unknown[];
+      recent: { data: Array<{ kind: string; rule: string; notifications: Array<{ channel: string; state: string; attempts: number }> }> };
+    };
     assert.deepEqual(view.current, []);
-    assert.deepEqual(view.recent.data.map((e) => `${e.rule}:${e.kind}`), ['failing:resolved', 'failing:firing']);
+    assert.deepEqual(
+      view.recent.data.map((e) => `${e.rule}:${e.kind}`),
+      ['failing:resolved', 'failing:firing'],
+    );
     const hookFiring = view.recent.data[1]!.notifications.find((n) => n.channel === 'hook');
     assert.deepEqual([hookFiring?.state, hookFiring?.attempts], ['sent', 4]);
     assert.ok(view.recent.data.every((e) => e.notifications.length === 5 && e.notifications.every((n) => n.state === 'sent')));

@@ -11,7 +11,12 @@ const skip = await postgresSkip();
 const HOOK_SECRET = 'whsec_Y2x1c3Rlci1hbGVydC1zZWNyZXQtMDEyMzQ1Njc4OQ==';
 
 const typeOf = (r: Received): string =>
-  (new Webhook(HOOK_SECRET).verify(r.body.toString('utf8'), Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)]))) as { type: string }).type;
+  (
+    new Webhook(HOOK_SECRET).verify(
+      r.body.toString('utf8'),
+      Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)])),
+    ) as { type: string }
+  ).type;
 
 describe('alerts with two processes on PostgreSQL', { skip, timeout: 180_000 }, () => {
   const hook = new Receiver();
@@ -23,27 +28,30 @@ describe('alerts with two processes on PostgreSQL', { skip, timeout: 180_000 }, 
     await hook.start();
     db = await freshDatabase();
     const file = join(tmp.dir, 'sluice.yaml');
-    writeFileSync(file, [
-      `apiToken: ${API_TOKEN}`,
-      'allowPrivateNetworks: true',
-      'server: { host: 127.0.0.1, port: 0 }',
-      `dataDir: "${tmp.dir}"`,
-      `storage: { url: "${db.url}", poolSize: 4 }`,
-      'logLevel: info',
-      'alerts:',
-      '  evaluateInterval: 200ms',
-      '  lease: 2s',
-      '  retryInitial: 100ms',
-      '  channels:',
-      `    hook: { type: webhook, url: "${hook.url}", secret: "${HOOK_SECRET}" }`,
-      '  rules:',
-      '    - { name: off, kind: endpoint-disabled, clearAfter: 1, channels: [hook] }',
-      'applications:',
-      '  shop:',
-      '    endpoints:',
-      '      - { id: a, url: "http://127.0.0.1:9/a" }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        `apiToken: ${API_TOKEN}`,
+        'allowPrivateNetworks: true',
+        'server: { host: 127.0.0.1, port: 0 }',
+        `dataDir: "${tmp.dir}"`,
+        `storage: { url: "${db.url}", poolSize: 4 }`,
+        'logLevel: info',
+        'alerts:',
+        '  evaluateInterval: 200ms',
+        '  lease: 2s',
+        '  retryInitial: 100ms',
+        '  channels:',
+        `    hook: { type: webhook, url: "${hook.url}", secret: "${HOOK_SECRET}" }`,
+        '  rules:',
+        '    - { name: off, kind: endpoint-disabled, clearAfter: 1, channels: [hook] }',
+        'applications:',
+        '  shop:',
+        '    endpoints:',
+        '      - { id: a, url: "http://127.0.0.1:9/a" }',
+        '',
+      ].join('\n'),
+    );
     // One at a time: the second waits for the first's migrations anyway.
     nodes.push(await startNodeWithRole(file, 'all', 'sluice A'));
     nodes.push(await startNodeWithRole(file, 'all', 'sluice B'));
@@ -55,13 +63,20 @@ describe('alerts with two processes on PostgreSQL', { skip, timeout: 180_000 }, 
     tmp.remove();
   });
 
-  const patch = (node: Node, disabled: boolean) => fetch(`${node.url}/api/v1/app/shop/endpoint/a`, {
-    method: 'PATCH', body: JSON.stringify({ disabled }), headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-  });
+  const patch = (node: Node, disabled: boolean) =>
+    fetch(`${node.url}/api/v1/app/shop/endpoint/a`, {
+      method: 'PATCH',
+      body: JSON.stringify({ disabled }),
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    });
 
   test('one notification per transition from two processes; a SIGKILL of the evaluating one hands over', async () => {
     const evaluates = /this process evaluates the rules/;
-    await eventually(() => (nodes.some((n) => evaluates.test(n.child.stdout)) ? true : undefined), 20_000, 'one process to take the alerts lease');
+    await eventually(
+      () => (nodes.some((n) => evaluates.test(n.child.stdout)) ? true : undefined),
+      20_000,
+      'one process to take the alerts lease',
+    );
     assert.equal(nodes.filter((n) => evaluates.test(n.child.stdout)).length, 1, 'exactly one process evaluates');
 
     assert.equal((await patch(nodes[1]!, true)).status, 200);
@@ -75,7 +90,7 @@ describe('alerts with two processes on PostgreSQL', { skip, timeout: 180_000 }, 
     const survivor = nodes.find((n) => n !== holder)!;
     await holder.child.kill();
     const [lease] = await sql(db.url, "SELECT owner FROM leases WHERE name = 'alerts'");
-    assert.ok(lease, 'the dead holder\'s lease is still there until it expires');
+    assert.ok(lease, "the dead holder's lease is still there until it expires");
 
     assert.equal((await patch(survivor, false)).status, 200);
     await hook.waitFor(2, 30_000);

@@ -3,7 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
-type Job = { id: string; state: string; total: number; done: number; failed: number; createdAt: string; finishedAt: string | null; filter: Record<string, unknown> };
+type Job = {
+  id: string;
+  state: string;
+  total: number;
+  done: number;
+  failed: number;
+  createdAt: string;
+  finishedAt: string | null;
+  filter: Record<string, unknown>;
+};
 
 describe('bulk recovery jobs over the API', () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -18,21 +27,31 @@ describe('bulk recovery jobs over the API', () => {
     return ((await res.json()) as { id: string }).id;
   };
   const bulk = async (body: unknown, token?: string) => {
-    const res = await gw.api('/bulk-jobs', { method: 'POST', body: JSON.stringify(body), ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    const res = await gw.api('/bulk-jobs', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
     return { status: res.status, body: (await res.json()) as Job & { count: number; code: string; detail: string } };
   };
   const job = async (id: string, token?: string) => {
     const res = await gw.api(`/bulk-jobs/${id}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     return { status: res.status, body: (await res.json()) as Job };
   };
-  const ended = (id: string, token?: string) => eventually(async () => {
-    const j = (await job(id, token)).body;
-    return j.state === 'queued' || j.state === 'running' ? undefined : j;
-  }, 15_000, `job ${id} to end`);
+  const ended = (id: string, token?: string) =>
+    eventually(
+      async () => {
+        const j = (await job(id, token)).body;
+        return j.state === 'queued' || j.state === 'running' ? undefined : j;
+      },
+      15_000,
+      `job ${id} to end`,
+    );
 
   before(async () => {
     await Promise.all([shopA.start(), shopB.start(), other.start()]);
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 delivery: { retry: [], pollInterval: 50ms }
 bulkJobs: { batchSize: 1, batchPause: 300ms, pollInterval: 50ms }
 applications:
@@ -43,16 +62,22 @@ applications:
   other:
     endpoints:
       - { id: c, url: "${other.url}" }
-`, { logLevel: 'warn' });
+`,
+      { logLevel: 'warn' },
+    );
     // Every first attempt fails and, with no retries, dies: 4 messages × 2 endpoints in shop, 3 in other.
     for (let i = 0; i < 3; i++) await send('shop', 'invoice.paid', i);
     await send('shop', 'user.created', 3);
     for (let i = 0; i < 3; i++) await send('other', 'invoice.paid', i);
     await Promise.all([shopA.waitFor(4), shopB.waitFor(4), other.waitFor(3)]);
-    await eventually(async () => {
-      const res = await bulk({ action: 'retry', filter: {}, dryRun: true });
-      return res.body.count === 11 ? true : undefined;
-    }, 15_000, 'every delivery to be dead');
+    await eventually(
+      async () => {
+        const res = await bulk({ action: 'retry', filter: {}, dryRun: true });
+        return res.body.count === 11 ? true : undefined;
+      },
+      15_000,
+      'every delivery to be dead',
+    );
     for (const r of [shopA, shopB, other]) r.respond(() => ({ status: 200 }));
     const access = await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: '{}' });
     portalToken = ((await access.json()) as { token: string }).token;
@@ -109,7 +134,7 @@ applications:
     assert.equal(page.data[0]?.id, started.body.id);
   });
 
-  test('a portal token\'s job stays in its application; another application\'s jobs are not there for it', async () => {
+  test("a portal token's job stays in its application; another application's jobs are not there for it", async () => {
     const forbidden = await bulk({ action: 'retry', filter: { app: 'other' } }, portalToken);
     assert.equal(forbidden.status, 403);
     const adminJob = await bulk({ action: 'retry', filter: { app: 'other' }, dryRun: true });
@@ -127,11 +152,15 @@ applications:
     assert.equal(other.requests.length, otherBefore, 'the other application got nothing');
     const others = await gw.api('/bulk-jobs', { headers: { authorization: `Bearer ${portalToken}` } });
     const ids = ((await others.json()) as { data: Job[] }).data.map((j) => j.filter.app);
-    assert.ok(ids.length >= 1 && ids.every((app) => app === ids[0]), 'only its own application\'s jobs');
+    assert.ok(ids.length >= 1 && ids.every((app) => app === ids[0]), "only its own application's jobs");
     const otherJob = await bulk({ action: 'retry', filter: { app: 'other', since: new Date(Date.now() - 1).toISOString() } });
     assert.equal(otherJob.status, 202);
     assert.equal((await job(otherJob.body.id, portalToken)).status, 404);
-    assert.equal((await gw.api(`/bulk-jobs/${otherJob.body.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${portalToken}` } })).status, 404);
+    assert.equal(
+      (await gw.api(`/bulk-jobs/${otherJob.body.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${portalToken}` } }))
+        .status,
+      404,
+    );
   });
 
   test('a job can be cancelled: it stops, and says how far it got', async () => {
@@ -155,10 +184,18 @@ applications:
   test("Svix's recover is a bulk retry of the endpoint's dead deliveries", async () => {
     shopA.respond(() => ({ status: 500 }));
     await send('shop', 'order.created', 9);
-    await eventually(async () => ((await bulk({ action: 'retry', filter: { app: 'shop', endpoint: 'a', eventTypes: ['order.created'] }, dryRun: true })).body.count === 1 ? true : undefined));
+    await eventually(async () =>
+      (await bulk({ action: 'retry', filter: { app: 'shop', endpoint: 'a', eventTypes: ['order.created'] }, dryRun: true })).body.count ===
+      1
+        ? true
+        : undefined,
+    );
     shopA.respond(() => ({ status: 200 }));
     const count = shopA.requests.length;
-    const res = await gw.api('/app/shop/endpoint/a/recover', { method: 'POST', body: JSON.stringify({ since: new Date(Date.now() - 60_000).toISOString() }) });
+    const res = await gw.api('/app/shop/endpoint/a/recover', {
+      method: 'POST',
+      body: JSON.stringify({ since: new Date(Date.now() - 60_000).toISOString() }),
+    });
     assert.equal(res.status, 202);
     const out = (await res.json()) as { id: string; status: string; task: string };
     assert.equal(out.task, 'endpoint.recover');

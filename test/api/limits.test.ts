@@ -3,11 +3,14 @@ import { test } from 'node:test';
 import { startTestGateway } from '../helpers/gateway.ts';
 
 test('API: beyond outbound.apiRateLimit a token gets 429 with Retry-After in the Svix error shape', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 outbound: { apiRateLimit: 5 }
 applications:
   shop: {}
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
     const statuses: number[] = [];
     let limited: Response | undefined;
@@ -17,7 +20,10 @@ applications:
       if (res.status === 429 && !limited) limited = res;
       else await res.arrayBuffer();
     }
-    assert.ok(statuses.slice(0, 5).every((s) => s === 200), `the first five pass: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.slice(0, 5).every((s) => s === 200),
+      `the first five pass: ${statuses.join(',')}`,
+    );
     assert.ok(limited, `some requests are refused: ${statuses.join(',')}`);
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     const body = (await limited.json()) as { code: string; detail: string };
@@ -31,13 +37,19 @@ applications:
 });
 
 test('API: a body over the size limit gets 413 in the Svix error shape', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 ingest: { maxBodySize: 2KiB }
 applications:
   shop: {}
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
-    const res = await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { pad: 'x'.repeat(5000) } }) });
+    const res = await gw.api('/app/shop/msg', {
+      method: 'POST',
+      body: JSON.stringify({ eventType: 'a.b', payload: { pad: 'x'.repeat(5000) } }),
+    });
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { code: string }).code, 'payload_too_large');
     assert.equal((await gw.api('/app/shop/msg')).status, 200, 'the gateway carries on');

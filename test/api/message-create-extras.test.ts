@@ -3,7 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
-interface Page { data: Array<Record<string, unknown>>; iterator: string | null; prevIterator: string | null; done: boolean }
+interface Page {
+  data: Array<Record<string, unknown>>;
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
 
 describe('API: schema checks on message create, ordering fields, messages of an endpoint', () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -31,7 +36,13 @@ applications:
       body: JSON.stringify({
         name: 'order.placed',
         description: 'an order',
-        schemas: { 1: { type: 'object', required: ['amount', 'currency'], properties: { amount: { type: 'integer' }, currency: { type: 'string' } } } },
+        schemas: {
+          1: {
+            type: 'object',
+            required: ['amount', 'currency'],
+            properties: { amount: { type: 'integer' }, currency: { type: 'string' } },
+          },
+        },
       }),
     });
     assert.equal(created.status, 201);
@@ -65,7 +76,10 @@ applications:
       return page.data.length === 3 && page.data.every((m) => m.state === 'succeeded') ? page : undefined;
     });
     const orders = (await (await gw.api('/app/shop/endpoint/orders/msg')).json()) as Page;
-    assert.deepEqual(orders.data.map((m) => m.eventType), ['order.shipped', 'order.placed']);
+    assert.deepEqual(
+      orders.data.map((m) => m.eventType),
+      ['order.shipped', 'order.placed'],
+    );
     assert.equal(orders.data[0]?.status, 0);
     const first = (await (await gw.api('/app/shop/endpoint/all/msg?limit=2')).json()) as Page;
     assert.equal(first.done, false);
@@ -81,7 +95,10 @@ applications:
     assert.equal(eu.status, 202);
     await send({ eventType: 'user.moved', payload: { to: 'us' }, channels: ['us'] });
     const inEu = (await (await gw.api('/app/shop/msg?channel=eu')).json()) as Page;
-    assert.deepEqual(inEu.data.map((m) => (m.payload as { to: string }).to), ['eu']);
+    assert.deepEqual(
+      inEu.data.map((m) => (m.payload as { to: string }).to),
+      ['eu'],
+    );
     await eventually(async () => {
       const page = (await (await gw.api('/app/shop/attempt/endpoint/all?limit=250')).json()) as Page;
       return page.data.length === 5 ? page : undefined;

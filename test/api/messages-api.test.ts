@@ -4,7 +4,12 @@ import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { hmacHex } from '../helpers/signing.ts';
 
-interface Page { data: Array<Record<string, unknown>>; iterator: string | null; prevIterator: string | null; done: boolean }
+interface Page {
+  data: Array<Record<string, unknown>>;
+  iterator: string | null;
+  prevIterator: string | null;
+  done: boolean;
+}
 
 describe('API: messages, deliveries, attempts, replay', () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -24,7 +29,11 @@ sources:
 `);
     for (let i = 0; i < 7; i++) {
       const body = JSON.stringify({ id: `e${i}`, type: i % 2 ? 'order.created' : 'customer.updated', n: i });
-      const res = await fetch(`${gw.url}/in/${i < 5 ? 'a' : 'b'}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) } });
+      const res = await fetch(`${gw.url}/in/${i < 5 ? 'a' : 'b'}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) },
+      });
       ids.push(((await res.json()) as { id: string }).id);
     }
     // 7 messages; 3 are order.* → 7 + 3 deliveries.
@@ -52,11 +61,17 @@ sources:
   test('list: newest first, filters by source, event type and state', async () => {
     const all = await get('/app/shop/msg');
     assert.equal(all.status, 200);
-    assert.deepEqual(all.body.data.map((m) => m.id), [...ids].reverse());
+    assert.deepEqual(
+      all.body.data.map((m) => m.id),
+      [...ids].reverse(),
+    );
     assert.equal(all.body.done, true);
     assert.equal((await get('/app/shop/msg?source=b')).body.data.length, 2);
     const orders = await get('/app/shop/msg?eventTypes=order.created');
-    assert.deepEqual(orders.body.data.map((m) => m.eventType), ['order.created', 'order.created', 'order.created']);
+    assert.deepEqual(
+      orders.body.data.map((m) => m.eventType),
+      ['order.created', 'order.created', 'order.created'],
+    );
     assert.equal((await get('/app/shop/msg?eventTypes=order.created&eventTypes=customer.updated')).body.data.length, 7);
     assert.equal((await get('/app/shop/msg?status=invalid')).body.data.length, 0);
     // Without content the payload is `{}`, as Svix answers (2.x's MessageOut requires the field).
@@ -80,7 +95,10 @@ sources:
     const seen = [...first.body.data, ...second.body.data, ...third.body.data].map((m) => m.id);
     assert.deepEqual(seen, [...ids].reverse());
     const back = await get(`/app/shop/msg?limit=3&iterator=${encodeURIComponent(String(second.body.prevIterator))}`);
-    assert.deepEqual(back.body.data.map((m) => m.id), first.body.data.map((m) => m.id));
+    assert.deepEqual(
+      back.body.data.map((m) => m.id),
+      first.body.data.map((m) => m.id),
+    );
   });
 
   test('a message, its deliveries and attempts; the application by id or uid', async () => {
@@ -110,7 +128,9 @@ sources:
     assert.deepEqual(await res.json(), { queued: 2 });
     await receiver.waitFor(before + 2);
     // A delivery already queued or in flight is not queued twice.
-    await eventually(async () => ((await get(`/app/shop/msg/${id}/endpoint`)).body.data.every((d) => d.state === 'succeeded') ? true : undefined));
+    await eventually(async () =>
+      (await get(`/app/shop/msg/${id}/endpoint`)).body.data.every((d) => d.state === 'succeeded') ? true : undefined,
+    );
     const one = await gw.api(`/app/shop/msg/${id}/replay`, { method: 'POST', body: JSON.stringify({ endpointId: 'orders' }) });
     assert.deepEqual(await one.json(), { queued: 1 });
     await receiver.waitFor(before + 3);
@@ -144,7 +164,10 @@ sources:
     assert.match(limit.detail, /limit/);
     const badJson = await gw.api(`/app/shop/msg/${ids[0]}/replay`, { method: 'POST', body: '{oops' });
     assert.equal(badJson.status, 400);
-    const unknownEndpoint = await gw.api(`/app/shop/msg/${ids[0]}/replay`, { method: 'POST', body: JSON.stringify({ endpointId: 'nope' }) });
+    const unknownEndpoint = await gw.api(`/app/shop/msg/${ids[0]}/replay`, {
+      method: 'POST',
+      body: JSON.stringify({ endpointId: 'nope' }),
+    });
     assert.equal(unknownEndpoint.status, 404);
   });
 });

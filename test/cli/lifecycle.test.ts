@@ -15,7 +15,9 @@ after(() => tmp.remove());
 test('SIGTERM: stops accepting, gives back the lease of a slow delivery, exits 0; the next process delivers it', async () => {
   const receiver = await new Receiver((_r, n) => (n === 1 ? { status: 200, delayMs: 15_000 } : { status: 200 })).start();
   const file = join(tmp.dir, 'lifecycle.yaml');
-  writeFileSync(file, `apiToken: ${API_TOKEN}
+  writeFileSync(
+    file,
+    `apiToken: ${API_TOKEN}
 allowPrivateNetworks: true
 server: { host: 127.0.0.1, port: 0 }
 dataDir: "${tmp.dir}"
@@ -26,7 +28,8 @@ applications:
     endpoints: [{ id: slow, url: "${receiver.url}", timeout: 20s }]
 sources:
   std: { provider: standard-webhooks, secret: ${STD_SECRET}, application: app }
-`);
+`,
+  );
   try {
     const first = await startSluice(file, { name: 'sluice (lifecycle 1)' });
     const body = '{"type":"slow.thing"}';
@@ -34,7 +37,11 @@ sources:
     const res = await fetch(`${first.url}/in/std`, {
       method: 'POST',
       body,
-      headers: { 'webhook-id': 'evt_slow', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(STD_SECRET).sign('evt_slow', at, body) },
+      headers: {
+        'webhook-id': 'evt_slow',
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(STD_SECRET).sign('evt_slow', at, body),
+      },
     });
     assert.equal(res.status, 200);
     const { id } = (await res.json()) as { id: string };
@@ -54,7 +61,10 @@ sources:
         return list.length > 0 ? list : undefined;
       });
       // The interrupted attempt was not the receiver's fault: it is not recorded.
-      assert.deepEqual(attempts.map((a) => a.responseStatusCode), [200]);
+      assert.deepEqual(
+        attempts.map((a) => a.responseStatusCode),
+        [200],
+      );
       assert.equal(receiver.requests[1]?.headers['webhook-id'], id);
 
       // A second gateway on the same data directory is refused, loudly.

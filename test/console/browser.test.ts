@@ -30,7 +30,12 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
     const at = new Date();
     const res = await fetch(`${gw.url}/in/demo`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': eventId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signer.sign(eventId, at, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': eventId,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signer.sign(eventId, at, body),
+      },
       body,
     });
     const out = (await res.json()) as { id?: string };
@@ -50,7 +55,8 @@ describe('console in a real browser', { skip, timeout: 240_000 }, () => {
     await ok.start();
     await failing.start();
     await hook.start();
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 alerts:
   evaluateInterval: 200ms
   channels:
@@ -69,7 +75,9 @@ sources:
     provider: standard-webhooks
     application: billing
     secret: ${SECRET}
-`, { logLevel: 'warn' });
+`,
+      { logLevel: 'warn' },
+    );
     browser = await launchBrowser();
   });
 
@@ -110,8 +118,16 @@ sources:
     const before = Number((await received.textContent())?.replace(/,/g, ''));
     const sent = await send('invoice.paid');
     assert.equal(sent.status, 200);
-    await page.getByRole('list', { name: 'Live events' }).getByRole('link', { name: sent.msgId as string }).first().waitFor({ timeout: 2_000 });
-    await eventually(async () => (Number((await received.textContent())?.replace(/,/g, '')) > before ? true : undefined), 20_000, 'the Received counter to move');
+    await page
+      .getByRole('list', { name: 'Live events' })
+      .getByRole('link', { name: sent.msgId as string })
+      .first()
+      .waitFor({ timeout: 2_000 });
+    await eventually(
+      async () => (Number((await received.textContent())?.replace(/,/g, '')) > before ? true : undefined),
+      20_000,
+      'the Received counter to move',
+    );
     await page.close();
   });
 
@@ -185,7 +201,12 @@ sources:
       return (await store.listAttempts({ appId: m?.appId as string, messageId: msgId, limit: 50 })).data.length;
     };
     // Every first attempt is stored (and its delivery scheduled for a retry) before the count is asked for.
-    await eventually(async () => ((await Promise.all([...inside, ...outside].map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 1) ? true : undefined), 10_000, 'the first attempts');
+    await eventually(
+      async () =>
+        (await Promise.all([...inside, ...outside].map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 1) ? true : undefined,
+      10_000,
+      'the first attempts',
+    );
 
     const page = await signedIn();
     await page.getByRole('link', { name: 'Messages' }).click();
@@ -197,9 +218,16 @@ sources:
     await bulk.getByRole('status', { name: 'Bulk retry estimate' }).filter({ hasText: 'This retries 3 scheduled deliveries' }).waitFor();
     assert.equal(failing.requests.length, seen + 5, 'counting touches nothing');
     await bulk.getByRole('button', { name: 'Retry 3 deliveries' }).click();
-    await bulk.getByRole('status', { name: 'Bulk retry report' }).filter({ hasText: 'succeeded: 3 deliveries queued' }).waitFor({ timeout: 20_000 });
+    await bulk
+      .getByRole('status', { name: 'Bulk retry report' })
+      .filter({ hasText: 'succeeded: 3 deliveries queued' })
+      .waitFor({ timeout: 20_000 });
     await failing.waitFor(seen + 8);
-    await eventually(async () => ((await Promise.all(inside.map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 2) ? true : undefined), 10_000, 'a second attempt of each filtered message');
+    await eventually(
+      async () => ((await Promise.all(inside.map((s) => attemptsOf(s.msgId as string)))).every((n) => n === 2) ? true : undefined),
+      10_000,
+      'a second attempt of each filtered message',
+    );
     const after = failing.requests.slice(seen).map(typeOf);
     assert.equal(after.filter((t) => t === 'invoice.voided').length, 6, 'each filtered message was sent once more');
     assert.equal(after.filter((t) => t === 'invoice.overdue').length, 2, 'the messages outside the filter were not');
@@ -222,7 +250,13 @@ sources:
     const current = page.getByRole('list', { name: 'Current alerts' }).getByRole('listitem').filter({ hasText: 'spare-off' });
     await current.waitFor({ timeout: 15_000 });
     await rule.getByText('firing').waitFor();
-    await page.getByRole('list', { name: 'Recent firings' }).getByRole('listitem').filter({ hasText: 'spare-off' }).filter({ hasText: 'hook: sent' }).first().waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('list', { name: 'Recent firings' })
+      .getByRole('listitem')
+      .filter({ hasText: 'spare-off' })
+      .filter({ hasText: 'hook: sent' })
+      .first()
+      .waitFor({ timeout: 15_000 });
 
     assert.equal((await patch(false)).status, 200);
     await hook.waitFor(2, 20_000);
@@ -231,7 +265,7 @@ sources:
     await page.close();
   });
 
-  test('Send test event on the Sources page signs a sample with the source\'s secret and it goes through ingest to a message', async () => {
+  test("Send test event on the Sources page signs a sample with the source's secret and it goes through ingest to a message", async () => {
     const page = await signedIn();
     await page.getByRole('link', { name: 'Sources' }).click();
     const row = page.getByRole('row').filter({ hasText: 'standard-webhooks' });
@@ -242,7 +276,7 @@ sources:
     assert.match(msgId, /^msg_/);
     const stored = await gw.gateway.store.findMessage(msgId);
     assert.equal(stored?.source, 'demo');
-    assert.equal(stored?.state, 'accepted', 'it passed the source\'s own signature check');
+    assert.equal(stored?.state, 'accepted', "it passed the source's own signature check");
     await status.getByRole('link', { name: msgId }).click();
     await page.getByRole('heading', { name: `Message ${msgId}` }).waitFor();
     await page.close();
@@ -253,7 +287,12 @@ sources:
     // A session the server reports as a viewer (on this branch the config's only token is admin; scoped viewer tokens come with the security work).
     const cookie = randomBytes(32).toString('base64url');
     await gw.gateway.store.createConsoleSession({
-      idHash: createHash('sha256').update(cookie).digest('hex'), name: 'auditor', role: 'viewer', applications: null, createdAt: Date.now(), expiresAt: Date.now() + 3_600_000,
+      idHash: createHash('sha256').update(cookie).digest('hex'),
+      name: 'auditor',
+      role: 'viewer',
+      applications: null,
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
     });
     const context = await browser.newContext();
     await context.addCookies([{ name: SESSION_COOKIE, value: cookie, url: gw.url, httpOnly: true, sameSite: 'Strict' }]);
@@ -264,8 +303,10 @@ sources:
     await page.getByRole('article').first().waitFor();
     assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 0);
-    const refused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
-      `${gw.url}/api/v1/app/${(await gw.gateway.store.findMessage(sent.msgId as string))?.appId}/msg/${sent.msgId}/replay`);
+    const refused = await page.evaluate(
+      async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+      `${gw.url}/api/v1/app/${(await gw.gateway.store.findMessage(sent.msgId as string))?.appId}/msg/${sent.msgId}/replay`,
+    );
     assert.equal(refused, 403);
     await page.goto(`${gw.url}/console/messages?deliveryState=scheduled`);
     await page.getByRole('button', { name: 'Apply filters' }).waitFor();
@@ -274,8 +315,17 @@ sources:
     await page.goto(`${gw.url}/console/dead-letters`);
     await page.getByRole('heading', { name: 'Dead letters and quarantine' }).waitFor();
     assert.equal(await page.getByRole('button', { name: /Retry every dead delivery/ }).count(), 0);
-    const bulkRefused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'retry', filter: {}, dryRun: true }) })).status,
-      `${gw.url}/api/v1/bulk-jobs`);
+    const bulkRefused = await page.evaluate(
+      async (url) =>
+        (
+          await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ action: 'retry', filter: {}, dryRun: true }),
+          })
+        ).status,
+      `${gw.url}/api/v1/bulk-jobs`,
+    );
     assert.equal(bulkRefused, 403);
     await context.close();
   });

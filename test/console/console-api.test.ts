@@ -9,7 +9,12 @@ import { Receiver } from '../helpers/receiver.ts';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** Reads `GET /api/v1/stream` until `until` holds for the events seen, then closes it. */
-async function readStream(url: string, headers: Record<string, string>, until: (events: Array<{ event: string; data: Record<string, unknown> }>) => boolean, act: () => Promise<void>) {
+async function readStream(
+  url: string,
+  headers: Record<string, string>,
+  until: (events: Array<{ event: string; data: Record<string, unknown> }>) => boolean,
+  act: () => Promise<void>,
+) {
   const controller = new AbortController();
   const res = await fetch(url, { headers, signal: controller.signal });
   assert.equal(res.status, 200);
@@ -51,19 +56,29 @@ describe('console API: sessions, stream, overview, search, rejected, sources', {
     const at = new Date();
     const res = await fetch(`${gw.url}/in/demo`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign(id, at, body),
+      },
       body,
     });
     return { status: res.status, eventId: id, body, msgId: ((await res.json()) as { id?: string }).id };
   };
   const signIn = async (origin = gw.url) => {
-    const res = await fetch(`${gw.url}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ token: API_TOKEN }) });
+    const res = await fetch(`${gw.url}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ token: API_TOKEN }),
+    });
     return { res, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string };
   };
 
   before(async () => {
     await receiver.start();
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 applications:
   billing:
     endpoints:
@@ -73,7 +88,9 @@ sources:
     provider: standard-webhooks
     application: billing
     secret: ${SECRET}
-`, { logLevel: 'warn' });
+`,
+      { logLevel: 'warn' },
+    );
     void wh;
   });
   after(async () => {
@@ -101,10 +118,18 @@ sources:
   });
 
   test('sign in: wrong token 401 with a message, right one a HttpOnly SameSite=Strict cookie; Secure behind https; sign out kills it', async () => {
-    const wrong = await fetch(`${gw.url}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: gw.url }, body: JSON.stringify({ token: 'wrong-token-wrong-token' }) });
+    const wrong = await fetch(`${gw.url}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: gw.url },
+      body: JSON.stringify({ token: 'wrong-token-wrong-token' }),
+    });
     assert.equal(wrong.status, 401);
     assert.match(((await wrong.json()) as { detail: string }).detail, /not valid/);
-    const missing = await fetch(`${gw.url}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: gw.url }, body: '{}' });
+    const missing = await fetch(`${gw.url}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: gw.url },
+      body: '{}',
+    });
     assert.equal(missing.status, 422);
 
     const { res, cookie } = await signIn();
@@ -113,7 +138,13 @@ sources:
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Strict/);
     assert.doesNotMatch(setCookie, /Secure/, 'plain http on loopback');
-    assert.deepEqual(await res.json().then((b) => ({ ...(b as object), expiresAt: undefined })), { kind: 'session', name: 'default', role: 'admin', applications: null, expiresAt: undefined });
+    assert.deepEqual(await res.json().then((b) => ({ ...(b as object), expiresAt: undefined })), {
+      kind: 'session',
+      name: 'default',
+      role: 'admin',
+      applications: null,
+      expiresAt: undefined,
+    });
     const me = await fetch(`${gw.url}/api/v1/auth/me`, { headers: { cookie } });
     assert.deepEqual(await me.json(), { kind: 'session', name: 'default', role: 'admin', applications: null });
     const bearer = await gw.api('/auth/me');
@@ -129,7 +160,9 @@ sources:
     const behind = await startTestGateway('trustProxy: true\n', { logLevel: 'warn' });
     try {
       const res = await fetch(`${behind.url}/api/v1/auth/session`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', origin: behind.url.replace('http:', 'https:') }, body: JSON.stringify({ token: API_TOKEN }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', origin: behind.url.replace('http:', 'https:') },
+        body: JSON.stringify({ token: API_TOKEN }),
       });
       assert.equal(res.status, 201);
       assert.match(res.headers.get('set-cookie') ?? '', /Secure/);
@@ -138,11 +171,16 @@ sources:
     }
   });
 
-  test('CSRF: a change with the session cookie must come from the console\'s own origin; reads need no Origin', async () => {
+  test("CSRF: a change with the session cookie must come from the console's own origin; reads need no Origin", async () => {
     const { cookie } = await signIn();
     const app = (await (await gw.api('/app/billing')).json()) as { id: string };
     const sent = await send('invoice.paid');
-    const replay = (headers: Record<string, string>) => fetch(`${gw.url}/api/v1/app/${app.id}/msg/${sent.msgId}/replay`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: '{}' });
+    const replay = (headers: Record<string, string>) =>
+      fetch(`${gw.url}/api/v1/app/${app.id}/msg/${sent.msgId}/replay`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
     const none = await replay({});
     assert.equal(none.status, 403);
     assert.equal(((await none.json()) as { code: string }).code, 'csrf_refused');
@@ -168,16 +206,31 @@ sources:
     const auth = { authorization: `Bearer ${API_TOKEN}` };
     const billing = (await (await gw.api('/app/billing')).json()) as { id: string };
     let sent: Awaited<ReturnType<typeof send>> | undefined;
-    const events = await readStream(`${gw.url}/api/v1/stream?app=billing`, auth,
-      (es) => es.some((e) => e.event === 'attempt' && e.data.msgId === sent?.msgId) && es.some((e) => e.event === 'ingest' && e.data.decision === 'rejected'),
+    const events = await readStream(
+      `${gw.url}/api/v1/stream?app=billing`,
+      auth,
+      (es) =>
+        es.some((e) => e.event === 'attempt' && e.data.msgId === sent?.msgId) &&
+        es.some((e) => e.event === 'ingest' && e.data.decision === 'rejected'),
       async () => {
         sent = await send('invoice.paid');
         await send('invoice.paid', 'whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldA==');
-      });
+      },
+    );
     const ingest = events.find((e) => e.event === 'ingest' && e.data.msgId === sent?.msgId)?.data;
-    assert.deepEqual({ ...ingest, at: undefined }, {
-      type: 'ingest', at: undefined, source: 'demo', app: billing.id, msgId: sent?.msgId, eventType: 'invoice.paid', eventId: sent?.eventId, decision: 'accepted',
-    });
+    assert.deepEqual(
+      { ...ingest, at: undefined },
+      {
+        type: 'ingest',
+        at: undefined,
+        source: 'demo',
+        app: billing.id,
+        msgId: sent?.msgId,
+        eventType: 'invoice.paid',
+        eventId: sent?.eventId,
+        decision: 'accepted',
+      },
+    );
     const attempt = events.find((e) => e.event === 'attempt' && e.data.msgId === sent?.msgId)?.data as Record<string, unknown>;
     assert.equal(attempt.type, 'attempt');
     assert.equal(attempt.app, billing.id);
@@ -191,7 +244,12 @@ sources:
     assert.equal(rejected?.msgId, null);
     assert.equal(rejected?.reason, 'no signature matches');
 
-    const onlyAttempts = await readStream(`${gw.url}/api/v1/stream?events=attempt`, auth, (es) => es.length >= 1, async () => void (await send('invoice.paid')));
+    const onlyAttempts = await readStream(
+      `${gw.url}/api/v1/stream?events=attempt`,
+      auth,
+      (es) => es.length >= 1,
+      async () => void (await send('invoice.paid')),
+    );
     assert.ok(onlyAttempts.every((e) => e.event === 'attempt'));
 
     const bad = await fetch(`${gw.url}/api/v1/stream?events=ingest,bogus`, { headers: auth });
@@ -215,7 +273,19 @@ sources:
     await eventually(() => (gw.gateway.live.size === listeners + 1 ? true : undefined), 5_000, 'the stream to subscribe');
     const big = 'x'.repeat(4096);
     for (let i = 0; i < 5000 && gw.gateway.live.size > listeners; i++) {
-      gw.gateway.live.publish({ type: 'ingest', at: new Date().toISOString(), source: 'demo', app: 'app_x', msgId: null, eventType: big, eventId: null, decision: 'rejected' }, { source: 'flood', remote: true });
+      gw.gateway.live.publish(
+        {
+          type: 'ingest',
+          at: new Date().toISOString(),
+          source: 'demo',
+          app: 'app_x',
+          msgId: null,
+          eventType: big,
+          eventId: null,
+          decision: 'rejected',
+        },
+        { source: 'flood', remote: true },
+      );
       if (i % 100 === 99) await new Promise((r) => setImmediate(r));
     }
     assert.equal(gw.gateway.live.size, listeners, 'the stalled client was unsubscribed');
@@ -229,13 +299,23 @@ sources:
     await send('invoice.paid');
     await send('invoice.paid', 'whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldA==');
     await receiver.waitFor(seen + 1);
-    await eventually(async () => {
-      await gw.gateway.flushCounters();
-      const o = (await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number>; avgIngestToDeliveredMs: number | null };
-      return o.counters.delivered! > before.delivered! ? o : undefined;
-    }, 10_000, 'the delivered count');
+    await eventually(
+      async () => {
+        await gw.gateway.flushCounters();
+        const o = (await (await gw.api('/stats/overview?window=5m')).json()) as {
+          counters: Record<string, number>;
+          avgIngestToDeliveredMs: number | null;
+        };
+        return o.counters.delivered! > before.delivered! ? o : undefined;
+      },
+      10_000,
+      'the delivered count',
+    );
     const o = (await (await gw.api('/stats/overview?window=5m')).json()) as {
-      counters: Record<string, number>; avgIngestToDeliveredMs: number; series: { bucketMs: number; points: Array<{ at: string; received: number }> }; queue: Record<string, number>;
+      counters: Record<string, number>;
+      avgIngestToDeliveredMs: number;
+      series: { bucketMs: number; points: Array<{ at: string; received: number }> };
+      queue: Record<string, number>;
     };
     assert.equal(o.counters.received! - before.received!, 2);
     assert.equal(o.counters.verified! - before.verified!, 1);
@@ -243,7 +323,10 @@ sources:
     assert.ok(o.avgIngestToDeliveredMs >= 0);
     assert.equal(o.series.bucketMs, 60_000);
     assert.ok(o.series.points.length >= 5 && o.series.points.length <= 6);
-    assert.equal(o.series.points.reduce((s, p) => s + p.received, 0), o.counters.received);
+    assert.equal(
+      o.series.points.reduce((s, p) => s + p.received, 0),
+      o.counters.received,
+    );
     assert.deepEqual(Object.keys(o.queue).sort(), ['depth', 'inFlight', 'oldestPendingAgeMs', 'pending', 'scheduled']);
     for (const w of ['1h', '24h', '7d']) assert.equal((await gw.api(`/stats/overview?window=${w}`)).status, 200);
     const bad = await gw.api('/stats/overview?window=2m');
@@ -256,18 +339,50 @@ sources:
     await gw.gateway.flushCounters();
     const before = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;
     let msgId = '';
-    const events = await readStream(`${gw.url}/api/v1/stream?events=ingest`, auth, (es) => es.length >= 2, async () => {
-      const res = await gw.api('/app/billing/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }) });
-      assert.equal(res.status, 202);
-      msgId = ((await res.json()) as { id: string }).id;
-      const again = await gw.api('/app/billing/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }) });
-      assert.equal(again.status, 409);
-    });
+    const events = await readStream(
+      `${gw.url}/api/v1/stream?events=ingest`,
+      auth,
+      (es) => es.length >= 2,
+      async () => {
+        const res = await gw.api('/app/billing/msg', {
+          method: 'POST',
+          body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }),
+        });
+        assert.equal(res.status, 202);
+        msgId = ((await res.json()) as { id: string }).id;
+        const again = await gw.api('/app/billing/msg', {
+          method: 'POST',
+          body: JSON.stringify({ eventType: 'invoice.created', eventId: 'evt_from_api_1', payload: { total: 3 } }),
+        });
+        assert.equal(again.status, 409);
+      },
+    );
     const app = (await gw.gateway.store.getApplication('billing'))!.id;
-    assert.deepEqual(events.map((e) => ({ ...e.data, at: typeof e.data.at })), [
-      { type: 'ingest', at: 'string', source: '', app, msgId, eventType: 'invoice.created', eventId: 'evt_from_api_1', decision: 'accepted' },
-      { type: 'ingest', at: 'string', source: '', app, msgId, eventType: 'invoice.created', eventId: 'evt_from_api_1', decision: 'duplicate' },
-    ]);
+    assert.deepEqual(
+      events.map((e) => ({ ...e.data, at: typeof e.data.at })),
+      [
+        {
+          type: 'ingest',
+          at: 'string',
+          source: '',
+          app,
+          msgId,
+          eventType: 'invoice.created',
+          eventId: 'evt_from_api_1',
+          decision: 'accepted',
+        },
+        {
+          type: 'ingest',
+          at: 'string',
+          source: '',
+          app,
+          msgId,
+          eventType: 'invoice.created',
+          eventId: 'evt_from_api_1',
+          decision: 'duplicate',
+        },
+      ],
+    );
     await gw.gateway.flushCounters();
     const after = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;
     assert.equal(after.received! - before.received!, 2, 'each request once, like two webhooks');
@@ -292,12 +407,23 @@ sources:
     assert.deepEqual(await list('eventType=order.created,order.cancelled'), [b.msgId, a.msgId]);
     assert.deepEqual(await list(`eventId=${a.eventId}`), [a.msgId]);
     assert.deepEqual(await list('q=order.cancelled&source=demo&app=billing'), [b.msgId]);
-    assert.deepEqual(await list(`eventType=order.created&after=${new Date(Date.now() - 60_000).toISOString()}&before=${new Date(Date.now() + 60_000).toISOString()}`), [a.msgId]);
+    assert.deepEqual(
+      await list(
+        `eventType=order.created&after=${new Date(Date.now() - 60_000).toISOString()}&before=${new Date(Date.now() + 60_000).toISOString()}`,
+      ),
+      [a.msgId],
+    );
     assert.deepEqual(await list('eventType=order.created&before=2000-01-01T00:00:00Z'), []);
-    const withDeliveries = (await (await gw.api(`/messages?eventId=${a.eventId}&withDeliveries=true`)).json()) as { data: Array<{ deliveries: Array<{ url: string }> }> };
+    const withDeliveries = (await (await gw.api(`/messages?eventId=${a.eventId}&withDeliveries=true`)).json()) as {
+      data: Array<{ deliveries: Array<{ url: string }> }>;
+    };
     assert.equal(withDeliveries.data[0]?.deliveries[0]?.url, receiver.url);
 
-    const detail = (await (await gw.api(`/messages/${a.msgId}`)).json()) as { payload: unknown; headers: Record<string, string>; appUid: string };
+    const detail = (await (await gw.api(`/messages/${a.msgId}`)).json()) as {
+      payload: unknown;
+      headers: Record<string, string>;
+      appUid: string;
+    };
     assert.deepEqual(detail.payload, JSON.parse(a.body));
     assert.equal(detail.appUid, 'billing');
     const raw = await gw.api(`/messages/${a.msgId}/raw`);
@@ -306,8 +432,16 @@ sources:
     assert.equal((await gw.api('/messages/msg_nope')).status, 404);
 
     for (const [q, param] of [
-      ['after=yesterday', 'after'], ['before=2026-13-45', 'before'], ['state=lost', 'state'], ['deliveryState=gone', 'deliveryState'], ['limit=0', 'limit'],
-      ['app=nope', 'app'], ['endpoint=ledger', 'endpoint'], ['app=billing&endpoint=nope', 'endpoint'], ['iterator=%27%20OR%201=1', 'iterator'], ['colour=red', 'colour'],
+      ['after=yesterday', 'after'],
+      ['before=2026-13-45', 'before'],
+      ['state=lost', 'state'],
+      ['deliveryState=gone', 'deliveryState'],
+      ['limit=0', 'limit'],
+      ['app=nope', 'app'],
+      ['endpoint=ledger', 'endpoint'],
+      ['app=billing&endpoint=nope', 'endpoint'],
+      ['iterator=%27%20OR%201=1', 'iterator'],
+      ['colour=red', 'colour'],
       [`after=${new Date().toISOString()}&before=2020-01-01T00:00:00Z`, 'after'],
     ] as const) {
       const res = await gw.api(`/messages?${q}`);
@@ -320,7 +454,14 @@ sources:
     await send('invoice.paid', 'whsec_dGhpcyBpcyBub3QgdGhlIHJpZ2h0IHNlY3JldA==');
     await gw.gateway.flushCounters();
     const page = (await (await gw.api('/rejected?source=demo&limit=1')).json()) as { data: Array<Record<string, unknown>> };
-    const r = page.data[0] as { reason: string; explanation: string; headers: Record<string, string>; bodyHead: string; remoteAddress: string; bodySha256: string };
+    const r = page.data[0] as {
+      reason: string;
+      explanation: string;
+      headers: Record<string, string>;
+      bodyHead: string;
+      remoteAddress: string;
+      bodySha256: string;
+    };
     assert.equal(r.reason, 'no signature matches');
     assert.match(r.explanation, /the secret may have been rotated/);
     assert.equal(r.headers['webhook-signature'], '[redacted]');
@@ -337,10 +478,22 @@ sources:
     const seen = receiver.requests.length;
     await send('invoice.paid');
     await receiver.waitFor(seen + 1);
-    const health = await eventually(async () => {
-      const h = (await (await gw.api('/app/billing/endpoint/ledger/health')).json()) as { sample: number; successRate: number; p50Ms: number; p99Ms: number; breaker: string; disabled: boolean; lastError: unknown };
-      return h.sample > 0 ? h : undefined;
-    }, 10_000, 'an attempt on record');
+    const health = await eventually(
+      async () => {
+        const h = (await (await gw.api('/app/billing/endpoint/ledger/health')).json()) as {
+          sample: number;
+          successRate: number;
+          p50Ms: number;
+          p99Ms: number;
+          breaker: string;
+          disabled: boolean;
+          lastError: unknown;
+        };
+        return h.sample > 0 ? h : undefined;
+      },
+      10_000,
+      'an attempt on record',
+    );
     assert.equal(health.successRate, 1);
     assert.equal(health.breaker, 'closed');
     assert.equal(health.disabled, false);
@@ -352,7 +505,9 @@ sources:
   test('sources: ingest path, counts and last received', async () => {
     await send('invoice.paid');
     await gw.gateway.flushCounters();
-    const body = (await (await gw.api('/sources')).json()) as { data: Array<{ name: string; provider: string; path: string; last24h: { received: number }; lastReceivedAt: string | null }> };
+    const body = (await (await gw.api('/sources')).json()) as {
+      data: Array<{ name: string; provider: string; path: string; last24h: { received: number }; lastReceivedAt: string | null }>;
+    };
     const demo = body.data.find((s) => s.name === 'demo');
     assert.equal(demo?.provider, 'standard-webhooks');
     assert.equal(demo?.path, '/in/demo');

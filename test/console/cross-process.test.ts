@@ -48,7 +48,10 @@ sources:
 
   test('a stream on the API process shows what the ingest process decided, and the overview counts it', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${api.url}/api/v1/stream?events=ingest`, { headers: { authorization: `Bearer ${API_TOKEN}` }, signal: controller.signal });
+    const res = await fetch(`${api.url}/api/v1/stream?events=ingest`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      signal: controller.signal,
+    });
     assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     let text = '';
@@ -64,7 +67,12 @@ sources:
       const body = JSON.stringify({ type: 'invoice.paid', id });
       void fetch(`${ingest.url}/in/demo`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': wh.sign(id, at, body) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': wh.sign(id, at, body),
+        },
         body,
       }).then(async (r) => ids.push(((await r.json()) as { id: string }).id));
     }, 500);
@@ -83,10 +91,16 @@ sources:
     assert.match(text, /event: ingest\ndata: \{"type":"ingest"/);
 
     await ingest.flushCounters();
-    const overview = await eventually(async () => {
-      const o = (await (await fetch(`${api.url}/api/v1/stats/overview?window=5m`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as { counters: { received: number } };
-      return o.counters.received > 0 ? o : undefined;
-    }, 10_000, 'the API process to count the ingest process\'s traffic');
+    const overview = await eventually(
+      async () => {
+        const o = (await (
+          await fetch(`${api.url}/api/v1/stats/overview?window=5m`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+        ).json()) as { counters: { received: number } };
+        return o.counters.received > 0 ? o : undefined;
+      },
+      10_000,
+      "the API process to count the ingest process's traffic",
+    );
     assert.ok(overview.counters.received >= 1);
   });
 });

@@ -39,7 +39,12 @@ const send = async (i: number, type: string, forged = false) => {
   const body = JSON.stringify({ id: `evt_${1000 + i}`, type, data: { invoice: `in_${i}`, amount: 1200 + i, currency: 'eur' } });
   const id = `msg_demo_${i}`;
   const ts = new Date();
-  const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(ts.getTime() / 1000) - (forged ? 600 : 0)), 'webhook-signature': wh.sign(id, ts, body) };
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(ts.getTime() / 1000) - (forged ? 600 : 0)),
+    'webhook-signature': wh.sign(id, ts, body),
+  };
   await fetch(`${gw.url}/in/stripe-demo`, { method: 'POST', headers, body });
 };
 for (let i = 0; i < 24; i++) await send(i, i % 5 === 0 ? 'invoice.failed' : 'invoice.paid');
@@ -48,7 +53,10 @@ await new Promise((r) => setTimeout(r, 4000));
 await gw.gateway.flushCounters();
 
 const browser = await launchBrowser();
-for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']] as const) {
+for (const [scheme, suffix] of [
+  ['light', ''],
+  ['dark', '-dark'],
+] as const) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: scheme });
   await page.goto(`${gw.url}/console/`);
   if (scheme === 'light') await page.screenshot({ path: join(out, 'sign-in.png') });
@@ -67,7 +75,11 @@ for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']] as const) {
   await page.getByRole('heading', { name: /Message/ }).waitFor();
   await page.waitForTimeout(800);
   // The failing endpoint's attempt: its Authorization header shows as redacted.
-  const attempt = page.getByRole('article', { name: `Delivery to ${failing.url}` }).getByRole('list', { name: 'Attempts' }).getByRole('listitem').first();
+  const attempt = page
+    .getByRole('article', { name: `Delivery to ${failing.url}` })
+    .getByRole('list', { name: 'Attempts' })
+    .getByRole('listitem')
+    .first();
   await attempt.getByText('Request headers sent').click();
   await attempt.getByText('Response headers').click();
   await page.screenshot({ path: join(out, 'message.png'), fullPage: true });
@@ -79,7 +91,13 @@ for (const [scheme, suffix] of [['light', ''], ['dark', '-dark']] as const) {
   await page.getByRole('button', { name: /^Retry \d+ deliver/ }).click();
   await page.getByRole('status', { name: 'Bulk retry report' }).waitFor({ timeout: 20_000 });
   await page.screenshot({ path: join(out, 'bulk-retry-report.png') });
-  for (const [path, name] of [['/rejected', 'rejected'], ['/dead-letters', 'dead-letters'], ['/sources', 'sources'], ['/applications', 'applications'], ['/alerts', 'alerts']]) {
+  for (const [path, name] of [
+    ['/rejected', 'rejected'],
+    ['/dead-letters', 'dead-letters'],
+    ['/sources', 'sources'],
+    ['/applications', 'applications'],
+    ['/alerts', 'alerts'],
+  ]) {
     await page.goto(`${gw.url}/console${path}`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });

@@ -8,7 +8,12 @@ import type { HealthPolicy } from '../../src/store/outbound.ts';
 // clock: the end-to-end tests prove the wiring, these prove the rules.
 const T0 = 1_000_000;
 const policy: HealthPolicy = {
-  failureThreshold: 3, failureRate: 0.5, windowMs: 60_000, minWindowAttempts: 10, cooldownMs: 30_000, disableAfterMs: 86_400_000,
+  failureThreshold: 3,
+  failureRate: 0.5,
+  windowMs: 60_000,
+  minWindowAttempts: 10,
+  cooldownMs: 30_000,
+  disableAfterMs: 86_400_000,
 };
 
 /** Applies outcomes one after another, `stepMs` apart, and returns the last state and change. */
@@ -133,7 +138,7 @@ describe('lease gate', () => {
     assert.equal(after.admit('e', null, 5_000), false, 'the probe holds the endpoint');
     const probe = after.updates()[0]?.[1];
     assert.equal(probe?.breaker, 'half_open');
-    assert.equal(probe?.breakerUntil, T0 + 35_000, 'until the probe\'s lease would expire');
+    assert.equal(probe?.breakerUntil, T0 + 35_000, "until the probe's lease would expire");
   });
 
   it('keeps what this pass changed over a later preload of the stored state', () => {

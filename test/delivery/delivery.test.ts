@@ -7,8 +7,18 @@ import { hmacHex } from '../helpers/signing.ts';
 
 const ENDPOINT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-interface DeliveryOut { state: string; attempts: number; lastStatus: number | null }
-interface AttemptOut { responseStatusCode: number; status: number; triggerType: number; response: string; error: string | null }
+interface DeliveryOut {
+  state: string;
+  attempts: number;
+  lastStatus: number | null;
+}
+interface AttemptOut {
+  responseStatusCode: number;
+  status: number;
+  triggerType: number;
+  response: string;
+  error: string | null;
+}
 
 /** One gateway + one receiver per scenario, with a short retry schedule. */
 async function scenario(responder: Responder, endpointExtra = '') {
@@ -30,7 +40,11 @@ sources:
   let n = 0;
   const send = async (payload: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     const body = JSON.stringify({ id: `evt_${++n}`, type: 'invoice.paid', ...payload });
-    const res = await fetch(`${gw.url}/in/generic`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body), ...headers } });
+    const res = await fetch(`${gw.url}/in/generic`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body), ...headers },
+    });
     assert.equal(res.status, 200);
     return { id: ((await res.json()) as { id: string }).id, body };
   };
@@ -41,7 +55,12 @@ sources:
   const waitState = (msgId: string, state: string) =>
     eventually(async () => ((await delivery(msgId))?.state === state ? delivery(msgId) : undefined), 10_000, `delivery ${state}`);
   return {
-    receiver, gw, send, delivery, attempts, waitState,
+    receiver,
+    gw,
+    send,
+    delivery,
+    attempts,
+    waitState,
     stop: async () => {
       await gw.stop();
       await receiver.stop();
@@ -60,7 +79,7 @@ describe('delivery', () => {
       assert.equal(req.headers['webhook-id'], id);
       assert.equal(req.headers['content-type'], 'application/json');
       assert.match(String(req.headers['user-agent']), /^Sluice\/\d+\.\d+\.\d+/);
-      assert.equal(req.headers['x-provider-delivery'], 'd-123', 'named in the source\'s forwardHeaders');
+      assert.equal(req.headers['x-provider-delivery'], 'd-123', "named in the source's forwardHeaders");
       assert.equal(req.headers['x-unlisted'], undefined, 'forwarded only by the allow-list');
       assert.equal(req.headers['x-s'], hmacHex('s', body), "the provider's signature header is forwarded");
       const verified = new Webhook(ENDPOINT_SECRET).verify(req.body, req.headers as Record<string, string>);
@@ -175,7 +194,11 @@ sources:
 `);
     try {
       const body = '{"a":1}';
-      const res = await fetch(`${gw.url}/in/generic`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) } });
+      const res = await fetch(`${gw.url}/in/generic`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) },
+      });
       const { id } = (await res.json()) as { id: string };
       const attempts = await eventually(async () => {
         const list = ((await (await gw.api(`/app/demo/attempt/msg/${id}`)).json()) as { data: AttemptOut[] }).data;

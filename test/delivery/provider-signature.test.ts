@@ -31,7 +31,8 @@ describe('providerSignature: forward, resign, drop — unchanged provider handle
     await Promise.all([resign.start(), forward.start(), drop.start()]);
     const ep = (id: string, r: Receiver, mode?: string) =>
       `      - id: ${id}\n        url: ${r.url}\n        secret: ${ENDPOINT_SECRET}\n${mode ? `        providerSignature: ${mode}\n` : ''}`;
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 delivery: { retry: [100ms], pollInterval: 50ms }
 applications:
   shop:
@@ -44,7 +45,9 @@ sources:
   slack: { provider: slack, secret: ${SLACK_SECRET}, tolerance: 10m, application: shop }
   tokened: { provider: token, secret: tok-3x4mple-s3cret, header: X-Token, application: shop }
   gitlab: { provider: gitlab, secret: gl-t0ken, application: shop }
-`, { logLevel: 'warn' });
+`,
+      { logLevel: 'warn' },
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -53,19 +56,29 @@ sources:
 
   const post = (source: string, body: string, headers: Record<string, string>) =>
     fetch(`${gw.url}/in/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  const replay = (id: string) => fetch(`${gw.url}/api/v1/app/shop/msg/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` } });
+  const replay = (id: string) =>
+    fetch(`${gw.url}/api/v1/app/shop/msg/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` } });
   const waitAll = (n: number) => Promise.all([resign.waitFor(n), forward.waitFor(n), drop.waitFor(n)]);
 
   test('Stripe: constructEvent accepts every resigned attempt past the tolerance; a forwarded one is refused; drop sends none', async () => {
     const payload = JSON.stringify({ id: 'evt_resign_1', type: 'invoice.paid', created: 1_700_000_000, data: { object: { id: 'in_1' } } });
     const signedAt = Math.floor((Date.now() - SIGNED_AGO_MS) / 1000);
     const original = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET, timestamp: signedAt });
-    const res = await post('stripe', payload, { 'stripe-signature': original, 'svix-id': 'msg_spoofed', 'x-http-method-override': 'DELETE', 'x-original-url': '/admin' });
+    const res = await post('stripe', payload, {
+      'stripe-signature': original,
+      'svix-id': 'msg_spoofed',
+      'x-http-method-override': 'DELETE',
+      'x-original-url': '/admin',
+    });
     assert.equal(res.status, 200);
     const { id } = (await res.json()) as { id: string };
     await waitAll(1);
 
-    const event = stripe.webhooks.constructEvent(resign.requests[0]!.body.toString('utf8'), String(resign.requests[0]!.headers['stripe-signature']), STRIPE_SECRET);
+    const event = stripe.webhooks.constructEvent(
+      resign.requests[0]!.body.toString('utf8'),
+      String(resign.requests[0]!.headers['stripe-signature']),
+      STRIPE_SECRET,
+    );
     assert.equal(event.id, 'evt_resign_1');
     assert.notEqual(resign.requests[0]!.headers['stripe-signature'], original);
     assert.equal(forward.requests[0]!.headers['stripe-signature'], original);
@@ -73,7 +86,7 @@ sources:
     assert.equal(drop.requests[0]!.headers['stripe-signature'], undefined);
     for (const r of [resign, forward, drop]) {
       const got = r.requests[0]!;
-      assert.equal(got.headers['svix-id'], undefined, 'a sender\'s svix-* never goes out');
+      assert.equal(got.headers['svix-id'], undefined, "a sender's svix-* never goes out");
       assert.equal(got.headers['x-http-method-override'], undefined);
       assert.equal(got.headers['x-original-url'], undefined);
       new SvixWebhook(ENDPOINT_SECRET).verify(got.body.toString('utf8'), flat(got));
@@ -95,15 +108,22 @@ sources:
     const again = resign.requests[1]!;
     const t = Number(/t=(\d+)/.exec(String(again.headers['stripe-signature']))?.[1]);
     assert.ok(t * 1000 > Date.now() - 60_000, 'signed at the replay, not when Stripe signed');
-    assert.equal(stripe.webhooks.constructEvent(again.body.toString('utf8'), String(again.headers['stripe-signature']), STRIPE_SECRET).id, 'evt_resign_1');
+    assert.equal(
+      stripe.webhooks.constructEvent(again.body.toString('utf8'), String(again.headers['stripe-signature']), STRIPE_SECRET).id,
+      'evt_resign_1',
+    );
   });
 
-  test('Clerk (Svix sender): the source secret joins Sluice\'s own signature; the sender\'s svix-* never go out', async () => {
+  test("Clerk (Svix sender): the source secret joins Sluice's own signature; the sender's svix-* never go out", async () => {
     const payload = JSON.stringify({ type: 'user.created', data: { id: 'user_1' } });
     const at = new Date(Date.now() - SIGNED_AGO_MS);
     const signature = new SvixWebhook(CLERK_SECRET).sign('msg_clerk_1', at, payload);
     const before = resign.requests.length;
-    const res = await post('clerk', payload, { 'svix-id': 'msg_clerk_1', 'svix-timestamp': String(Math.floor(at.getTime() / 1000)), 'svix-signature': signature });
+    const res = await post('clerk', payload, {
+      'svix-id': 'msg_clerk_1',
+      'svix-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'svix-signature': signature,
+    });
     assert.equal(res.status, 200);
     await Promise.all([resign.waitFor(before + 1), forward.waitFor(forward.requests.length + 1)]);
     const got = resign.requests[before]!;
@@ -114,11 +134,19 @@ sources:
     new StandardWebhook(CLERK_SECRET).verify(got.body.toString('utf8'), flat(got));
     new StandardWebhook(ENDPOINT_SECRET).verify(got.body.toString('utf8'), flat(got));
     const forwarded = forward.requests.at(-1)!;
-    assert.throws(() => new SvixWebhook(CLERK_SECRET).verify(forwarded.body.toString('utf8'), flat(forwarded)), 'forward carries only Sluice\'s signature');
+    assert.throws(
+      () => new SvixWebhook(CLERK_SECRET).verify(forwarded.body.toString('utf8'), flat(forwarded)),
+      "forward carries only Sluice's signature",
+    );
   });
 
   test('Slack: @slack/events-api verifies the resigned attempt past its 5-minute window; the forwarded one it refuses', async () => {
-    const payload = JSON.stringify({ type: 'event_callback', event_id: 'Ev_resign_1', event_time: 1_700_000_000, event: { type: 'message', channel: 'C1' } });
+    const payload = JSON.stringify({
+      type: 'event_callback',
+      event_id: 'Ev_resign_1',
+      event_time: 1_700_000_000,
+      event: { type: 'message', channel: 'C1' },
+    });
     const ts = String(Math.floor((Date.now() - SIGNED_AGO_MS) / 1000));
     // Slack signs as its docs say; the receiving side below is Slack's own package.
     const signature = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${payload}`).digest('hex')}`;
@@ -127,10 +155,13 @@ sources:
     const res = await post('slack', payload, { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts, 'x-slack-retry-num': '1' });
     assert.equal(res.status, 200);
     await Promise.all([resign.waitFor(n + 1), forward.waitFor(m + 1)]);
-    const check = (r: Received) => verifyRequestSignature({
-      signingSecret: SLACK_SECRET, requestSignature: String(r.headers['x-slack-signature']),
-      requestTimestamp: Number(r.headers['x-slack-request-timestamp']), body: r.body.toString('utf8'),
-    });
+    const check = (r: Received) =>
+      verifyRequestSignature({
+        signingSecret: SLACK_SECRET,
+        requestSignature: String(r.headers['x-slack-signature']),
+        requestTimestamp: Number(r.headers['x-slack-request-timestamp']),
+        body: r.body.toString('utf8'),
+      });
     assert.equal(check(resign.requests[n]!), true);
     assert.equal(resign.requests[n]!.headers['x-slack-retry-num'], '1');
     assert.throws(() => check(forward.requests[m]!), /outdated/);
@@ -140,7 +171,9 @@ sources:
     const payload = JSON.stringify({ action: 'opened', issue: { node_id: 'I_1', number: 1 }, repository: { node_id: 'R_1' } });
     const n = resign.requests.length;
     const res = await post('github', payload, {
-      'x-github-event': 'issues', 'x-github-delivery': 'd-resign-1', 'x-hub-signature-256': await signGithub('gh-old-secret', payload),
+      'x-github-event': 'issues',
+      'x-github-delivery': 'd-resign-1',
+      'x-hub-signature-256': await signGithub('gh-old-secret', payload),
     });
     assert.equal(res.status, 200);
     await Promise.all([resign.waitFor(n + 1), forward.waitFor(n + 1)]);
@@ -148,14 +181,24 @@ sources:
     assert.equal(got.headers['x-github-event'], 'issues');
     assert.equal(got.headers['x-github-delivery'], 'd-resign-1');
     assert.ok(await verifyGithub(GITHUB_SECRET, got.body.toString('utf8'), String(got.headers['x-hub-signature-256'])));
-    assert.ok(await verifyGithub('gh-old-secret', forward.requests[n]!.body.toString('utf8'), String(forward.requests[n]!.headers['x-hub-signature-256'])));
+    assert.ok(
+      await verifyGithub(
+        'gh-old-secret',
+        forward.requests[n]!.body.toString('utf8'),
+        String(forward.requests[n]!.headers['x-hub-signature-256']),
+      ),
+    );
   });
 
   test('credentials a source authenticates with are neither forwarded nor stored', async () => {
     const app = (await gw.gateway.store.getApplication('shop'))!.id;
     const n = resign.requests.length;
     const tok = await post('tokened', '{"a":1}', { 'x-token': 'tok-3x4mple-s3cret', 'webhook-id': 'spoof', 'x-original-url': '/x' });
-    const gl = await post('gitlab', JSON.stringify({ object_kind: 'push', project: { id: 9 } }), { 'x-gitlab-token': 'gl-t0ken', 'x-gitlab-event': 'Push Hook', cookie: 'a=b' });
+    const gl = await post('gitlab', JSON.stringify({ object_kind: 'push', project: { id: 9 } }), {
+      'x-gitlab-token': 'gl-t0ken',
+      'x-gitlab-event': 'Push Hook',
+      cookie: 'a=b',
+    });
     assert.equal(tok.status, 200);
     assert.equal(gl.status, 200);
     await resign.waitFor(n + 2);
@@ -169,12 +212,18 @@ sources:
     assert.ok(sent.some((r) => r.headers['x-gitlab-event'] === 'Push Hook'));
     const ids = [((await tok.json()) as { id: string }).id, ((await gl.json()) as { id: string }).id];
     const stored = await Promise.all(ids.map((id) => eventually(() => gw.gateway.store.getMessage(app, id).then((m) => m ?? undefined))));
-    assert.deepEqual(stored.map((m) => m.headers), [{}, { 'x-gitlab-event': 'Push Hook' }]);
+    assert.deepEqual(
+      stored.map((m) => m.headers),
+      [{}, { 'x-gitlab-event': 'Push Hook' }],
+    );
   });
 
   test('the API takes and shows providerSignature; an unknown value is a 422', async () => {
     const api = (path: string, init: RequestInit = {}) => gw.api(path, init);
-    const made = await api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'http://127.0.0.1:9/x', uid: 'api-ep', providerSignature: 'drop' }) });
+    const made = await api('/app/shop/endpoint', {
+      method: 'POST',
+      body: JSON.stringify({ url: 'http://127.0.0.1:9/x', uid: 'api-ep', providerSignature: 'drop' }),
+    });
     assert.equal(made.status, 201);
     assert.equal(((await made.json()) as { providerSignature: string }).providerSignature, 'drop');
     const patched = await api('/app/shop/endpoint/api-ep', { method: 'PATCH', body: JSON.stringify({ providerSignature: 'forward' }) });

@@ -6,8 +6,13 @@ import { nextAfterFailure, parseRetryAfter, type RetryInput } from '../../src/de
 // and an injected random source: every case here runs without a server or a timer.
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const base: RetryInput = {
-  attempts: 1, scheduleMs: [5_000, 300_000, 1_800_000], jitter: 0, retryAfterMs: undefined,
-  maxRetryAfterMs: 3_600_000, manual: false, now: NOW,
+  attempts: 1,
+  scheduleMs: [5_000, 300_000, 1_800_000],
+  jitter: 0,
+  retryAfterMs: undefined,
+  maxRetryAfterMs: 3_600_000,
+  manual: false,
+  now: NOW,
 };
 
 describe('retry schedule', () => {

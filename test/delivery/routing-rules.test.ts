@@ -17,7 +17,12 @@ describe('event type patterns', () => {
   });
 });
 
-const endpoint = (over: Partial<Parameters<typeof endpointMatches>[0]> = {}) => ({ filterTypes: null, channels: null, disabled: false, ...over });
+const endpoint = (over: Partial<Parameters<typeof endpointMatches>[0]> = {}) => ({
+  filterTypes: null,
+  channels: null,
+  disabled: false,
+  ...over,
+});
 
 describe('endpoint selection', () => {
   it('takes everything without filters, nothing when disabled', () => {
@@ -48,9 +53,14 @@ describe('endpoint selection', () => {
       { id: 'big', ...endpoint(), filter },
       { id: 'other-type', ...endpoint({ filterTypes: ['x.y'] }), filter },
     ];
-    const route = (amount: number) => routeMessage(endpoints, {
-      eventType: 'a.b', channels: null, payload: Buffer.from(JSON.stringify({ amount })), contentType: 'application/json', headers: {},
-    }).map((r) => `${r.endpoint.id}:${r.route}`);
+    const route = (amount: number) =>
+      routeMessage(endpoints, {
+        eventType: 'a.b',
+        channels: null,
+        payload: Buffer.from(JSON.stringify({ amount })),
+        contentType: 'application/json',
+        headers: {},
+      }).map((r) => `${r.endpoint.id}:${r.route}`);
     assert.deepEqual(route(150), ['all:deliver', 'big:deliver']);
     assert.deepEqual(route(50), ['all:deliver', 'big:filtered']);
   });
@@ -58,9 +68,16 @@ describe('endpoint selection', () => {
   it('a body that is not JSON fails a payload filter instead of throwing', () => {
     const filter = parseFilterText('{"amount": {"$gte": 100}}');
     const routed = routeMessage([{ ...endpoint(), filter }], {
-      eventType: 'a.b', channels: null, payload: Buffer.from('{not json'), contentType: 'application/json', headers: {},
+      eventType: 'a.b',
+      channels: null,
+      payload: Buffer.from('{not json'),
+      contentType: 'application/json',
+      headers: {},
     });
-    assert.deepEqual(routed.map((r) => r.route), ['filtered']);
+    assert.deepEqual(
+      routed.map((r) => r.route),
+      ['filtered'],
+    );
   });
 });
 

@@ -20,8 +20,11 @@ describe('stall watch (pure, injected clock)', () => {
     for (let t = 0; t < STALL_POLLS * POLL; t += 250) assert.equal(watch.afterPass({ now: t, leased: 0, freeSlots: 5 }), null, `t=${t}`);
     assert.equal(watch.afterPass({ now: STALL_POLLS * POLL, leased: 0, freeSlots: 5 }), STALL_POLLS * POLL);
     assert.equal(watch.afterPass({ now: STALL_POLLS * POLL + 10, leased: 0, freeSlots: 5 }), null, 'not again at once');
-    assert.equal(watch.afterPass({ now: 2 * STALL_POLLS * POLL, leased: 0, freeSlots: 5 }), 2 * STALL_POLLS * POLL,
-      'a lasting stall is checked again, with the whole idle time');
+    assert.equal(
+      watch.afterPass({ now: 2 * STALL_POLLS * POLL, leased: 0, freeSlots: 5 }),
+      2 * STALL_POLLS * POLL,
+      'a lasting stall is checked again, with the whole idle time',
+    );
   });
 
   it('a pass that leases, or one with no free slot, resets it', () => {
@@ -56,13 +59,20 @@ describe('delivery worker: a stall is never silent', () => {
     const store = new BlindPassStore(join(tmp.dir, 'sluice.db'));
     const logs = new LogSink();
     const metrics = new Metrics();
-    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
-      + 'delivery: { pollInterval: 50ms }\n', 'stall.yaml', {}, {});
+    const config = parseConfig(
+      `apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n` +
+        'delivery: { pollInterval: 50ms }\n',
+      'stall.yaml',
+      {},
+      {},
+    );
     const worker = new DeliveryWorker(store, config, metrics, createLogger('info', logs));
     try {
       await store.migrate();
       const app = await store.syncApplication(application('shop', [endpoint('a', { url: receiver.url, fifo: true })]), newSecret);
-      await store.ingest([1, 2, 3].map((n) => message(app.id, { orderingKey: 'k', sequence: n, payload: Buffer.from(JSON.stringify({ n })) })));
+      await store.ingest(
+        [1, 2, 3].map((n) => message(app.id, { orderingKey: 'k', sequence: n, payload: Buffer.from(JSON.stringify({ n })) })),
+      );
       worker.start();
       await eventually(() => (receiver.requests.length >= 3 ? true : undefined), 20_000, 'the three deliveries, one stall check each');
       const stalls = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).includes('STALL'));
@@ -77,7 +87,11 @@ describe('delivery worker: a stall is never silent', () => {
       const text = await metrics.registry.metrics();
       assert.match(text, /sluice_delivery_stalls_total (\d+)/);
       assert.ok(Number(/sluice_delivery_stalls_total (\d+)/.exec(text)?.[1]) >= 3, 'one stall per head: each is found by a check');
-      assert.deepEqual(receiver.requests.map((r) => (JSON.parse(r.body.toString()) as { n: number }).n), [1, 2, 3], 'recovered in order');
+      assert.deepEqual(
+        receiver.requests.map((r) => (JSON.parse(r.body.toString()) as { n: number }).n),
+        [1, 2, 3],
+        'recovered in order',
+      );
     } finally {
       await worker.stop(1000);
       await store.close();
@@ -92,16 +106,27 @@ describe('delivery worker: a stall is never silent', () => {
     const store = new SqliteStore(join(tmp.dir, 'sluice.db'));
     const logs = new LogSink();
     const metrics = new Metrics();
-    const config = parseConfig(`apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n`
-      + 'delivery: { pollInterval: 50ms }\n', 'stall.yaml', {}, {});
+    const config = parseConfig(
+      `apiToken: test-token-0123456789abcdef\nallowPrivateNetworks: true\ntenantsInheritPrivateNetworks: true\ndataDir: ${tmp.dir}\n` +
+        'delivery: { pollInterval: 50ms }\n',
+      'stall.yaml',
+      {},
+      {},
+    );
     const worker = new DeliveryWorker(store, config, metrics, createLogger('info', logs));
     try {
       await store.migrate();
-      const app = await store.syncApplication(application('shop', [endpoint('a', { url: receiver.url, fifo: true, timeoutMs: 5000 })]), newSecret);
+      const app = await store.syncApplication(
+        application('shop', [endpoint('a', { url: receiver.url, fifo: true, timeoutMs: 5000 })]),
+        newSecret,
+      );
       await store.ingest([1, 2].map((n) => message(app.id, { orderingKey: 'k', sequence: n })));
       worker.start();
       await eventually(() => (receiver.requests.length >= 2 ? true : undefined), 20_000, 'both deliveries');
-      assert.deepEqual(logs.lines.filter((l) => l.includes('STALL')), []);
+      assert.deepEqual(
+        logs.lines.filter((l) => l.includes('STALL')),
+        [],
+      );
       assert.match(await metrics.registry.metrics(), /sluice_delivery_stalls_total 0/);
     } finally {
       await worker.stop(1000);

@@ -32,17 +32,22 @@ describe('client plumbing: login profile, server and token precedence, colour, e
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /no messages/);
     // No token anywhere: a usage error, said plainly on stderr.
-    const none = await runCli(['messages', 'list', '--server', gw.url], { env: { XDG_CONFIG_HOME: join(tmp.dir, 'empty'), SLUICE_TOKEN: '' } });
+    const none = await runCli(['messages', 'list', '--server', gw.url], {
+      env: { XDG_CONFIG_HOME: join(tmp.dir, 'empty'), SLUICE_TOKEN: '' },
+    });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no API token: pass --token, set SLUICE_TOKEN, or run sluice login/);
   });
 
-  it('flag > environment > profile > default; a profile\'s token is not sent to another server', () => {
+  it("flag > environment > profile > default; a profile's token is not sent to another server", () => {
     const env = { XDG_CONFIG_HOME: tmp.dir, SLUICE_SERVER: 'http://127.0.0.1:9999', SLUICE_TOKEN: 'from-env' };
     assert.deepEqual(resolveTarget({ server: 'http://127.0.0.1:1/', token: 'flag' }, env), { server: 'http://127.0.0.1:1', token: 'flag' });
     assert.deepEqual(resolveTarget({}, env), { server: 'http://127.0.0.1:9999', token: 'from-env' });
     assert.deepEqual(resolveTarget({}, { XDG_CONFIG_HOME: tmp.dir }), { server: gw.url, token: API_TOKEN });
-    assert.deepEqual(resolveTarget({ server: 'http://127.0.0.1:2' }, { XDG_CONFIG_HOME: tmp.dir }), { server: 'http://127.0.0.1:2', token: undefined });
+    assert.deepEqual(resolveTarget({ server: 'http://127.0.0.1:2' }, { XDG_CONFIG_HOME: tmp.dir }), {
+      server: 'http://127.0.0.1:2',
+      token: undefined,
+    });
     assert.deepEqual(resolveTarget({}, { XDG_CONFIG_HOME: join(tmp.dir, 'none') }), { server: 'http://127.0.0.1:8787', token: undefined });
     assert.throws(() => resolveTarget({ server: 'localhost:8787' }, {}), /expected an http/);
   });

@@ -18,7 +18,10 @@ export async function freePort(): Promise<number> {
 /** Writes a gateway config (apiToken, loopback, data dir) with `body` appended; returns its path. */
 export function writeGatewayConfig(dir: string, port: number, body: string): string {
   const file = join(dir, 'sluice.yaml');
-  writeFileSync(file, `apiToken: ${API_TOKEN}\nallowPrivateNetworks: true\nserver: { host: 127.0.0.1, port: ${port} }\ndataDir: "${dir}"\nlogLevel: warn\n${body}`);
+  writeFileSync(
+    file,
+    `apiToken: ${API_TOKEN}\nallowPrivateNetworks: true\nserver: { host: 127.0.0.1, port: ${port} }\ndataDir: "${dir}"\nlogLevel: warn\n${body}`,
+  );
   return file;
 }
 
@@ -44,7 +47,10 @@ export async function waitForCount(child: Child, pattern: RegExp, n: number, tim
   const deadline = Date.now() + timeoutMs;
   while (count(child, pattern) < n) {
     if (!child.running) throw new Error(`${child.name} exited:\n${child.stdout.slice(-2000)}\n${child.stderr.slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`${child.name}: ${pattern} seen ${count(child, pattern)} of ${n} times in ${timeoutMs} ms:\n${child.stdout.slice(-3000)}\n${child.stderr.slice(-1000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${child.name}: ${pattern} seen ${count(child, pattern)} of ${n} times in ${timeoutMs} ms:\n${child.stdout.slice(-3000)}\n${child.stderr.slice(-1000)}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -12,19 +12,33 @@ const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 /** A slash command as Slack sends it: form body, `v0=` HMAC-SHA256 of `v0:ts:body` (Slack's documented scheme). */
 function slashCommand(text: string): { body: string; headers: Record<string, string> } {
   const body = new URLSearchParams({
-    token: 'gIkuvaNzQIHg97ATvDxqgjtO', team_id: 'T0001', channel_id: 'C2147483705', user_id: 'U2147483697', user_name: 'steve',
-    command: '/weather', text, response_url: 'https://hooks.slack.com/commands/1234/5678', trigger_id: `13345224609.738474920.${Math.random().toString(16).slice(2)}`,
+    token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+    team_id: 'T0001',
+    channel_id: 'C2147483705',
+    user_id: 'U2147483697',
+    user_name: 'steve',
+    command: '/weather',
+    text,
+    response_url: 'https://hooks.slack.com/commands/1234/5678',
+    trigger_id: `13345224609.738474920.${Math.random().toString(16).slice(2)}`,
   }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
   const signature = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature } };
+  return {
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+  };
 }
 
-describe('interactive sources: the sender gets the handler\'s answer', () => {
+describe("interactive sources: the sender gets the handler's answer", () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   const handler = new Receiver((req) => {
     const text = new URLSearchParams(req.body.toString()).get('text') ?? '';
-    const answer = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'in_channel', text: `Weather for ${text}: sunny` }) };
+    const answer = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'in_channel', text: `Weather for ${text}: sunny` }),
+    };
     return text === 'slow' ? { ...answer, delayMs: 1_500 } : answer;
   });
 
@@ -46,7 +60,7 @@ sources:
     await handler.stop();
   });
 
-  it('a Slack slash command gets the handler\'s JSON answer within the timeout', async () => {
+  it("a Slack slash command gets the handler's JSON answer within the timeout", async () => {
     const { body, headers } = slashCommand('94070');
     const res = await fetch(`${gw.url}/in/slack`, { method: 'POST', headers, body });
     assert.equal(res.status, 200);
@@ -66,10 +80,16 @@ sources:
     assert.deepEqual(await res.json(), { text: 'working on it…' });
     const msgId = res.headers.get('sluice-message-id') as string;
     assert.ok(handler.requests.length <= before + 1);
-    const attempt = await eventually(async () => {
-      const page = (await (await gw.api(`/app/bot/attempt/msg/${msgId}`)).json()) as { data: Array<{ responseStatusCode: number; response: string }> };
-      return page.data[0];
-    }, 15_000, 'the late attempt');
+    const attempt = await eventually(
+      async () => {
+        const page = (await (await gw.api(`/app/bot/attempt/msg/${msgId}`)).json()) as {
+          data: Array<{ responseStatusCode: number; response: string }>;
+        };
+        return page.data[0];
+      },
+      15_000,
+      'the late attempt',
+    );
     assert.equal(attempt.responseStatusCode, 200);
     assert.match(attempt.response, /Weather for slow/);
   });
@@ -94,15 +114,26 @@ sources:
     assert.equal(res.status, 401);
   });
 
-  it('the config check: a timeout not shorter than the sender\'s own is refused, with the key path', () => {
+  it("the config check: a timeout not shorter than the sender's own is refused, with the key path", () => {
     const base = `apiToken: ${API_TOKEN}\napplications:\n  bot: {}\nsources:\n  slack: { provider: slack, secret: s, application: bot, respond: `;
-    assert.throws(() => parseConfig(`${base}{ endpoint: commands, timeout: 3s } }\n`, 't.yaml', {}, {}),
-      (err: unknown) => err instanceof ConfigError && /sources\.slack\.respond\.timeout: must be shorter than Slack's own 3 s timeout/.test(err.message));
-    assert.throws(() => parseConfig(`${base}{ timeout: 1s } }\n`, 't.yaml', {}, {}),
-      (err: unknown) => err instanceof ConfigError && /sources\.slack\.respond\.endpoint/.test(err.message));
-    assert.throws(() => parseConfig(`${base}{ endpoint: x, fallback: { status: 99 } } }\n`, 't.yaml', {}, {}),
-      (err: unknown) => err instanceof ConfigError && /sources\.slack\.respond\.fallback\.status/.test(err.message));
+    assert.throws(
+      () => parseConfig(`${base}{ endpoint: commands, timeout: 3s } }\n`, 't.yaml', {}, {}),
+      (err: unknown) =>
+        err instanceof ConfigError && /sources\.slack\.respond\.timeout: must be shorter than Slack's own 3 s timeout/.test(err.message),
+    );
+    assert.throws(
+      () => parseConfig(`${base}{ timeout: 1s } }\n`, 't.yaml', {}, {}),
+      (err: unknown) => err instanceof ConfigError && /sources\.slack\.respond\.endpoint/.test(err.message),
+    );
+    assert.throws(
+      () => parseConfig(`${base}{ endpoint: x, fallback: { status: 99 } } }\n`, 't.yaml', {}, {}),
+      (err: unknown) => err instanceof ConfigError && /sources\.slack\.respond\.fallback\.status/.test(err.message),
+    );
     const ok = parseConfig(`${base}{ endpoint: commands } }\n`, 't.yaml', {}, {});
-    assert.deepEqual(ok.sources.slack?.respond, { endpoint: 'commands', timeoutMs: 2500, fallback: { status: 200, body: '', contentType: 'text/plain' } });
+    assert.deepEqual(ok.sources.slack?.respond, {
+      endpoint: 'commands',
+      timeoutMs: 2500,
+      fallback: { status: 200, body: '', contentType: 'text/plain' },
+    });
   });
 });

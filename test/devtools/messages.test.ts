@@ -10,7 +10,8 @@ describe('sluice messages, attempts, replay and retry through the API', () => {
   let failing = true;
   const receiver = new Receiver(() => (failing ? { status: 503, body: 'down for maintenance' } : { status: 200, body: 'ok' }));
   const ids: string[] = [];
-  const cli = (args: string[]): ReturnType<typeof runCli> => runCli([...args, '--server', gw.url, '--color', 'never'], { env: { SLUICE_TOKEN: API_TOKEN } });
+  const cli = (args: string[]): ReturnType<typeof runCli> =>
+    runCli([...args, '--server', gw.url, '--color', 'never'], { env: { SLUICE_TOKEN: API_TOKEN } });
 
   before(async () => {
     await receiver.start();
@@ -27,11 +28,15 @@ sources:
       ids.push(((await res.json()) as { id: string }).id);
     }
     // Two attempts each (the first and one retry), then dead.
-    await eventually(async () => {
-      const res = await gw.api('/app/shop/endpoint/orders/msg?limit=10');
-      const page = (await res.json()) as { data: Array<{ state: string }> };
-      return page.data.length === 3 && page.data.every((m) => m.state === 'dead') ? true : undefined;
-    }, 20_000, 'three dead deliveries');
+    await eventually(
+      async () => {
+        const res = await gw.api('/app/shop/endpoint/orders/msg?limit=10');
+        const page = (await res.json()) as { data: Array<{ state: string }> };
+        return page.data.length === 3 && page.data.every((m) => m.state === 'dead') ? true : undefined;
+      },
+      20_000,
+      'three dead deliveries',
+    );
   });
   after(async () => {
     await gw.stop();
@@ -41,10 +46,19 @@ sources:
   it('messages list (JSON lines and human lines) and messages get', async () => {
     const json = await cli(['messages', 'list', '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; eventType: string });
-    assert.deepEqual(lines.map((l) => l.id), [...ids].reverse());
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; eventType: string });
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      [...ids].reverse(),
+    );
     const typed = await cli(['messages', 'list', '--event-types', 'order.created']);
-    assert.match(typed.stdout, new RegExp(`^${ids[0]}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  order\\.created +source=std  accepted\\n$`));
+    assert.match(
+      typed.stdout,
+      new RegExp(`^${ids[0]}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  order\\.created +source=std  accepted\\n$`),
+    );
     const get = await cli(['messages', 'get', ids[1] as string]);
     assert.equal(get.code, 0, get.stderr);
     assert.match(get.stdout, /order\.paid {2}accepted/);
@@ -58,9 +72,19 @@ sources:
     assert.equal(run.code, 0, run.stderr);
     const rows = run.stdout.trim().split('\n');
     assert.equal(rows.length, 2);
-    assert.match(rows[0] as string, new RegExp(`^atmpt_\\w+ {2}\\S+ \\S+ {2}\\[503\\] POST http://127\\.0\\.0\\.1:\\d+/hooks \\(\\d+ ms\\) \\[${ids[0]}\\]$`));
+    assert.match(
+      rows[0] as string,
+      new RegExp(`^atmpt_\\w+ {2}\\S+ \\S+ {2}\\[503\\] POST http://127\\.0\\.0\\.1:\\d+/hooks \\(\\d+ ms\\) \\[${ids[0]}\\]$`),
+    );
     const json = await cli(['attempts', 'list', '--endpoint', 'orders', '--app', 'shop', '--format', 'json', '--limit', '3']);
-    assert.equal(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { responseStatusCode: number }).filter((a) => a.responseStatusCode === 503).length, 3);
+    assert.equal(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { responseStatusCode: number })
+        .filter((a) => a.responseStatusCode === 503).length,
+      3,
+    );
     assert.equal((await cli(['attempts', 'list'])).code, 2, 'one of --msg and --endpoint is required');
   });
 
@@ -84,10 +108,14 @@ sources:
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, /^retried 3 of 3 failed or dead deliveries/);
     await receiver.waitFor(before + 3);
-    await eventually(async () => {
-      const page = (await (await gw.api('/app/shop/endpoint/orders/msg?limit=10')).json()) as { data: Array<{ state: string }> };
-      return page.data.every((m) => m.state === 'succeeded') ? true : undefined;
-    }, 15_000, 'every delivery succeeded');
+    await eventually(
+      async () => {
+        const page = (await (await gw.api('/app/shop/endpoint/orders/msg?limit=10')).json()) as { data: Array<{ state: string }> };
+        return page.data.every((m) => m.state === 'succeeded') ? true : undefined;
+      },
+      15_000,
+      'every delivery succeeded',
+    );
 
     const replayed = await cli(['replay', ids[2] as string, '--format', 'json']);
     assert.equal(replayed.code, 0, replayed.stderr);

@@ -14,16 +14,32 @@ describe('relay endpoints through the API, and the rules behind listen and trigg
   after(() => gw.stop());
 
   it('PUT /app/{app}/relay/{name} creates once and reuses after (same secret); bad input is a 4xx naming it', async () => {
-    const first = await gw.api('/app/dev/relay/laptop', { method: 'PUT', body: JSON.stringify({ filterTypes: ['a.b'], keepMs: 3_600_000 }) });
+    const first = await gw.api('/app/dev/relay/laptop', {
+      method: 'PUT',
+      body: JSON.stringify({ filterTypes: ['a.b'], keepMs: 3_600_000 }),
+    });
     assert.equal(first.status, 201);
-    const made = (await first.json()) as { id: string; url: string; type: string; secret: string; filterTypes: string[]; metadata: Record<string, string> };
-    assert.deepEqual([made.url, made.type, made.filterTypes, made.metadata['sluice.relay.keepMs']], ['relay://laptop', 'relay', ['a.b'], '3600000']);
+    const made = (await first.json()) as {
+      id: string;
+      url: string;
+      type: string;
+      secret: string;
+      filterTypes: string[];
+      metadata: Record<string, string>;
+    };
+    assert.deepEqual(
+      [made.url, made.type, made.filterTypes, made.metadata['sluice.relay.keepMs']],
+      ['relay://laptop', 'relay', ['a.b'], '3600000'],
+    );
     const again = await gw.api('/app/dev/relay/laptop', { method: 'PUT', body: '{}' });
     assert.equal(again.status, 200);
     const reused = (await again.json()) as { id: string; secret: string; filterTypes: string[] };
     assert.deepEqual([reused.id, reused.secret, reused.filterTypes], [made.id, made.secret, ['a.b']]);
     const listed = (await (await gw.api('/app/dev/endpoint')).json()) as { data: Array<{ uid: string; type: string }> };
-    assert.deepEqual(listed.data.map((e) => [e.uid, e.type]).sort(), [['laptop', 'relay'], ['web', 'http']]);
+    assert.deepEqual(listed.data.map((e) => [e.uid, e.type]).sort(), [
+      ['laptop', 'relay'],
+      ['web', 'http'],
+    ]);
 
     const taken = await gw.api('/app/dev/relay/web', { method: 'PUT', body: '{}' });
     assert.equal(taken.status, 409);
@@ -36,18 +52,19 @@ describe('relay endpoints through the API, and the rules behind listen and trigg
 
   it('the relay WebSocket: ready for a known relay endpoint with the token; refused otherwise', async () => {
     const ws = gw.url.replace('http', 'ws');
-    const open = (path: string, token?: string): Promise<{ status?: number; frame?: unknown }> => new Promise((resolve) => {
-      const socket = new WebSocket(`${ws}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-      socket.on('unexpected-response', (_req, res) => {
-        resolve({ status: res.statusCode });
-        socket.terminate();
+    const open = (path: string, token?: string): Promise<{ status?: number; frame?: unknown }> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`${ws}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        socket.on('unexpected-response', (_req, res) => {
+          resolve({ status: res.statusCode });
+          socket.terminate();
+        });
+        socket.on('message', (data) => {
+          resolve({ frame: JSON.parse(String(data)) });
+          socket.close();
+        });
+        socket.on('error', () => undefined);
       });
-      socket.on('message', (data) => {
-        resolve({ frame: JSON.parse(String(data)) });
-        socket.close();
-      });
-      socket.on('error', () => undefined);
-    });
     const ready = await open('/api/v1/app/dev/relay/laptop/connect', API_TOKEN);
     assert.equal((ready.frame as { type: string }).type, 'ready');
     assert.equal((await open('/api/v1/app/dev/relay/laptop/connect')).status, 401);
@@ -65,7 +82,12 @@ describe('relay endpoints through the API, and the rules behind listen and trigg
 
   it('fixture edits and placeholders', () => {
     const doc = { data: { object: { amount: 1, lines: [{ a: 1 }, { a: 2 }] } } };
-    applyEdits(doc, [parseEdit('override', 'data.object.amount=2000'), parseEdit('add', 'data.object.meta.k="007"'), parseEdit('remove', 'data.object.lines.0'), parseEdit('override', 'data.object.lines.0.a=x')]);
+    applyEdits(doc, [
+      parseEdit('override', 'data.object.amount=2000'),
+      parseEdit('add', 'data.object.meta.k="007"'),
+      parseEdit('remove', 'data.object.lines.0'),
+      parseEdit('override', 'data.object.lines.0.a=x'),
+    ]);
     assert.deepEqual(doc, { data: { object: { amount: 2000, meta: { k: '007' }, lines: [{ a: 'x' }] } } });
     assert.throws(() => applyEdits(doc, [parseEdit('override', 'data.nope=1')]), EditError);
     assert.throws(() => applyEdits(doc, [parseEdit('add', 'data.object.amount=1')]), /exists already/);
@@ -73,7 +95,15 @@ describe('relay endpoints through the API, and the rules behind listen and trigg
     assert.throws(() => parseEdit('override', 'novalue'), /expected path=value/);
     assert.throws(() => parseEdit('remove', 'a..b'), /not a dotted path/);
     const fresh = new Freshener(Date.UTC(2026, 11, 1, 10, 0, 0));
-    const filled = fresh.fill({ id: '{{id:evt_}}', same: ['{{id:pi_#x}}', '{{id:pi_#x}}'], at: '{{unix}}', later: '{{unix:60}}', iso: '{{iso}}', n: '{{int}}', s: 'ch_{{hex:8}}' }) as Record<string, unknown>;
+    const filled = fresh.fill({
+      id: '{{id:evt_}}',
+      same: ['{{id:pi_#x}}', '{{id:pi_#x}}'],
+      at: '{{unix}}',
+      later: '{{unix:60}}',
+      iso: '{{iso}}',
+      n: '{{int}}',
+      s: 'ch_{{hex:8}}',
+    }) as Record<string, unknown>;
     assert.match(filled.id as string, /^evt_[A-Za-z0-9]{24}$/);
     assert.equal((filled.same as string[])[0], (filled.same as string[])[1]);
     assert.deepEqual([filled.at, filled.later, filled.iso], [1796119200, 1796119260, '2026-12-01T10:00:00.000Z']);

@@ -20,13 +20,17 @@ describe('sluice tail: the live stream of a running gateway', () => {
 
   before(async () => {
     await receiver.start();
-    configFile = writeGatewayConfig(tmp.dir, await freePort(), `applications:
+    configFile = writeGatewayConfig(
+      tmp.dir,
+      await freePort(),
+      `applications:
   shop:
     endpoints:
       - { id: orders, url: "${receiver.url}" }
 sources:
   std: { provider: standard-webhooks, secret: "${STD_SECRET}", application: shop }
-`);
+`,
+    );
     gateway = await startGatewayChild(configFile);
   });
   after(async () => {
@@ -44,15 +48,32 @@ sources:
       await send('order.created');
       const paid = await send('order.paid');
       await waitForCount(json, /"type":"attempt"/, 2);
-      const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; msgId: string; decision?: string; status?: number; outcome?: string; source?: string });
+      const events = json.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (l) => JSON.parse(l) as { type: string; msgId: string; decision?: string; status?: number; outcome?: string; source?: string },
+        );
       const forPaid = events.filter((e) => e.msgId === paid);
-      assert.deepEqual(forPaid.map((e) => e.type), ['ingest', 'attempt']);
+      assert.deepEqual(
+        forPaid.map((e) => e.type),
+        ['ingest', 'attempt'],
+      );
       assert.equal(forPaid[0]?.decision, 'accepted');
       assert.equal(forPaid[0]?.source, 'std');
       assert.deepEqual([forPaid[1]?.status, forPaid[1]?.outcome], [202, 'succeeded']);
       await waitForCount(human, /attempt {2}\[202\]/, 1);
-      assert.match(human.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}ingest {3}std {2}order\\.paid {2}accepted \\[${paid}\\]$`, 'm'));
-      assert.match(human.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}attempt {2}\\[202\\] ep_\\w+ {2}order\\.paid {2}succeeded \\(\\d+ ms\\) \\[${paid}\\]$`, 'm'));
+      assert.match(
+        human.stdout,
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}ingest {3}std {2}order\\.paid {2}accepted \\[${paid}\\]$`, 'm'),
+      );
+      assert.match(
+        human.stdout,
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d {2}attempt {2}\\[202\\] ep_\\w+ {2}order\\.paid {2}succeeded \\(\\d+ ms\\) \\[${paid}\\]$`,
+          'm',
+        ),
+      );
       assert.doesNotMatch(human.stdout, /order\.created/, '--events keeps only order.paid');
 
       await gateway.child.stop();

@@ -38,7 +38,15 @@ async function verifiedByProvider(provider: Provider, req: { url: string; header
       assert.equal(h['x-shopify-hmac-sha256'], getHmac(req.body, SECRETS.shopify));
       return;
     case 'twilio':
-      assert.equal(twilio.validateRequest(SECRETS.twilio, h['x-twilio-signature'] as string, req.url, Object.fromEntries(new URLSearchParams(req.body))), true);
+      assert.equal(
+        twilio.validateRequest(
+          SECRETS.twilio,
+          h['x-twilio-signature'] as string,
+          req.url,
+          Object.fromEntries(new URLSearchParams(req.body)),
+        ),
+        true,
+      );
       return;
     case 'standard-webhooks':
       assert.ok(new Webhook(STD_SECRET).verify(req.body, h));
@@ -52,7 +60,9 @@ describe('sluice trigger and fixtures', () => {
   const tmp = tempDir();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let configFile: string;
-  const sources = Object.entries(SECRETS).map(([p, secret]) => `  ${p}: { provider: ${p}, secret: "${secret}", application: shop }`).join('\n');
+  const sources = Object.entries(SECRETS)
+    .map(([p, secret]) => `  ${p}: { provider: ${p}, secret: "${secret}", application: shop }`)
+    .join('\n');
 
   before(async () => {
     gw = await startTestGateway(`applications:\n  shop: {}\nsources:\n${sources}\n`);
@@ -65,13 +75,24 @@ describe('sluice trigger and fixtures', () => {
     tmp.remove();
   });
 
-  it('every fixture: the printed request verifies with the provider\'s own package and the matching source accepts those bytes', async () => {
+  it("every fixture: the printed request verifies with the provider's own package and the matching source accepts those bytes", async () => {
     const all = listFixtures();
     assert.ok(all.length >= 20, `fixtures: ${all.length}`);
     const queue = [...all];
     const worker = async (): Promise<void> => {
       for (let f = queue.shift(); f; f = queue.shift()) {
-        const run = await runCli(['trigger', f.provider, f.event, '--print', '--format', 'json', '--config', configFile, '--server', gw.url]);
+        const run = await runCli([
+          'trigger',
+          f.provider,
+          f.event,
+          '--print',
+          '--format',
+          'json',
+          '--config',
+          configFile,
+          '--server',
+          gw.url,
+        ]);
         assert.equal(run.code, 0, `${f.provider} ${f.event}: ${run.stderr}`);
         const req = JSON.parse(run.stdout.trim()) as { method: string; url: string; headers: Record<string, string>; body: string };
         assert.equal(req.url, `${gw.url}/in/${f.provider}`);
@@ -87,17 +108,39 @@ describe('sluice trigger and fixtures', () => {
   });
 
   it('sends with fresh ids (a repeat is no duplicate), applies --override/--add/--remove, prints JSON lines', async () => {
-    const run = await runCli(['trigger', 'stripe', 'invoice.paid', '--repeat', '2', '--config', configFile, '--server', gw.url, '--format', 'json',
-      '--override', 'data.object.amount_paid=4200', '--add', 'data.object.metadata.order=A-17', '--remove', 'data.object.customer_email']);
+    const run = await runCli([
+      'trigger',
+      'stripe',
+      'invoice.paid',
+      '--repeat',
+      '2',
+      '--config',
+      configFile,
+      '--server',
+      gw.url,
+      '--format',
+      'json',
+      '--override',
+      'data.object.amount_paid=4200',
+      '--add',
+      'data.object.metadata.order=A-17',
+      '--remove',
+      'data.object.customer_email',
+    ]);
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: number; msgId: string; body: { duplicate?: boolean } });
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: number; msgId: string; body: { duplicate?: boolean } });
     assert.equal(lines.length, 2);
     assert.ok(lines.every((l) => l.status === 200 && l.msgId.startsWith('msg_') && l.body.duplicate === undefined));
     assert.notEqual(lines[0]?.msgId, lines[1]?.msgId);
     const app = (await (await gw.api('/app/shop')).json()) as { id: string };
     const msg = await eventually(async () => {
       const res = await gw.api(`/app/${app.id}/msg/${lines[0]?.msgId}`);
-      return res.status === 200 ? ((await res.json()) as { eventType: string; payload: { data: { object: Record<string, unknown> } } }) : undefined;
+      return res.status === 200
+        ? ((await res.json()) as { eventType: string; payload: { data: { object: Record<string, unknown> } } })
+        : undefined;
     });
     assert.equal(msg.eventType, 'invoice.paid');
     assert.equal(msg.payload.data.object.amount_paid, 4200);
@@ -112,19 +155,40 @@ describe('sluice trigger and fixtures', () => {
     const unknown = await runCli(['trigger', 'stripe', 'no.such.event', '--secret', 'x', '--server', gw.url]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no stripe fixture no\.such\.event; known: charge\.refunded/);
-    assert.equal((await runCli(['trigger', 'stripe', 'invoice.paid', '--config', configFile, '--override', 'data.nope=1', '--server', gw.url])).code, 2);
+    assert.equal(
+      (await runCli(['trigger', 'stripe', 'invoice.paid', '--config', configFile, '--override', 'data.nope=1', '--server', gw.url])).code,
+      2,
+    );
     assert.equal((await runCli(['trigger', 'stripe', 'invoice.paid', '--repeat', '0', '--secret', 'x'])).code, 2);
     assert.equal((await runCli(['trigger', 'stripe', 'invoice.paid', '--format', 'yaml', '--secret', 'x'])).code, 2);
-    const wrong = await runCli(['trigger', 'stripe', 'invoice.paid', '--source', 'stripe', '--secret', 'whsec_wrong', '--server', gw.url, '--color', 'never']);
+    const wrong = await runCli([
+      'trigger',
+      'stripe',
+      'invoice.paid',
+      '--source',
+      'stripe',
+      '--secret',
+      'whsec_wrong',
+      '--server',
+      gw.url,
+      '--color',
+      'never',
+    ]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stdout, /^\[401\] POST/);
     assert.match(wrong.stderr, /1 of 1 request was not accepted/);
     const list = await runCli(['fixtures', 'stripe', '--format', 'json']);
     assert.equal(list.code, 0);
-    assert.deepEqual(list.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event).length, 8);
+    assert.deepEqual(
+      list.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { event: string }).event).length,
+      8,
+    );
   });
 
-  it('POST /api/v1/source/{name}/test-event signs with the source\'s secret and goes through ingest; 4xx for what it cannot do', async () => {
+  it("POST /api/v1/source/{name}/test-event signs with the source's secret and goes through ingest; 4xx for what it cannot do", async () => {
     for (const name of Object.keys(SECRETS)) {
       const res = await gw.api(`/source/${name}/test-event`, { method: 'POST', body: '{}' });
       const body = (await res.json()) as { status: number; msgId?: string; body: unknown };
@@ -132,7 +196,9 @@ describe('sluice trigger and fixtures', () => {
       assert.equal(body.status, 200, `${name}: ${JSON.stringify(body)}`);
       assert.match(body.msgId ?? '', /^msg_/);
     }
-    const named = (await (await gw.api('/source/stripe/test-event', { method: 'POST', body: '{"event":"charge.refunded"}' })).json()) as { msgId: string };
+    const named = (await (await gw.api('/source/stripe/test-event', { method: 'POST', body: '{"event":"charge.refunded"}' })).json()) as {
+      msgId: string;
+    };
     const app = (await (await gw.api('/app/shop')).json()) as { id: string };
     const msg = (await (await gw.api(`/app/${app.id}/msg/${named.msgId}`)).json()) as { eventType: string };
     assert.equal(msg.eventType, 'charge.refunded');

@@ -83,9 +83,13 @@ export async function waitForBodies(receiver: Receiver, hashes: Iterable<string>
   const wanted = [...hashes];
   const received = new Set<string>();
   let scanned = 0;
-  await eventually(() => {
-    for (; scanned < receiver.requests.length; scanned++) received.add(sha256((receiver.requests[scanned] as { body: Buffer }).body));
-    return wanted.every((h) => received.has(h)) ? true : undefined;
-  }, timeoutMs, `all ${wanted.length} acknowledged messages delivered`);
+  await eventually(
+    () => {
+      for (; scanned < receiver.requests.length; scanned++) received.add(sha256((receiver.requests[scanned] as { body: Buffer }).body));
+      return wanted.every((h) => received.has(h)) ? true : undefined;
+    },
+    timeoutMs,
+    `all ${wanted.length} acknowledged messages delivered`,
+  );
   return received;
 }

@@ -27,7 +27,9 @@ function body(n: number): Buffer {
   return Buffer.from(JSON.stringify({ type: 'crash.test', n, text: 'héllo wörld ✓ 漢字 🚀', data }));
 }
 
-test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivered, byte for byte`, { timeout: FULL ? 600_000 : 150_000 }, async (t) => {
+test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivered, byte for byte`, {
+  timeout: FULL ? 600_000 : 150_000,
+}, async (t) => {
   const config = faultConfig(tmp.dir, receiver.url, { endpoint: 'retry: [1s, 1s, 2s, 5s], timeout: 5s' });
   const sent = new Set<string>();
   const acked = new Map<string, string>(); // hash → webhook-id
@@ -43,7 +45,12 @@ test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivere
         const payload = body(counter);
         sent.add(sha(payload));
         try {
-          const res = await fetch(`${gateway.url}/in/std`, { method: 'POST', headers: signedHeaders(id, payload), body: new Uint8Array(payload), signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(`${gateway.url}/in/std`, {
+            method: 'POST',
+            headers: signedHeaders(id, payload),
+            body: new Uint8Array(payload),
+            signal: AbortSignal.timeout(10_000),
+          });
           await res.arrayBuffer();
           if (res.status === 200) {
             acked.set(sha(payload), id);
@@ -74,7 +81,9 @@ test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivere
       assert.ok(sent.has(sha(r.body)), `a delivered body matches nothing that was sent: ${r.body.subarray(0, 120).toString('utf8')}`);
       assert.doesNotThrow(() => verifier.verify(r.body, r.headers as Record<string, string>, { jsonParse: false }), 'delivery signature');
     }
-    t.diagnostic(`${sent.size} sent, ${acked.size} acknowledged, ${receiver.requests.length} deliveries received (${received.size} distinct bodies)`);
+    t.diagnostic(
+      `${sent.size} sent, ${acked.size} acknowledged, ${receiver.requests.length} deliveries received (${received.size} distinct bodies)`,
+    );
     const missing = [...acked.entries()].filter(([h]) => !received.has(h)).map(([, id]) => id);
     assert.deepEqual(missing, []);
   } finally {

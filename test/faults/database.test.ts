@@ -47,7 +47,9 @@ before(async () => {
   url.port = String(proxy.port);
   url.pathname = `/${DATABASE}`;
   try {
-    gateway = await startChildGateway(faultConfig(tmp.dir, receiver.url, { top: `storage: { url: "${url.toString()}" }`, endpoint: 'retry: [1s, 1s, 2s, 5s]' }));
+    gateway = await startChildGateway(
+      faultConfig(tmp.dir, receiver.url, { top: `storage: { url: "${url.toString()}" }`, endpoint: 'retry: [1s, 1s, 2s, 5s]' }),
+    );
   } catch (err) {
     unavailable = `the gateway does not start on PostgreSQL (--store postgres not available yet?): ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`;
   }
@@ -60,7 +62,9 @@ after(async () => {
   await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`).catch(() => undefined);
 });
 
-test('PostgreSQL goes away mid-load and comes back: ingest answers 503 meanwhile, nothing acknowledged is lost', { timeout: FULL ? 300_000 : 120_000 }, async (t) => {
+test('PostgreSQL goes away mid-load and comes back: ingest answers 503 meanwhile, nothing acknowledged is lost', {
+  timeout: FULL ? 300_000 : 120_000,
+}, async (t) => {
   if (unavailable || !gateway) {
     // In CI the PostgreSQL fault test must run: a missing server is a failure, not a skip.
     if (process.env.CI === 'true') throw new Error(unavailable ?? 'the gateway on PostgreSQL did not start');
@@ -80,7 +84,12 @@ test('PostgreSQL goes away mid-load and comes back: ingest answers 503 meanwhile
       const payload = Buffer.from(JSON.stringify({ type: 'pg.fault', id, data: randomBytes(200).toString('base64') }));
       const wasDown = down;
       try {
-        const res = await fetch(`${gw.url}/in/std`, { method: 'POST', headers: signedHeaders(id, payload), body: new Uint8Array(payload), signal: AbortSignal.timeout(30_000) });
+        const res = await fetch(`${gw.url}/in/std`, {
+          method: 'POST',
+          headers: signedHeaders(id, payload),
+          body: new Uint8Array(payload),
+          signal: AbortSignal.timeout(30_000),
+        });
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 200) acked.set(sha(payload), id);

@@ -53,7 +53,8 @@ function problem(c: HostileCase, answer: RawAnswer): string | undefined {
     return undefined;
   }
   if (status < 200 || status >= 300) return `refused (${status}) a valid request: ${answer.body.toString('utf8').slice(0, 200)}`;
-  if (c.expect === 'duplicate' && json?.duplicate !== true) return `a replay was not reported as a duplicate: ${answer.body.toString('utf8')}`;
+  if (c.expect === 'duplicate' && json?.duplicate !== true)
+    return `a replay was not reported as a duplicate: ${answer.body.toString('utf8')}`;
   return undefined;
 }
 
@@ -70,10 +71,19 @@ function slowloris(count: number): { sockets: Socket[]; answers: Buffer[]; stop:
   const timer = setInterval(() => {
     for (const s of sockets) if (!s.destroyed) s.write(`X-Slow-${Math.floor(Math.random() * 1e6)}: 1\r\n`);
   }, 1000);
-  return { sockets, answers, stop: () => { clearInterval(timer); for (const s of sockets) s.destroy(); } };
+  return {
+    sockets,
+    answers,
+    stop: () => {
+      clearInterval(timer);
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
-test(`${TOTAL} hostile requests: no crash, no accepted forgery, bounded memory, every answer 2xx where valid or 4xx JSON`, { timeout: FULL ? 900_000 : 150_000 }, async (t) => {
+test(`${TOTAL} hostile requests: no crash, no accepted forgery, bounded memory, every answer 2xx where valid or 4xx JSON`, {
+  timeout: FULL ? 900_000 : 150_000,
+}, async (t) => {
   t.diagnostic(`seed ${seed} (FAULTS_SEED=${seed} repeats this run)`);
   const factory = new CaseFactory(prng(seed), String(seed));
   const signedIds = new Set<string>();
@@ -100,12 +110,14 @@ test(`${TOTAL} hostile requests: no crash, no accepted forgery, bounded memory, 
   const loris = slowloris(SLOWLORIS);
   let sent = WARMUP;
   const deadline = Date.now() + (FULL ? 600_000 : 120_000);
-  await Promise.all(Array.from({ length: PARALLEL }, async () => {
-    while (sent < TOTAL && Date.now() < deadline) {
-      sent++;
-      await run(factory.next());
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (sent < TOTAL && Date.now() < deadline) {
+        sent++;
+        await run(factory.next());
+      }
+    }),
+  );
   assert.equal(sent, TOTAL, 'every request was sent before the deadline');
   assert.ok(gateway.child.running, `the gateway is still running:\n${gateway.child.stderr.slice(-2000)}`);
   const health = await fetch(`${gateway.url}/healthz`);
@@ -115,7 +127,10 @@ test(`${TOTAL} hostile requests: no crash, no accepted forgery, bounded memory, 
     // The server must shed connections that never finish their headers (request timeout), not keep them forever.
     const shedBy = Date.now() + 90_000;
     while (loris.sockets.some((s) => !s.destroyed && !s.readableEnded) && Date.now() < shedBy) await new Promise((r) => setTimeout(r, 500));
-    assert.ok(loris.sockets.every((s) => s.destroyed || s.readableEnded), 'slow connections were closed by the server');
+    assert.ok(
+      loris.sockets.every((s) => s.destroyed || s.readableEnded),
+      'slow connections were closed by the server',
+    );
     const text = Buffer.concat(loris.answers).toString('latin1');
     for (const status of text.match(/^HTTP\/1\.1 (\d{3})/gm) ?? []) assert.match(status, / 4\d\d$/, 'a slow connection got a 4xx');
   }
@@ -123,7 +138,9 @@ test(`${TOTAL} hostile requests: no crash, no accepted forgery, bounded memory, 
 
   const after = procMemory(gateway.child.pid);
   assert.ok(after, 'the gateway process is running');
-  t.diagnostic(`RSS ${Math.round(before.rss / MiB)} MiB before, ${Math.round(after.rss / MiB)} MiB after, peak ${Math.round(after.peakRss / MiB)} MiB`);
+  t.diagnostic(
+    `RSS ${Math.round(before.rss / MiB)} MiB before, ${Math.round(after.rss / MiB)} MiB after, peak ${Math.round(after.peakRss / MiB)} MiB`,
+  );
   for (const [kind, tally] of [...byKind.entries()].sort()) t.diagnostic(`${kind}: ${JSON.stringify(tally)}`);
   assert.deepEqual(failures, []);
   assert.ok(after.rss - before.rss < RSS_GROWTH_LIMIT, `RSS grew by ${Math.round((after.rss - before.rss) / MiB)} MiB`);

@@ -17,12 +17,15 @@ const SEEDS = process.env.FAULTS_SEED ? [Number(process.env.FAULTS_SEED)] : Arra
 
 for (const seed of SEEDS) {
   const batchSize = seed % 2 === 0 ? 16 : undefined;
-  test(`liveness: the issue-20 scenario, seed ${seed}${batchSize ? `, batchSize ${batchSize}` : ''}: all delivered, in order per object`,
-    { timeout: 240_000 }, async (t) => {
-      const r = await runStripeScenario({ seed, ...(batchSize ? { batchSize } : {}), timeoutMs: 180_000 });
-      assert.equal(r.events, 2000);
-      const stalls = r.logs.lines.filter((l) => l.includes('STALL'));
-      assert.deepEqual(stalls, [], 'the lease pass itself keeps delivering: the stall check never has to step in');
-      t.diagnostic(`seed ${seed}: ${r.events} events, sent in ${r.sentMs} ms, all delivered in ${r.deliveredMs} ms, ${r.requests} requests, ${r.stale} stale`);
-    });
+  test(`liveness: the issue-20 scenario, seed ${seed}${batchSize ? `, batchSize ${batchSize}` : ''}: all delivered, in order per object`, {
+    timeout: 240_000,
+  }, async (t) => {
+    const r = await runStripeScenario({ seed, ...(batchSize ? { batchSize } : {}), timeoutMs: 180_000 });
+    assert.equal(r.events, 2000);
+    const stalls = r.logs.lines.filter((l) => l.includes('STALL'));
+    assert.deepEqual(stalls, [], 'the lease pass itself keeps delivering: the stall check never has to step in');
+    t.diagnostic(
+      `seed ${seed}: ${r.events} events, sent in ${r.sentMs} ms, all delivered in ${r.deliveredMs} ms, ${r.requests} requests, ${r.stale} stale`,
+    );
+  });
 }

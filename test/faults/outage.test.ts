@@ -30,23 +30,28 @@ before(async () => {
   receiver = await new Receiver().start();
   port = Number(new URL(receiver.url).port);
   await receiver.stop();
-  gateway = await startTestGateway([
-    // The circuit breaker would hold attempts back after ten failures: this test is about the retry schedule alone.
-    'delivery: { breaker: { failures: 1000000, minAttempts: 1000000 } }',
-    'applications:',
-    '  app:',
-    '    endpoints:',
-    `      - { id: ep, url: "${receiver.url}", retry: [${SCHEDULE.join(', ')}], timeout: ${TIMEOUT_MS}ms }`,
-    'sources:',
-    `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app }`,
-  ].join('\n'), { logLevel: 'warn' });
+  gateway = await startTestGateway(
+    [
+      // The circuit breaker would hold attempts back after ten failures: this test is about the retry schedule alone.
+      'delivery: { breaker: { failures: 1000000, minAttempts: 1000000 } }',
+      'applications:',
+      '  app:',
+      '    endpoints:',
+      `      - { id: ep, url: "${receiver.url}", retry: [${SCHEDULE.join(', ')}], timeout: ${TIMEOUT_MS}ms }`,
+      'sources:',
+      `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app }`,
+    ].join('\n'),
+    { logLevel: 'warn' },
+  );
 });
 after(async () => {
   await gateway.stop();
   await receiver.stop();
 });
 
-test('endpoint refuses, then 503 + Retry-After, then hangs past the timeout, then recovers: all delivered, attempts spaced by the schedule', { timeout: FULL ? 300_000 : 120_000 }, async (t) => {
+test('endpoint refuses, then 503 + Retry-After, then hangs past the timeout, then recovers: all delivered, attempts spaced by the schedule', {
+  timeout: FULL ? 300_000 : 120_000,
+}, async (t) => {
   const ids: string[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const body = JSON.stringify({ type: 'outage.test', i });
@@ -83,28 +88,45 @@ test('endpoint refuses, then 503 + Retry-After, then hangs past the timeout, the
   advance('unavailable');
   await receiver.start(port);
 
-  const delivered = await eventually(async () => {
-    const states = await Promise.all(ids.map(async (id) => {
-      const res = await gateway.api(`/app/app/msg/${id}/endpoint`);
-      return ((await res.json()) as { data: Array<{ state: string }> }).data[0]?.state;
-    }));
-    return states.every((s) => s === 'succeeded') ? states : undefined;
-  }, FULL ? 240_000 : 90_000, 'every delivery to succeed');
+  const delivered = await eventually(
+    async () => {
+      const states = await Promise.all(
+        ids.map(async (id) => {
+          const res = await gateway.api(`/app/app/msg/${id}/endpoint`);
+          return ((await res.json()) as { data: Array<{ state: string }> }).data[0]?.state;
+        }),
+      );
+      return states.every((s) => s === 'succeeded') ? states : undefined;
+    },
+    FULL ? 240_000 : 90_000,
+    'every delivery to succeed',
+  );
   assert.equal(delivered.length, MESSAGES);
 
   const jitter = defaults.retryJitter;
   for (const id of ids) {
-    const attempts = (await listAll<AttemptOut>(gateway.url, `/app/app/attempt/msg/${id}`))
-      .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
-    const kinds = attempts.map((a) => (a.error === 'connection refused' ? 'refused'
-      : a.responseStatusCode === 503 ? 'unavailable'
-      : a.error?.startsWith('timed out') ? 'hanging'
-      : a.status === 0 ? 'ok' : `other:${a.responseStatusCode}:${a.error}`));
+    const attempts = (await listAll<AttemptOut>(gateway.url, `/app/app/attempt/msg/${id}`)).sort(
+      (a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp),
+    );
+    const kinds = attempts.map((a) =>
+      a.error === 'connection refused'
+        ? 'refused'
+        : a.responseStatusCode === 503
+          ? 'unavailable'
+          : a.error?.startsWith('timed out')
+            ? 'hanging'
+            : a.status === 0
+              ? 'ok'
+              : `other:${a.responseStatusCode}:${a.error}`,
+    );
     assert.equal(kinds[0], 'refused', `${id}: the first attempt met a closed port`);
     for (const kind of ['unavailable', 'hanging']) assert.ok(kinds.includes(kind), `${id}: ${kinds.join(',')} has no ${kind}`);
     assert.equal(kinds.at(-1), 'ok', `${id}: ends delivered`);
     assert.equal(kinds.filter((k) => k === 'ok').length, 1, `${id}: delivered once`);
-    assert.deepEqual(kinds.filter((k) => k.startsWith('other')), []);
+    assert.deepEqual(
+      kinds.filter((k) => k.startsWith('other')),
+      [],
+    );
     for (let k = 1; k < attempts.length; k++) {
       const gap = Date.parse((attempts[k] as AttemptOut).timestamp) - Date.parse((attempts[k - 1] as AttemptOut).timestamp);
       const prev = kinds[k - 1];

@@ -64,7 +64,11 @@ export function rawRequest(port: number, req: RawRequest): Promise<RawAnswer> {
       clearTimeout(timer);
       socket.destroy();
       const parsed = parseResponse(Buffer.concat(received));
-      resolve(parsed ? { ...parsed, ...(error && !parsed ? { error } : {}) } : { status: null, headers: {}, body: Buffer.alloc(0), error: error ?? 'closed without a response' });
+      resolve(
+        parsed
+          ? { ...parsed, ...(error && !parsed ? { error } : {}) }
+          : { status: null, headers: {}, body: Buffer.alloc(0), error: error ?? 'closed without a response' },
+      );
     };
     const timer = setTimeout(() => finish('timed out'), req.timeoutMs ?? 15_000);
     socket.on('data', (d: Buffer) => {
@@ -73,15 +77,19 @@ export function rawRequest(port: number, req: RawRequest): Promise<RawAnswer> {
     });
     socket.on('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
     socket.on('close', () => finish());
-    socket.on('connect', () => void (async () => {
-      socket.write(req.head);
-      const body = req.body ?? Buffer.alloc(0);
-      const step = req.chunk ?? body.length;
-      for (let at = 0; at < body.length && !settled && !socket.destroyed; at += step) {
-        socket.write(body.subarray(at, at + step));
-        if (req.pauseMs) await new Promise((r) => setTimeout(r, req.pauseMs));
-      }
-    })());
+    socket.on(
+      'connect',
+      () =>
+        void (async () => {
+          socket.write(req.head);
+          const body = req.body ?? Buffer.alloc(0);
+          const step = req.chunk ?? body.length;
+          for (let at = 0; at < body.length && !settled && !socket.destroyed; at += step) {
+            socket.write(body.subarray(at, at + step));
+            if (req.pauseMs) await new Promise((r) => setTimeout(r, req.pauseMs));
+          }
+        })(),
+    );
   });
 }
 

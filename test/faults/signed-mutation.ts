@@ -26,7 +26,12 @@ export function flip(text: string, at: number): string {
 
 /** One provider's verifier as a source of the config would build it (`options`: the rest of the source's YAML mapping). */
 export function providerFor(provider: string, options: string): ProviderInstance {
-  const config = parseConfig(`apiToken: fuzz-token-0123456789\napplications:\n  app: {}\nsources:\n  s: { provider: ${provider}, application: app, ${options} }\n`, 'fuzz.yaml', {}, {});
+  const config = parseConfig(
+    `apiToken: fuzz-token-0123456789\napplications:\n  app: {}\nsources:\n  s: { provider: ${provider}, application: app, ${options} }\n`,
+    'fuzz.yaml',
+    {},
+    {},
+  );
   const source = config.sources.s;
   assert.ok(source);
   const def = findProvider(source.provider);

@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 export const SLUICE_BIN = fileURLToPath(new URL('../../bin/sluice', import.meta.url));
 
 /** Runs `bin/sluice` to completion (bounded by `timeoutMs`) and returns its exit code and output. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
       env: { ...process.env, SLUICE_API_TOKEN: '', SLUICE_PORT: '', SLUICE_HOST: '', SLUICE_DATA_DIR: '', ...opts.env },

@@ -27,7 +27,10 @@ export class LogSink extends Writable {
  * Starts a real gateway in this process on a free loopback port, with a
  * temporary SQLite file. `yaml` is the config without apiToken/server/dataDir.
  */
-export async function startTestGateway(yaml: string, opts: { logLevel?: string } = {}): Promise<{
+export async function startTestGateway(
+  yaml: string,
+  opts: { logLevel?: string } = {},
+): Promise<{
   gateway: Gateway;
   url: string;
   logs: LogSink;
@@ -59,7 +62,11 @@ export async function startTestGateway(yaml: string, opts: { logLevel?: string }
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -100,10 +100,14 @@ sources:
     assert.equal(((await res.json()) as { error: string }).error, 'payload_too_large');
     // Without a content-length: the limit is enforced while the body streams in.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${gw.url}/in/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        `${gw.url}/in/generic`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 10; i++) req.write('y'.repeat(1024));
       req.end();
@@ -131,10 +135,18 @@ sources:
     for (const secret of ['old-secret', 'new-secret']) {
       const body = `plain text ${secret}`;
       const sig = createHmac('sha512', secret).update(body).digest('base64');
-      const res = await fetch(`${gw.url}/in/b64`, { method: 'POST', body, headers: { 'content-type': 'text/plain', 'x-sig': sig, 'x-event-id': `e-${secret}` } });
+      const res = await fetch(`${gw.url}/in/b64`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain', 'x-sig': sig, 'x-event-id': `e-${secret}` },
+      });
       assert.equal(res.status, 200, secret);
     }
-    const bad = await fetch(`${gw.url}/in/b64`, { method: 'POST', body: 'x', headers: { 'x-sig': createHmac('sha512', 'other').update('x').digest('base64') } });
+    const bad = await fetch(`${gw.url}/in/b64`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'x-sig': createHmac('sha512', 'other').update('x').digest('base64') },
+    });
     assert.equal(bad.status, 401);
   });
 
@@ -142,10 +154,18 @@ sources:
     const body = '{"hello":"world"}';
     const sign = (ts: number) => createHmac('sha1', 't1mest4mp').update(`${ts}:${body}`).digest('hex');
     const now = Math.floor(Date.now() / 1000);
-    const ok = await fetch(`${gw.url}/in/stamped`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timestamp': String(now), 'x-sig': sign(now) } });
+    const ok = await fetch(`${gw.url}/in/stamped`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-timestamp': String(now), 'x-sig': sign(now) },
+    });
     assert.equal(ok.status, 200);
     const old = now - 3600;
-    const stale = await fetch(`${gw.url}/in/stamped`, { method: 'POST', body, headers: { 'x-timestamp': String(old), 'x-sig': sign(old) } });
+    const stale = await fetch(`${gw.url}/in/stamped`, {
+      method: 'POST',
+      body,
+      headers: { 'x-timestamp': String(old), 'x-sig': sign(old) },
+    });
     assert.equal(stale.status, 401);
     assert.match(((await stale.json()) as { reason: string }).reason, /tolerance/);
     const missing = await fetch(`${gw.url}/in/stamped`, { method: 'POST', body, headers: { 'x-sig': sign(now) } });
@@ -166,7 +186,11 @@ sources:
     try {
       const send = async (type: string) => {
         const body = JSON.stringify({ type });
-        const res = await fetch(`${gw2.url}/in/generic`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) } });
+        const res = await fetch(`${gw2.url}/in/generic`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) },
+        });
         const { id } = (await res.json()) as { id: string };
         return ((await (await gw2.api(`/app/demo/msg/${id}/endpoint`)).json()) as { data: unknown[] }).data.length;
       };

@@ -18,8 +18,7 @@ sources:
   });
   after(() => gw.stop());
 
-  const post = (body: string, headers: Record<string, string>) =>
-    fetch(`${gw.url}/in/std`, { method: 'POST', body, headers });
+  const post = (body: string, headers: Record<string, string>) => fetch(`${gw.url}/in/std`, { method: 'POST', body, headers });
   const count = async () => ((await (await gw.api('/app/demo/msg?limit=250')).json()) as { data: unknown[] }).data.length;
 
   test('a request signed by the standardwebhooks package is accepted and stored', async () => {
@@ -43,40 +42,61 @@ sources:
   });
 
   const rejected: Array<[string, () => [string, Record<string, string>]]> = [
-    ['tampered body', () => {
-      const h = stdHeaders('{"type":"a","amount":1}');
-      return ['{"type":"a","amount":1000}', h];
-    }],
-    ['wrong secret', () => {
-      const body = '{"type":"a"}';
-      return [body, stdHeaders(body, { secret: 'whsec_d3Jvbmcgd3Jvbmcgd3Jvbmcgd3Jvbmch' })];
-    }],
-    ['stale timestamp (6 minutes old)', () => {
-      const body = '{"type":"a"}';
-      return [body, stdHeaders(body, { at: new Date(Date.now() - 6 * 60_000) })];
-    }],
-    ['future timestamp (6 minutes ahead)', () => {
-      const body = '{"type":"a"}';
-      return [body, stdHeaders(body, { at: new Date(Date.now() + 6 * 60_000) })];
-    }],
-    ['missing signature header', () => {
-      const body = '{"type":"a"}';
-      const h = stdHeaders(body);
-      delete h['webhook-signature'];
-      return [body, h];
-    }],
-    ['missing id header', () => {
-      const body = '{"type":"a"}';
-      const h = stdHeaders(body);
-      delete h['webhook-id'];
-      return [body, h];
-    }],
-    ['only an unknown signature version', () => {
-      const body = '{"type":"a"}';
-      const h = stdHeaders(body);
-      h['webhook-signature'] = h['webhook-signature']!.replace('v1,', 'v9,');
-      return [body, h];
-    }],
+    [
+      'tampered body',
+      () => {
+        const h = stdHeaders('{"type":"a","amount":1}');
+        return ['{"type":"a","amount":1000}', h];
+      },
+    ],
+    [
+      'wrong secret',
+      () => {
+        const body = '{"type":"a"}';
+        return [body, stdHeaders(body, { secret: 'whsec_d3Jvbmcgd3Jvbmcgd3Jvbmcgd3Jvbmch' })];
+      },
+    ],
+    [
+      'stale timestamp (6 minutes old)',
+      () => {
+        const body = '{"type":"a"}';
+        return [body, stdHeaders(body, { at: new Date(Date.now() - 6 * 60_000) })];
+      },
+    ],
+    [
+      'future timestamp (6 minutes ahead)',
+      () => {
+        const body = '{"type":"a"}';
+        return [body, stdHeaders(body, { at: new Date(Date.now() + 6 * 60_000) })];
+      },
+    ],
+    [
+      'missing signature header',
+      () => {
+        const body = '{"type":"a"}';
+        const h = stdHeaders(body);
+        delete h['webhook-signature'];
+        return [body, h];
+      },
+    ],
+    [
+      'missing id header',
+      () => {
+        const body = '{"type":"a"}';
+        const h = stdHeaders(body);
+        delete h['webhook-id'];
+        return [body, h];
+      },
+    ],
+    [
+      'only an unknown signature version',
+      () => {
+        const body = '{"type":"a"}';
+        const h = stdHeaders(body);
+        h['webhook-signature'] = h['webhook-signature']!.replace('v1,', 'v9,');
+        return [body, h];
+      },
+    ],
   ];
 
   for (const [name, make] of rejected) {

@@ -31,8 +31,15 @@ async function sendSigned(url: string, n: number, traceparent?: string): Promise
   const body = JSON.stringify({ type: 'order.created', n });
   const at = new Date();
   const res = await fetch(`${url}/in/std`, {
-    method: 'POST', body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body), ...(traceparent ? { traceparent } : {}) },
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': hook.sign(id, at, body),
+      ...(traceparent ? { traceparent } : {}),
+    },
   });
   assert.equal(res.status, 200);
 }
@@ -53,16 +60,25 @@ describe('traces (OpenTelemetry)', () => {
     const receiver = await new Receiver().start();
     const exporter = new InMemorySpanExporter();
     const tmp = tempDir();
-    const config = parseConfig(`apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\nallowPrivateNetworks: true\n${yaml(receiver.url)}`, 't.yaml', {}, {});
+    const config = parseConfig(
+      `apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\nallowPrivateNetworks: true\n${yaml(receiver.url)}`,
+      't.yaml',
+      {},
+      {},
+    );
     const gw: Gateway = await startGateway(config, createLogger('warn', new LogSink()), { spanExporter: exporter });
-    cleanups.push(async () => { await gw.stop(); await receiver.stop(); tmp.remove(); });
+    cleanups.push(async () => {
+      await gw.stop();
+      await receiver.stop();
+      tmp.remove();
+    });
 
     const providerTrace = randomBytes(16).toString('hex');
     const providerSpan = randomBytes(8).toString('hex');
     await sendSigned(gw.url, 1, `00-${providerTrace}-${providerSpan}-01`);
     await receiver.waitFor(1);
     const sent = parse(receiver.requests[0]!.headers.traceparent);
-    assert.equal(sent.traceId, providerTrace, 'the endpoint is in the provider\'s trace');
+    assert.equal(sent.traceId, providerTrace, "the endpoint is in the provider's trace");
 
     const spans = await eventually(() => {
       const all = exporter.getFinishedSpans();
@@ -74,20 +90,33 @@ describe('traces (OpenTelemetry)', () => {
     const commit = byName('sluice.ingest.commit');
     const attempt = byName('sluice.delivery.attempt');
     for (const s of [ingest, verify, commit, attempt]) assert.equal(s.spanContext().traceId, providerTrace, s.name);
-    assert.equal(ingest.parentSpanContext?.spanId, providerSpan, 'ingest continues the sender\'s span');
+    assert.equal(ingest.parentSpanContext?.spanId, providerSpan, "ingest continues the sender's span");
     assert.equal(verify.parentSpanContext?.spanId, ingest.spanContext().spanId);
     assert.equal(commit.parentSpanContext?.spanId, ingest.spanContext().spanId);
     assert.equal(commit.attributes['sluice.dedupe.duplicates'], 0);
-    assert.equal(attempt.parentSpanContext?.spanId, ingest.spanContext().spanId, 'the attempt hangs under the ingest, from the stored context');
-    assert.deepEqual(attempt.links.map((l) => l.context.spanId), [ingest.spanContext().spanId]);
+    assert.equal(
+      attempt.parentSpanContext?.spanId,
+      ingest.spanContext().spanId,
+      'the attempt hangs under the ingest, from the stored context',
+    );
+    assert.deepEqual(
+      attempt.links.map((l) => l.context.spanId),
+      [ingest.spanContext().spanId],
+    );
     assert.equal(attempt.attributes['http.response.status_code'], 200);
-    assert.equal(sent.spanId, attempt.spanContext().spanId, 'the endpoint\'s parent is the attempt');
+    assert.equal(sent.spanId, attempt.spanContext().spanId, "the endpoint's parent is the attempt");
     assert.equal(ingest.attributes['http.response.status_code'], 200);
 
     // A bad signature: the ingest span says so, and nothing is delivered.
-    const res = await fetch(`${gw.url}/in/std`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'webhook-id': 'x', 'webhook-timestamp': '1', 'webhook-signature': 'v1,AAAA' } });
+    const res = await fetch(`${gw.url}/in/std`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'webhook-id': 'x', 'webhook-timestamp': '1', 'webhook-signature': 'v1,AAAA' },
+    });
     assert.equal(res.status, 401);
-    const rejected = await eventually(() => exporter.getFinishedSpans().find((s) => s.name === 'sluice.ingest.verify' && s.status.code === 2));
+    const rejected = await eventually(() =>
+      exporter.getFinishedSpans().find((s) => s.name === 'sluice.ingest.verify' && s.status.code === 2),
+    );
     assert.ok(rejected.status.message);
   });
 
@@ -97,7 +126,8 @@ describe('traces (OpenTelemetry)', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.url === '/v1/traces' && String(req.headers['content-type']).includes('json')) bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        if (req.url === '/v1/traces' && String(req.headers['content-type']).includes('json'))
+          bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
@@ -105,7 +135,10 @@ describe('traces (OpenTelemetry)', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const receiver = await new Receiver().start();
-    const gw = await startTestGateway(yaml(receiver.url, `telemetry: { serviceName: sluice-test, otlp: { endpoint: "${endpoint}", headers: { x-collector-key: k1 } } }`), { logLevel: 'warn' });
+    const gw = await startTestGateway(
+      yaml(receiver.url, `telemetry: { serviceName: sluice-test, otlp: { endpoint: "${endpoint}", headers: { x-collector-key: k1 } } }`),
+      { logLevel: 'warn' },
+    );
     await sendSigned(gw.url, 2);
     await receiver.waitFor(1);
     parse(receiver.requests[0]!.headers.traceparent);
@@ -116,13 +149,17 @@ describe('traces (OpenTelemetry)', () => {
     const service = spans[0]?.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
     assert.equal(service, 'sluice-test');
     const names = spans.flatMap((r) => r.scopeSpans.flatMap((s: { spans: Array<{ name: string }> }) => s.spans.map((x) => x.name)));
-    for (const name of ['sluice.ingest', 'sluice.ingest.verify', 'sluice.ingest.commit', 'sluice.delivery.attempt']) assert.ok(names.includes(name), `${name} exported (got ${names.join(', ')})`);
+    for (const name of ['sluice.ingest', 'sluice.ingest.verify', 'sluice.ingest.commit', 'sluice.delivery.attempt'])
+      assert.ok(names.includes(name), `${name} exported (got ${names.join(', ')})`);
   });
 
   test('off by default: no spans, and no traceparent unless the sender sent one', async () => {
     const receiver = await new Receiver().start();
     const gw = await startTestGateway(yaml(receiver.url), { logLevel: 'warn' });
-    cleanups.push(async () => { await gw.stop(); await receiver.stop(); });
+    cleanups.push(async () => {
+      await gw.stop();
+      await receiver.stop();
+    });
     await sendSigned(gw.url, 3);
     await receiver.waitFor(1);
     assert.equal(receiver.requests[0]!.headers.traceparent, undefined);

@@ -23,7 +23,10 @@ import { checkConsumer, doubledShuffled, FlakyConsumer, sendConcurrently, waitFo
  */
 const FULL = process.env.SLUICE_DISORDER_FULL === '1';
 /** Short forms: SQLite 2,000 events over 100 keys; PostgreSQL (four processes on two cores) 1,000 over 50. */
-const SIZES: Record<'sqlite' | 'postgres', [events: number, keys: number]> = { sqlite: FULL ? [10_000, 500] : [2_000, 100], postgres: FULL ? [10_000, 500] : [1_000, 50] };
+const SIZES: Record<'sqlite' | 'postgres', [events: number, keys: number]> = {
+  sqlite: FULL ? [10_000, 500] : [2_000, 100],
+  postgres: FULL ? [10_000, 500] : [1_000, 50],
+};
 let EVENTS = 0;
 let KEYS = 0;
 let PER_KEY = 0;
@@ -71,7 +74,12 @@ async function sendAll(ingestUrl: string): Promise<void> {
     const res = await fetch(`${ingestUrl}/in/std`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': hook.sign(id, at, body),
+      },
     });
     assert.equal(res.status, 200, await res.text());
   });
@@ -98,8 +106,10 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
         const [delivery] = await gateway.store.listDeliveries(app!.id, id);
         assert.equal(delivery?.stale, true, `${id} is recorded as stale`);
       }
-      process.stderr.write(`disorder/sqlite: ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, `
-        + `${consumer.requests} requests, ${flagged.length} stale\n`);
+      process.stderr.write(
+        `disorder/sqlite: ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, ` +
+          `${consumer.requests} requests, ${flagged.length} stale\n`,
+      );
     } finally {
       await gateway.stop();
       await consumer.stop();
@@ -143,15 +153,19 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
       const db = new pg.Client({ connectionString: url.toString() });
       await db.connect();
       try {
-        const stale = (await db.query<{ message_id: string }>('SELECT message_id FROM deliveries WHERE stale ORDER BY message_id')).rows.map((r) => r.message_id);
+        const stale = (
+          await db.query<{ message_id: string }>('SELECT message_id FROM deliveries WHERE stale ORDER BY message_id')
+        ).rows.map((r) => r.message_id);
         assert.deepEqual(stale.sort(), flagged, 'the deliveries recorded as stale are exactly the ones sent flagged');
         const owners = (await db.query<{ n: string }>(`SELECT count(DISTINCT endpoint_id) AS n FROM attempts`)).rows[0]?.n;
         assert.equal(owners, '1');
       } finally {
         await db.end();
       }
-      process.stderr.write(`disorder/postgres (3 workers): ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, `
-        + `${consumer.requests} requests, ${flagged.length} stale\n`);
+      process.stderr.write(
+        `disorder/postgres (3 workers): ${EVENTS} events, ingest ${sent} ms, all delivered ${Date.now() - t0} ms, ` +
+          `${consumer.requests} requests, ${flagged.length} stale\n`,
+      );
     } finally {
       await Promise.all(children.map((c) => c.stop()));
       await consumer.stop();
@@ -161,4 +175,3 @@ describe('ordering: the disorder scenario (each event twice, shuffled, 20% failu
     }
   });
 });
-

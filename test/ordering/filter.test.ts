@@ -6,7 +6,10 @@ import { compileFilter, FilterSyntaxError, parseFilterText } from '../../src/del
 const order = {
   type: 'order.paid',
   data: { id: 'ord_1', amount: 1500, currency: 'eur', status: 'paid', tags: ['vip', 'eu'], customer: { country: 'DE', email: null } },
-  items: [{ sku: 'A-1', qty: 2 }, { sku: 'B-7', qty: 1 }],
+  items: [
+    { sku: 'A-1', qty: 2 },
+    { sku: 'B-7', qty: 1 },
+  ],
 };
 const headers = { 'x-env': 'live', 'x-shop': 'berlin' };
 
@@ -76,13 +79,18 @@ describe('payload filters', () => {
 
   for (const [filter, at] of malformed) {
     it(`refuses ${JSON.stringify(filter)} at "${at}"`, () => {
-      assert.throws(() => compileFilter(filter), (err: unknown) => err instanceof FilterSyntaxError && err.at === at);
+      assert.throws(
+        () => compileFilter(filter),
+        (err: unknown) => err instanceof FilterSyntaxError && err.at === at,
+      );
     });
   }
 
   it('refuses JSON text that does not parse, naming the character', () => {
-    assert.throws(() => parseFilterText('{"type": "order.paid",}'), (err: unknown) =>
-      err instanceof FilterSyntaxError && /not valid JSON at character 22/.test(err.message));
+    assert.throws(
+      () => parseFilterText('{"type": "order.paid",}'),
+      (err: unknown) => err instanceof FilterSyntaxError && /not valid JSON at character 22/.test(err.message),
+    );
     assert.deepEqual(parseFilterText('{"type":"a"}'), { type: 'a' });
   });
 

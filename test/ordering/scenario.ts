@@ -9,10 +9,19 @@ import type { AddressInfo } from 'node:net';
  * (Standard Webhooks, random) and the liveness scenario (Stripe, seeded).
  */
 
-export interface Seen { key: string; seq: number; stale: boolean }
+export interface Seen {
+  key: string;
+  seq: number;
+  stale: boolean;
+}
 
 /** One request to send: the event id, the body, and the key and sequence the consumer will read back. */
-export interface Outgoing { id: string; key: string; seq: number; body: string }
+export interface Outgoing {
+  id: string;
+  key: string;
+  seq: number;
+  body: string;
+}
 
 /**
  * The consumer: dedupes by webhook-id and records, per key, the order it saw
@@ -76,9 +85,11 @@ export function doubledShuffled<T>(items: T[], random: () => number = Math.rando
 /** Sends `queue` over `senders` concurrent loops, each sending its next item as soon as the last was answered. */
 export async function sendConcurrently<T>(queue: T[], senders: number, send: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: senders }, async () => {
-    while (next < queue.length) await send(queue[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: senders }, async () => {
+      while (next < queue.length) await send(queue[next++] as T);
+    }),
+  );
 }
 
 /**
@@ -87,8 +98,12 @@ export async function sendConcurrently<T>(queue: T[], senders: number, send: (it
  * is what the liveness scenario looks for, and waiting out the whole budget
  * tells nothing more); `describe` adds the gateway's view to the failure.
  */
-export async function waitForAll(consumer: FlakyConsumer, events: number, timeoutMs: number,
-  opts: { stallMs?: number; describe?: () => Promise<string> } = {}): Promise<void> {
+export async function waitForAll(
+  consumer: FlakyConsumer,
+  events: number,
+  timeoutMs: number,
+  opts: { stallMs?: number; describe?: () => Promise<string> } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const started = Date.now();
   while (consumer.byWebhookId.size < events) {
@@ -96,8 +111,10 @@ export async function waitForAll(consumer: FlakyConsumer, events: number, timeou
     const stalled = opts.stallMs !== undefined && quiet > opts.stallMs;
     if (Date.now() > deadline || stalled) {
       const state = opts.describe ? `; ${await opts.describe()}` : '';
-      throw new Error(`consumer saw ${consumer.byWebhookId.size} of ${events} events `
-        + `(${stalled ? `no request for ${quiet} ms` : `in ${timeoutMs} ms`})${state}`);
+      throw new Error(
+        `consumer saw ${consumer.byWebhookId.size} of ${events} events ` +
+          `(${stalled ? `no request for ${quiet} ms` : `in ${timeoutMs} ms`})${state}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -120,5 +137,8 @@ export function checkConsumer(consumer: FlakyConsumer, events: number): string[]
       high = Math.max(high, s.seq);
     }
   }
-  return [...consumer.byWebhookId.entries()].filter(([, s]) => s.stale).map(([id]) => id).sort();
+  return [...consumer.byWebhookId.entries()]
+    .filter(([, s]) => s.stale)
+    .map(([id]) => id)
+    .sort();
 }

@@ -12,7 +12,11 @@ import { API_TOKEN, eventually, LogSink, tempDir } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { STD_SECRET, stdHeaders } from '../helpers/signing.ts';
 
-const strictSchema = { type: 'object', required: ['amount', 'currency'], properties: { amount: { type: 'integer' }, currency: { type: 'string' } } };
+const strictSchema = {
+  type: 'object',
+  required: ['amount', 'currency'],
+  properties: { amount: { type: 'integer' }, currency: { type: 'string' } },
+};
 const looseSchema = { type: 'object', required: ['amount'], properties: { amount: { type: ['integer', 'string'] } } };
 
 function yaml(dir: string, receiverUrl: string, schema: unknown): string {
@@ -50,7 +54,10 @@ async function post(gw: Gateway, source: string, payload: unknown): Promise<{ id
 }
 
 async function api(gw: Gateway, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${gw.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' } });
+  const res = await fetch(`${gw.url}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -124,17 +131,28 @@ describe('schema validation and the quarantine', () => {
     const catalog = new EventTypeCatalog({ 'order.paid': { name: 'order.paid', description: '', schema: strictSchema } }, undefined);
     await refuseInvalidPayload(catalog, 'order.paid', { amount: 1, currency: 'eur' }, false);
     await refuseInvalidPayload(catalog, 'anything.else', { whatever: true }, false);
-    await assert.rejects(refuseInvalidPayload(catalog, 'order.paid', { amount: 1.5 }, false), (err: unknown) =>
-      err instanceof HttpError && err.status === 422 && /payload\.amount: must be integer/.test(err.message) && /payload\.currency: must have required property/.test(err.message));
-    await assert.rejects(refuseInvalidPayload(catalog, 'anything.else', {}, true), (err: unknown) =>
-      err instanceof HttpError && err.status === 422 && err.code === 'unknown_event_type');
+    await assert.rejects(
+      refuseInvalidPayload(catalog, 'order.paid', { amount: 1.5 }, false),
+      (err: unknown) =>
+        err instanceof HttpError &&
+        err.status === 422 &&
+        /payload\.amount: must be integer/.test(err.message) &&
+        /payload\.currency: must have required property/.test(err.message),
+    );
+    await assert.rejects(
+      refuseInvalidPayload(catalog, 'anything.else', {}, true),
+      (err: unknown) => err instanceof HttpError && err.status === 422 && err.code === 'unknown_event_type',
+    );
     // API-created event types (Svix's versioned schemas) win over the YAML, newest version first.
     const api = new EventTypeCatalog({}, async () => ({ schemas: { 1: strictSchema, 2: looseSchema } }));
     await refuseInvalidPayload(api, 'order.paid', { amount: 'x' }, false);
   });
 
   it('the config refuses a schema that is not one, naming its key', () => {
-    const out = validateConfig({ apiToken: 'x'.repeat(20), eventTypes: { 'a.b': { schema: { type: 'no-such-type' } }, 'c.d': { schema: 'text' } } });
+    const out = validateConfig({
+      apiToken: 'x'.repeat(20),
+      eventTypes: { 'a.b': { schema: { type: 'no-such-type' } }, 'c.d': { schema: 'text' } },
+    });
     assert.equal(out.problems.length, 2);
     assert.match(out.problems[0] ?? '', /^eventTypes\.a\.b\.schema: is not a valid JSON Schema/);
     assert.match(out.problems[1] ?? '', /^eventTypes\.c\.d\.schema: must be a JSON Schema object/);

@@ -35,7 +35,14 @@ const SECRET = 'whsec_liveness_scenario_secret';
 const SENDERS = 8;
 const stripe = new Stripe('sk_test_unused');
 
-export interface ScenarioResult { events: number; sentMs: number; deliveredMs: number; requests: number; stale: number; logs: LogSink }
+export interface ScenarioResult {
+  events: number;
+  sentMs: number;
+  deliveredMs: number;
+  requests: number;
+  stale: number;
+  logs: LogSink;
+}
 
 function events(objects: number, perObject: number): Outgoing[] {
   const base = 1_760_000_000;
@@ -44,7 +51,11 @@ function events(objects: number, perObject: number): Outgoing[] {
     for (let seq = 1; seq <= perObject; seq++) {
       const id = `evt_sub${k}_${seq}`;
       const body = JSON.stringify({
-        id, object: 'event', type: 'customer.subscription.updated', created: base + seq, livemode: false,
+        id,
+        object: 'event',
+        type: 'customer.subscription.updated',
+        created: base + seq,
+        livemode: false,
         data: { object: { id: `sub_${k}`, object: 'subscription', status: seq % 2 ? 'active' : 'past_due', n: seq } },
       });
       out.push({ id, key: `sub_${k}`, seq, body });
@@ -90,13 +101,20 @@ export async function runStripeScenario(o: StripeScenario): Promise<ScenarioResu
   await consumer.start();
   const tmp = tempDir('sluice-liveness-');
   const logs = new LogSink();
-  const gateway = await startGateway(parseConfig(configYaml(tmp.dir, consumer.url, o.batchSize), 'liveness.yaml', {}, {}), createLogger('warn', logs));
+  const gateway = await startGateway(
+    parseConfig(configYaml(tmp.dir, consumer.url, o.batchSize), 'liveness.yaml', {}, {}),
+    createLogger('warn', logs),
+  );
   try {
     const queue = doubledShuffled(events(objects, perObject), random);
     const t0 = Date.now();
     await sendConcurrently(queue, SENDERS, async (e) => {
       const header = stripe.webhooks.generateTestHeaderString({ payload: e.body, secret: SECRET });
-      const res = await fetch(`${gateway.url}/in/stripe`, { method: 'POST', body: e.body, headers: { 'content-type': 'application/json', 'stripe-signature': header } });
+      const res = await fetch(`${gateway.url}/in/stripe`, {
+        method: 'POST',
+        body: e.body,
+        headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      });
       assert.equal(res.status, 200, `seed ${o.seed}: ${await res.text()}`);
     });
     const sentMs = Date.now() - t0;

@@ -10,12 +10,27 @@ describe('SSRF guard', () => {
   // Judged without connecting anywhere: these addresses are only ever refused literals.
   test('refuses every internal range, in every spelling', () => {
     const refused: Array<[string, RegExp]> = [
-      ['127.0.0.1', /loopback/], ['127.9.9.9', /loopback/], ['::1', /loopback/], ['0.0.0.0', /unspecified/], ['::', /unspecified/],
-      ['10.0.0.1', /private/], ['172.16.5.4', /private/], ['172.31.255.255', /private/], ['192.168.1.1', /private/],
-      ['169.254.169.254', /link-local/], ['fe80::1', /link-local/], ['100.64.0.1', /carrier-grade NAT/],
-      ['224.0.0.1', /multicast/], ['ff02::1', /multicast/], ['fc00::1', /unique local/], ['fd12:3456::1', /unique local/],
-      ['::ffff:127.0.0.1', /loopback/], ['::ffff:a9fe:a9fe', /link-local/], ['::ffff:10.1.2.3', /private/],
-      ['64:ff9b::10.0.0.1', /private/], ['240.0.0.1', /reserved/],
+      ['127.0.0.1', /loopback/],
+      ['127.9.9.9', /loopback/],
+      ['::1', /loopback/],
+      ['0.0.0.0', /unspecified/],
+      ['::', /unspecified/],
+      ['10.0.0.1', /private/],
+      ['172.16.5.4', /private/],
+      ['172.31.255.255', /private/],
+      ['192.168.1.1', /private/],
+      ['169.254.169.254', /link-local/],
+      ['fe80::1', /link-local/],
+      ['100.64.0.1', /carrier-grade NAT/],
+      ['224.0.0.1', /multicast/],
+      ['ff02::1', /multicast/],
+      ['fc00::1', /unique local/],
+      ['fd12:3456::1', /unique local/],
+      ['::ffff:127.0.0.1', /loopback/],
+      ['::ffff:a9fe:a9fe', /link-local/],
+      ['::ffff:10.1.2.3', /private/],
+      ['64:ff9b::10.0.0.1', /private/],
+      ['240.0.0.1', /reserved/],
     ];
     for (const [address, why] of refused) assert.match(strict.refusal(address) ?? 'allowed', why, address);
     for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '172.32.0.1', '100.128.0.1']) {
@@ -29,7 +44,10 @@ describe('SSRF guard', () => {
     assert.match(strict.urlRefusal('http://localhost:3000/x') ?? '', /loopback/);
     assert.match(strict.urlRefusal('http://api.localhost/x') ?? '', /loopback/);
     assert.equal(strict.urlRefusal('https://hooks.example.com/x'), null, 'names are judged at connect time');
-    assert.match(new AddressGuard({ allowPrivateNetworks: false, allowCidrs: [], httpsOnly: true }).urlRefusal('http://hooks.example.com/') ?? '', /https/);
+    assert.match(
+      new AddressGuard({ allowPrivateNetworks: false, allowCidrs: [], httpsOnly: true }).urlRefusal('http://hooks.example.com/') ?? '',
+      /https/,
+    );
     const listed = new AddressGuard({ allowPrivateNetworks: false, allowCidrs: ['10.1.0.0/16', '::1/128'], httpsOnly: false });
     assert.equal(listed.refusal('10.1.2.3'), null);
     assert.equal(listed.refusal('::1'), null);
@@ -43,7 +61,8 @@ describe('SSRF guard', () => {
     before(async () => {
       await receiver.start();
       const port = new URL(receiver.url).port;
-      gw = await startTestGateway(`allowPrivateNetworks: false
+      gw = await startTestGateway(
+        `allowPrivateNetworks: false
 delivery: { retry: [], pollInterval: 50ms }
 applications:
   shop:
@@ -51,7 +70,9 @@ applications:
       - { id: literal, url: "${receiver.url}" }
       # Declared in YAML, so not refused up front: the name is resolved and judged at connect time.
       - { id: by-name, url: "http://localhost:${port}/hooks" }
-`, { logLevel: 'silent' });
+`,
+        { logLevel: 'silent' },
+      );
     });
     after(async () => {
       await gw?.stop();
@@ -73,26 +94,34 @@ applications:
       assert.equal(res.status, 202);
       const { id } = (await res.json()) as { id: string };
       const attempts = await eventually(async () => {
-        const page = (await (await gw.api(`/app/shop/attempt/msg/${id}`)).json()) as { data: Array<{ endpointId: string; error: string; responseStatusCode: number }> };
+        const page = (await (await gw.api(`/app/shop/attempt/msg/${id}`)).json()) as {
+          data: Array<{ endpointId: string; error: string; responseStatusCode: number }>;
+        };
         return page.data.length === 2 ? page.data : undefined;
       });
       for (const a of attempts) {
         assert.equal(a.responseStatusCode, 0);
         assert.match(a.error, /refused by the SSRF guard: 127\.0\.0\.1 is a loopback address/);
       }
-      assert.ok(attempts.some((a) => a.error.startsWith('localhost: ')), 'the DNS name is named in the refusal');
+      assert.ok(
+        attempts.some((a) => a.error.startsWith('localhost: ')),
+        'the DNS name is named in the refusal',
+      );
       assert.equal(receiver.requests.length, 0, 'nothing reached the receiver');
     });
   });
 
   test('an allow-list CIDR lets deliveries through', async () => {
     const receiver = await new Receiver().start();
-    const gw = await startTestGateway(`allowPrivateNetworks: [127.0.0.1/32]
+    const gw = await startTestGateway(
+      `allowPrivateNetworks: [127.0.0.1/32]
 applications:
   shop:
     endpoints:
       - { id: ok, url: "${receiver.url}" }
-`, { logLevel: 'silent' });
+`,
+      { logLevel: 'silent' },
+    );
     try {
       const res = await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) });
       assert.equal(res.status, 202);

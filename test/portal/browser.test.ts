@@ -16,13 +16,21 @@ async function framingSite(): Promise<{ origin: string; setFrame: (src: string) 
   let src = 'about:blank';
   const server: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><title>Platform</title><h1>Platform dashboard</h1><iframe title="Webhooks portal" src="${src}" width="1000" height="700"></iframe>`);
+    res.end(
+      `<!doctype html><title>Platform</title><h1>Platform dashboard</h1><iframe title="Webhooks portal" src="${src}" width="1000" height="700"></iframe>`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    setFrame: (s) => { src = s.replace(/"/g, '&quot;'); },
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    setFrame: (s) => {
+      src = s.replace(/"/g, '&quot;');
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -44,7 +52,10 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     return `${gw.url}${url.pathname}${url.search}${extra}${url.hash}`;
   }
   const send = async (eventId: string): Promise<string> => {
-    const res = await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: 'invoice.paid', eventId, payload: { type: 'invoice.paid', invoice: eventId } }) });
+    const res = await gw.api('/app/acme/msg', {
+      method: 'POST',
+      body: JSON.stringify({ eventType: 'invoice.paid', eventId, payload: { type: 'invoice.paid', invoice: eventId } }),
+    });
     assert.equal(res.status, 202);
     return ((await res.json()) as { id: string }).id;
   };
@@ -55,11 +66,21 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     allowed = await framingSite();
     refused = await framingSite();
     // Only acme may reach private addresses (the receiver is on loopback); the other tenant inherits nothing.
-    gw = await startTestGateway('allowPrivateNetworks: false\ndelivery: { retry: [1s] }\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n', { logLevel: 'warn' });
-    for (const [name, description] of [['invoice.paid', 'An invoice was paid'], ['user.created', 'A user signed up']] as const) {
+    gw = await startTestGateway(
+      'allowPrivateNetworks: false\ndelivery: { retry: [1s] }\napplications:\n  acme: { name: Acme Corp, allowPrivateNetworks: true }\n  other: {}\n',
+      { logLevel: 'warn' },
+    );
+    for (const [name, description] of [
+      ['invoice.paid', 'An invoice was paid'],
+      ['user.created', 'A user signed up'],
+    ] as const) {
       const res = await gw.api('/event-type', {
         method: 'POST',
-        body: JSON.stringify({ name, description, schemas: { 1: { type: 'object', properties: { type: { type: 'string' } }, examples: [{ type: name, example: true }] } } }),
+        body: JSON.stringify({
+          name,
+          description,
+          schemas: { 1: { type: 'object', properties: { type: { type: 'string' } }, examples: [{ type: name, example: true }] } },
+        }),
       });
       assert.equal(res.status, 201, await res.text());
     }
@@ -91,13 +112,21 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await page.getByRole('checkbox', { name: /invoice\.paid/ }).check();
     await page.getByRole('button', { name: 'Create endpoint' }).click();
     await page.getByRole('heading', { name: receiver.url }).waitFor();
-    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ id: string; url: string; filterTypes: string[] | null }> };
-    assert.deepEqual(eps.data.map((e) => [e.url, e.filterTypes]), [[receiver.url, ['invoice.paid']]]);
+    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as {
+      data: Array<{ id: string; url: string; filterTypes: string[] | null }>;
+    };
+    assert.deepEqual(
+      eps.data.map((e) => [e.url, e.filterTypes]),
+      [[receiver.url, ['invoice.paid']]],
+    );
     // A custom header every delivery carries; a forbidden one is refused with the reason.
     await page.getByLabel('Header name').fill('X-Api-Key');
     await page.getByLabel('Header value').fill('k-123');
     await page.getByRole('button', { name: 'Add header' }).click();
-    await page.getByRole('button', { name: 'Remove header x-api-key' }).or(page.getByRole('button', { name: 'Remove header X-Api-Key' })).waitFor();
+    await page
+      .getByRole('button', { name: 'Remove header x-api-key' })
+      .or(page.getByRole('button', { name: 'Remove header X-Api-Key' }))
+      .waitFor();
     await page.getByLabel('Header name').fill('Host');
     await page.getByLabel('Header value').fill('evil.test');
     await page.getByRole('button', { name: 'Add header' }).click();
@@ -126,10 +155,14 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     assert.match(before, /^whsec_/);
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     await page.getByRole('status').filter({ hasText: 'Secret rotated' }).waitFor();
-    const afterSecret = await eventually(async () => {
-      const t = (await page.getByLabel('Current signing secret').textContent())?.trim();
-      return t && t !== before ? t : undefined;
-    }, 10_000, 'the new secret shown');
+    const afterSecret = await eventually(
+      async () => {
+        const t = (await page.getByLabel('Current signing secret').textContent())?.trim();
+        return t && t !== before ? t : undefined;
+      },
+      10_000,
+      'the new secret shown',
+    );
     await send('evt_portal_2');
     await receiver.waitFor(3);
     const last = receiver.requests[2]!;
@@ -141,7 +174,7 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     }
   });
 
-  test('Send test event delivers the event type\'s example payload', async () => {
+  test("Send test event delivers the event type's example payload", async () => {
     const before = receiver.requests.length;
     await page.getByLabel('Event type').selectOption('invoice.paid');
     await page.getByRole('button', { name: 'Send test event' }).click();
@@ -151,14 +184,26 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
   });
 
   test('Recover shows how many failed deliveries it will send, then sends them', async () => {
-    const ep = await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: flaky.url, filterTypes: ['user.created'] }) });
+    const ep = await gw.api('/app/acme/endpoint', {
+      method: 'POST',
+      body: JSON.stringify({ url: flaky.url, filterTypes: ['user.created'] }),
+    });
     const flakyId = ((await ep.json()) as { id: string }).id;
-    const sent = await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: 'user.created', payload: { type: 'user.created' } }) });
+    const sent = await gw.api('/app/acme/msg', {
+      method: 'POST',
+      body: JSON.stringify({ eventType: 'user.created', payload: { type: 'user.created' } }),
+    });
     const msgId = ((await sent.json()) as { id: string }).id;
-    await eventually(async () => {
-      const ds = (await (await gw.api(`/app/acme/msg/${msgId}/endpoint`)).json()) as { data: Array<{ id: string; state?: string; status?: number }> };
-      return ds.data.some((d) => d.id === flakyId && d.state === 'dead') ? true : undefined;
-    }, 20_000, 'the delivery to the flaky endpoint given up');
+    await eventually(
+      async () => {
+        const ds = (await (await gw.api(`/app/acme/msg/${msgId}/endpoint`)).json()) as {
+          data: Array<{ id: string; state?: string; status?: number }>;
+        };
+        return ds.data.some((d) => d.id === flakyId && d.state === 'dead') ? true : undefined;
+      },
+      20_000,
+      'the delivery to the flaky endpoint given up',
+    );
     await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Logs' }).click();
     await page.getByLabel('Endpoint').selectOption(flakyId);
     await page.getByRole('cell', { name: 'failed' }).first().waitFor();
@@ -186,7 +231,8 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     assert.equal(await ro.getByRole('button', { name: 'Add endpoint' }).count(), 0);
     await ro.getByRole('link', { name: receiver.url }).click();
     await ro.getByRole('heading', { name: 'Health' }).waitFor();
-    for (const name of ['Edit endpoint', 'Delete endpoint', 'Rotate secret', 'Send test event']) assert.equal(await ro.getByRole('button', { name }).count(), 0, name);
+    for (const name of ['Edit endpoint', 'Delete endpoint', 'Rotate secret', 'Send test event'])
+      assert.equal(await ro.getByRole('button', { name }).count(), 0, name);
     await ro.close();
   });
 
@@ -202,7 +248,10 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
   });
 
   test('the portal renders in an iframe of an allowed origin, dark, without navigation, at the deep link; another origin is refused', async () => {
-    const set = await gw.api('/app/acme/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: [allowed.origin], primaryColor: '#aa3300' }) });
+    const set = await gw.api('/app/acme/portal-settings', {
+      method: 'PUT',
+      body: JSON.stringify({ frameAncestors: [allowed.origin], primaryColor: '#aa3300' }),
+    });
     assert.equal(set.status, 200);
     allowed.setFrame(await portalLink('acme', {}, '&darkMode=true&hideNavigation=true&next=/catalog'));
     const host = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -215,11 +264,16 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
 
     const refusals: string[] = [];
     const other = await browser.newPage();
-    other.on('console', (m) => { if (/frame-ancestors/.test(m.text())) refusals.push(m.text()); });
+    other.on('console', (m) => {
+      if (/frame-ancestors/.test(m.text())) refusals.push(m.text());
+    });
     refused.setFrame(await portalLink('acme'));
     await other.goto(`${refused.origin}/`);
     await eventually(() => (refusals.length > 0 ? true : undefined), 10_000, 'the browser refusing the frame');
-    assert.equal(await other.frameLocator('iframe[title="Webhooks portal"]').getByRole('heading', { name: 'Endpoints', exact: true }).count(), 0);
+    assert.equal(
+      await other.frameLocator('iframe[title="Webhooks portal"]').getByRole('heading', { name: 'Endpoints', exact: true }).count(),
+      0,
+    );
     await host.close();
     await other.close();
   });

@@ -16,26 +16,56 @@ const failing = await new Receiver((_r, n) => (n % 3 === 0 ? { status: 500, body
 const gw = await startTestGateway('delivery: { retry: [1s] }\napplications:\n  acme: { name: Acme Corp }\n', { logLevel: 'silent' });
 const types = [
   ['invoice.paid', 'An invoice was paid in full', { type: 'invoice.paid', data: { invoice: 'in_1042', amount: 1200, currency: 'eur' } }],
-  ['invoice.failed', 'A payment attempt for an invoice failed', { type: 'invoice.failed', data: { invoice: 'in_1043', reason: 'card_declined' } }],
-  ['customer.created', 'A customer account was created', { type: 'customer.created', data: { customer: 'cus_77', email: 'ada@example.com' } }],
+  [
+    'invoice.failed',
+    'A payment attempt for an invoice failed',
+    { type: 'invoice.failed', data: { invoice: 'in_1043', reason: 'card_declined' } },
+  ],
+  [
+    'customer.created',
+    'A customer account was created',
+    { type: 'customer.created', data: { customer: 'cus_77', email: 'ada@example.com' } },
+  ],
 ] as const;
 for (const [name, description, example] of types) {
   await gw.api('/event-type', {
     method: 'POST',
-    body: JSON.stringify({ name, description, schemas: { 1: { type: 'object', required: ['type', 'data'], properties: { type: { const: name }, data: { type: 'object' } }, examples: [example] } } }),
+    body: JSON.stringify({
+      name,
+      description,
+      schemas: {
+        1: {
+          type: 'object',
+          required: ['type', 'data'],
+          properties: { type: { const: name }, data: { type: 'object' } },
+          examples: [example],
+        },
+      },
+    }),
   });
 }
-await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: ok.url, description: 'Billing service', filterTypes: ['invoice.paid', 'invoice.failed'] }) });
+await gw.api('/app/acme/endpoint', {
+  method: 'POST',
+  body: JSON.stringify({ url: ok.url, description: 'Billing service', filterTypes: ['invoice.paid', 'invoice.failed'] }),
+});
 await gw.api('/app/acme/endpoint', { method: 'POST', body: JSON.stringify({ url: failing.url, description: 'CRM sync' }) });
-await gw.api('/app/acme/portal-settings', { method: 'PUT', body: JSON.stringify({ displayName: 'Acme Corp webhooks', primaryColor: '#0f766e' }) });
+await gw.api('/app/acme/portal-settings', {
+  method: 'PUT',
+  body: JSON.stringify({ displayName: 'Acme Corp webhooks', primaryColor: '#0f766e' }),
+});
 for (let i = 0; i < 18; i++) {
   const [name, , example] = types[i % 3]!;
-  await gw.api('/app/acme/msg', { method: 'POST', body: JSON.stringify({ eventType: name, eventId: `evt_${2000 + i}`, payload: example }) });
+  await gw.api('/app/acme/msg', {
+    method: 'POST',
+    body: JSON.stringify({ eventType: name, eventId: `evt_${2000 + i}`, payload: example }),
+  });
 }
 await new Promise((r) => setTimeout(r, 3000));
 
 const link = async (extra = ''): Promise<string> => {
-  const url = new URL(((await (await gw.api('/auth/app-portal-access/acme', { method: 'POST', body: '{}' })).json()) as { url: string }).url);
+  const url = new URL(
+    ((await (await gw.api('/auth/app-portal-access/acme', { method: 'POST', body: '{}' })).json()) as { url: string }).url,
+  );
   return `${gw.url}${url.pathname}${url.search}${extra}${url.hash}`;
 };
 const browser = await launchBrowser();
@@ -68,12 +98,17 @@ await reused.screenshot({ path: join(out, 'expired.png') });
 // Embedded in a platform's page, dark and without the portal's own navigation.
 const platform = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end(`<!doctype html><body style="margin:0;font:14px system-ui;background:#0b0f19;color:#e5e7eb"><div style="padding:12px 20px;border-bottom:1px solid #1f2937"><b>Platform dashboard</b> · Settings › Webhooks</div><iframe title="Webhooks portal" src="${frame}" style="border:0;width:100%;height:780px"></iframe></body>`);
+  res.end(
+    `<!doctype html><body style="margin:0;font:14px system-ui;background:#0b0f19;color:#e5e7eb"><div style="padding:12px 20px;border-bottom:1px solid #1f2937"><b>Platform dashboard</b> · Settings › Webhooks</div><iframe title="Webhooks portal" src="${frame}" style="border:0;width:100%;height:780px"></iframe></body>`,
+  );
 });
 let frame = '';
 await new Promise<void>((r) => platform.listen(0, '127.0.0.1', r));
 const origin = `http://127.0.0.1:${(platform.address() as AddressInfo).port}`;
-await gw.api('/app/acme/portal-settings', { method: 'PUT', body: JSON.stringify({ displayName: 'Acme Corp webhooks', primaryColor: '#0f766e', frameAncestors: [origin] }) });
+await gw.api('/app/acme/portal-settings', {
+  method: 'PUT',
+  body: JSON.stringify({ displayName: 'Acme Corp webhooks', primaryColor: '#0f766e', frameAncestors: [origin] }),
+});
 frame = (await link('&darkMode=true&hideNavigation=true&next=/logs')).replace(/"/g, '&quot;');
 const host = await browser.newPage({ viewport: { width: 1280, height: 860 } });
 await host.goto(origin);

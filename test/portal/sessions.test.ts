@@ -17,9 +17,16 @@ async function access(gw: Gw, app: string, body: unknown = {}): Promise<{ url: s
 }
 
 const exchange = (base: string, key: unknown): Promise<Response> =>
-  fetch(`${base}/api/v1/auth/portal-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+  fetch(`${base}/api/v1/auth/portal-session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
 const as = (base: string, token: string, path: string, init: RequestInit = {}): Promise<Response> =>
-  fetch(`${base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  fetch(`${base}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
 
 describe('portal sessions', () => {
   let gw: Gw;
@@ -44,8 +51,16 @@ describe('portal sessions', () => {
     assert.ok(Date.parse(session.expiresAt) <= Date.now() + 7 * 86_400_000);
     assert.equal((await as(gw.url, session.token, '/app/shop/endpoint')).status, 200);
 
-    const view = (await (await as(gw.url, session.token, '/auth/portal-session')).json()) as { appName: string; appUid: string; capabilities: string[]; rotationGraceSeconds: number };
-    assert.deepEqual([view.appName, view.appUid, view.capabilities, view.rotationGraceSeconds], ['Shop', 'shop', ['ViewBase', 'ManageEndpoint'], 86_400]);
+    const view = (await (await as(gw.url, session.token, '/auth/portal-session')).json()) as {
+      appName: string;
+      appUid: string;
+      capabilities: string[];
+      rotationGraceSeconds: number;
+    };
+    assert.deepEqual(
+      [view.appName, view.appUid, view.capabilities, view.rotationGraceSeconds],
+      ['Shop', 'shop', ['ViewBase', 'ManageEndpoint'], 86_400],
+    );
 
     const second = await exchange(gw.url, key);
     assert.equal(second.status, 410);
@@ -57,7 +72,11 @@ describe('portal sessions', () => {
   test('bad keys: unknown 404, malformed 422, none of them a session', async () => {
     assert.equal((await exchange(gw.url, 'sluice_pk_nothing')).status, 404);
     assert.equal((await exchange(gw.url, 'x'.repeat(500))).status, 422);
-    const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(res.status, 422);
     // The session view is a portal's: the API token is refused.
     assert.equal((await gw.api('/auth/portal-session')).status, 403);
@@ -85,7 +104,7 @@ describe('portal sessions', () => {
     assert.equal((await gw.api('/auth/app/nothing/expire-all', { method: 'POST', body: '{}' })).status, 404);
   });
 
-  test('Svix\'s client: portal access with a sessionId, expire-all of those sessions only, then of every one after a grace', async () => {
+  test("Svix's client: portal access with a sessionId, expire-all of those sessions only, then of every one after a grace", async () => {
     const svix = new Svix(API_TOKEN, { serverUrl: gw.url, retryScheduleInMs: [] });
     const alice = await svix.authentication.appPortalAccess('shop', { sessionId: 'user-alice' });
     const bob = await svix.authentication.appPortalAccess('shop', { sessionId: 'user-bob' });
@@ -100,7 +119,10 @@ describe('portal sessions', () => {
     assert.equal((await as(gw.url, bob.token, '/app/shop/endpoint')).status, 200);
     const bad = await gw.api('/auth/app/shop/expire-all', { method: 'POST', body: JSON.stringify({ expiry: -1 }) });
     assert.equal(bad.status, 422);
-    assert.equal((await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ sessionId: 'x'.repeat(300) }) })).status, 422);
+    assert.equal(
+      (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ sessionId: 'x'.repeat(300) }) })).status,
+      422,
+    );
     // The portal token logs itself out with the client (Svix's auth/logout).
     await new Svix(bob.token, { serverUrl: gw.url, retryScheduleInMs: [] }).authentication.logout();
     assert.equal((await as(gw.url, bob.token, '/app/shop/endpoint')).status, 401);
@@ -110,27 +132,52 @@ describe('portal sessions', () => {
     const bad = await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ primaryColor: 'red' }) });
     assert.equal(bad.status, 422);
     assert.match(((await bad.json()) as { detail: string }).detail, /primaryColor/);
-    assert.equal((await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: ['javascript:x'] }) })).status, 422);
+    assert.equal(
+      (await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: ['javascript:x'] }) })).status,
+      422,
+    );
     assert.equal((await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ logoUrl: 'ftp://x' }) })).status, 422);
     const ok = await gw.api('/app/shop/portal-settings', {
-      method: 'PUT', body: JSON.stringify({ displayName: 'Shop Webhooks', logoUrl: 'https://shop.test/logo.png', primaryColor: '#AA3300', frameAncestors: ['https://shop.test'] }),
+      method: 'PUT',
+      body: JSON.stringify({
+        displayName: 'Shop Webhooks',
+        logoUrl: 'https://shop.test/logo.png',
+        primaryColor: '#AA3300',
+        frameAncestors: ['https://shop.test'],
+      }),
     });
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), {
-      displayName: 'Shop Webhooks', logoUrl: 'https://shop.test/logo.png', primaryColor: '#aa3300', frameAncestors: ['https://shop.test'], effectiveFrameAncestors: ['https://shop.test'],
+      displayName: 'Shop Webhooks',
+      logoUrl: 'https://shop.test/logo.png',
+      primaryColor: '#aa3300',
+      frameAncestors: ['https://shop.test'],
+      effectiveFrameAncestors: ['https://shop.test'],
     });
     const { token } = await access(gw, 'shop');
-    assert.equal((await as(gw.url, token, '/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ displayName: 'x' }) })).status, 403);
+    assert.equal(
+      (await as(gw.url, token, '/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ displayName: 'x' }) })).status,
+      403,
+    );
     const view = (await (await as(gw.url, token, '/auth/portal-session')).json()) as { appName: string; branding: unknown };
-    assert.deepEqual(view, { ...view, appName: 'Shop Webhooks', branding: { logoUrl: 'https://shop.test/logo.png', primaryColor: '#aa3300' } });
+    assert.deepEqual(view, {
+      ...view,
+      appName: 'Shop Webhooks',
+      branding: { logoUrl: 'https://shop.test/logo.png', primaryColor: '#aa3300' },
+    });
   });
 });
 
 describe('the portal page', () => {
-  test('served at every /portal/ path with the application\'s frame-ancestors, else the global list', async () => {
-    const gw = await startTestGateway('portal: { frameAncestors: ["https://platform.test"] }\napplications:\n  shop: {}\n  other: {}\n', { logLevel: 'silent' });
+  test("served at every /portal/ path with the application's frame-ancestors, else the global list", async () => {
+    const gw = await startTestGateway('portal: { frameAncestors: ["https://platform.test"] }\napplications:\n  shop: {}\n  other: {}\n', {
+      logLevel: 'silent',
+    });
     try {
-      await gw.api('/app/shop/portal-settings', { method: 'PUT', body: JSON.stringify({ frameAncestors: ['https://shop.test', 'https://*.shop.test'] }) });
+      await gw.api('/app/shop/portal-settings', {
+        method: 'PUT',
+        body: JSON.stringify({ frameAncestors: ['https://shop.test', 'https://*.shop.test'] }),
+      });
       const csp = async (path: string) => {
         const res = await fetch(`${gw.url}${path}`);
         assert.equal(res.status, 200, path);
@@ -160,7 +207,12 @@ describe('portal sessions across processes on PostgreSQL', { skip: await postgre
   let two: Gateway;
   before(async () => {
     db = await freshDatabase();
-    const config = parseConfig(`apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\nstorage: { url: "${db.url}", poolSize: 2 }\napplications:\n  shop: {}\n`, 'test.yaml', {}, {});
+    const config = parseConfig(
+      `apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\ndataDir: ${tmp.dir}\nstorage: { url: "${db.url}", poolSize: 2 }\napplications:\n  shop: {}\n`,
+      'test.yaml',
+      {},
+      {},
+    );
     one = await startGateway(config, createLogger('warn', new LogSink()), { role: 'api' });
     two = await startGateway(config, createLogger('warn', new LogSink()), { role: 'api' });
   });
@@ -172,7 +224,11 @@ describe('portal sessions across processes on PostgreSQL', { skip: await postgre
   });
 
   test('a key used on one process is used on the other; a logout and an expire-all on one end the session on the other', async () => {
-    const issue = async () => (await (await as(one.url, API_TOKEN, '/auth/app-portal-access/shop', { method: 'POST', body: '{}' })).json()) as { url: string; token: string };
+    const issue = async () =>
+      (await (await as(one.url, API_TOKEN, '/auth/app-portal-access/shop', { method: 'POST', body: '{}' })).json()) as {
+        url: string;
+        token: string;
+      };
     const a = await issue();
     const session = ((await (await exchange(one.url, keyOf(a.url))).json()) as { token: string }).token;
     assert.equal((await exchange(two.url, keyOf(a.url))).status, 410);
@@ -187,11 +243,14 @@ describe('portal sessions across processes on PostgreSQL', { skip: await postgre
 });
 
 describe('portal config', () => {
-  const parse = (portal: string) => parseConfig(`apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\n${portal}`, 'test.yaml', {}, {});
+  const parse = (portal: string) =>
+    parseConfig(`apiToken: ${API_TOKEN}\nserver: { host: 127.0.0.1, port: 0 }\n${portal}`, 'test.yaml', {}, {});
   test('portal.frameAncestors and portal.sessionTtl: defaults, values, and refusals naming the key', () => {
     assert.deepEqual(parse('').portal, { frameAncestors: ["'self'"], sessionTtlMs: 7 * 86_400_000 });
-    assert.deepEqual(parse('portal: { frameAncestors: ["https://app.example.com", "https://*.example.org:8443"], sessionTtl: 12h }').portal,
-      { frameAncestors: ['https://app.example.com', 'https://*.example.org:8443'], sessionTtlMs: 12 * 3_600_000 });
+    assert.deepEqual(
+      parse('portal: { frameAncestors: ["https://app.example.com", "https://*.example.org:8443"], sessionTtl: 12h }').portal,
+      { frameAncestors: ['https://app.example.com', 'https://*.example.org:8443'], sessionTtlMs: 12 * 3_600_000 },
+    );
     assert.throws(() => parse('portal: { frameAncestors: ["https://a.test/path"] }'), /portal\.frameAncestors/);
     assert.throws(() => parse('portal: { sessionTtl: 30d }'), /portal\.sessionTtl/);
     assert.throws(() => parse('portal: { nope: 1 }'), /portal\.nope/);

@@ -8,7 +8,8 @@ import { assertRejected, nowSec, startHarness, type Harness } from './harness.ts
 const CLIENT_SECRET = 'hubspot-client-secret';
 const PUBLIC = 'https://hooks.example.com/in/hubspot';
 // Raw bytes with a number beyond 2^53: each item must keep its own exact bytes.
-const hubspotBody = '[{"eventId":100,"subscriptionId":7,"portalId":62515,"occurredAt":1700000000001,"subscriptionType":"contact.creation","objectId":123456789012345678901},\n {"eventId":101,"occurredAt":1700000000002,"subscriptionType":"contact.propertyChange","objectId":5,"propertyValue":"a,]}\\""}]';
+const hubspotBody =
+  '[{"eventId":100,"subscriptionId":7,"portalId":62515,"occurredAt":1700000000001,"subscriptionType":"contact.creation","objectId":123456789012345678901},\n {"eventId":101,"occurredAt":1700000000002,"subscriptionType":"contact.propertyChange","objectId":5,"propertyValue":"a,]}\\""}]';
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const sendgridKey = ec.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
 const sendgridBody = JSON.stringify([
@@ -19,7 +20,13 @@ const sendgridBody = JSON.stringify([
 const hubspotHeaders = (body: string, url: string, ts = Date.now(), secret = CLIENT_SECRET): Record<string, string> => ({
   'content-type': 'application/json',
   'x-hubspot-request-timestamp': String(ts),
-  'x-hubspot-signature-v3': Signature.getSignature('POST', 'v3', { clientSecret: secret, requestBody: body, url, timestamp: ts, signature: '' }),
+  'x-hubspot-signature-v3': Signature.getSignature('POST', 'v3', {
+    clientSecret: secret,
+    requestBody: body,
+    url,
+    timestamp: ts,
+    signature: '',
+  }),
 });
 const sendgridHeaders = (body: string, key = ec.privateKey, ts = nowSec()): Record<string, string> => ({
   'content-type': 'application/json',
@@ -47,10 +54,16 @@ describe('batch providers through the gateway', () => {
     assert.equal(first.eventId, '100');
     assert.equal(first.eventType, 'contact.creation');
     assert.equal(first.sequence, 1_700_000_000_001);
-    assert.equal(first.payload?.toString(), '{"eventId":100,"subscriptionId":7,"portalId":62515,"occurredAt":1700000000001,"subscriptionType":"contact.creation","objectId":123456789012345678901}');
+    assert.equal(
+      first.payload?.toString(),
+      '{"eventId":100,"subscriptionId":7,"portalId":62515,"occurredAt":1700000000001,"subscriptionType":"contact.creation","objectId":123456789012345678901}',
+    );
     assert.equal(second.eventType, 'contact.propertyChange');
     assert.equal(second.orderingKey, '5');
-    assert.equal(second.payload?.toString(), '{"eventId":101,"occurredAt":1700000000002,"subscriptionType":"contact.propertyChange","objectId":5,"propertyValue":"a,]}\\""}');
+    assert.equal(
+      second.payload?.toString(),
+      '{"eventId":101,"occurredAt":1700000000002,"subscriptionType":"contact.propertyChange","objectId":5,"propertyValue":"a,]}\\""}',
+    );
   });
 
   it('hubspot: rejects tampered body, wrong secret, wrong URL and an old timestamp', async () => {
@@ -65,10 +78,13 @@ describe('batch providers through the gateway', () => {
     assert.equal(sent.status, 200, sent.text);
     const ids = (sent.json as { ids: string[] }).ids;
     const messages = await Promise.all(ids.map((id) => h.message(id)));
-    assert.deepEqual(messages.map((m) => [m.eventId, m.eventType, m.sequence, m.orderingKey]), [
-      ['sg-1', 'delivered', 1_700_000_100_000, 'msg-a'],
-      ['sg-2', 'open', 1_700_000_200_000, 'msg-b'],
-    ]);
+    assert.deepEqual(
+      messages.map((m) => [m.eventId, m.eventType, m.sequence, m.orderingKey]),
+      [
+        ['sg-1', 'delivered', 1_700_000_100_000, 'msg-a'],
+        ['sg-2', 'open', 1_700_000_200_000, 'msg-b'],
+      ],
+    );
     // The same batch again is deduplicated item by item.
     const again = await h.post('sendgrid', sendgridBody, sendgridHeaders(sendgridBody));
     assert.equal((again.json as { duplicate?: boolean }).duplicate, true);

@@ -37,16 +37,28 @@ describe('discord through the gateway', () => {
     const ping = JSON.stringify({ version: 1, application_id: '2', type: 0 });
     const sent = await h.post('discord', ping, signed(ping));
     assert.equal(sent.status, 204);
-    const event = JSON.stringify({ version: 1, application_id: '2', type: 1, event: { type: 'APPLICATION_AUTHORIZED', timestamp: '2024-10-18T14:42:53.064834', data: { user: { id: '77' } } } });
+    const event = JSON.stringify({
+      version: 1,
+      application_id: '2',
+      type: 1,
+      event: { type: 'APPLICATION_AUTHORIZED', timestamp: '2024-10-18T14:42:53.064834', data: { user: { id: '77' } } },
+    });
     await assertStored(h, await h.post('discord', event, signed(event)), {
-      eventId: 'APPLICATION_AUTHORIZED:2024-10-18T14:42:53.064834:77', eventType: 'APPLICATION_AUTHORIZED', orderingKey: '77',
+      eventId: 'APPLICATION_AUTHORIZED:2024-10-18T14:42:53.064834:77',
+      eventType: 'APPLICATION_AUTHORIZED',
+      orderingKey: '77',
     });
   });
 
   it('stores interactions with their id, type and snowflake time', async () => {
     const body = JSON.stringify({ id: '1287654321098765432', type: 2, channel_id: 'c1', data: { name: 'ping' } });
     const expectedMs = Number((1287654321098765432n >> 22n) + 1420070400000n);
-    await assertStored(h, await h.post('discord', body, signed(body)), { eventId: '1287654321098765432', eventType: 'interaction.application_command', sequence: expectedMs, orderingKey: 'c1' });
+    await assertStored(h, await h.post('discord', body, signed(body)), {
+      eventId: '1287654321098765432',
+      eventType: 'interaction.application_command',
+      sequence: expectedMs,
+      orderingKey: 'c1',
+    });
   });
 
   it('rejects tampered bodies, other keys and old timestamps', async () => {

@@ -3,7 +3,11 @@ import { getHmac } from '@shopify/shopify-api/test-helpers';
 import { assertRejected, assertStored, startHarness, type Harness } from './harness.ts';
 
 const SECRET = 'shpss_0123456789abcdef';
-const body = JSON.stringify({ id: 820982911946154500, admin_graphql_api_id: 'gid://shopify/Order/820982911946154508', email: 'jon@example.com' });
+const body = JSON.stringify({
+  id: 820982911946154500,
+  admin_graphql_api_id: 'gid://shopify/Order/820982911946154508',
+  email: 'jon@example.com',
+});
 
 describe('shopify through the gateway', () => {
   let h: Harness;
@@ -37,7 +41,11 @@ describe('shopify through the gateway', () => {
   });
 
   it('rejects tampered bodies and wrong secrets', async () => {
-    const headers = { 'content-type': 'application/json', 'x-shopify-hmac-sha256': getHmac(body, SECRET), 'x-shopify-topic': 'orders/create' };
+    const headers = {
+      'content-type': 'application/json',
+      'x-shopify-hmac-sha256': getHmac(body, SECRET),
+      'x-shopify-topic': 'orders/create',
+    };
     assertRejected(await h.post('shop', body.replace('jon', 'eve'), headers));
     assertRejected(await h.post('shop', body, { ...headers, 'x-shopify-hmac-sha256': getHmac(body, 'other') }));
     assertRejected(await h.post('shop', body, { 'content-type': 'application/json' }), /missing/);

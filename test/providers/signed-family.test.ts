@@ -7,7 +7,8 @@ import { assertRejected, assertStored, nowSec, startHarness, type Harness } from
  * Providers with no signing package of their own: each request is signed
  * here with Node's crypto exactly as the provider documents it.
  */
-const hmac = (alg: 'sha1' | 'sha256', key: string, data: string, enc: 'hex' | 'base64'): string => createHmac(alg, key).update(data).digest(enc);
+const hmac = (alg: 'sha1' | 'sha256', key: string, data: string, enc: 'hex' | 'base64'): string =>
+  createHmac(alg, key).update(data).digest(enc);
 const SECRET = 'family-secret-1';
 const SQUARE_URL = 'https://hooks.example.com/in/square';
 
@@ -25,22 +26,52 @@ interface Case {
 const cases: Record<string, Case> = {
   square: {
     source: { provider: 'square', publicUrl: SQUARE_URL },
-    body: JSON.stringify({ merchant_id: 'M1', type: 'payment.updated', event_id: '6a8f5f28-54a1', created_at: '2024-01-02T03:04:05.678Z', data: { type: 'payment', id: 'KkAkhdMs' } }),
+    body: JSON.stringify({
+      merchant_id: 'M1',
+      type: 'payment.updated',
+      event_id: '6a8f5f28-54a1',
+      created_at: '2024-01-02T03:04:05.678Z',
+      data: { type: 'payment', id: 'KkAkhdMs' },
+    }),
     sign: (body, secret) => ({ 'x-square-hmacsha256-signature': hmac('sha256', secret, SQUARE_URL + body, 'base64') }),
-    expected: { eventId: '6a8f5f28-54a1', eventType: 'payment.updated', sequence: Date.parse('2024-01-02T03:04:05.678Z'), orderingKey: 'KkAkhdMs' },
+    expected: {
+      eventId: '6a8f5f28-54a1',
+      eventType: 'payment.updated',
+      sequence: Date.parse('2024-01-02T03:04:05.678Z'),
+      orderingKey: 'KkAkhdMs',
+    },
   },
   paddle: {
     source: { provider: 'paddle' },
-    body: JSON.stringify({ event_id: 'evt_01h8', event_type: 'subscription.created', occurred_at: '2024-05-06T07:08:09.123456Z', data: { id: 'sub_01' } }),
-    sign: (body, secret, ts) => ({ 'paddle-signature': `ts=${ts};h1=${hmac('sha256', 'not-ours', `${ts}:${body}`, 'hex')};h1=${hmac('sha256', secret, `${ts}:${body}`, 'hex')}` }),
-    expected: { eventId: 'evt_01h8', eventType: 'subscription.created', sequence: Date.parse('2024-05-06T07:08:09.123Z'), orderingKey: 'sub_01' },
+    body: JSON.stringify({
+      event_id: 'evt_01h8',
+      event_type: 'subscription.created',
+      occurred_at: '2024-05-06T07:08:09.123456Z',
+      data: { id: 'sub_01' },
+    }),
+    sign: (body, secret, ts) => ({
+      'paddle-signature': `ts=${ts};h1=${hmac('sha256', 'not-ours', `${ts}:${body}`, 'hex')};h1=${hmac('sha256', secret, `${ts}:${body}`, 'hex')}`,
+    }),
+    expected: {
+      eventId: 'evt_01h8',
+      eventType: 'subscription.created',
+      sequence: Date.parse('2024-05-06T07:08:09.123Z'),
+      orderingKey: 'sub_01',
+    },
     expiredBy: 400,
   },
   linear: {
     source: { provider: 'linear' },
     body: '',
     sign: (_body, secret, ts) => {
-      const body = JSON.stringify({ action: 'create', type: 'Issue', createdAt: '2024-02-03T04:05:06.000Z', webhookId: 'wh-9', webhookTimestamp: ts * 1000, data: { id: 'iss-1' } });
+      const body = JSON.stringify({
+        action: 'create',
+        type: 'Issue',
+        createdAt: '2024-02-03T04:05:06.000Z',
+        webhookId: 'wh-9',
+        webhookTimestamp: ts * 1000,
+        data: { id: 'iss-1' },
+      });
       return { 'x-body': body, 'linear-signature': hmac('sha256', secret, body, 'hex'), 'linear-delivery': `dlv-${ts}` };
     },
     expected: { eventType: 'Issue.create', sequence: Date.parse('2024-02-03T04:05:06.000Z'), orderingKey: 'iss-1' },
@@ -48,34 +79,65 @@ const cases: Record<string, Case> = {
   },
   pagerduty: {
     source: { provider: 'pagerduty' },
-    body: JSON.stringify({ event: { id: '01DEN', event_type: 'incident.triggered', occurred_at: '2020-10-02T18:45:22.169Z', data: { id: 'PGR0VU2' } } }),
-    sign: (body, secret) => ({ 'x-webhook-id': 'pd-1', 'x-pagerduty-signature': `v1=${hmac('sha256', 'x', body, 'hex')},v1=${hmac('sha256', secret, body, 'hex')}` }),
-    expected: { eventId: 'pd-1', eventType: 'incident.triggered', sequence: Date.parse('2020-10-02T18:45:22.169Z'), orderingKey: 'PGR0VU2' },
+    body: JSON.stringify({
+      event: { id: '01DEN', event_type: 'incident.triggered', occurred_at: '2020-10-02T18:45:22.169Z', data: { id: 'PGR0VU2' } },
+    }),
+    sign: (body, secret) => ({
+      'x-webhook-id': 'pd-1',
+      'x-pagerduty-signature': `v1=${hmac('sha256', 'x', body, 'hex')},v1=${hmac('sha256', secret, body, 'hex')}`,
+    }),
+    expected: {
+      eventId: 'pd-1',
+      eventType: 'incident.triggered',
+      sequence: Date.parse('2020-10-02T18:45:22.169Z'),
+      orderingKey: 'PGR0VU2',
+    },
   },
   typeform: {
     source: { provider: 'typeform' },
-    body: JSON.stringify({ event_id: '01HTF', event_type: 'form_response', form_response: { form_id: 'lT4Z3j', token: 'a3a12ec6', submitted_at: '2024-03-01T10:00:00Z' } }),
+    body: JSON.stringify({
+      event_id: '01HTF',
+      event_type: 'form_response',
+      form_response: { form_id: 'lT4Z3j', token: 'a3a12ec6', submitted_at: '2024-03-01T10:00:00Z' },
+    }),
     sign: (body, secret) => ({ 'typeform-signature': `sha256=${hmac('sha256', secret, body, 'base64')}` }),
     expected: { eventId: '01HTF', eventType: 'form_response', sequence: Date.parse('2024-03-01T10:00:00Z'), orderingKey: 'a3a12ec6' },
   },
   intercom: {
     source: { provider: 'intercom' },
-    body: JSON.stringify({ type: 'notification_event', id: 'notif_ccd8a4d0', topic: 'conversation.user.created', created_at: 1_392_731_331, data: { item: { id: '147' } } }),
+    body: JSON.stringify({
+      type: 'notification_event',
+      id: 'notif_ccd8a4d0',
+      topic: 'conversation.user.created',
+      created_at: 1_392_731_331,
+      data: { item: { id: '147' } },
+    }),
     sign: (body, secret) => ({ 'x-hub-signature': `sha1=${hmac('sha1', secret, body, 'hex')}` }),
     expected: { eventId: 'notif_ccd8a4d0', eventType: 'conversation.user.created', sequence: 1_392_731_331_000, orderingKey: '147' },
   },
   gitlab: {
     source: { provider: 'gitlab' },
-    body: JSON.stringify({ object_kind: 'merge_request', project: { id: 15 }, object_attributes: { iid: 3, updated_at: '2024-04-05T06:07:08Z' } }),
+    body: JSON.stringify({
+      object_kind: 'merge_request',
+      project: { id: 15 },
+      object_attributes: { iid: 3, updated_at: '2024-04-05T06:07:08Z' },
+    }),
     sign: (_body, secret) => ({ 'x-gitlab-token': secret, 'x-gitlab-event': 'Merge Request Hook', 'idempotency-key': 'f0d8a7c2' }),
-    expected: { eventId: 'f0d8a7c2', eventType: 'Merge Request Hook', sequence: Date.parse('2024-04-05T06:07:08Z'), orderingKey: '15:merge_request:3' },
+    expected: {
+      eventId: 'f0d8a7c2',
+      eventType: 'Merge Request Hook',
+      sequence: Date.parse('2024-04-05T06:07:08Z'),
+      orderingKey: '15:merge_request:3',
+    },
   },
   woocommerce: {
     source: { provider: 'woocommerce' },
     body: JSON.stringify({ id: 727, status: 'processing', date_modified_gmt: '2024-06-07T08:09:10' }),
     sign: (body, secret) => ({
-      'x-wc-webhook-signature': hmac('sha256', secret, body, 'base64'), 'x-wc-webhook-topic': 'order.updated',
-      'x-wc-webhook-resource': 'order', 'x-wc-webhook-delivery-id': 'd-727',
+      'x-wc-webhook-signature': hmac('sha256', secret, body, 'base64'),
+      'x-wc-webhook-topic': 'order.updated',
+      'x-wc-webhook-resource': 'order',
+      'x-wc-webhook-delivery-id': 'd-727',
     }),
     expected: { eventId: 'd-727', eventType: 'order.updated', sequence: Date.parse('2024-06-07T08:09:10Z'), orderingKey: 'order:727' },
   },
@@ -85,7 +147,9 @@ const cases: Record<string, Case> = {
     sign: (body, secret, ts) => {
       const stamp = new Date(ts * 1000).toISOString();
       return {
-        'twitch-eventsub-message-id': 'tw-msg-1', 'twitch-eventsub-message-timestamp': stamp, 'twitch-eventsub-message-type': 'notification',
+        'twitch-eventsub-message-id': 'tw-msg-1',
+        'twitch-eventsub-message-timestamp': stamp,
+        'twitch-eventsub-message-type': 'notification',
         'twitch-eventsub-subscription-type': 'channel.follow',
         'twitch-eventsub-message-signature': `sha256=${hmac('sha256', secret, `tw-msg-1${stamp}${body}`, 'hex')}`,
       };
@@ -100,7 +164,12 @@ const cases: Record<string, Case> = {
       const token = `tok-${ts}-${Math.random()}`;
       const body = JSON.stringify({
         signature: { timestamp: String(ts), token, signature: hmac('sha256', secret, `${ts}${token}`, 'hex') },
-        'event-data': { id: 'CPgfbmQMTCKtHW6uIWtuVe', event: 'delivered', timestamp: 1_521_472_262.908181, message: { headers: { 'message-id': '2018@x.mailgun.org' } } },
+        'event-data': {
+          id: 'CPgfbmQMTCKtHW6uIWtuVe',
+          event: 'delivered',
+          timestamp: 1_521_472_262.908181,
+          message: { headers: { 'message-id': '2018@x.mailgun.org' } },
+        },
       });
       return { 'x-body': body };
     },
@@ -118,7 +187,9 @@ function request(c: Case, secret: string, ts = nowSec()): { body: string; header
 describe('HMAC and token providers through the gateway', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness(Object.fromEntries(Object.entries(cases).map(([name, c]) => [name, { ...c.source, secrets: ['rotated-out', SECRET] }])));
+    h = await startHarness(
+      Object.fromEntries(Object.entries(cases).map(([name, c]) => [name, { ...c.source, secrets: ['rotated-out', SECRET] }])),
+    );
   });
   after(() => h.stop());
 

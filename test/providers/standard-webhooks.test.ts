@@ -43,7 +43,12 @@ describe('standard-webhooks / svix / clerk / resend through the gateway', () => 
   it('accepts standardwebhooks and svix signatures under webhook-* and svix-* names', async () => {
     const at = new Date();
     const sec = Math.floor(at.getTime() / 1000) * 1000;
-    await assertStored(h, await h.post('std', body, stdHeaders('msg_std1', at)), { eventId: 'msg_std1', eventType: 'user.created', sequence: sec, orderingKey: 'user_29w83sxmDNGwOuEthce5gg56FcC' });
+    await assertStored(h, await h.post('std', body, stdHeaders('msg_std1', at)), {
+      eventId: 'msg_std1',
+      eventType: 'user.created',
+      sequence: sec,
+      orderingKey: 'user_29w83sxmDNGwOuEthce5gg56FcC',
+    });
     await assertStored(h, await h.post('svix', body, svixHeaders('msg_svix1', at)), { eventId: 'msg_svix1', eventType: 'user.created' });
     await assertStored(h, await h.post('clerk', body, svixHeaders('msg_clerk1', at)), { eventId: 'msg_clerk1' });
     await assertStored(h, await h.post('resend', body, svixHeaders('msg_resend1', at)), { eventId: 'msg_resend1' });
@@ -52,7 +57,12 @@ describe('standard-webhooks / svix / clerk / resend through the gateway', () => 
   it('accepts v1a Ed25519 signatures with a whpk_ key', async () => {
     const ts = Math.floor(Date.now() / 1000);
     const sig = edSign(null, Buffer.from(`msg_a1.${ts}.${body}`), privateKey).toString('base64');
-    const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_a1', 'webhook-timestamp': String(ts), 'webhook-signature': `v1a,${sig}` };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_a1',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': `v1a,${sig}`,
+    };
     await assertStored(h, await h.post('asym', body, headers), { eventId: 'msg_a1' });
     assertRejected(await h.post('asym', body.replace('created', 'deleted'), headers));
   });
@@ -71,11 +81,18 @@ describe('standard-webhooks / svix / clerk / resend through the gateway', () => 
     assertRejected(await h.post('both', body, stdHeaders('m6', new Date(Date.now() - 6 * 60_000))), /too old/);
     const ts = Math.floor(Date.now() / 1000);
     const forged = edSign(null, Buffer.from(`m7.${ts}.${body}`), generateKeyPairSync('ed25519').privateKey).toString('base64');
-    const v1a = { 'content-type': 'application/json', 'webhook-id': 'm7', 'webhook-timestamp': String(ts), 'webhook-signature': `v1a,${forged}` };
+    const v1a = {
+      'content-type': 'application/json',
+      'webhook-id': 'm7',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': `v1a,${forged}`,
+    };
     assertRejected(await h.post('both', body, v1a), /^no signature matches$/);
     await assertStored(h, await h.post('both', body, stdHeaders('m8', now)), { eventId: 'm8' });
     const good = edSign(null, Buffer.from(`m9.${ts}.${body}`), privateKey).toString('base64');
-    await assertStored(h, await h.post('both', body, { ...v1a, 'webhook-id': 'm9', 'webhook-signature': `v1a,${good}` }), { eventId: 'm9' });
+    await assertStored(h, await h.post('both', body, { ...v1a, 'webhook-id': 'm9', 'webhook-signature': `v1a,${good}` }), {
+      eventId: 'm9',
+    });
   });
 
   it('draws the timestamp boundary where the reference library does, on both sides', () => {
@@ -90,14 +107,24 @@ describe('standard-webhooks / svix / clerk / resend through the gateway', () => 
         for (const offset of [-301, -300, -299, 0, 299, 300, 301]) {
           const ts = base + offset;
           const at = new Date(ts * 1000);
-          const headers = { 'webhook-id': 'msg_b', 'webhook-timestamp': String(ts), 'webhook-signature': new StandardWebhook(secret).sign('msg_b', at, body) };
+          const headers = {
+            'webhook-id': 'msg_b',
+            'webhook-timestamp': String(ts),
+            'webhook-signature': new StandardWebhook(secret).sign('msg_b', at, body),
+          };
           let reference = true;
           try {
             new StandardWebhook(secret).verify(body, headers);
           } catch {
             reference = false;
           }
-          const ours = verifySignature([secret], { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] }, Buffer.from(body), nowMs, 300_000);
+          const ours = verifySignature(
+            [secret],
+            { id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'] },
+            Buffer.from(body),
+            nowMs,
+            300_000,
+          );
           assert.equal(ours.ok, reference, `offset ${offset}s at +${fraction} ms: reference ${reference}, ours ${JSON.stringify(ours)}`);
         }
       }
@@ -107,8 +134,19 @@ describe('standard-webhooks / svix / clerk / resend through the gateway', () => 
   });
 
   it('refuses malformed secrets when the config loads', () => {
-    assert.throws(() => parseConfig(JSON.stringify({
-      apiToken: 'test-token-0123456789', applications: { a: {} }, sources: { s: { provider: 'svix', secret: 'not base64!', application: 'a' } },
-    }), 'x.yaml', {}, {}), /sources\.s\.secrets: each must be whsec_/);
+    assert.throws(
+      () =>
+        parseConfig(
+          JSON.stringify({
+            apiToken: 'test-token-0123456789',
+            applications: { a: {} },
+            sources: { s: { provider: 'svix', secret: 'not base64!', application: 'a' } },
+          }),
+          'x.yaml',
+          {},
+          {},
+        ),
+      /sources\.s\.secrets: each must be whsec_/,
+    );
   });
 });

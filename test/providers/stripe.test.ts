@@ -13,7 +13,10 @@ const sign = (payload: string, secret: string, timestamp = nowSec()): string =>
 describe('stripe through the gateway', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ stripe: { provider: 'stripe', secrets: [SECRET, OLD] }, strict: { provider: 'stripe', secret: SECRET, tolerance: '10s' } });
+    h = await startHarness({
+      stripe: { provider: 'stripe', secrets: [SECRET, OLD] },
+      strict: { provider: 'stripe', secret: SECRET, tolerance: '10s' },
+    });
   });
   after(() => h.stop());
 

@@ -19,7 +19,11 @@ describe('zoom through the gateway', () => {
   after(() => h.stop());
 
   it('answers endpoint.url_validation with plainToken and its HMAC under the signing secret', async () => {
-    const body = JSON.stringify({ payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' }, event_ts: 1654503849680, event: 'endpoint.url_validation' });
+    const body = JSON.stringify({
+      payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' },
+      event_ts: 1654503849680,
+      event: 'endpoint.url_validation',
+    });
     const sent = await h.post('zoom', body, signed(body));
     assert.equal(sent.status, 200);
     assert.deepEqual(sent.json, {
@@ -32,7 +36,12 @@ describe('zoom through the gateway', () => {
 
   it('stores events with event / event_ts / object uuid', async () => {
     const body = JSON.stringify({ event: 'meeting.started', event_ts: 1_700_000_000_123, payload: { object: { uuid: 'u4Ld==', id: 8 } } });
-    await assertStored(h, await h.post('zoom', body, signed(body)), { eventId: 'meeting.started:1700000000123:u4Ld==', eventType: 'meeting.started', sequence: 1_700_000_000_123, orderingKey: 'u4Ld==' });
+    await assertStored(h, await h.post('zoom', body, signed(body)), {
+      eventId: 'meeting.started:1700000000123:u4Ld==',
+      eventType: 'meeting.started',
+      sequence: 1_700_000_000_123,
+      orderingKey: 'u4Ld==',
+    });
   });
 
   it('rejects tampered bodies, wrong secrets and old timestamps', async () => {

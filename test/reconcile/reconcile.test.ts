@@ -14,19 +14,46 @@ const ALERT_SECRET = 'whsec_cmVjb25jaWxlLWFsZXJ0LXNlY3JldC0wMTIzNDU2';
 
 const nowSec = Math.floor(Date.now() / 1000);
 const event = (n: number, type: string, agoSec: number): StripeEvent => ({
-  id: `evt_recon_${n}`, object: 'event', type, created: nowSec - agoSec, data: { object: { id: `in_${n}`, object: 'invoice' } },
-  api_version: '2024-06-20', livemode: false, pending_webhooks: 1, request: null,
+  id: `evt_recon_${n}`,
+  object: 'event',
+  type,
+  created: nowSec - agoSec,
+  data: { object: { id: `in_${n}`, object: 'invoice' } },
+  api_version: '2024-06-20',
+  livemode: false,
+  pending_webhooks: 1,
+  request: null,
 });
 const stripeEvents = [
-  event(1, 'invoice.paid', 600), event(2, 'invoice.paid', 500), event(3, 'customer.created', 400), event(4, 'invoice.paid', 300), event(5, 'invoice.paid', 200),
+  event(1, 'invoice.paid', 600),
+  event(2, 'invoice.paid', 500),
+  event(3, 'customer.created', 400),
+  event(4, 'invoice.paid', 300),
+  event(5, 'invoice.paid', 200),
   event(6, 'charge.refunded', 100), // not one of the types asked for
   event(7, 'invoice.paid', 3 * 86_400), // before the look-back
 ];
 const delivery = (id: number, guid: string, agoSec: number, redelivery = false): GithubDelivery => ({
-  id, guid, delivered_at: new Date((nowSec - agoSec) * 1000).toISOString(), redelivery, duration: 0.1, status: 'Invalid HTTP Response: 503', status_code: 503,
-  event: 'issues', action: 'opened', installation_id: null, repository_id: 1, payload: { action: 'opened', issue: { node_id: `I_${guid}`, number: id } },
+  id,
+  guid,
+  delivered_at: new Date((nowSec - agoSec) * 1000).toISOString(),
+  redelivery,
+  duration: 0.1,
+  status: 'Invalid HTTP Response: 503',
+  status_code: 503,
+  event: 'issues',
+  action: 'opened',
+  installation_id: null,
+  repository_id: 1,
+  payload: { action: 'opened', issue: { node_id: `I_${guid}`, number: id } },
 });
-const githubDeliveries = [delivery(11, 'guid-a', 900), delivery(12, 'guid-b', 800), delivery(13, 'guid-c', 700), delivery(14, 'guid-b', 600, true), delivery(9, 'guid-old', 5 * 86_400)];
+const githubDeliveries = [
+  delivery(11, 'guid-a', 900),
+  delivery(12, 'guid-b', 800),
+  delivery(13, 'guid-c', 700),
+  delivery(14, 'guid-b', 600, true),
+  delivery(9, 'guid-old', 5 * 86_400),
+];
 
 describe('reconciliation through the official stripe and @octokit/rest clients against loopback APIs', () => {
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
@@ -37,18 +64,31 @@ describe('reconciliation through the official stripe and @octokit/rest clients a
   const stripe = new Stripe('sk_test_unused');
 
   const post = async (source: string, body: string, headers: Record<string, string>) => {
-    const res = await fetch(`${gw.url}/in/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const res = await fetch(`${gw.url}/in/${source}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     assert.equal(res.status, 200, await res.text());
   };
   const run = async (source: string) => {
     const res = await gw.api(`/sources/${source}/reconcile`, { method: 'POST' });
     assert.equal(res.status, 200);
-    return (await res.json()) as { id: string; state: string; checked: number; missing: number; ingested: number; missingIds: string[]; errors: string[] };
+    return (await res.json()) as {
+      id: string;
+      state: string;
+      checked: number;
+      missing: number;
+      ingested: number;
+      missingIds: string[];
+      errors: string[];
+    };
   };
 
   before(async () => {
     await Promise.all([endpoint.start(), alerts.start(), stripeApi.start(), githubApi.start()]);
-    gw = await startTestGateway(`
+    gw = await startTestGateway(
+      `
 delivery: { pollInterval: 50ms }
 alerts:
   evaluateInterval: 200ms
@@ -81,7 +121,9 @@ sources:
     secret: s
     header: X-S
     application: shop
-`, { logLevel: 'warn' });
+`,
+      { logLevel: 'warn' },
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -103,13 +145,19 @@ sources:
     assert.ok(calls.length >= 4, `a 429 and three pages (${calls.length} calls)`);
     const q = calls[1]!.url.searchParams;
     assert.ok(Math.abs(Number(q.get('created[gte]')) - (nowSec - 86_400)) < 120);
-    assert.deepEqual([...q.entries()].filter(([k]) => k.startsWith('types')).map(([, v]) => v), ['invoice.paid', 'customer.created']);
+    assert.deepEqual(
+      [...q.entries()].filter(([k]) => k.startsWith('types')).map(([, v]) => v),
+      ['invoice.paid', 'customer.created'],
+    );
     assert.ok(calls.slice(2).every((c) => c.url.searchParams.has('starting_after')));
 
     await endpoint.waitFor(5);
     const reconciled = endpoint.requests.slice(2).map((r) => [JSON.parse(r.body.toString()).id, r.headers['sluice-reconciled']]);
     assert.deepEqual(reconciled.map((r) => r[0]).sort(), ['evt_recon_2', 'evt_recon_3', 'evt_recon_5']);
-    assert.ok(reconciled.every((r) => r[1] === 'true'), 'marked reconciled');
+    assert.ok(
+      reconciled.every((r) => r[1] === 'true'),
+      'marked reconciled',
+    );
     const msgs = (await (await gw.api('/app/shop/msg?source=stripe')).json()) as { data: Array<{ eventId?: string; eventType: string }> };
     assert.equal(msgs.data.length, 5, 'each event stored once');
 
@@ -130,16 +178,27 @@ sources:
   test('GitHub: a failed or unseen delivery has its payload fetched and ingested; redelivery by option; runs are listed', async () => {
     const before = endpoint.requests.length;
     const seenBody = JSON.stringify(githubDeliveries[0]!.payload);
-    await post('github', seenBody, { 'x-github-event': 'issues', 'x-github-delivery': 'guid-a', 'x-hub-signature-256': await sign(GITHUB_SECRET, seenBody) });
+    await post('github', seenBody, {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'guid-a',
+      'x-hub-signature-256': await sign(GITHUB_SECRET, seenBody),
+    });
     const ghRun = await run('github');
-    assert.deepEqual([ghRun.state, ghRun.checked, ghRun.missing, ghRun.ingested], ['succeeded', 3, 2, 2], 'guid-b twice (a redelivery) is one event; guid-old is outside the look-back');
+    assert.deepEqual(
+      [ghRun.state, ghRun.checked, ghRun.missing, ghRun.ingested],
+      ['succeeded', 3, 2, 2],
+      'guid-b twice (a redelivery) is one event; guid-old is outside the look-back',
+    );
     assert.deepEqual([...ghRun.missingIds].sort(), ['guid-b', 'guid-c']);
     await endpoint.waitFor(before + 3);
     const got = endpoint.requests.slice(before + 1).map((r) => JSON.parse(r.body.toString()) as { issue: { number: number } });
     // guid-b's newest record (14, its redelivery) is the one fetched; it is the same event as 12.
     assert.deepEqual(got.map((p) => p.issue.number).sort(), [13, 14]);
     const msgs = (await (await gw.api('/app/shop/msg?source=github')).json()) as { data: Array<{ eventType: string }> };
-    assert.deepEqual(msgs.data.map((m) => m.eventType), ['issues.opened', 'issues.opened', 'issues.opened']);
+    assert.deepEqual(
+      msgs.data.map((m) => m.eventType),
+      ['issues.opened', 'issues.opened', 'issues.opened'],
+    );
     assert.equal((await run('github')).missing, 0);
 
     const redeliver = await run('github-redeliver');
@@ -147,7 +206,10 @@ sources:
     assert.deepEqual([...githubApi.redelivered].sort(), [11, 13, 14], 'GitHub was asked to redeliver each missing one, once');
 
     const runs = (await (await gw.api('/reconcile/runs?source=github')).json()) as { data: Array<{ source: string; missing: number }> };
-    assert.deepEqual(runs.data.map((r) => r.missing), [0, 2]);
+    assert.deepEqual(
+      runs.data.map((r) => r.missing),
+      [0, 2],
+    );
     const all = (await (await gw.api('/reconcile/runs')).json()) as { data: unknown[] };
     assert.equal(all.data.length, 5);
   });

@@ -27,10 +27,16 @@ describe('reconciliation: retries, paging, config', () => {
     assert.equal(await withRetry(flaky, 4, 1), 'ok');
     assert.equal(calls, 3);
     calls = 0;
-    await assert.rejects(withRetry(() => (calls++, Promise.reject(Object.assign(new Error('bad key'), { statusCode: 401 }))), 4, 1), /bad key/);
+    await assert.rejects(
+      withRetry(() => (calls++, Promise.reject(Object.assign(new Error('bad key'), { statusCode: 401 }))), 4, 1),
+      /bad key/,
+    );
     assert.equal(calls, 1, 'a 401 is not retried');
     calls = 0;
-    await assert.rejects(withRetry(() => (calls++, Promise.reject(Object.assign(new Error('down'), { status: 503 }))), 3, 1), /down/);
+    await assert.rejects(
+      withRetry(() => (calls++, Promise.reject(Object.assign(new Error('down'), { status: 503 }))), 3, 1),
+      /down/,
+    );
     assert.equal(calls, 3);
     assert.equal(retryable(new Error('ECONNREFUSED')), true);
   });
@@ -42,13 +48,42 @@ describe('reconciliation: retries, paging, config', () => {
   });
 
   test('reconcile: is checked, with credentials from the environment', () => {
-    const ok = parseConfig(`${base}sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: "\${STRIPE_KEY}", lookback: 2d } }\n`, 't.yaml', {}, { STRIPE_KEY: 'sk_test_x' });
-    assert.deepEqual([ok.sources.s?.reconcile?.provider, (ok.sources.s!.reconcile as unknown as { apiKey: string }).apiKey, ok.sources.s?.reconcile?.lookbackMs], ['stripe', 'sk_test_x', 2 * 86_400_000]);
-    assert.match(problems('sources:\n  s: { provider: shopify, secret: x, application: shop, reconcile: { interval: 1h } }\n').join('\n'), /shopify has no API that lists the events/);
-    assert.match(problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: k, lookback: 30d } }\n').join('\n'), /lookback: must not be longer than ingest.dedupeWindow/);
-    assert.match(problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: {} }\n').join('\n'), /reconcile.apiKey: required/);
-    assert.match(problems('sources:\n  s: { provider: github, secret: x, application: shop, reconcile: { token: t } }\n').join('\n'), /hookId: required/);
-    assert.match(problems('sources:\n  s: { provider: github, secret: x, application: shop, reconcile: { token: t, hookId: 1 } }\n').join('\n'), /owner and repo/);
+    const ok = parseConfig(
+      `${base}sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: "\${STRIPE_KEY}", lookback: 2d } }\n`,
+      't.yaml',
+      {},
+      { STRIPE_KEY: 'sk_test_x' },
+    );
+    assert.deepEqual(
+      [
+        ok.sources.s?.reconcile?.provider,
+        (ok.sources.s!.reconcile as unknown as { apiKey: string }).apiKey,
+        ok.sources.s?.reconcile?.lookbackMs,
+      ],
+      ['stripe', 'sk_test_x', 2 * 86_400_000],
+    );
+    assert.match(
+      problems('sources:\n  s: { provider: shopify, secret: x, application: shop, reconcile: { interval: 1h } }\n').join('\n'),
+      /shopify has no API that lists the events/,
+    );
+    assert.match(
+      problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: { apiKey: k, lookback: 30d } }\n').join(
+        '\n',
+      ),
+      /lookback: must not be longer than ingest.dedupeWindow/,
+    );
+    assert.match(
+      problems('sources:\n  s: { provider: stripe, secret: whsec_x, application: shop, reconcile: {} }\n').join('\n'),
+      /reconcile.apiKey: required/,
+    );
+    assert.match(
+      problems('sources:\n  s: { provider: github, secret: x, application: shop, reconcile: { token: t } }\n').join('\n'),
+      /hookId: required/,
+    );
+    assert.match(
+      problems('sources:\n  s: { provider: github, secret: x, application: shop, reconcile: { token: t, hookId: 1 } }\n').join('\n'),
+      /owner and repo/,
+    );
   });
 
   test('alerts: config problems name their key', () => {
@@ -62,8 +97,15 @@ describe('reconciliation: retries, paging, config', () => {
     - { name: q, kind: backlog, channels: [nobody] }
     - { name: q, kind: endpoint-failure-rate, threshold: 2, channels: [s] }
 `).join('\n');
-    for (const expected of [/alerts.channels.s.url: required/, /alerts.channels.w.secret: must be whsec_/, /alerts.channels.m.to: required/, /rules\[0\].kind: must be one of/,
-      /rules\[1\].channels: "nobody" is not under alerts.channels/, /rules\[2\].name: "q" is used twice/, /rules\[2\].threshold: must be a ratio/]) {
+    for (const expected of [
+      /alerts.channels.s.url: required/,
+      /alerts.channels.w.secret: must be whsec_/,
+      /alerts.channels.m.to: required/,
+      /rules\[0\].kind: must be one of/,
+      /rules\[1\].channels: "nobody" is not under alerts.channels/,
+      /rules\[2\].name: "q" is used twice/,
+      /rules\[2\].threshold: must be a ratio/,
+    ]) {
       assert.match(found, expected);
     }
   });

@@ -25,7 +25,10 @@ sources:
   open: { provider: hmac, secret: s, header: X-S, application: open, idempotencyKey: body:$.id }
 `);
     for (const app of ['open', 'closed']) {
-      const res = await gw.api(`/auth/app-portal-access/${app}`, { method: 'POST', body: JSON.stringify({ capabilities: ['ViewBase', 'ManageEndpoint'] }) });
+      const res = await gw.api(`/auth/app-portal-access/${app}`, {
+        method: 'POST',
+        body: JSON.stringify({ capabilities: ['ViewBase', 'ManageEndpoint'] }),
+      });
       assert.equal(res.status, 200, await res.clone().text());
       portalToken[app] = ((await res.json()) as { token: string }).token;
     }
@@ -36,13 +39,23 @@ sources:
     redis.disconnect();
   });
 
-  const create = (app: string, url: string, token?: string) => (token
-    ? fetch(`${gw.url}/api/v1/app/${app}/endpoint`, { method: 'POST', body: JSON.stringify({ url }), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } })
-    : gw.api(`/app/${app}/endpoint`, { method: 'POST', body: JSON.stringify({ url }) }));
+  const create = (app: string, url: string, token?: string) =>
+    token
+      ? fetch(`${gw.url}/api/v1/app/${app}/endpoint`, {
+          method: 'POST',
+          body: JSON.stringify({ url }),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        })
+      : gw.api(`/app/${app}/endpoint`, { method: 'POST', body: JSON.stringify({ url }) });
 
   test('refused: a closed connection, an unknown one (same answer), another application, outside the prefix, a wrong type', async () => {
     const cases: Array<[string, string, string | undefined, RegExp]> = [
-      ['closed', `redis://shared/${prefix}.closed.x`, undefined, /connection "shared" is not open to this application \(.*brokers\.shared\.allowApplications\)/],
+      [
+        'closed',
+        `redis://shared/${prefix}.closed.x`,
+        undefined,
+        /connection "shared" is not open to this application \(.*brokers\.shared\.allowApplications\)/,
+      ],
       ['open', 'redis://internal/anything', undefined, /connection "internal" is not open to this application/],
       ['open', 'redis://nope/anything', undefined, /connection "nope" is not open to this application/],
       ['closed', `redis://shared/${prefix}.closed.x`, 'closed', /not open to this application/],
@@ -70,13 +83,21 @@ sources:
     assert.equal(viaPortal.status, 201, await viaPortal.clone().text());
 
     const body = JSON.stringify({ id: unique('evt-'), hello: 'broker' });
-    const res = await fetch(`${gw.url}/in/open`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) } });
+    const res = await fetch(`${gw.url}/in/open`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) },
+    });
     assert.equal(res.status, 200);
     for (const key of [stream, `${prefix}.open.portal`]) {
-      const entries = await eventually(async () => {
-        const e = await redis.xrange(key, '-', '+');
-        return e.length > 0 ? e : undefined;
-      }, 15_000, `the entry in ${key}`);
+      const entries = await eventually(
+        async () => {
+          const e = await redis.xrange(key, '-', '+');
+          return e.length > 0 ? e : undefined;
+        },
+        15_000,
+        `the entry in ${key}`,
+      );
       assert.equal(entries.length, 1);
       assert.ok(entries[0]![1].includes(body));
     }

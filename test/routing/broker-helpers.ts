@@ -19,9 +19,15 @@ export async function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
     s.setTimeout(1000);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.connect(port, '127.0.0.1');
   });
 }
@@ -40,8 +46,20 @@ export async function rabbitQueue(exchange: string): Promise<{ messages: amqp.Co
   const q = await ch.assertQueue('', { exclusive: true });
   await ch.bindQueue(q.queue, exchange, '#');
   const messages: amqp.ConsumeMessage[] = [];
-  await ch.consume(q.queue, (m) => { if (m) messages.push(m); }, { noAck: true });
-  return { messages, close: async () => { await ch.deleteExchange(exchange).catch(() => undefined); await conn.close(); } };
+  await ch.consume(
+    q.queue,
+    (m) => {
+      if (m) messages.push(m);
+    },
+    { noAck: true },
+  );
+  return {
+    messages,
+    close: async () => {
+      await ch.deleteExchange(exchange).catch(() => undefined);
+      await conn.close();
+    },
+  };
 }
 
 /** A JetStream stream over `subject.>` and a way to read it all. */
@@ -64,7 +82,10 @@ export async function natsStream(subject: string) {
       }
       return out;
     },
-    close: async () => { await jsm.streams.delete(name).catch(() => undefined); await nc.close(); },
+    close: async () => {
+      await jsm.streams.delete(name).catch(() => undefined);
+      await nc.close();
+    },
   };
 }
 

@@ -53,17 +53,24 @@ describe('broker sources: acknowledged only after the commit', { skip }, () => {
 
   /** A queue, a stream with a durable consumer whose ack wait is short (so a redelivery comes soon), a Redis key; and a gateway config over them. */
   async function setup(name: string, holdMs: number, via: 'direct' | 'proxy') {
-    const names = { queue: unique('sluice-crash-q-'), stream: unique('sluice_crash_'), subject: unique('sluicecrash'), key: unique('sluice:crash:') };
+    const names = {
+      queue: unique('sluice-crash-q-'),
+      stream: unique('sluice_crash_'),
+      subject: unique('sluicecrash'),
+      key: unique('sluice:crash:'),
+    };
     made.push({ queue: names.queue, stream: names.stream, key: names.key });
     await rabbitCh.assertQueue(names.queue, { durable: true });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: names.stream, subjects: [`${names.subject}.>`] });
     await jsm.consumers.add(names.stream, { durable_name: 'crash', ack_policy: AckPolicy.Explicit, ack_wait: 2_000_000_000 });
     const url = (kind: keyof typeof proxies, direct: string) =>
-      (via === 'direct' ? direct : direct.replace(/:\d+$/, `:${proxies[kind].port}`));
+      via === 'direct' ? direct : direct.replace(/:\d+$/, `:${proxies[kind].port}`);
     const dir = join(tmp.dir, name);
     const file = join(tmp.dir, `${name}.yaml`);
-    writeFileSync(file, `apiToken: ${API_TOKEN}
+    writeFileSync(
+      file,
+      `apiToken: ${API_TOKEN}
 allowPrivateNetworks: true
 server: { host: 127.0.0.1, port: 0 }
 dataDir: "${dir}"
@@ -81,12 +88,17 @@ sources:
   q: { provider: rabbitmq, connection: rabbit, queue: ${names.queue}, application: app, transformation: ${hold(holdMs)} }
   n: { provider: nats, connection: nats, stream: ${names.stream}, consumer: crash, application: app, transformation: ${hold(holdMs)} }
   r: { provider: redis, connection: redis, stream: "${names.key}", consumer: crash, application: app, transformation: ${hold(holdMs)} }
-`);
+`,
+    );
     return { ...names, file };
   }
 
   async function publishAll(s: Awaited<ReturnType<typeof setup>>, marker: string): Promise<void> {
-    rabbitCh.sendToQueue(s.queue, Buffer.from(JSON.stringify({ marker, via: 'rabbitmq' })), { messageId: `${marker}-q`, contentType: 'application/json', persistent: true });
+    rabbitCh.sendToQueue(s.queue, Buffer.from(JSON.stringify({ marker, via: 'rabbitmq' })), {
+      messageId: `${marker}-q`,
+      contentType: 'application/json',
+      persistent: true,
+    });
     await jetstream(nc).publish(`${s.subject}.evt`, JSON.stringify({ marker, via: 'nats' }), { msgID: `${marker}-n` });
     await redis.xadd(s.key, '*', 'id', `${marker}-r`, 'body', JSON.stringify({ marker, via: 'redis' }));
   }
@@ -94,37 +106,54 @@ sources:
   /** Each broker has handed its message to a consumer that has not acknowledged it. */
   async function inHand(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
     const jsm = await jetstreamManager(nc);
-    await eventually(async () => {
-      const q = await rabbitCh.checkQueue(s.queue);
-      const c = await jsm.consumers.info(s.stream, 'crash');
-      const p = (await redis.xpending(s.key, 'sluice').catch(() => [0])) as [number];
-      return q.messageCount === 0 && c.num_ack_pending === 1 && p[0] === 1 ? true : undefined;
-    }, 20_000, 'every message consumed and not yet acknowledged');
+    await eventually(
+      async () => {
+        const q = await rabbitCh.checkQueue(s.queue);
+        const c = await jsm.consumers.info(s.stream, 'crash');
+        const p = (await redis.xpending(s.key, 'sluice').catch(() => [0])) as [number];
+        return q.messageCount === 0 && c.num_ack_pending === 1 && p[0] === 1 ? true : undefined;
+      },
+      20_000,
+      'every message consumed and not yet acknowledged',
+    );
   }
 
   /** Nothing left for any broker to redeliver. */
   async function allAcked(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
     const jsm = await jetstreamManager(nc);
-    await eventually(async () => {
-      const q = await rabbitCh.checkQueue(s.queue);
-      const c = await jsm.consumers.info(s.stream, 'crash');
-      const p = (await redis.xpending(s.key, 'sluice')) as [number];
-      return q.messageCount === 0 && c.num_ack_pending === 0 && c.num_pending === 0 && p[0] === 0 ? true : undefined;
-    }, 30_000, 'every message acknowledged');
+    await eventually(
+      async () => {
+        const q = await rabbitCh.checkQueue(s.queue);
+        const c = await jsm.consumers.info(s.stream, 'crash');
+        const p = (await redis.xpending(s.key, 'sluice')) as [number];
+        return q.messageCount === 0 && c.num_ack_pending === 0 && c.num_pending === 0 && p[0] === 0 ? true : undefined;
+      },
+      30_000,
+      'every message acknowledged',
+    );
   }
 
-  const delivered = (marker: string) => receiver.requests.map((r) => JSON.parse(r.body.toString()) as { marker: string; via: string }).filter((b) => b.marker === marker);
+  const delivered = (marker: string) =>
+    receiver.requests.map((r) => JSON.parse(r.body.toString()) as { marker: string; via: string }).filter((b) => b.marker === marker);
 
   async function exactlyOnce(marker: string, gw: RunningSluice): Promise<void> {
     await eventually(() => (delivered(marker).length >= 3 ? true : undefined), 45_000, 'one delivery per broker');
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(delivered(marker).map((b) => b.via).sort(), ['nats', 'rabbitmq', 'redis'], 'each message delivered exactly once');
+    assert.deepEqual(
+      delivered(marker)
+        .map((b) => b.via)
+        .sort(),
+      ['nats', 'rabbitmq', 'redis'],
+      'each message delivered exactly once',
+    );
     const res = await fetch(`${gw.url}/api/v1/app/app/msg?limit=250`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     const msgs = ((await res.json()) as { data: Array<{ eventId: string }> }).data.filter((m) => m.eventId.startsWith(marker));
     assert.equal(msgs.length, 3, 'each message stored once');
   }
 
-  test('kill -9 between consume and commit: each broker redelivers after the restart, and the message is stored and delivered once', { timeout: 120_000 }, async () => {
+  test('kill -9 between consume and commit: each broker redelivers after the restart, and the message is stored and delivered once', {
+    timeout: 120_000,
+  }, async () => {
     const s = await setup('kill', 3000, 'direct');
     const marker = unique('kill-');
     let gw = await startSluice(s.file, { name: 'sluice (broker crash)' });
@@ -141,7 +170,9 @@ sources:
     }
   });
 
-  test('committed but the ack lost with the connection: the broker redelivers and dedupe keeps the message single', { timeout: 120_000 }, async () => {
+  test('committed but the ack lost with the connection: the broker redelivers and dedupe keeps the message single', {
+    timeout: 120_000,
+  }, async () => {
     const s = await setup('cut', 3000, 'proxy');
     const marker = unique('cut-');
     const gw = await startSluice(s.file, { name: 'sluice (broker ack lost)' });
@@ -152,7 +183,11 @@ sources:
       for (const p of Object.values(proxies)) await p.down();
       await eventually(() => (delivered(marker).length >= 3 ? true : undefined), 30_000, 'the three committed messages delivered');
       for (const p of Object.values(proxies)) await p.up();
-      await eventually(() => (gw.child.stdout.match(/"decision":"duplicate"/g)?.length ?? 0) >= 3 ? true : undefined, 45_000, 'three redeliveries recognised as duplicates');
+      await eventually(
+        () => ((gw.child.stdout.match(/"decision":"duplicate"/g)?.length ?? 0) >= 3 ? true : undefined),
+        45_000,
+        'three redeliveries recognised as duplicates',
+      );
       await exactlyOnce(marker, gw);
       await allAcked(s);
     } finally {

@@ -52,7 +52,9 @@ sources:
     return g;
   };
 
-  test('a worker-only process leaves the stream alone; an ingest process consumes it and the worker delivers', { timeout: 60_000 }, async () => {
+  test('a worker-only process leaves the stream alone; an ingest process consumes it and the worker delivers', {
+    timeout: 60_000,
+  }, async () => {
     await start('worker');
     await redis.xadd(stream, '*', 'id', 'e1', 'body', '{"n":1}');
     await new Promise((r) => setTimeout(r, 1500));

@@ -74,10 +74,15 @@ sources:
   const rabbitPublish = (body: string, messageId?: string, contentType = 'application/json') =>
     rabbitCh.sendToQueue(queue, Buffer.from(body), { contentType, ...(messageId ? { messageId } : {}), headers: { 'x-tenant': 't1' } });
 
-  const rabbitSettled = () => eventually(async () => {
-    const q = await rabbitCh.checkQueue(queue);
-    return q.messageCount === 0 ? true : undefined;
-  }, 15_000, 'the queue drained');
+  const rabbitSettled = () =>
+    eventually(
+      async () => {
+        const q = await rabbitCh.checkQueue(queue);
+        return q.messageCount === 0 ? true : undefined;
+      },
+      15_000,
+      'the queue drained',
+    );
 
   test('RabbitMQ: a queued message is ingested once, delivered signed to the endpoint, and acknowledged', async () => {
     const marker = unique('rmq-');
@@ -100,14 +105,22 @@ sources:
   test('RabbitMQ: a poison message (not JSON) is stored invalid and acknowledged, not redelivered', async () => {
     const marker = unique('poison-');
     rabbitPublish(`{not json ${marker}`, `p-${marker}`);
-    const [invalid] = await eventually(async () => {
-      const q = (await quarantined('rabbit')).filter((m) => JSON.stringify(m).includes(`p-${marker}`));
-      return q.length > 0 ? q : undefined;
-    }, 15_000, 'the quarantined message');
+    const [invalid] = await eventually(
+      async () => {
+        const q = (await quarantined('rabbit')).filter((m) => JSON.stringify(m).includes(`p-${marker}`));
+        return q.length > 0 ? q : undefined;
+      },
+      15_000,
+      'the quarantined message',
+    );
     assert.ok(invalid);
     await rabbitSettled();
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal((await quarantined('rabbit')).filter((m) => JSON.stringify(m).includes(`p-${marker}`)).length, 1, 'stored once, not redelivered');
+    assert.equal(
+      (await quarantined('rabbit')).filter((m) => JSON.stringify(m).includes(`p-${marker}`)).length,
+      1,
+      'stored once, not redelivered',
+    );
     assert.equal(deliveredWith(marker).length, 0);
   });
 
@@ -121,41 +134,75 @@ sources:
     await js.publish(`${natsSubject}.invoice.paid`, body, { msgID: `n2-${marker}`, headers: h });
     await eventually(() => (deliveredWith(marker).length === 2 ? true : undefined), 15_000, 'two deliveries');
     const msgs = ((await (await gw.api('/app/nats/msg')).json()) as { data: Array<{ eventType: string; eventId: string }> }).data;
-    assert.deepEqual(msgs.filter((m) => m.eventId.endsWith(marker)).map((m) => m.eventType), [`${natsSubject}.invoice.paid`, `${natsSubject}.invoice.paid`]);
-    const info = await eventually(async () => {
-      const i = await (await jetstreamManager(nc)).consumers.info(natsStreamName, 'sluice-fromNats');
-      return i.num_ack_pending === 0 && i.num_pending === 0 ? i : undefined;
-    }, 15_000, 'every message acknowledged');
+    assert.deepEqual(
+      msgs.filter((m) => m.eventId.endsWith(marker)).map((m) => m.eventType),
+      [`${natsSubject}.invoice.paid`, `${natsSubject}.invoice.paid`],
+    );
+    const info = await eventually(
+      async () => {
+        const i = await (await jetstreamManager(nc)).consumers.info(natsStreamName, 'sluice-fromNats');
+        return i.num_ack_pending === 0 && i.num_pending === 0 ? i : undefined;
+      },
+      15_000,
+      'every message acknowledged',
+    );
     assert.equal(info.delivered.stream_seq, 2);
   });
 
   test('Redis Streams: a consumer group ingests each entry once and XACKs it; a bad entry is stored invalid and acked', async () => {
     const marker = unique('redis-');
     const body = JSON.stringify({ marker });
-    await redis.xadd(redisStream, '*', 'id', `r-${marker}`, 'type', 'user.signup', 'body', body, 'headers', JSON.stringify({ 'content-type': 'application/json' }));
+    await redis.xadd(
+      redisStream,
+      '*',
+      'id',
+      `r-${marker}`,
+      'type',
+      'user.signup',
+      'body',
+      body,
+      'headers',
+      JSON.stringify({ 'content-type': 'application/json' }),
+    );
     await redis.xadd(redisStream, '*', 'id', `bad-${marker}`, 'body', `<xml>${marker}`);
     await eventually(() => (deliveredWith(marker).length === 1 ? true : undefined), 15_000, 'the delivery');
-    await eventually(async () => ((await quarantined('redis')).some((m) => JSON.stringify(m).includes(`bad-${marker}`)) ? true : undefined), 15_000, 'the invalid one');
-    const pending = await eventually(async () => {
-      const p = (await redis.xpending(redisStream, 'sluice')) as [number, ...unknown[]];
-      return p[0] === 0 ? p : undefined;
-    }, 15_000, 'nothing pending in the group');
+    await eventually(
+      async () => ((await quarantined('redis')).some((m) => JSON.stringify(m).includes(`bad-${marker}`)) ? true : undefined),
+      15_000,
+      'the invalid one',
+    );
+    const pending = await eventually(
+      async () => {
+        const p = (await redis.xpending(redisStream, 'sluice')) as [number, ...unknown[]];
+        return p[0] === 0 ? p : undefined;
+      },
+      15_000,
+      'nothing pending in the group',
+    );
     assert.equal(pending[0], 0);
     const msgs = ((await (await gw.api('/app/redis/msg')).json()) as { data: Array<{ eventType: string; eventId: string }> }).data;
     assert.equal(msgs.find((m) => m.eventId === `r-${marker}`)?.eventType, 'user.signup');
   });
 
-  test('a message over the source\'s maxBodySize is a rejection the console shows, and acknowledged', async () => {
+  test("a message over the source's maxBodySize is a rejection the console shows, and acknowledged", async () => {
     const marker = unique('big-');
     await redis.xadd(smallStream, '*', 'id', marker, 'body', JSON.stringify({ marker, pad: 'x'.repeat(200) }));
-    const rows = await eventually(async () => {
-      await gw.gateway.flushCounters();
-      const res = await gw.api('/rejected?source=fromRedisSmall');
-      const data = ((await res.json()) as { data: Array<{ reason: string; bodySize: number }> }).data;
-      return data.length > 0 ? data : undefined;
-    }, 15_000, 'the rejection');
+    const rows = await eventually(
+      async () => {
+        await gw.gateway.flushCounters();
+        const res = await gw.api('/rejected?source=fromRedisSmall');
+        const data = ((await res.json()) as { data: Array<{ reason: string; bodySize: number }> }).data;
+        return data.length > 0 ? data : undefined;
+      },
+      15_000,
+      'the rejection',
+    );
     assert.match(rows[0]!.reason, /over the source's maxBodySize of 64/);
-    await eventually(async () => (((await redis.xpending(smallStream, 'sluice')) as [number])[0] === 0 ? true : undefined), 15_000, 'acknowledged');
+    await eventually(
+      async () => (((await redis.xpending(smallStream, 'sluice')) as [number])[0] === 0 ? true : undefined),
+      15_000,
+      'acknowledged',
+    );
     assert.equal(deliveredWith(marker).length, 0);
   });
 

@@ -31,15 +31,20 @@ describe('broker destinations', { skip }, () => {
   let n = 0;
   const send = async (source: string, payload: Record<string, unknown> = {}) => {
     const body = JSON.stringify({ id: `evt_${++n}`, type: 'invoice.paid', ...payload });
-    const res = await fetch(`${gw.url}/in/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body), 'x-request-id': `r${n}` } });
+    const res = await fetch(`${gw.url}/in/${source}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body), 'x-request-id': `r${n}` },
+    });
     assert.equal(res.status, 200);
     return { id: ((await res.json()) as { id: string }).id, body };
   };
-  const entries = async (key: string) => (await redis.xrange(key, '-', '+')).map(([, fields]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    return f;
-  });
+  const entries = async (key: string) =>
+    (await redis.xrange(key, '-', '+')).map(([, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return f;
+    });
 
   before(async () => {
     rabbit = await rabbitQueue(exchange);
@@ -97,7 +102,9 @@ sources:
     assert.equal(m.properties.messageId, id);
     assert.equal(m.properties.headers?.['x-request-id'], `r${n}`);
     assert.deepEqual(verify(m.content, m.properties.headers ?? {}), JSON.parse(body));
-    const [attempt] = ((await (await gw.api(`/app/toRabbit/attempt/msg/${id}`)).json()) as { data: Array<{ response: string; responseStatusCode: number }> }).data;
+    const [attempt] = (
+      (await (await gw.api(`/app/toRabbit/attempt/msg/${id}`)).json()) as { data: Array<{ response: string; responseStatusCode: number }> }
+    ).data;
     assert.match(attempt?.response ?? '', /confirmed by RabbitMQ/);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(rabbit.messages.length, 1, 'exactly once');
@@ -105,10 +112,14 @@ sources:
 
   test('NATS JetStream: acked publish with Nats-Msg-Id = the message id, headers verify', async () => {
     const { id, body } = await send('nats', { amount: 2 });
-    const got = await eventually(async () => {
-      const all = await nats.read();
-      return all.length >= 1 ? all : undefined;
-    }, 15_000, 'the JetStream message');
+    const got = await eventually(
+      async () => {
+        const all = await nats.read();
+        return all.length >= 1 ? all : undefined;
+      },
+      15_000,
+      'the JetStream message',
+    );
     assert.equal(got.length, 1);
     assert.equal(got[0]!.subject, `${subject}.invoice.paid`);
     assert.equal(got[0]!.headers['nats-msg-id'], id);
@@ -117,7 +128,11 @@ sources:
 
   test('Redis Streams: XADD with the id, the bytes and the headers; the stream is capped', async () => {
     const { id, body } = await send('redis', { amount: 3 });
-    const [entry] = await eventually(async () => ((await entries(stream)).length > 0 ? entries(stream) : undefined), 15_000, 'the stream entry');
+    const [entry] = await eventually(
+      async () => ((await entries(stream)).length > 0 ? entries(stream) : undefined),
+      15_000,
+      'the stream entry',
+    );
     assert.equal(entry?.id, id);
     assert.equal(entry?.body, body);
     assert.deepEqual(verify(entry!.body!, JSON.parse(entry!.headers!)), JSON.parse(body));
@@ -126,11 +141,19 @@ sources:
 
   test('FIFO per ordering key holds on a broker endpoint', async () => {
     for (let seq = 1; seq <= 8; seq++) await send('ordered', { key: seq % 2 ? 'a' : 'b', seq });
-    const got = await eventually(async () => {
-      const all = await entries(fifoStream);
-      return all.length >= 8 ? all : undefined;
-    }, 20_000, 'eight ordered entries');
-    const seqOf = (key: string) => got.map((e) => JSON.parse(e.body!)).filter((p) => p.key === key).map((p) => p.seq);
+    const got = await eventually(
+      async () => {
+        const all = await entries(fifoStream);
+        return all.length >= 8 ? all : undefined;
+      },
+      20_000,
+      'eight ordered entries',
+    );
+    const seqOf = (key: string) =>
+      got
+        .map((e) => JSON.parse(e.body!))
+        .filter((p) => p.key === key)
+        .map((p) => p.seq);
     assert.deepEqual(seqOf('a'), [1, 3, 5, 7]);
     assert.deepEqual(seqOf('b'), [2, 4, 6, 8]);
   });
@@ -139,16 +162,25 @@ sources:
     await proxy.down();
     const sent: Array<{ id: string; body: string }> = [];
     for (let i = 0; i < 3; i++) sent.push(await send('outage', { i }));
-    const failed = await eventually(async () => {
-      const list = ((await (await gw.api(`/app/outage/attempt/msg/${sent[0]!.id}`)).json()) as { data: Array<{ error: string | null }> }).data;
-      return list.length > 0 ? list : undefined;
-    }, 15_000, 'a failed attempt');
+    const failed = await eventually(
+      async () => {
+        const list = ((await (await gw.api(`/app/outage/attempt/msg/${sent[0]!.id}`)).json()) as { data: Array<{ error: string | null }> })
+          .data;
+        return list.length > 0 ? list : undefined;
+      },
+      15_000,
+      'a failed attempt',
+    );
     assert.ok(failed[0]?.error, 'the failure is recorded');
     await proxy.up();
-    const got = await eventually(async () => {
-      const all = await entries(outageStream);
-      return all.length >= 3 ? all : undefined;
-    }, 30_000, 'all three after the broker is back');
+    const got = await eventually(
+      async () => {
+        const all = await entries(outageStream);
+        return all.length >= 3 ? all : undefined;
+      },
+      30_000,
+      'all three after the broker is back',
+    );
     assert.deepEqual(got.map((e) => e.id).sort(), sent.map((s) => s.id).sort());
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await entries(outageStream)).length, 3, 'once each');

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { validateConfig } from '../../src/config/validate.ts';
 
-const base = (extra: string) => parse(`apiToken: a-long-enough-api-token
+const base = (extra: string) =>
+  parse(`apiToken: a-long-enough-api-token
 brokers:
   rabbit: { type: rabbitmq, url: "amqp://guest:secret-pass@127.0.0.1:5672" }
   cache: { type: redis, url: "redis://127.0.0.1:6379" }
@@ -15,13 +16,15 @@ function problems(extra: string): string[] {
 
 describe('routing config', () => {
   it('reads broker endpoints into credential-free URLs, and transformations', () => {
-    const { config } = validateConfig(base(`applications:
+    const { config } = validateConfig(
+      base(`applications:
   a:
     endpoints:
       - { id: q, type: rabbitmq, connection: rabbit, exchange: hooks, routingKey: "x.{eventType}", transformation: "(w) => w" }
       - { id: s, type: redis, connection: cache, stream: "s:{eventType}" }
       - { id: h, url: "https://example.com/h", transformation: { code: "(w) => w", enabled: false } }
-transformations: { timeout: 20ms, memoryLimit: 8MiB }`));
+transformations: { timeout: 20ms, memoryLimit: 8MiB }`),
+    );
     assert.ok(config);
     const [q, s, h] = config.applications.a!.endpoints;
     assert.equal(q?.url, 'rabbitmq://rabbit/hooks?routingKey=x.%7BeventType%7D');
@@ -34,20 +37,43 @@ transformations: { timeout: 20ms, memoryLimit: 8MiB }`));
 
   it('names every mistake with its key', () => {
     const cases: Array<[string, RegExp]> = [
-      ['applications: { a: { endpoints: [{ id: q, type: rabbitmq, connection: nope, exchange: x }] } }', /applications\.a\.endpoints\[0\]\.connection: "nope" is not under brokers \(known: rabbit, cache\)/],
-      ['applications: { a: { endpoints: [{ id: q, type: nats, connection: rabbit, subject: x }] } }', /connection: "rabbit" is a rabbitmq connection, not nats/],
+      [
+        'applications: { a: { endpoints: [{ id: q, type: rabbitmq, connection: nope, exchange: x }] } }',
+        /applications\.a\.endpoints\[0\]\.connection: "nope" is not under brokers \(known: rabbit, cache\)/,
+      ],
+      [
+        'applications: { a: { endpoints: [{ id: q, type: nats, connection: rabbit, subject: x }] } }',
+        /connection: "rabbit" is a rabbitmq connection, not nats/,
+      ],
       ['applications: { a: { endpoints: [{ id: q, type: rabbitmq, connection: rabbit }] } }', /endpoints\[0\]\.exchange: required/],
-      ['applications: { a: { endpoints: [{ id: q, type: redis, connection: cache, stream: s, exchange: x }] } }', /endpoints\[0\]\.exchange: does not apply to a redis endpoint/],
-      ['applications: { a: { endpoints: [{ id: q, type: kafka, connection: cache }] } }', /endpoints\[0\]\.type: must be one of http, rabbitmq, nats, redis/],
-      ['applications: { a: { endpoints: [{ id: q, type: redis, connection: cache, stream: s, url: "redis://x" }] } }', /endpoints\[0\]\.url: a redis endpoint names its connection instead/],
-      ['applications: { a: { endpoints: [{ id: q, url: "https://e.com", transformation: "  " }] } }', /endpoints\[0\]\.transformation: the code must not be empty/],
+      [
+        'applications: { a: { endpoints: [{ id: q, type: redis, connection: cache, stream: s, exchange: x }] } }',
+        /endpoints\[0\]\.exchange: does not apply to a redis endpoint/,
+      ],
+      [
+        'applications: { a: { endpoints: [{ id: q, type: kafka, connection: cache }] } }',
+        /endpoints\[0\]\.type: must be one of http, rabbitmq, nats, redis/,
+      ],
+      [
+        'applications: { a: { endpoints: [{ id: q, type: redis, connection: cache, stream: s, url: "redis://x" }] } }',
+        /endpoints\[0\]\.url: a redis endpoint names its connection instead/,
+      ],
+      [
+        'applications: { a: { endpoints: [{ id: q, url: "https://e.com", transformation: "  " }] } }',
+        /endpoints\[0\]\.transformation: the code must not be empty/,
+      ],
       ['transformations: { timeout: forever }', /transformations\.timeout: must be a duration/],
       ['brokers: { b: { type: redis, url: "amqp://x" } }', /brokers\.b\.url: a redis URL starts with redis:\/\/ or rediss:\/\//],
     ];
     for (const [extra, expected] of cases) {
       // A case about `brokers:` itself replaces the base's connections.
-      const found = extra.startsWith('brokers') ? validateConfig(parse(`apiToken: a-long-enough-api-token\n${extra}`)).problems : problems(extra);
-      assert.ok(found.some((p) => expected.test(p)), `${extra}: ${found.join('; ')}`);
+      const found = extra.startsWith('brokers')
+        ? validateConfig(parse(`apiToken: a-long-enough-api-token\n${extra}`)).problems
+        : problems(extra);
+      assert.ok(
+        found.some((p) => expected.test(p)),
+        `${extra}: ${found.join('; ')}`,
+      );
       for (const p of found) assert.doesNotMatch(p, /secret-pass/);
     }
   });

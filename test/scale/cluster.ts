@@ -58,23 +58,26 @@ export async function freshDatabase(serverUrl = DATABASE_URL): Promise<{ url: st
  */
 export function clusterConfig(dir: string, storageUrl: string, receiverUrl: string, opts: { endpointConcurrency?: number } = {}): string {
   const file = join(dir, `sluice-${randomBytes(3).toString('hex')}.yaml`);
-  writeFileSync(file, [
-    `apiToken: ${API_TOKEN}`,
-    'allowPrivateNetworks: true',
-    'server: { host: 127.0.0.1, port: 0 }',
-    `dataDir: "${dir}"`,
-    `storage: { url: "${storageUrl}", poolSize: 6, connectTimeout: 1s, statementTimeout: 5s }`,
-    'logLevel: error',
-    // leaseGrace: short, so a killed worker's leases come back within seconds, yet above the event-loop stalls of a busy 2-core machine.
-    'delivery: { concurrency: 24, leaseGrace: 2s, pollInterval: 200ms, shutdownGrace: 2s }',
-    'applications:',
-    '  app:',
-    '    endpoints:',
-    `      - { id: ep, url: "${receiverUrl}", secret: "${ENDPOINT_SECRET}", timeout: 5s, concurrency: ${opts.endpointConcurrency ?? 48}, retry: [200ms, 500ms, 1s, 1s, 2s, 2s, 5s] }`,
-    'sources:',
-    `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `apiToken: ${API_TOKEN}`,
+      'allowPrivateNetworks: true',
+      'server: { host: 127.0.0.1, port: 0 }',
+      `dataDir: "${dir}"`,
+      `storage: { url: "${storageUrl}", poolSize: 6, connectTimeout: 1s, statementTimeout: 5s }`,
+      'logLevel: error',
+      // leaseGrace: short, so a killed worker's leases come back within seconds, yet above the event-loop stalls of a busy 2-core machine.
+      'delivery: { concurrency: 24, leaseGrace: 2s, pollInterval: 200ms, shutdownGrace: 2s }',
+      'applications:',
+      '  app:',
+      '    endpoints:',
+      `      - { id: ep, url: "${receiverUrl}", secret: "${ENDPOINT_SECRET}", timeout: 5s, concurrency: ${opts.endpointConcurrency ?? 48}, retry: [200ms, 500ms, 1s, 1s, 2s, 2s, 5s] }`,
+      'sources:',
+      `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app }`,
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -119,13 +122,15 @@ export async function sendOne(ingestUrl: string, n: number): Promise<{ status: n
 /** Sends messages `from … from+count-1` with `concurrency` senders; every one must be acknowledged. */
 export async function sendAll(ingestUrl: string, from: number, count: number, concurrency = 16): Promise<void> {
   let next = from;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < from + count) {
-      const n = next++;
-      const { status } = await sendOne(ingestUrl, n);
-      if (status !== 200) throw new Error(`message ${n}: ingest answered ${status}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < from + count) {
+        const n = next++;
+        const { status } = await sendOne(ingestUrl, n);
+        if (status !== 200) throw new Error(`message ${n}: ingest answered ${status}`);
+      }
+    }),
+  );
 }
 
 /** The summed `sluice_delivery_attempts_total` of one process (the attempts its worker made). */

@@ -55,22 +55,30 @@ class StallingRelay {
   }
 }
 
-test('a database that stops answering (no reset): ingest answers 503 + Retry-After within the configured timeouts, readyz 503, then recovers', { skip, timeout: 60_000 }, async () => {
+test('a database that stops answering (no reset): ingest answers 503 + Retry-After within the configured timeouts, readyz 503, then recovers', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const db = await freshDatabase();
   const dbUrl = new URL(db.url);
   const relay = await new StallingRelay({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) }).start();
   const viaRelay = new URL(db.url);
   viaRelay.port = String(relay.port);
   const tmp = tempDir('sluice-stall-');
-  const config = parseConfig([
-    `apiToken: ${API_TOKEN}`,
-    'server: { host: 127.0.0.1, port: 0 }',
-    `dataDir: "${tmp.dir}"`,
-    `storage: { url: "${viaRelay.toString()}", connectTimeout: 500ms, statementTimeout: 1s }`,
-    'applications: { app: { endpoints: [] } }',
-    `sources: { std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app } }`,
-    '',
-  ].join('\n'), 'test.yaml', {}, {});
+  const config = parseConfig(
+    [
+      `apiToken: ${API_TOKEN}`,
+      'server: { host: 127.0.0.1, port: 0 }',
+      `dataDir: "${tmp.dir}"`,
+      `storage: { url: "${viaRelay.toString()}", connectTimeout: 500ms, statementTimeout: 1s }`,
+      'applications: { app: { endpoints: [] } }',
+      `sources: { std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app } }`,
+      '',
+    ].join('\n'),
+    'test.yaml',
+    {},
+    {},
+  );
   const gateway = await startGateway(config, createLogger('fatal', new LogSink()));
   try {
     assert.equal((await sendOne(gateway.url, 1)).status, 200);
@@ -86,7 +94,11 @@ test('a database that stops answering (no reset): ingest answers 503 + Retry-Aft
     assert.equal(ready.status, 503);
 
     relay.recover();
-    const back = await eventually(async () => ((await sendOne(gateway.url, 5)).status === 200 ? true : undefined), 20_000, 'ingest after the network is back');
+    const back = await eventually(
+      async () => ((await sendOne(gateway.url, 5)).status === 200 ? true : undefined),
+      20_000,
+      'ingest after the network is back',
+    );
     assert.equal(back, true);
     assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200);
   } finally {

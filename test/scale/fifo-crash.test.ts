@@ -9,7 +9,12 @@ import { Webhook } from 'standardwebhooks';
 import { API_TOKEN, eventually, tempDir } from '../helpers/gateway.ts';
 import { freshDatabase, postgresSkip, SOURCE_SECRET, startNodeWithRole, type Node } from './cluster.ts';
 
-interface Got { webhookId: string; seq: number; stale: boolean; at: number }
+interface Got {
+  webhookId: string;
+  seq: number;
+  stale: boolean;
+  at: number;
+}
 
 /**
  * Issue 20's crash case, made deterministic: the receiver takes seq 14 of
@@ -19,7 +24,9 @@ interface Got { webhookId: string; seq: number; stale: boolean; at: number }
  * The rule of docs/ordering.md: 14 is repeated first (same webhook-id), and 12
  * and 13 go after it flagged `Sluice-Stale: true`, never as if fresh.
  */
-test('PostgreSQL: a FIFO head in flight when its worker is SIGKILLed stays the head; late predecessors are sent stale', { timeout: 120_000 }, async (t) => {
+test('PostgreSQL: a FIFO head in flight when its worker is SIGKILLed stays the head; late predecessors are sent stale', {
+  timeout: 120_000,
+}, async (t) => {
   const skip = await postgresSkip();
   if (skip) return t.skip(skip);
   const got: Got[] = [];
@@ -30,7 +37,12 @@ test('PostgreSQL: a FIFO head in flight when its worker is SIGKILLed stays the h
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { seq: number };
-      got.push({ webhookId: String(req.headers['webhook-id']), seq: body.seq, stale: req.headers['sluice-stale'] === 'true', at: Date.now() });
+      got.push({
+        webhookId: String(req.headers['webhook-id']),
+        seq: body.seq,
+        stale: req.headers['sluice-stale'] === 'true',
+        at: Date.now(),
+      });
       if (body.seq === 14 && got.filter((g) => g.seq === 14).length === 1) {
         holdFirst14?.();
         return; // processed, never answered: the worker dies waiting
@@ -43,30 +55,39 @@ test('PostgreSQL: a FIFO head in flight when its worker is SIGKILLed stays the h
   const db = await freshDatabase();
   const tmp = tempDir('sluice-fifo-crash-');
   const file = join(tmp.dir, 'sluice.yaml');
-  writeFileSync(file, [
-    `apiToken: ${API_TOKEN}`,
-    'allowPrivateNetworks: true',
-    'server: { host: 127.0.0.1, port: 0 }',
-    `dataDir: "${tmp.dir}"`,
-    `storage: { url: "${db.url}", poolSize: 4 }`,
-    'logLevel: warn',
-    'delivery: { leaseGrace: 1s, pollInterval: 200ms, shutdownGrace: 1s }',
-    'applications:',
-    '  app:',
-    '    endpoints:',
-    `      - { id: ep, url: "${receiverUrl}", fifo: true, stale: deliver, timeout: 3s, retry: [200ms, 200ms, 500ms] }`,
-    'sources:',
-    `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app, orderingKey: "body:$.key", sequence: "body:$.seq" }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `apiToken: ${API_TOKEN}`,
+      'allowPrivateNetworks: true',
+      'server: { host: 127.0.0.1, port: 0 }',
+      `dataDir: "${tmp.dir}"`,
+      `storage: { url: "${db.url}", poolSize: 4 }`,
+      'logLevel: warn',
+      'delivery: { leaseGrace: 1s, pollInterval: 200ms, shutdownGrace: 1s }',
+      'applications:',
+      '  app:',
+      '    endpoints:',
+      `      - { id: ep, url: "${receiverUrl}", fifo: true, stale: deliver, timeout: 3s, retry: [200ms, 200ms, 500ms] }`,
+      'sources:',
+      `  std: { provider: standard-webhooks, secrets: ["${SOURCE_SECRET}"], application: app, orderingKey: "body:$.key", sequence: "body:$.seq" }`,
+      '',
+    ].join('\n'),
+  );
   const hook = new Webhook(SOURCE_SECRET);
   const send = async (ingestUrl: string, seq: number): Promise<void> => {
     const id = `evt_sub23_${seq}_${randomBytes(3).toString('hex')}`;
     const body = JSON.stringify({ key: 'sub_23', seq });
     const at = new Date();
     const res = await fetch(`${ingestUrl}/in/std`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': hook.sign(id, at, body) },
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': hook.sign(id, at, body),
+      },
     });
     assert.equal(res.status, 200, await res.text());
   };
@@ -83,15 +104,27 @@ test('PostgreSQL: a FIFO head in flight when its worker is SIGKILLed stays the h
     await send(ingest.url, 12);
     await send(ingest.url, 13);
     nodes.push(await startNodeWithRole(file, 'worker', 'sluice worker (survivor)'));
-    await eventually(() => (new Set(got.map((g) => g.seq)).size === 3 && got.length >= 4 ? true : undefined), 60_000, 'the repeat of 14, then 12 and 13');
+    await eventually(
+      () => (new Set(got.map((g) => g.seq)).size === 3 && got.length >= 4 ? true : undefined),
+      60_000,
+      'the repeat of 14, then 12 and 13',
+    );
     await new Promise((r) => setTimeout(r, 500));
     const first = got[0]!;
     assert.deepEqual([first.seq, first.stale], [14, false]);
     const after = got.slice(1);
     assert.ok(after.every((g) => g.at >= killedAt));
-    assert.deepEqual(after.map((g) => g.seq), [14, 12, 13], 'the head first, repeated, then the late ones');
+    assert.deepEqual(
+      after.map((g) => g.seq),
+      [14, 12, 13],
+      'the head first, repeated, then the late ones',
+    );
     assert.equal(after[0]!.webhookId, first.webhookId, 'the same message: the receiver dedupes it');
-    assert.deepEqual(after.map((g) => g.stale), [false, true, true], 'the late predecessors are flagged stale, never sent as fresh');
+    assert.deepEqual(
+      after.map((g) => g.stale),
+      [false, true, true],
+      'the late predecessors are flagged stale, never sent as fresh',
+    );
   } finally {
     await Promise.all(nodes.map((n) => n.child.kill()));
     server.closeAllConnections();

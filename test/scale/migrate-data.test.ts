@@ -41,7 +41,10 @@ async function api<T>(gateway: Gateway, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-test('migrate-data: an SQLite installation moves to PostgreSQL with its messages, secrets, dedupe memory, history and pending deliveries', { skip, timeout: 90_000 }, async () => {
+test('migrate-data: an SQLite installation moves to PostgreSQL with its messages, secrets, dedupe memory, history and pending deliveries', {
+  skip,
+  timeout: 90_000,
+}, async () => {
   const tmp = tempDir('sluice-migrate-data-');
   const good = await new Receiver().start();
   const flaky = await new Receiver(() => ({ status: 503 })).start();
@@ -74,14 +77,23 @@ test('migrate-data: an SQLite installation moves to PostgreSQL with its messages
     // 2. The copy.
     const copied = await runCli(['migrate-data', '--from', sqliteUrl, '--to', db.url]);
     assert.equal(copied.code, 0, copied.stderr);
-    const rows = Object.fromEntries(copied.stdout.trim().split('\n').map((line) => line.split('\t')).map(([t, n]) => [t, Number(n)]));
+    const rows = Object.fromEntries(
+      copied.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t'))
+        .map(([t, n]) => [t, Number(n)]),
+    );
     assert.equal(rows.messages, COUNT);
     assert.equal(rows.deliveries, COUNT * 2);
     assert.equal(rows.attempts, COUNT + flakyBefore);
     assert.equal(rows.applications, 1);
     assert.equal(rows.endpoints, 2);
     const states = await sql(db.url, `SELECT state, count(*)::int AS n FROM deliveries GROUP BY state ORDER BY state`);
-    assert.deepEqual(states, [{ state: 'scheduled', n: COUNT }, { state: 'succeeded', n: COUNT }]);
+    assert.deepEqual(states, [
+      { state: 'scheduled', n: COUNT },
+      { state: 'succeeded', n: COUNT },
+    ]);
 
     // A second copy into the now-filled database is refused, and changes nothing.
     const again = await runCli(['migrate-data', '--from', sqliteUrl, '--to', db.url]);
@@ -95,14 +107,21 @@ test('migrate-data: an SQLite installation moves to PostgreSQL with its messages
     await flaky.waitFor(flakyBefore + COUNT, 30_000);
     const list = await api<{ data: Array<{ id: string }> }>(pgGateway, '/app/app/msg?limit=100');
     assert.deepEqual(list.data.map((m) => m.id).sort(), ids);
-    const redelivered = flaky.requests.slice(flakyBefore).map((r) => String(r.headers['webhook-id'])).sort();
+    const redelivered = flaky.requests
+      .slice(flakyBefore)
+      .map((r) => String(r.headers['webhook-id']))
+      .sort();
     assert.deepEqual(redelivered, ids, 'each pending delivery went out with its original webhook-id');
     // The receiver has the request before Sluice has recorded the attempt: wait for the record.
     const gw = pgGateway;
-    const attempts = await eventually(async () => {
-      const page = await api<{ data: unknown[] }>(gw, `/app/app/attempt/msg/${ids[0]}?limit=10`);
-      return page.data.length >= 1 + firstTries + 1 ? page : undefined;
-    }, 10_000, 'the new attempt to be recorded');
+    const attempts = await eventually(
+      async () => {
+        const page = await api<{ data: unknown[] }>(gw, `/app/app/attempt/msg/${ids[0]}?limit=10`);
+        return page.data.length >= 1 + firstTries + 1 ? page : undefined;
+      },
+      10_000,
+      'the new attempt to be recorded',
+    );
     assert.equal(attempts.data.length, 1 + firstTries + 1, 'the SQLite attempts came along (good + flaky) and the new one joined them');
 
     // The dedupe memory came along: a provider retry of an old event is a duplicate of the same message.

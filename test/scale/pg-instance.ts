@@ -11,7 +11,9 @@ const run = promisify(execFile);
 function binDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.map((m) => join(root, m, 'bin')).find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
@@ -32,7 +34,12 @@ export class PgInstance {
   readonly url: string;
   private running = false;
 
-  private constructor(private readonly bin: string, private readonly dir: string, readonly port: number, private readonly asUser: string | undefined) {
+  private constructor(
+    private readonly bin: string,
+    private readonly dir: string,
+    readonly port: number,
+    private readonly asUser: string | undefined,
+  ) {
     this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   }
 
@@ -84,8 +91,16 @@ export class PgInstance {
 
   async start(): Promise<void> {
     await this.tool('pg_ctl', [
-      '-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-w', '-t', '30',
-      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`, 'start',
+      '-D',
+      join(this.dir, 'data'),
+      '-l',
+      join(this.dir, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
+      'start',
     ]);
     this.running = true;
   }

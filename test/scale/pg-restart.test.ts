@@ -35,10 +35,19 @@ async function readyz(node: Node): Promise<number> {
   return res.status;
 }
 
-test('PostgreSQL restarted mid-run: ingest answers 503 + Retry-After while it is down, processes reconnect, every acknowledged message is delivered', { skip: unavailable, timeout: 180_000 }, async () => {
+test('PostgreSQL restarted mid-run: ingest answers 503 + Retry-After while it is down, processes reconnect, every acknowledged message is delivered', {
+  skip: unavailable,
+  timeout: 180_000,
+}, async () => {
   const instance = pgi as PgInstance;
   const config = clusterConfig(tmp.dir, instance.url, receiver.url);
-  nodes.push(...await Promise.all([startNodeWithRole(config, 'ingest'), startNodeWithRole(config, 'worker', 'sluice worker#1'), startNodeWithRole(config, 'worker', 'sluice worker#2')]));
+  nodes.push(
+    ...(await Promise.all([
+      startNodeWithRole(config, 'ingest'),
+      startNodeWithRole(config, 'worker', 'sluice worker#1'),
+      startNodeWithRole(config, 'worker', 'sluice worker#2'),
+    ])),
+  );
   const [ingest, worker] = nodes as [Node, Node];
 
   const acked = new Set<number>();
@@ -71,7 +80,11 @@ test('PostgreSQL restarted mid-run: ingest answers 503 + Retry-After while it is
   down = true;
   const ackedAtStop = acked.size;
   const failedAtStop = statuses.get(503) ?? 0;
-  await eventually(() => ((statuses.get(503) ?? 0) >= failedAtStop + 20 ? true : undefined), 20_000, 'ingest refusing while the database is down');
+  await eventually(
+    () => ((statuses.get(503) ?? 0) >= failedAtStop + 20 ? true : undefined),
+    20_000,
+    'ingest refusing while the database is down',
+  );
   assert.equal(await readyz(ingest), 503, 'readyz of the ingest process while the database is down');
   assert.equal(await readyz(worker), 503, 'readyz of a worker process while the database is down');
   await new Promise((r) => setTimeout(r, 1000));
@@ -83,8 +96,11 @@ test('PostgreSQL restarted mid-run: ingest answers 503 + Retry-After while it is
   sending = false;
   await Promise.all(senders);
 
-  await eventually(() => ([...acked].every((n) => receiver.seen.has(n)) ? true : undefined), 60_000,
-    `every acknowledged message delivered (${[...acked].filter((n) => !receiver.seen.has(n)).length} of ${acked.size} missing)`);
+  await eventually(
+    () => ([...acked].every((n) => receiver.seen.has(n)) ? true : undefined),
+    60_000,
+    `every acknowledged message delivered (${[...acked].filter((n) => !receiver.seen.has(n)).length} of ${acked.size} missing)`,
+  );
 
   assert.deepEqual([...statuses.keys()].sort(), [200, 503], `ingest statuses: ${JSON.stringify([...statuses])}`);
   assert.equal(without503RetryAfter, 0, '503 without a numeric Retry-After');

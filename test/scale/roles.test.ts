@@ -64,7 +64,11 @@ describe('sluice serve --role', { skip }, () => {
     assert.equal(receiver.total, before + 1);
     assert.ok(receiver.seen.has(1));
     // The attempt is recorded just after the receiver answered.
-    await eventually(async () => ((await sql(db.url, `SELECT state FROM deliveries`))[0]?.state === 'succeeded' ? true : undefined), 10_000, 'the delivery recorded as succeeded');
+    await eventually(
+      async () => ((await sql(db.url, `SELECT state FROM deliveries`))[0]?.state === 'succeeded' ? true : undefined),
+      10_000,
+      'the delivery recorded as succeeded',
+    );
     const res = await fetch(`${api.url}/api/v1/app/app/msg?limit=10`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     assert.equal(res.status, 200);
     const list = (await res.json()) as { data: Array<{ id: string }> };

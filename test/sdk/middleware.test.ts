@@ -35,13 +35,19 @@ async function exercise(url: string): Promise<void> {
   const ping = await post(url, '{"zen":"x"}', { ...(await ghHeaders('{"zen":"x"}')), 'x-github-event': 'ping' });
   assert.deepEqual([ping.status, ping.json], [200, { ok: true, event: 'ping' }]);
 }
-const echo = (hook: VerifiedWebhook): Record<string, unknown> => ({ id: hook.id, type: hook.type, key: hook.orderingKey, raw: hook.rawBody.toString() });
-/** Resolves with the base URL once `server` listens on loopback. */
-const listening = (server: Server): Promise<string> => new Promise((resolve) => {
-  const done = (): void => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  if (server.listening) done();
-  else server.once('listening', done);
+const echo = (hook: VerifiedWebhook): Record<string, unknown> => ({
+  id: hook.id,
+  type: hook.type,
+  key: hook.orderingKey,
+  raw: hook.rawBody.toString(),
 });
+/** Resolves with the base URL once `server` listens on loopback. */
+const listening = (server: Server): Promise<string> =>
+  new Promise((resolve) => {
+    const done = (): void => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    if (server.listening) done();
+    else server.once('listening', done);
+  });
 
 describe('express middleware on a real express server', () => {
   let server: Server;
@@ -123,7 +129,9 @@ describe('Web-standard handler served over HTTP', () => {
   const TOKEN = 'twilio-token-0000';
   before(async () => {
     const github = webhookHandler('github', { secrets: [SECRET] }, (hook) => Response.json(echo(hook)));
-    const tw = webhookHandler('twilio', { secrets: [TOKEN], publicUrl: 'https://example.com/tw' }, (hook) => Response.json({ id: hook.id }));
+    const tw = webhookHandler('twilio', { secrets: [TOKEN], publicUrl: 'https://example.com/tw' }, (hook) =>
+      Response.json({ id: hook.id }),
+    );
     server = serve({
       fetch: (request: Request) => (new URL(request.url).pathname === '/tw' ? tw(request) : github(request)),
       port: 0,
@@ -140,7 +148,10 @@ describe('Web-standard handler served over HTTP', () => {
   it('uses publicUrl for URL-signing providers', async () => {
     const params = { CallSid: 'CA1', CallStatus: 'ringing' };
     const sig = twilio.getExpectedTwilioSignature(TOKEN, 'https://example.com/tw', params);
-    const sent = await post(`${url}/tw`, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig });
+    const sent = await post(`${url}/tw`, new URLSearchParams(params).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': sig,
+    });
     assert.deepEqual([sent.status, sent.json], [200, { id: 'CA1:ringing' }]);
   });
 });

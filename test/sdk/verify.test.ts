@@ -21,7 +21,10 @@ const code = (fn: () => unknown): string => {
 
 describe('verifyWebhook', () => {
   it('returns id, type, time and ordering key for a stripe-signed body', () => {
-    const headers = { 'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }), 'Content-Type': 'application/json' };
+    const headers = {
+      'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      'Content-Type': 'application/json',
+    };
     const hook = verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: SECRET });
     assert.equal(hook.id, 'evt_sdk');
     assert.equal(hook.type, 'customer.created');
@@ -33,14 +36,38 @@ describe('verifyWebhook', () => {
   });
 
   it('throws typed errors saying why', () => {
-    const headers = { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 120 }) };
-    assert.equal(code(() => verifyWebhook('stripe', { rawBody: payload.replace('cus_1', 'cus_2'), headers }, { secrets: [SECRET] })), 'signature_invalid');
-    assert.equal(code(() => verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: [SECRET], tolerance: '1m' })), 'signature_invalid');
+    const headers = {
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload,
+        secret: SECRET,
+        timestamp: Math.floor(Date.now() / 1000) - 120,
+      }),
+    };
+    assert.equal(
+      code(() => verifyWebhook('stripe', { rawBody: payload.replace('cus_1', 'cus_2'), headers }, { secrets: [SECRET] })),
+      'signature_invalid',
+    );
+    assert.equal(
+      code(() => verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: [SECRET], tolerance: '1m' })),
+      'signature_invalid',
+    );
     assert.equal(verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: [SECRET], tolerance: 180_000 }).id, 'evt_sdk');
-    assert.equal(code(() => verifyWebhook('strype', { rawBody: payload, headers }, { secrets: [SECRET] })), 'unknown_provider');
-    assert.equal(code(() => verifyWebhook('token', { rawBody: payload, headers }, { secrets: ['x'] })), 'invalid_options');
-    assert.equal(code(() => verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: [SECRET], options: { nope: 1 } })), 'invalid_options');
-    assert.equal(code(() => verifyWebhook('twilio', { rawBody: 'a=b', headers }, { secrets: ['t'] })), 'missing_url');
+    assert.equal(
+      code(() => verifyWebhook('strype', { rawBody: payload, headers }, { secrets: [SECRET] })),
+      'unknown_provider',
+    );
+    assert.equal(
+      code(() => verifyWebhook('token', { rawBody: payload, headers }, { secrets: ['x'] })),
+      'invalid_options',
+    );
+    assert.equal(
+      code(() => verifyWebhook('stripe', { rawBody: payload, headers }, { secrets: [SECRET], options: { nope: 1 } })),
+      'invalid_options',
+    );
+    assert.equal(
+      code(() => verifyWebhook('twilio', { rawBody: 'a=b', headers }, { secrets: ['t'] })),
+      'missing_url',
+    );
     try {
       verifyWebhook('stripe', { rawBody: payload, headers: {} }, { secrets: [SECRET] });
     } catch (err) {
@@ -52,7 +79,11 @@ describe('verifyWebhook', () => {
   it('returns handshakes to send back as they are', () => {
     const body = JSON.stringify({ type: 'url_verification', challenge: 'c-1' });
     const ts = Math.floor(Date.now() / 1000);
-    const headers = { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', 's').update(`v0:${ts}:${body}`).digest('hex')}`, 'content-type': 'application/json' };
+    const headers = {
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': `v0=${createHmac('sha256', 's').update(`v0:${ts}:${body}`).digest('hex')}`,
+      'content-type': 'application/json',
+    };
     const verifier = createVerifier('slack', { secrets: ['s'] });
     const hook = verifier.verify({ rawBody: Buffer.from(body), headers });
     assert.deepEqual(hook.handshake, { status: 200, contentType: 'application/json', body: '{"challenge":"c-1"}' });
@@ -66,19 +97,38 @@ describe('verifySluice', () => {
 
   it('accepts what the deliverer signs and what svix signs', () => {
     const ts = Math.floor(Date.now() / 1000);
-    const ours = verifySluice({ rawBody: body, headers: { ...signatureHeaders([secret], 'msg_1', ts, body), 'content-type': 'application/json' } }, { secrets: [secret] });
+    const ours = verifySluice(
+      { rawBody: body, headers: { ...signatureHeaders([secret], 'msg_1', ts, body), 'content-type': 'application/json' } },
+      { secrets: [secret] },
+    );
     assert.deepEqual([ours.id, ours.type, ours.timestamp.getTime()], ['msg_1', 'invoice.paid', ts * 1000]);
     const now = new Date();
     const svixSig = new Webhook(secret).sign('msg_2', now, body);
-    const theirs = verifySluice({ rawBody: body, headers: new Headers({ 'webhook-id': 'msg_2', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': svixSig }) }, { secrets: ['whsec_AAAAAAAAAAAAAAAAAAAAAAAA', secret] });
+    const theirs = verifySluice(
+      {
+        rawBody: body,
+        headers: new Headers({
+          'webhook-id': 'msg_2',
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': svixSig,
+        }),
+      },
+      { secrets: ['whsec_AAAAAAAAAAAAAAAAAAAAAAAA', secret] },
+    );
     assert.equal(theirs.id, 'msg_2');
   });
 
   it('refuses tampered bodies and old timestamps', () => {
     const ts = Math.floor(Date.now() / 1000);
     const headers = signatureHeaders([secret], 'msg_3', ts, body);
-    assert.equal(code(() => verifySluice({ rawBody: Buffer.from('{"type":"x"}'), headers }, { secrets: secret })), 'signature_invalid');
+    assert.equal(
+      code(() => verifySluice({ rawBody: Buffer.from('{"type":"x"}'), headers }, { secrets: secret })),
+      'signature_invalid',
+    );
     const old = signatureHeaders([secret], 'msg_4', ts - 600, body);
-    assert.equal(code(() => verifySluice({ rawBody: body, headers: old }, { secrets: secret })), 'signature_invalid');
+    assert.equal(
+      code(() => verifySluice({ rawBody: body, headers: old }, { secrets: secret })),
+      'signature_invalid',
+    );
   });
 });

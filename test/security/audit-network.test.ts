@@ -6,24 +6,42 @@ import { Receiver } from '../helpers/receiver.ts';
 const VIEWER = 'audit-viewer-token-0123';
 
 test('audit log: every mutating call, by whom, on what, from where; admins only', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 auth:
   tokens:
     - { name: dash, token: ${VIEWER}, role: viewer }
 applications:
   shop: {}
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
-    const ep = (await (await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/a' }) })).json()) as { id: string };
+    const ep = (await (
+      await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/a' }) })
+    ).json()) as { id: string };
     await gw.api(`/app/shop/endpoint/${ep.id}`, { method: 'PATCH', body: JSON.stringify({ description: 'x' }) });
-    const portal = ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ readOnly: true }) })).json()) as { token: string }).token;
+    const portal = (
+      (await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ readOnly: true }) })).json()) as {
+        token: string;
+      }
+    ).token;
     const refused = await fetch(`${gw.url}/api/v1/app/shop`, { method: 'DELETE', headers: { authorization: `Bearer ${portal}` } });
     assert.equal(refused.status, 403);
     await gw.api('/app/shop/msg'); // reads are not audited
 
     const res = await gw.api('/audit');
     assert.equal(res.status, 200);
-    const page = (await res.json()) as { data: Array<{ principal: { kind: string; name: string }; action: string; object: string | null; status: number; remoteAddr: string; timestamp: string }> };
+    const page = (await res.json()) as {
+      data: Array<{
+        principal: { kind: string; name: string };
+        action: string;
+        object: string | null;
+        status: number;
+        remoteAddr: string;
+        timestamp: string;
+      }>;
+    };
     const actions = page.data.map((e) => `${e.principal.kind}:${e.principal.name} ${e.action} ${e.status}`);
     assert.deepEqual(actions.slice(0, 4), [
       `portal:${page.data[0]?.principal.name} DELETE /app/:app_id 403`,
@@ -42,7 +60,7 @@ applications:
   }
 });
 
-test('private networks are per application: a tenant never inherits the operator\'s exception; admins grant one through the API', async () => {
+test("private networks are per application: a tenant never inherits the operator's exception; admins grant one through the API", async () => {
   const receiver = await new Receiver().start();
   const gw = await startTestGateway(`
 allowPrivateNetworks: true
@@ -56,18 +74,30 @@ applications:
       - { id: own, url: "${receiver.url}" }
 `);
   try {
-    assert.ok(gw.logs.lines.some((l) => l.includes('applications.locked.endpoints[0].url')), 'start-up names the YAML endpoint its own policy refuses');
-    const send = (app: string) => gw.api(`/app/${app}/msg`, { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { app } }) });
+    assert.ok(
+      gw.logs.lines.some((l) => l.includes('applications.locked.endpoints[0].url')),
+      'start-up names the YAML endpoint its own policy refuses',
+    );
+    const send = (app: string) =>
+      gw.api(`/app/${app}/msg`, { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { app } }) });
     assert.equal((await send('internal')).status, 202);
     await receiver.waitFor(1);
-    assert.equal(JSON.parse(receiver.requests[0]?.body.toString() ?? '{}').app, 'internal', 'the YAML application keeps the global exception');
+    assert.equal(
+      JSON.parse(receiver.requests[0]?.body.toString() ?? '{}').app,
+      'internal',
+      'the YAML application keeps the global exception',
+    );
 
     // The YAML application with its own "false": refused at connect time.
     const locked = (await (await send('locked')).json()) as { id: string };
-    const attempt = await eventually(async () => {
-      const page = (await (await gw.api(`/app/locked/attempt/msg/${locked.id}`)).json()) as { data: Array<{ error: string | null }> };
-      return page.data[0];
-    }, 15_000, 'the refused attempt');
+    const attempt = await eventually(
+      async () => {
+        const page = (await (await gw.api(`/app/locked/attempt/msg/${locked.id}`)).json()) as { data: Array<{ error: string | null }> };
+        return page.data[0];
+      },
+      15_000,
+      'the refused attempt',
+    );
     assert.match(attempt.error ?? '', /SSRF/);
 
     // A tenant made through the API: no exception inherited.
@@ -77,15 +107,24 @@ applications:
     assert.match(((await refused.json()) as { detail: string }).detail, /loopback/);
     assert.deepEqual(await (await gw.api('/app/tenant/network-policy')).json(), { allowPrivateNetworks: false, source: 'none' });
 
-    const portal = ((await (await gw.api('/auth/app-portal-access/tenant', { method: 'POST', body: '{}' })).json()) as { token: string }).token;
+    const portal = ((await (await gw.api('/auth/app-portal-access/tenant', { method: 'POST', body: '{}' })).json()) as { token: string })
+      .token;
     const self = await fetch(`${gw.url}/api/v1/app/tenant/network-policy`, {
-      method: 'PUT', headers: { authorization: `Bearer ${portal}`, 'content-type': 'application/json' }, body: JSON.stringify({ allowPrivateNetworks: true }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${portal}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowPrivateNetworks: true }),
     });
     assert.equal(self.status, 403, 'a tenant cannot grant itself one');
-    const badCidr = await gw.api('/app/tenant/network-policy', { method: 'PUT', body: JSON.stringify({ allowPrivateNetworks: ['10.0.0.0/99'] }) });
+    const badCidr = await gw.api('/app/tenant/network-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ allowPrivateNetworks: ['10.0.0.0/99'] }),
+    });
     assert.equal(badCidr.status, 422);
 
-    const granted = await gw.api('/app/tenant/network-policy', { method: 'PUT', body: JSON.stringify({ allowPrivateNetworks: ['127.0.0.0/8'] }) });
+    const granted = await gw.api('/app/tenant/network-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ allowPrivateNetworks: ['127.0.0.0/8'] }),
+    });
     assert.deepEqual(await granted.json(), { allowPrivateNetworks: ['127.0.0.0/8'], source: 'api' });
     assert.equal((await gw.api('/app/tenant/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) })).status, 201);
     assert.equal((await send('tenant')).status, 202);

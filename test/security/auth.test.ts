@@ -22,7 +22,10 @@ applications:
 
 function as(url: string, token: string) {
   return (path: string, init: RequestInit = {}) =>
-    fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    fetch(`${url}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
 }
 
 test('scoped API tokens: roles, applications, sha256-only tokens, GET /auth/me', async () => {
@@ -32,7 +35,12 @@ test('scoped API tokens: roles, applications, sha256-only tokens, GET /auth/me',
     const shopOps = as(gw.url, SHOP_OPS);
     const ci = as(gw.url, HASHED);
     assert.deepEqual(await (await gw.api('/auth/me')).json(), { kind: 'token', name: 'default', role: 'admin', applications: null });
-    assert.deepEqual(await (await shopOps('/auth/me')).json(), { kind: 'token', name: 'shop-ops', role: 'operator', applications: ['shop'] });
+    assert.deepEqual(await (await shopOps('/auth/me')).json(), {
+      kind: 'token',
+      name: 'shop-ops',
+      role: 'operator',
+      applications: ['shop'],
+    });
     assert.equal(((await (await ci('/auth/me')).json()) as { name: string }).name, 'ci');
 
     // A viewer reads everything and changes nothing.
@@ -57,7 +65,10 @@ test('scoped API tokens: roles, applications, sha256-only tokens, GET /auth/me',
     assert.equal((await shopOps('/app/shop', { method: 'PATCH', body: JSON.stringify({ name: 'Shop' }) })).status, 200);
     // Only admins see the audit log and grant network exceptions.
     assert.equal((await shopOps('/audit')).status, 403);
-    assert.equal((await shopOps('/app/shop/network-policy', { method: 'PUT', body: JSON.stringify({ allowPrivateNetworks: true }) })).status, 403);
+    assert.equal(
+      (await shopOps('/app/shop/network-policy', { method: 'PUT', body: JSON.stringify({ allowPrivateNetworks: true }) })).status,
+      403,
+    );
   } finally {
     await gw.stop();
   }
@@ -105,8 +116,14 @@ test('portal tokens: readOnly and capabilities are enforced; a portal token neve
     const readOnly = await issue({ readOnly: true });
     assert.equal((await readOnly('/app/shop/endpoint')).status, 200);
     assert.equal((await readOnly(`/app/shop/endpoint/${endpointId}/secret`)).status, 200);
-    assert.equal((await readOnly('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/x' }) })).status, 403);
-    assert.equal((await readOnly('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).status, 403);
+    assert.equal(
+      (await readOnly('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/x' }) })).status,
+      403,
+    );
+    assert.equal(
+      (await readOnly('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).status,
+      403,
+    );
     assert.equal((await readOnly('/app/shop', { method: 'DELETE' })).status, 403);
     const me = (await (await readOnly('/auth/me')).json()) as { kind: string; role: string; applications: string[] };
     assert.equal(me.kind, 'portal');
@@ -117,8 +134,15 @@ test('portal tokens: readOnly and capabilities are enforced; a portal token neve
     assert.equal((await viewOnly(`/app/shop/endpoint/${endpointId}/secret/rotate`, { method: 'POST', body: '{}' })).status, 403);
 
     const full = await issue({});
-    assert.equal((await full('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/y' }) })).status, 201);
-    for (const [method, body] of [['PATCH', { uid: 'next-tenant' }], ['PUT', { name: 'x', uid: 'next-tenant' }], ['DELETE', undefined]] as const) {
+    assert.equal(
+      (await full('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/y' }) })).status,
+      201,
+    );
+    for (const [method, body] of [
+      ['PATCH', { uid: 'next-tenant' }],
+      ['PUT', { name: 'x', uid: 'next-tenant' }],
+      ['DELETE', undefined],
+    ] as const) {
       const res = await full('/app/shop', { method, ...(body ? { body: JSON.stringify(body) } : {}) });
       assert.equal(res.status, 403, `${method} /app/shop`);
     }
@@ -129,7 +153,10 @@ test('portal tokens: readOnly and capabilities are enforced; a portal token neve
     const adopted = await gw.api('/app?get_if_exists=true', { method: 'POST', body: JSON.stringify({ name: 'Next', uid: 'next-tenant' }) });
     assert.equal(adopted.status, 201);
 
-    const bad = await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify({ capabilities: ['ViewBase', 'Everything'] }) });
+    const bad = await gw.api('/auth/app-portal-access/shop', {
+      method: 'POST',
+      body: JSON.stringify({ capabilities: ['ViewBase', 'Everything'] }),
+    });
     assert.equal(bad.status, 422);
     assert.match(((await bad.json()) as { detail: string }).detail, /Everything/);
   } finally {

@@ -28,12 +28,15 @@ test('views: any stored bytes render (deep JSON as its text, binary as text)', (
 });
 
 test('a signed 100,000-level body is stored invalid, and the message list keeps answering 200', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 applications:
   shop: {}
 sources:
   std: { provider: standard-webhooks, secret: ${STD_SECRET}, application: shop }
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
     for (const body of [deep(100_000), deepObject(100_000)]) {
       const res = await fetch(`${gw.url}/in/std`, { method: 'POST', headers: stdHeaders(body), body });
@@ -57,11 +60,14 @@ sources:
 });
 
 test('the API refuses a payload nested deeper than ingest.maxNestingDepth with 422, and accepts one at it', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 ingest: { maxNestingDepth: 20 }
 applications:
   shop: {}
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
     for (const levels of [21, 5000]) {
       const body = `{"eventType":"a.b","payload":${deepObject(levels)}}`;
@@ -81,12 +87,15 @@ applications:
 });
 
 test('an unsigned hostile body is refused 401 before it is parsed (no parse, no store)', async () => {
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 applications:
   shop: {}
 sources:
   std: { provider: standard-webhooks, secret: ${STD_SECRET}, application: shop }
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
     const body = deep(500_000);
     const original = JSON.parse;
@@ -98,7 +107,11 @@ sources:
     }) as typeof JSON.parse;
     let status: number;
     try {
-      const res = await fetch(`${gw.url}/in/std`, { method: 'POST', headers: { ...stdHeaders(body), 'webhook-signature': 'v1,AAAA' }, body });
+      const res = await fetch(`${gw.url}/in/std`, {
+        method: 'POST',
+        headers: { ...stdHeaders(body), 'webhook-signature': 'v1,AAAA' },
+        body,
+      });
       status = res.status;
       await res.arrayBuffer();
     } finally {

@@ -17,7 +17,8 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 
 test('route matrix: tenants, read-only sessions, viewers and app-limited tokens against every /api/v1 route', async () => {
   const receiver = await new Receiver().start();
-  const gw = await startTestGateway(`
+  const gw = await startTestGateway(
+    `
 auth:
   failedAuthPerMinute: 0
   tokens:
@@ -28,7 +29,9 @@ applications:
   other: {}
 eventTypes:
   a.b: { description: an event }
-`, { logLevel: 'silent' });
+`,
+    { logLevel: 'silent' },
+  );
   try {
     // Objects of application B ("other"), which A's principals must not reach.
     const objects: Record<string, string> = { app_id: 'other', name: 'a.b' };
@@ -36,24 +39,39 @@ eventTypes:
     objects.endpoint_id = ((await ep.json()) as { id: string }).id;
     const msg = await gw.api('/app/other/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: { n: 1 } }) });
     objects.msg_id = ((await msg.json()) as { id: string }).id;
-    objects.attempt_id = await eventually(async () => {
-      const page = (await (await gw.api(`/app/other/attempt/msg/${objects.msg_id}`)).json()) as { data: Array<{ id: string }> };
-      return page.data[0]?.id;
-    }, 15_000, 'an attempt of B');
+    objects.attempt_id = await eventually(
+      async () => {
+        const page = (await (await gw.api(`/app/other/attempt/msg/${objects.msg_id}`)).json()) as { data: Array<{ id: string }> };
+        return page.data[0]?.id;
+      },
+      15_000,
+      'an attempt of B',
+    );
     // A's own objects, for the read-only session.
     const own: Record<string, string> = { app_id: 'shop', name: 'a.b' };
     const ownEp = await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) });
     own.endpoint_id = ((await ownEp.json()) as { id: string }).id;
-    own.msg_id = ((await (await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).json()) as { id: string }).id;
+    own.msg_id = (
+      (await (await gw.api('/app/shop/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).json()) as {
+        id: string;
+      }
+    ).id;
     own.attempt_id = 'atmpt_none';
 
     const portal = async (body: unknown): Promise<string> =>
-      ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string }).token;
+      ((await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { token: string })
+        .token;
     // The portal page's own door: a URL's one-time key exchanged for a stored session.
     const session = async (body: unknown): Promise<string> => {
-      const { url } = (await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as { url: string };
+      const { url } = (await (await gw.api('/auth/app-portal-access/shop', { method: 'POST', body: JSON.stringify(body) })).json()) as {
+        url: string;
+      };
       const key = decodeURIComponent(new URL(url).hash.replace(/^#key=/, ''));
-      const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+      const res = await fetch(`${gw.url}/api/v1/auth/portal-session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+      });
       return ((await res.json()) as { token: string }).token;
     };
     const fullPortal = await portal({});
@@ -68,7 +86,9 @@ eventTypes:
       withAllBut.set(c, await session({ capabilities: CAPABILITIES.filter((x) => x !== c) }));
     }
     const capOwn: Record<string, string> = { ...own };
-    capOwn.endpoint_id = ((await (await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) })).json()) as { id: string }).id;
+    capOwn.endpoint_id = (
+      (await (await gw.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: receiver.url }) })).json()) as { id: string }
+    ).id;
 
     const doc = (await (await gw.api('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
@@ -123,7 +143,8 @@ eventTypes:
         const without = await call(withAllBut.get(access.portal)!, method, path, capOwn);
         if (without !== 403) failures.push(`session without ${access.portal}: ${label} → ${without}`);
         const only = await call(withOnly.get(access.portal)!, method, path, capOwn);
-        if ((only === 401 || only === 403) && !path.includes('/integration')) failures.push(`session with ${access.portal}: ${label} → ${only}`);
+        if ((only === 401 || only === 403) && !path.includes('/integration'))
+          failures.push(`session with ${access.portal}: ${label} → ${only}`);
       }
       // Read-only principals: 403 on every mutating route (on their own objects), never on a read they may make.
       if (mutating) {

@@ -27,7 +27,10 @@ test('secret box: AES-256-GCM with the key id beside the value; tampering and un
   assert.throws(() => box.open([...parts.slice(0, 4), body.toString('base64url')].join(':')));
   const other = new SecretBox([{ id: keyId(k2), key: k2 }]);
   assert.throws(() => other.open(sealed), /does not hold/);
-  const reloading = new SecretBox([{ id: keyId(k2), key: k2 }], () => [{ id: keyId(k1), key: k1 }, { id: keyId(k2), key: k2 }]);
+  const reloading = new SecretBox([{ id: keyId(k2), key: k2 }], () => [
+    { id: keyId(k1), key: k1 },
+    { id: keyId(k2), key: k2 },
+  ]);
   assert.equal(reloading.open(sealed), 'whsec_abc', 'a key another process added is read from the key file');
 });
 
@@ -39,10 +42,19 @@ test('stored secrets are sealed, the key is generated once into the data dir (06
   const start = async () => {
     const logs = new LogSink();
     const gw = await startGateway(parseConfig(readFileSync(file, 'utf8'), file, {}, {}), createLogger('info', logs));
-    const api = (path: string, init: RequestInit = {}) => fetch(`${gw.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${gw.url}/api/v1${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      });
     return { gw, api, logs };
   };
-  const rawDb = () => ['sluice.db', 'sluice.db-wal'].map((f) => join(dataDir, f)).filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+  const rawDb = () =>
+    ['sluice.db', 'sluice.db-wal']
+      .map((f) => join(dataDir, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('');
   try {
     const first = await start();
     assert.equal(first.logs.lines.filter((l) => l.includes('generated a key')).length, 1, 'said once at start');
@@ -50,7 +62,9 @@ test('stored secrets are sealed, the key is generated once into the data dir (06
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dataDir, 'sluice.db')).mode & 0o777, 0o600);
-    const ep = (await (await first.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/', secret: SECRET }) })).json()) as { id: string };
+    const ep = (await (
+      await first.api('/app/shop/endpoint', { method: 'POST', body: JSON.stringify({ url: 'https://example.com/', secret: SECRET }) })
+    ).json()) as { id: string };
     const portal = await first.api('/auth/app-portal-access/shop', { method: 'POST', body: '{}', headers: { 'idempotency-key': 'k1' } });
     const { token } = (await portal.json()) as { token: string };
     assert.equal(((await (await first.api(`/app/shop/endpoint/${ep.id}/secret`)).json()) as { key: string }).key, SECRET);
@@ -64,7 +78,10 @@ test('stored secrets are sealed, the key is generated once into the data dir (06
     // Rotation: a second key, everything sealed under it, old values still open.
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) => {
+      out.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
     let code: number;
     try {
       code = await keys('rotate', { config: file });
@@ -73,7 +90,9 @@ test('stored secrets are sealed, the key is generated once into the data dir (06
     }
     assert.equal(code, 0);
     assert.match(out.join(''), /resealed\t1/);
-    const lines = readFileSync(keyFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const lines = readFileSync(keyFile, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(lines.length, 2);
     const newId = keyId(Buffer.from(lines[1] as string, 'base64'));
     assert.ok(rawDb().includes(`enc:v1:${newId}:`));
@@ -82,8 +101,16 @@ test('stored secrets are sealed, the key is generated once into the data dir (06
     try {
       assert.equal(second.logs.lines.filter((l) => l.includes('generated a key')).length, 0);
       assert.equal(((await (await second.api(`/app/shop/endpoint/${ep.id}/secret`)).json()) as { key: string }).key, SECRET);
-      const replayed = await second.api('/auth/app-portal-access/shop', { method: 'POST', body: '{}', headers: { 'idempotency-key': 'k1' } });
-      assert.equal(((await replayed.json()) as { token: string }).token, token, 'the idempotent answer sealed under the old key still replays');
+      const replayed = await second.api('/auth/app-portal-access/shop', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'idempotency-key': 'k1' },
+      });
+      assert.equal(
+        ((await replayed.json()) as { token: string }).token,
+        token,
+        'the idempotent answer sealed under the old key still replays',
+      );
     } finally {
       await second.gw.stop();
     }

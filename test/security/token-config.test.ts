@@ -39,7 +39,10 @@ async function start(text: string, dir: string, opts: { role?: 'api' | 'all' } =
 
 function as(url: string, token: string) {
   return (path: string, init: RequestInit = {}) =>
-    fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    fetch(`${url}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
 }
 
 async function portalToken(url: string, token: string, app: string): Promise<string> {
@@ -61,7 +64,10 @@ test('a config without any API token is refused, saying what to add; one with on
   const ok = validateConfig({ auth: { tokens: [{ name: 'ci', sha256: sha(ADMIN), role: 'admin' }] } });
   assert.deepEqual(ok.problems, []);
   assert.equal(ok.config?.apiToken, undefined);
-  assert.deepEqual(ok.config?.auth.tokens.map((t) => [t.name, t.role]), [['ci', 'admin']]);
+  assert.deepEqual(
+    ok.config?.auth.tokens.map((t) => [t.name, t.role]),
+    [['ci', 'admin']],
+  );
 });
 
 describe('a gateway configured with hashed tokens only (no apiToken)', () => {
@@ -77,13 +83,19 @@ describe('a gateway configured with hashed tokens only (no apiToken)', () => {
 
   test('starts and serves the API, the console sign-in and the CLI target', async () => {
     assert.deepEqual(await (await as(gw.url, ADMIN)('/auth/me')).json(), { kind: 'token', name: 'ci', role: 'admin', applications: null });
-    assert.equal((await as(gw.url, ADMIN)('/app/dev/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).status, 202);
+    assert.equal(
+      (await as(gw.url, ADMIN)('/app/dev/msg', { method: 'POST', body: JSON.stringify({ eventType: 'a.b', payload: {} }) })).status,
+      202,
+    );
     assert.equal((await as(gw.url, VIEWER)('/app/dev/msg')).status, 200);
     assert.equal((await as(gw.url, VIEWER)('/app/dev/msg', { method: 'POST', body: '{"eventType":"a.b","payload":{}}' })).status, 403);
 
-    const signIn = (token: string) => fetch(`${gw.url}/api/v1/auth/session`, {
-      method: 'POST', headers: { 'content-type': 'application/json', origin: gw.url }, body: JSON.stringify({ token }),
-    });
+    const signIn = (token: string) =>
+      fetch(`${gw.url}/api/v1/auth/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: gw.url },
+        body: JSON.stringify({ token }),
+      });
     const session = await signIn(VIEWER);
     assert.equal(session.status, 201);
     assert.equal(((await session.json()) as { name: string }).name, 'dash');
@@ -110,22 +122,26 @@ describe('a gateway configured with hashed tokens only (no apiToken)', () => {
   test('the relay WebSocket takes scoped tokens: operators of the application, never viewers nor other applications', async () => {
     assert.equal((await as(gw.url, OPERATOR)('/app/dev/relay/laptop', { method: 'PUT', body: '{}' })).status, 201);
     const ws = gw.url.replace('http', 'ws');
-    const open = (token: string | undefined, app = 'dev'): Promise<{ status?: number; body?: string; frame?: { type: string } }> => new Promise((resolve) => {
-      const socket = new WebSocket(`${ws}/api/v1/app/${app}/relay/laptop/connect`, token ? { headers: { authorization: `Bearer  ${token} ` } } : {});
-      socket.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => {
-          resolve({ status: res.statusCode, body });
-          socket.terminate();
+    const open = (token: string | undefined, app = 'dev'): Promise<{ status?: number; body?: string; frame?: { type: string } }> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(
+          `${ws}/api/v1/app/${app}/relay/laptop/connect`,
+          token ? { headers: { authorization: `Bearer  ${token} ` } } : {},
+        );
+        socket.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => {
+            resolve({ status: res.statusCode, body });
+            socket.terminate();
+          });
         });
+        socket.on('message', (data) => {
+          resolve({ frame: JSON.parse(String(data)) as { type: string } });
+          socket.close();
+        });
+        socket.on('error', () => undefined);
       });
-      socket.on('message', (data) => {
-        resolve({ frame: JSON.parse(String(data)) as { type: string } });
-        socket.close();
-      });
-      socket.on('error', () => undefined);
-    });
     assert.equal((await open(OPERATOR)).frame?.type, 'ready', 'a scoped operator token (spaces around it as the API allows)');
     assert.equal((await open(ADMIN)).frame?.type, 'ready', 'a hashed admin token');
     const viewer = await open(VIEWER);
@@ -169,7 +185,10 @@ test('portal tokens are keyed by the secret key: a new apiToken keeps them, anot
 
 const skip = await postgresSkip();
 
-test('processes sharing SLUICE_SECRET_KEY accept each other\'s portal tokens, whatever their API tokens', { skip, timeout: 120_000 }, async () => {
+test("processes sharing SLUICE_SECRET_KEY accept each other's portal tokens, whatever their API tokens", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const db = await freshDatabase();
   const dirs = [tempDir('sluice-pk-a-'), tempDir('sluice-pk-b-'), tempDir('sluice-pk-c-')];
   const key = Buffer.alloc(32, 7).toString('base64');
@@ -177,8 +196,18 @@ test('processes sharing SLUICE_SECRET_KEY accept each other\'s portal tokens, wh
   const gateways: Gateway[] = [];
   try {
     gateways.push(await start(`apiToken: process-a-token-0123456789\nsecretKey: "${key}"\n${storage}`, dirs[0]!.dir, { role: 'api' }));
-    gateways.push(await start(`auth:\n  tokens: [{ name: ci, sha256: ${sha(ADMIN)}, role: admin }]\nsecretKey: "${key}"\n${storage}`, dirs[1]!.dir, { role: 'api' }));
-    gateways.push(await start(`apiToken: process-a-token-0123456789\nsecretKey: "${Buffer.alloc(32, 9).toString('base64')}"\n${storage}`, dirs[2]!.dir, { role: 'api' }));
+    gateways.push(
+      await start(`auth:\n  tokens: [{ name: ci, sha256: ${sha(ADMIN)}, role: admin }]\nsecretKey: "${key}"\n${storage}`, dirs[1]!.dir, {
+        role: 'api',
+      }),
+    );
+    gateways.push(
+      await start(
+        `apiToken: process-a-token-0123456789\nsecretKey: "${Buffer.alloc(32, 9).toString('base64')}"\n${storage}`,
+        dirs[2]!.dir,
+        { role: 'api' },
+      ),
+    );
     const [a, b, c] = gateways as [Gateway, Gateway, Gateway];
     const fromA = await portalToken(a.url, 'process-a-token-0123456789', 'dev');
     const fromB = await portalToken(b.url, ADMIN, 'dev');

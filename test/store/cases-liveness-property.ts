@@ -22,11 +22,21 @@ type Command =
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     kind: fc.constant('ingest' as const),
-    items: fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd', null), seq: fc.integer({ min: 1, max: 30 }), holdMs: fc.constantFrom(0, 0, 150, 400) }),
-      { minLength: 1, maxLength: 12 }),
+    items: fc.array(
+      fc.record({
+        key: fc.constantFrom('a', 'b', 'c', 'd', null),
+        seq: fc.integer({ min: 1, max: 30 }),
+        holdMs: fc.constantFrom(0, 0, 150, 400),
+      }),
+      { minLength: 1, maxLength: 12 },
+    ),
   }),
   fc.record({ kind: fc.constant('lease' as const), limit: fc.integer({ min: 1, max: 4 }) }),
-  fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(), outcome: fc.constantFrom('ok', 'ok', 'retry-past', 'retry-later', 'dead') }),
+  fc.record({
+    kind: fc.constant('complete' as const),
+    pick: fc.nat(),
+    outcome: fc.constantFrom('ok', 'ok', 'retry-past', 'retry-later', 'dead'),
+  }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 600 }) }),
   fc.constant({ kind: 'reclaim' as const }),
 );
@@ -51,7 +61,12 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
   const app = await store.syncApplication(application(`prop${runNo}`, ENDPOINTS), newSecret);
   const endpoints = await store.listEndpoints(app.id);
   const epViews: EndpointView[] = endpoints.map((e) => ({
-    id: e.id, fifo: e.fifo, onDead: e.onDead, disabled: false, concurrency: e.concurrency ?? 100, blockedUntil: null,
+    id: e.id,
+    fifo: e.fifo,
+    onDead: e.onDead,
+    disabled: false,
+    concurrency: e.concurrency ?? 100,
+    blockedUntil: null,
   }));
   const sent = new Map<string, { key: string | null; seq: number }>();
   const mine = new Map<string, LeasedDelivery>();
@@ -61,7 +76,15 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
     const out: DeliveryView[] = [];
     for (const [messageId, m] of sent) {
       for (const d of await store.listDeliveries(app.id, messageId)) {
-        out.push({ id: d.id, endpointId: d.endpointId, orderingKey: m.key, sequence: m.seq, createdAt: d.createdAt, state: d.state, nextAttemptAt: d.nextAttemptAt });
+        out.push({
+          id: d.id,
+          endpointId: d.endpointId,
+          orderingKey: m.key,
+          sequence: m.seq,
+          createdAt: d.createdAt,
+          state: d.state,
+          nextAttemptAt: d.nextAttemptAt,
+        });
       }
     }
     return out;
@@ -70,9 +93,15 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
     for (const [i, c] of commands.entries()) {
       const now = Date.now() + offset;
       if (c.kind === 'ingest') {
-        const outcomes = await store.ingest(c.items.map((it) => message(app.id, {
-          orderingKey: it.key, sequence: it.seq, ...(it.holdMs ? { reorderWindowMs: it.holdMs } : {}),
-        })));
+        const outcomes = await store.ingest(
+          c.items.map((it) =>
+            message(app.id, {
+              orderingKey: it.key,
+              sequence: it.seq,
+              ...(it.holdMs ? { reorderWindowMs: it.holdMs } : {}),
+            }),
+          ),
+        );
         for (const [j, o] of outcomes.entries()) sent.set(stored(o).messageId, { key: c.items[j]!.key, seq: c.items[j]!.seq });
       } else if (c.kind === 'advance') {
         offset += c.ms;
@@ -85,8 +114,12 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
         if (held.length === 0) continue;
         const l = held[c.pick % held.length]!;
         mine.delete(l.delivery.id);
-        const next = c.outcome === 'ok' ? { state: 'succeeded' as const } : c.outcome === 'dead' ? { state: 'dead' as const }
-          : { state: 'scheduled' as const, at: c.outcome === 'retry-past' ? now - 50 : now + 300 };
+        const next =
+          c.outcome === 'ok'
+            ? { state: 'succeeded' as const }
+            : c.outcome === 'dead'
+              ? { state: 'dead' as const }
+              : { state: 'scheduled' as const, at: c.outcome === 'retry-past' ? now - 50 : now + 300 };
         await store.recordAttempts([result(l, owner, next)]);
       } else {
         const state = await snapshot();
@@ -96,7 +129,10 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
         const where = `step ${i} (${c.kind} limit ${c.limit}), ${state.length} deliveries, owed ${total}`;
         for (const l of leased) {
           mine.set(l.delivery.id, l);
-          assert.ok(owed.get(l.endpoint.id)?.eligible.has(l.delivery.id), `${where}: leased ${l.endpoint.uid}:${l.message.orderingKey}:${l.message.sequence}, not eligible`);
+          assert.ok(
+            owed.get(l.endpoint.id)?.eligible.has(l.delivery.id),
+            `${where}: leased ${l.endpoint.uid}:${l.message.orderingKey}:${l.message.sequence}, not eligible`,
+          );
         }
         for (const [endpointId, o] of owed) {
           assert.ok(leased.filter((l) => l.endpoint.id === endpointId).length <= o.owed, `${where}: over an endpoint's free slots`);
@@ -105,16 +141,29 @@ async function run(store: Store, runNo: number, commands: Command[]): Promise<vo
       }
     }
   } finally {
-    await store.syncApplication(application(`prop${runNo}`, ENDPOINTS.map((e) => ({ ...e, disabled: true }))), newSecret);
+    await store.syncApplication(
+      application(
+        `prop${runNo}`,
+        ENDPOINTS.map((e) => ({ ...e, disabled: true })),
+      ),
+      newSecret,
+    );
   }
 }
 
 export function livenessPropertyCases(target: StoreTarget): void {
-  it(`liveness (property, ${RUNS} random interleavings): every pass leases what is owed, nothing else`, { timeout: FULL ? 1_800_000 : 300_000 }, () =>
-    target.with(async ({ store }) => {
-      let runNo = 0;
-      await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: MAX_COMMANDS }), async (commands) => {
-        await run(store, runNo++, commands);
-      }), { numRuns: RUNS, endOnFailure: true });
-    }));
+  it(
+    `liveness (property, ${RUNS} random interleavings): every pass leases what is owed, nothing else`,
+    { timeout: FULL ? 1_800_000 : 300_000 },
+    () =>
+      target.with(async ({ store }) => {
+        let runNo = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: MAX_COMMANDS }), async (commands) => {
+            await run(store, runNo++, commands);
+          }),
+          { numRuns: RUNS, endOnFailure: true },
+        );
+      }),
+  );
 }

@@ -43,7 +43,10 @@ describe('group commit', () => {
     f.open[0]?.resolve();
     await Promise.all(first.slice(0, 2));
     await turn();
-    assert.deepEqual(f.batches, [[1, 2], [3, 4]]);
+    assert.deepEqual(f.batches, [
+      [1, 2],
+      [3, 4],
+    ]);
     f.open[1]?.resolve();
     assert.deepEqual(await Promise.all([...first, late]), [10, 20, 30, 40]);
   });
@@ -79,7 +82,9 @@ describe('group commit', () => {
   });
 
   it('a flush that throws synchronously rejects its batch instead of escaping', async () => {
-    const gc = new GroupCommit<number, number>(() => { throw new Error('bad statement'); }, 10);
+    const gc = new GroupCommit<number, number>(() => {
+      throw new Error('bad statement');
+    }, 10);
     await assert.rejects(gc.submit(1), /bad statement/);
   });
 
@@ -89,7 +94,9 @@ describe('group commit', () => {
     await gc.drain();
     const items = [gc.submit(1), gc.submit(2)];
     let drained = false;
-    const draining = gc.drain().then(() => { drained = true; });
+    const draining = gc.drain().then(() => {
+      drained = true;
+    });
     await turn();
     f.open[0]?.resolve();
     await items[0];

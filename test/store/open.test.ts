@@ -61,8 +61,11 @@ describe('storage configuration', () => {
     const config = parseConfig(`${file}dataDir: ./d/\n`, 'sluice.yaml', {}, {});
     assert.equal(config.storageUrl, 'sqlite:./d/sluice.db');
     assert.deepEqual(config.storage, {
-      poolSize: defaults.storagePoolSize, statementTimeoutMs: defaults.storageStatementTimeoutMs, connectTimeoutMs: defaults.storageConnectTimeoutMs,
-      retentionMs: defaults.storageRetentionMs, partitionIntervalMs: defaults.partitionIntervalMs,
+      poolSize: defaults.storagePoolSize,
+      statementTimeoutMs: defaults.storageStatementTimeoutMs,
+      connectTimeoutMs: defaults.storageConnectTimeoutMs,
+      retentionMs: defaults.storageRetentionMs,
+      partitionIntervalMs: defaults.partitionIntervalMs,
     });
   });
 
@@ -71,7 +74,11 @@ describe('storage configuration', () => {
     const fromFile = parseConfig(yaml, 'sluice.yaml', {}, {});
     assert.equal(fromFile.storageUrl, 'postgres://a@127.0.0.1/one');
     assert.deepEqual(fromFile.storage, {
-      poolSize: 3, statementTimeoutMs: 2000, connectTimeoutMs: 500, retentionMs: null, partitionIntervalMs: defaults.partitionIntervalMs,
+      poolSize: 3,
+      statementTimeoutMs: 2000,
+      connectTimeoutMs: 500,
+      retentionMs: null,
+      partitionIntervalMs: defaults.partitionIntervalMs,
     });
     const env = { SLUICE_DATABASE_URL: 'postgresql://b@127.0.0.1/two' };
     assert.equal(parseConfig(yaml, 'sluice.yaml', {}, env).storageUrl, 'postgresql://b@127.0.0.1/two');
@@ -89,8 +96,13 @@ describe('storage configuration', () => {
       }
       return [];
     };
-    assert.deepEqual(problems(`${file}storage:\n  url: mysql://x\n`), ['storage.url: "mysql://x" is neither sqlite:PATH nor postgres://user:password@host:5432/database']);
-    assert.match(problems(file, {}, { SLUICE_DATABASE_URL: 'postgres://' })[0] ?? '', /^SLUICE_DATABASE_URL \(storage\.url: .*names no host/);
+    assert.deepEqual(problems(`${file}storage:\n  url: mysql://x\n`), [
+      'storage.url: "mysql://x" is neither sqlite:PATH nor postgres://user:password@host:5432/database',
+    ]);
+    assert.match(
+      problems(file, {}, { SLUICE_DATABASE_URL: 'postgres://' })[0] ?? '',
+      /^SLUICE_DATABASE_URL \(storage\.url: .*names no host/,
+    );
     assert.match(problems(file, { databaseUrl: 'redis://x' })[0] ?? '', /^--database-url \(storage\.url: /);
     assert.deepEqual(problems(`${file}storage:\n  poolSize: 0\n  statementTimeout: soon\n  pool: 3\n`), [
       'storage.pool: unknown key (known: url, poolSize, statementTimeout, connectTimeout, retention, partitionInterval)',

@@ -4,15 +4,23 @@ import { runInSandbox } from '../../src/transform/sandbox.ts';
 import { readResult, transformInput } from '../../src/transform/webhook.ts';
 
 const limits = { timeoutMs: 50, memoryBytes: 16 * 1024 * 1024 };
-const webhook = { method: 'POST', url: 'https://example.com/hook', headers: { 'x-a': '1' }, payload: { data: { id: 'evt_1', amount: 5 } }, eventType: 'invoice.paid' };
+const webhook = {
+  method: 'POST',
+  url: 'https://example.com/hook',
+  headers: { 'x-a': '1' },
+  payload: { data: { id: 'evt_1', amount: 5 } },
+  eventType: 'invoice.paid',
+};
 
 async function run(code: string): Promise<Awaited<ReturnType<typeof runInSandbox>>> {
   return runInSandbox(code, webhook, limits);
 }
 
 describe('transformation sandbox (QuickJS)', () => {
-  it('reshapes the payload, with an arrow function or Svix\'s handler', async () => {
-    const arrow = await run('(webhook) => { webhook.payload = { id: webhook.payload.data.id, cents: webhook.payload.data.amount * 100 }; return webhook; }');
+  it("reshapes the payload, with an arrow function or Svix's handler", async () => {
+    const arrow = await run(
+      '(webhook) => { webhook.payload = { id: webhook.payload.data.id, cents: webhook.payload.data.amount * 100 }; return webhook; }',
+    );
     assert.deepEqual(arrow, { ok: true, value: { ...webhook, payload: { id: 'evt_1', cents: 500 } } });
     const handler = await run('function handler(webhook) { webhook.headers["x-b"] = webhook.eventType; return webhook }');
     assert.equal(handler.ok, true);
@@ -32,7 +40,11 @@ describe('transformation sandbox (QuickJS)', () => {
   });
 
   it('stops a memory bomb at the memory limit, and the process keeps its memory', async () => {
-    for (const bomb of ['(w) => { const a = []; for (;;) a.push(new Array(100000).fill(1.5)); }', '(w) => "x".repeat(1 << 26)', '(w) => { const f = (n) => f(n + 1) + 1; return f(0) }']) {
+    for (const bomb of [
+      '(w) => { const a = []; for (;;) a.push(new Array(100000).fill(1.5)); }',
+      '(w) => "x".repeat(1 << 26)',
+      '(w) => { const f = (n) => f(n + 1) + 1; return f(0) }',
+    ]) {
       const result = await run(bomb);
       assert.equal(result.ok, false, bomb);
       assert.ok(['memory', 'timeout'].includes((result as { kind: string }).kind), bomb);
@@ -61,11 +73,11 @@ describe('transformation sandbox (QuickJS)', () => {
   });
 
   it('names the error of code that throws, does not compile, or returns no webhook', async () => {
-    assert.match((await run('(w) => { throw new TypeError("no amount") }') as { error: string }).error, /threw TypeError: no amount/);
-    assert.match((await run('(w) => {') as { error: string }).error, /does not compile: SyntaxError/);
-    assert.match((await run('42') as { error: string }).error, /must be a function/);
-    assert.match((await run('async (w) => w') as { error: string }).error, /returned a promise/);
-    assert.match((await run('(w) => { w.payload = 1n; return w }') as { error: string }).error, /not JSON data/);
+    assert.match(((await run('(w) => { throw new TypeError("no amount") }')) as { error: string }).error, /threw TypeError: no amount/);
+    assert.match(((await run('(w) => {')) as { error: string }).error, /does not compile: SyntaxError/);
+    assert.match(((await run('42')) as { error: string }).error, /must be a function/);
+    assert.match(((await run('async (w) => w')) as { error: string }).error, /returned a promise/);
+    assert.match(((await run('(w) => { w.payload = 1n; return w }')) as { error: string }).error, /not JSON data/);
   });
 });
 
@@ -90,15 +102,27 @@ describe('transformation result', () => {
   });
 
   it('cancels with the reason given', () => {
-    assert.deepEqual(readResult(input, body, { ...input, cancel: true }, null), { kind: 'cancel', reason: 'cancelled by the transformation' });
+    assert.deepEqual(readResult(input, body, { ...input, cancel: true }, null), {
+      kind: 'cancel',
+      reason: 'cancelled by the transformation',
+    });
     assert.deepEqual(readResult(input, body, { ...input, cancel: 'test traffic' }, null), { kind: 'cancel', reason: 'test traffic' });
-    assert.deepEqual(readResult(input, body, { ...input, cancel: true, cancelReason: 'amount is zero' }, null), { kind: 'cancel', reason: 'amount is zero' });
+    assert.deepEqual(readResult(input, body, { ...input, cancel: true, cancelReason: 'amount is zero' }, null), {
+      kind: 'cancel',
+      reason: 'amount is zero',
+    });
   });
 
-  it('lets the URL change within the endpoint\'s origin only', () => {
+  it("lets the URL change within the endpoint's origin only", () => {
     const moved = readResult(input, body, { ...input, url: 'https://example.com/v2/hook' }, 'https://example.com');
     assert.equal(moved.kind === 'send' && moved.url, 'https://example.com/v2/hook');
-    for (const url of ['https://evil.example/hook', 'http://example.com/hook', 'https://example.com:8443/hook', 'http://127.0.0.1/', 'not a url']) {
+    for (const url of [
+      'https://evil.example/hook',
+      'http://example.com/hook',
+      'https://example.com:8443/hook',
+      'http://127.0.0.1/',
+      'not a url',
+    ]) {
       const refused = readResult(input, body, { ...input, url }, 'https://example.com');
       assert.equal(refused.kind, 'invalid', url);
     }
@@ -106,7 +130,13 @@ describe('transformation result', () => {
   });
 
   it('refuses headers Sluice signs with, bad names and line breaks', () => {
-    for (const headers of [{ 'webhook-signature': 'v1,forged' }, { 'svix-id': 'x' }, { 'bad name': 'x' }, { 'x-a': 'a\r\nb: c' }, { 'x-a': { nested: 1 } }]) {
+    for (const headers of [
+      { 'webhook-signature': 'v1,forged' },
+      { 'svix-id': 'x' },
+      { 'bad name': 'x' },
+      { 'x-a': 'a\r\nb: c' },
+      { 'x-a': { nested: 1 } },
+    ]) {
       assert.equal(readResult(input, body, { ...input, headers }, null).kind, 'invalid', JSON.stringify(headers));
     }
     assert.equal(readResult(input, body, { ...input, method: 'DELETE' }, null).kind, 'invalid');

@@ -15,8 +15,15 @@ const RESHAPE = `(webhook) => {
   return webhook;
 }`;
 
-interface DeliveryOut { state: string; skipReason: string | null }
-interface AttemptOut { error: string | null; url: string; response: string }
+interface DeliveryOut {
+  state: string;
+  skipReason: string | null;
+}
+interface AttemptOut {
+  error: string | null;
+  url: string;
+  response: string;
+}
 
 describe('transformations', () => {
   let receiver: Receiver;
@@ -24,7 +31,11 @@ describe('transformations', () => {
   let n = 0;
   const send = async (source: string, payload: Record<string, unknown>) => {
     const body = JSON.stringify({ id: `evt_${++n}`, type: 'invoice.paid', ...payload });
-    const res = await fetch(`${gw.url}/in/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) } });
+    const res = await fetch(`${gw.url}/in/${source}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-s': hmacHex('s', body) },
+    });
     assert.equal(res.status, 200);
     return (await res.json()) as { id: string; cancelled?: boolean; reason?: string; state?: string };
   };
@@ -45,7 +56,9 @@ applications:
         url: ${receiver.url}
         secret: ${SECRET}
         transformation: |
-${RESHAPE.split('\n').map((l) => `          ${l}`).join('\n')}
+${RESHAPE.split('\n')
+  .map((l) => `          ${l}`)
+  .join('\n')}
   spinning:
     endpoints:
       - id: backend
@@ -96,7 +109,11 @@ sources:
   test('a cancelled delivery is recorded skipped with the reason, and nothing is sent', async () => {
     const before = receiver.requests.length;
     const { id } = await send('shop', { amount: 1, test: true });
-    const d = await eventually(async () => ((await delivery('shaped', id))?.state === 'skipped' ? delivery('shaped', id) : undefined), 10_000, 'skipped');
+    const d = await eventually(
+      async () => ((await delivery('shaped', id))?.state === 'skipped' ? delivery('shaped', id) : undefined),
+      10_000,
+      'skipped',
+    );
     assert.equal(d?.skipReason, 'cancelled');
     const [attempt] = await attempts('shaped', id);
     assert.equal(attempt?.error, 'cancelled by the transformation: test traffic is not delivered');
@@ -105,17 +122,25 @@ sources:
 
   test('an endless transformation fails that delivery at its CPU limit; the gateway keeps delivering', async () => {
     const { id } = await send('loops', {});
-    const failed = await eventually(async () => {
-      const list = await attempts('spinning', id);
-      return list.length > 0 ? list : undefined;
-    }, 10_000, 'a failed attempt');
+    const failed = await eventually(
+      async () => {
+        const list = await attempts('spinning', id);
+        return list.length > 0 ? list : undefined;
+      },
+      10_000,
+      'a failed attempt',
+    );
     assert.match(failed[0]?.error ?? '', /^transformation failed: the transformation ran past its CPU time limit/);
     const health = await fetch(`${gw.url}/healthz`);
     assert.equal(health.status, 200);
     const before = receiver.requests.length;
     await send('shop', { amount: 3 });
     await receiver.waitFor(before + 1);
-    await eventually(async () => ((await delivery('spinning', id))?.state === 'dead' ? true : undefined), 10_000, 'dead after the schedule');
+    await eventually(
+      async () => ((await delivery('spinning', id))?.state === 'dead' ? true : undefined),
+      10_000,
+      'dead after the schedule',
+    );
   });
 
   test('a source transformation reshapes at ingest, before fan-out; a cancelled message is not stored', async () => {
@@ -132,7 +157,11 @@ sources:
 
   test('set, read and test through the API', async () => {
     const path = '/app/plain/endpoint/backend/transformation';
-    assert.deepEqual(await (await gw.api(path)).json(), { code: null, enabled: false, updatedAt: (await (await gw.api(path)).json() as { updatedAt: string }).updatedAt });
+    assert.deepEqual(await (await gw.api(path)).json(), {
+      code: null,
+      enabled: false,
+      updatedAt: ((await (await gw.api(path)).json()) as { updatedAt: string }).updatedAt,
+    });
     const set = await gw.api(path, { method: 'PATCH', body: JSON.stringify({ code: '(w) => { w.headers["x-api"] = "1"; return w }' }) });
     assert.equal(set.status, 204);
     const read = (await (await gw.api(path)).json()) as { code: string; enabled: boolean };
@@ -147,11 +176,20 @@ sources:
     assert.deepEqual(out.webhook.payload, { a: 1 });
     assert.equal(out.webhook.url, receiver.url);
 
-    const bomb = await gw.api(`${path}/test`, { method: 'POST', body: JSON.stringify({ code: '(w) => { const a = []; for (;;) a.push(new Array(1e5).fill(1.5)) }', payload: {} }) });
+    const bomb = await gw.api(`${path}/test`, {
+      method: 'POST',
+      body: JSON.stringify({ code: '(w) => { const a = []; for (;;) a.push(new Array(1e5).fill(1.5)) }', payload: {} }),
+    });
     assert.deepEqual(await bomb.json(), { ok: false, error: 'the transformation exceeded its memory limit (out of memory)' });
-    const away = await gw.api(`${path}/test`, { method: 'POST', body: JSON.stringify({ code: '(w) => { w.url = "http://169.254.169.254/latest"; return w }', payload: {} }) });
+    const away = await gw.api(`${path}/test`, {
+      method: 'POST',
+      body: JSON.stringify({ code: '(w) => { w.url = "http://169.254.169.254/latest"; return w }', payload: {} }),
+    });
     assert.match(((await away.json()) as { error: string }).error, /webhook\.url must stay on http:\/\/127\.0\.0\.1:\d+/);
-    const cancel = await gw.api(`${path}/test`, { method: 'POST', body: JSON.stringify({ code: '(w) => ({ ...w, cancel: true })', payload: {} }) });
+    const cancel = await gw.api(`${path}/test`, {
+      method: 'POST',
+      body: JSON.stringify({ code: '(w) => ({ ...w, cancel: true })', payload: {} }),
+    });
     assert.deepEqual(await cancel.json(), { ok: true, cancelled: true, reason: 'cancelled by the transformation' });
 
     const missing = await gw.api(`${path}/test`, { method: 'POST', body: JSON.stringify({ code: '(w) => w' }) });
@@ -174,7 +212,10 @@ sources:
     assert.equal(yaml.origin, 'config');
     const tested = await gw.api(`${path}/test`, { method: 'POST', body: JSON.stringify({ payload: { drop: true } }) });
     assert.deepEqual(await tested.json(), { ok: true, cancelled: true, reason: 'dropped at the door' });
-    assert.equal((await gw.api(path, { method: 'PATCH', body: JSON.stringify({ code: '(w) => { w.payload = { api: true }; return w }' }) })).status, 204);
+    assert.equal(
+      (await gw.api(path, { method: 'PATCH', body: JSON.stringify({ code: '(w) => { w.payload = { api: true }; return w }' }) })).status,
+      204,
+    );
     assert.equal(((await (await gw.api(path)).json()) as { origin: string }).origin, 'api');
     // Ingest trusts its look-up for a second; the next message after that uses the API's.
     await new Promise((r) => setTimeout(r, 1100));

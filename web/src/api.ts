@@ -1,6 +1,10 @@
 /** The console speaks only to the public /api/v1, with its session cookie. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -28,14 +28,26 @@ function Page({ path }: { path: string }) {
   const message = /^\/messages\/([^/]+)$/.exec(path);
   if (message) return <MessagePage id={decodeURIComponent(message[1] as string)} />;
   switch (path) {
-    case '/': return <Overview />;
-    case '/messages': return <Messages />;
-    case '/dead-letters': return <DeadLetters />;
-    case '/rejected': return <Rejected />;
-    case '/sources': return <Sources />;
-    case '/applications': return <Applications />;
-    case '/alerts': return <Alerts />;
-    default: return <p class="empty">No such page. <a {...linkProps('/')}>Go to the overview</a>.</p>;
+    case '/':
+      return <Overview />;
+    case '/messages':
+      return <Messages />;
+    case '/dead-letters':
+      return <DeadLetters />;
+    case '/rejected':
+      return <Rejected />;
+    case '/sources':
+      return <Sources />;
+    case '/applications':
+      return <Applications />;
+    case '/alerts':
+      return <Alerts />;
+    default:
+      return (
+        <p class="empty">
+          No such page. <a {...linkProps('/')}>Go to the overview</a>.
+        </p>
+      );
   }
 }
 
@@ -62,19 +74,31 @@ function App() {
 
   return (
     <MeContext.Provider value={me}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
-        <a class="brand" {...linkProps('/')}>Sluice</a>
+        <a class="brand" {...linkProps('/')}>
+          Sluice
+        </a>
         <nav aria-label="Console">
           <ul>
             {NAV.map(([to, label]) => (
-              <li key={to}><a {...linkProps(to)} aria-current={section === to ? 'page' : undefined}>{label}</a></li>
+              <li key={to}>
+                <a {...linkProps(to)} aria-current={section === to ? 'page' : undefined}>
+                  {label}
+                </a>
+              </li>
             ))}
           </ul>
         </nav>
         <div class="who">
-          <span class="muted">{me.name} · {me.role}</span>
-          <button type="button" class="small" onClick={signOut}>Sign out</button>
+          <span class="muted">
+            {me.name} · {me.role}
+          </span>
+          <button type="button" class="small" onClick={signOut}>
+            Sign out
+          </button>
         </div>
       </header>
       <main id="main" tabIndex={-1}>

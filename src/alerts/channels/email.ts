@@ -14,14 +14,21 @@ export async function sendEmail(channel: EmailChannel, m: AlertMessage): Promise
   const { smtp } = channel;
   const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
-    host: smtp.host, port: smtp.port, secure: smtp.secure,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
     ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
-    connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
   });
   try {
     await transport.sendMail({ from: channel.from, to: channel.to, ...emailContent(m), headers: { 'X-Sluice-Alert': m.key } });
   } catch (err) {
-    throw new ChannelError(`SMTP ${smtp.host}:${smtp.port} refused or failed (${(err as { code?: string }).code ?? (err as Error).message})`, { cause: err });
+    throw new ChannelError(
+      `SMTP ${smtp.host}:${smtp.port} refused or failed (${(err as { code?: string }).code ?? (err as Error).message})`,
+      { cause: err },
+    );
   } finally {
     transport.close();
   }

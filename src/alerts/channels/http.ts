@@ -7,7 +7,13 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    const res = await fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers }, signal: controller.signal, redirect: 'manual' });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': 'application/json', ...headers },
+      signal: controller.signal,
+      redirect: 'manual',
+    });
     const text = await res.text();
     if (res.status < 200 || res.status >= 300) throw new ChannelError(`answered ${res.status}: ${text.slice(0, 200)}`);
     return text;

@@ -8,7 +8,14 @@ export function slackBody(m: AlertMessage): Record<string, unknown> {
   return {
     text: m.title,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `${m.event.kind === 'resolved' ? 'Resolved' : 'Alert'}: ${m.rule.name}`.slice(0, 150), emoji: true } },
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: `${m.event.kind === 'resolved' ? 'Resolved' : 'Alert'}: ${m.rule.name}`.slice(0, 150),
+          emoji: true,
+        },
+      },
       { type: 'section', text: { type: 'mrkdwn', text: `${EMOJI[m.event.kind]} ${m.summary}`.slice(0, 3000) } },
       { type: 'section', fields: m.facts.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}`.slice(0, 2000) })) },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Sluice · severity ${m.rule.severity} · ${m.key}` }] },

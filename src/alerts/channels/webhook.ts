@@ -8,8 +8,16 @@ export function webhookBody(m: AlertMessage): Record<string, unknown> {
     type: `alert.${m.event.kind}`,
     timestamp: new Date(m.event.at).toISOString(),
     data: {
-      id: m.event.id, rule: m.rule.name, kind: m.rule.kind, severity: m.rule.severity, subject: m.event.subject, key: m.key,
-      summary: m.event.detail.summary, value: m.event.value, labels: m.event.detail.labels, ids: m.event.detail.ids ?? [],
+      id: m.event.id,
+      rule: m.rule.name,
+      kind: m.rule.kind,
+      severity: m.rule.severity,
+      subject: m.event.subject,
+      key: m.key,
+      summary: m.event.detail.summary,
+      value: m.event.value,
+      labels: m.event.detail.labels,
+      ids: m.event.detail.ids ?? [],
     },
   };
 }

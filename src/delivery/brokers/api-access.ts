@@ -29,8 +29,10 @@ export function brokerEndpointRefusal(url: string, appUid: string | null, broker
     return `broker connection "${target.connection}" is not open to this application (the operator lists it in brokers.${target.connection}.allowApplications)`;
   }
   if (broker.type !== type) return `connection "${target.connection}" is a ${broker.type} connection, not ${type}`;
-  if (target.destination === '') return `names no ${type === 'rabbitmq' ? 'exchange' : type === 'nats' ? 'subject' : 'stream'} after the connection`;
+  if (target.destination === '')
+    return `names no ${type === 'rabbitmq' ? 'exchange' : type === 'nats' ? 'subject' : 'stream'} after the connection`;
   const prefix = broker.destinationPrefix?.replaceAll('{app}', appUid ?? '');
-  if (prefix && !target.destination.startsWith(prefix)) return `must publish below "${prefix}" on connection "${target.connection}" (brokers.${target.connection}.destinationPrefix)`;
+  if (prefix && !target.destination.startsWith(prefix))
+    return `must publish below "${prefix}" on connection "${target.connection}" (brokers.${target.connection}.destinationPrefix)`;
   return null;
 }

@@ -5,8 +5,15 @@ import type { Redis } from 'ioredis';
 import type { BrokerConfig } from '../../config/types.ts';
 import type { Logger } from '../../observability/logger.ts';
 
-interface Rabbit { connection: ChannelModel; channel: ConfirmChannel }
-interface Nats { connection: NatsConnection; js: JetStreamClient; headers: () => MsgHdrs }
+interface Rabbit {
+  connection: ChannelModel;
+  channel: ConfirmChannel;
+}
+interface Nats {
+  connection: NatsConnection;
+  js: JetStreamClient;
+  headers: () => MsgHdrs;
+}
 
 /**
  * One connection per broker URL, shared by every endpoint and delivery that
@@ -23,7 +30,10 @@ export class BrokerConnections {
   private readonly redis = new Map<string, Redis>();
   private readonly redisFirstConnect = new WeakMap<Redis, Promise<void>>();
 
-  constructor(private readonly brokers: Record<string, BrokerConfig>, private readonly log: Logger) {}
+  constructor(
+    private readonly brokers: Record<string, BrokerConfig>,
+    private readonly log: Logger,
+  ) {}
 
   broker(name: string): BrokerConfig {
     const broker = this.brokers[name];
@@ -67,7 +77,13 @@ export class BrokerConnections {
       const auth = parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : {};
       open = (async () => {
         const [{ connect, headers }, { jetstream }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
-        const connection = await connect({ servers: `${parsed.hostname}:${parsed.port || 4222}`, ...auth, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 5_000 });
+        const connection = await connect({
+          servers: `${parsed.hostname}:${parsed.port || 4222}`,
+          ...auth,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          timeout: 5_000,
+        });
         void connection.closed().then(() => {
           if (this.nats.get(url) === open) this.nats.delete(url);
         });
@@ -87,13 +103,21 @@ export class BrokerConnections {
       client = this.redis.get(url);
       if (client) return client;
       // No offline queue: a command while disconnected fails at once (a retryable failure), instead of waiting unbounded.
-      client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: (n) => Math.min(n * 200, 2_000) });
+      client = new Redis(url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: 5_000,
+        retryStrategy: (n) => Math.min(n * 200, 2_000),
+      });
       client.on('error', (err: Error) => this.log.debug({ broker: name, err: err.message }, 'broker: Redis connection error'));
       this.redis.set(url, client);
       const created = client;
       const first = firstConnection(created, 5_000);
       this.redisFirstConnect.set(created, first);
-      first.then(() => this.redisFirstConnect.delete(created), () => this.redisFirstConnect.delete(created));
+      first.then(
+        () => this.redisFirstConnect.delete(created),
+        () => this.redisFirstConnect.delete(created),
+      );
     }
     // The first connection is waited for (a command before it fails, offline queue or not); a later loss fails commands at once.
     const first = this.redisFirstConnect.get(client);

@@ -8,5 +8,9 @@ import type { BrokerType } from './target.ts';
 
 /** One deliverer per broker type over the process's shared connections (docs/destinations.md: adding a type). */
 export function brokerDeliverers(connections: BrokerConnections, signers?: SourceSigners): Record<BrokerType, Deliverer> {
-  return { rabbitmq: rabbitmqDeliverer(connections, signers), nats: natsDeliverer(connections, signers), redis: redisDeliverer(connections, signers) };
+  return {
+    rabbitmq: rabbitmqDeliverer(connections, signers),
+    nats: natsDeliverer(connections, signers),
+    redis: redisDeliverer(connections, signers),
+  };
 }

@@ -11,15 +11,16 @@ import { fillTemplate, parseBrokerTarget } from './target.ts';
  */
 export function natsDeliverer(connections: BrokerConnections, signers?: SourceSigners): Deliverer {
   return {
-    send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
-      const target = parseBrokerTarget(leased.endpoint);
-      const { js, headers: natsHeaders } = await connections.jetstream(target.connection);
-      const { body, headers } = brokerMessage(leased, Date.now(), signers);
-      const h = natsHeaders();
-      for (const [name, value] of Object.entries(headers)) h.set(name, value);
-      const subject = fillTemplate(target.destination, leased.message.eventType);
-      const ack = await js.publish(subject, body, { msgID: leased.message.id, headers: h, timeout: timeoutMs });
-      return `acked by JetStream (stream ${ack.stream}, sequence ${ack.seq}${ack.duplicate ? ', duplicate' : ''})`;
-    }),
+    send: (leased, timeoutMs, shutdown) =>
+      confirmed(timeoutMs, shutdown, async () => {
+        const target = parseBrokerTarget(leased.endpoint);
+        const { js, headers: natsHeaders } = await connections.jetstream(target.connection);
+        const { body, headers } = brokerMessage(leased, Date.now(), signers);
+        const h = natsHeaders();
+        for (const [name, value] of Object.entries(headers)) h.set(name, value);
+        const subject = fillTemplate(target.destination, leased.message.eventType);
+        const ack = await js.publish(subject, body, { msgID: leased.message.id, headers: h, timeout: timeoutMs });
+        return `acked by JetStream (stream ${ack.stream}, sequence ${ack.seq}${ack.duplicate ? ', duplicate' : ''})`;
+      }),
   };
 }

@@ -8,7 +8,11 @@ import { deliveryRequest, type SendResult } from '../send.ts';
  * forwarded headers, the endpoint's headers), plus the event type, so a
  * consumer verifies and dedupes as an HTTP receiver does.
  */
-export function brokerMessage(leased: LeasedDelivery, at: number, signers?: SourceSigners): { body: Buffer; headers: Record<string, string> } {
+export function brokerMessage(
+  leased: LeasedDelivery,
+  at: number,
+  signers?: SourceSigners,
+): { body: Buffer; headers: Record<string, string> } {
   const { body, headers } = deliveryRequest(leased, at, signers);
   delete headers['user-agent'];
   if (leased.message.eventType) headers['sluice-event-type'] = leased.message.eventType;
@@ -25,7 +29,13 @@ export async function confirmed(timeoutMs: number, shutdown: AbortSignal, publis
   const startedAt = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const result = (status: number | null, responseBody: string | null, error: string | null): SendResult => ({
-    startedAt, durationMs: Date.now() - startedAt, status, responseBody, error, retryAfterMs: undefined, interrupted: shutdown.aborted,
+    startedAt,
+    durationMs: Date.now() - startedAt,
+    status,
+    responseBody,
+    error,
+    retryAfterMs: undefined,
+    interrupted: shutdown.aborted,
   });
   try {
     const ack = await Promise.race([

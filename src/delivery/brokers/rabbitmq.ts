@@ -11,22 +11,29 @@ import { fillTemplate, parseBrokerTarget } from './target.ts';
  */
 export function rabbitmqDeliverer(connections: BrokerConnections, signers?: SourceSigners): Deliverer {
   return {
-    send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
-      const target = parseBrokerTarget(leased.endpoint);
-      const { channel } = await connections.rabbit(target.connection);
-      const at = Date.now();
-      const { body, headers } = brokerMessage(leased, at, signers);
-      const routingKey = fillTemplate(target.routingKey, leased.message.eventType);
-      await new Promise<void>((resolve, reject) => {
-        const options = {
-          persistent: true, messageId: leased.message.id, timestamp: Math.floor(at / 1000), contentType: headers['content-type'],
-          type: leased.message.eventType ?? undefined, headers,
-        };
-        const sent = channel.publish(target.destination, routingKey, body, options, (err) => (err ? reject(new Error(`RabbitMQ refused the message: ${String(err)}`)) : resolve()));
-        // A full write buffer only delays the confirm; the callback still settles it.
-        void sent;
-      });
-      return `confirmed by RabbitMQ (exchange ${target.destination}, routing key ${routingKey})`;
-    }),
+    send: (leased, timeoutMs, shutdown) =>
+      confirmed(timeoutMs, shutdown, async () => {
+        const target = parseBrokerTarget(leased.endpoint);
+        const { channel } = await connections.rabbit(target.connection);
+        const at = Date.now();
+        const { body, headers } = brokerMessage(leased, at, signers);
+        const routingKey = fillTemplate(target.routingKey, leased.message.eventType);
+        await new Promise<void>((resolve, reject) => {
+          const options = {
+            persistent: true,
+            messageId: leased.message.id,
+            timestamp: Math.floor(at / 1000),
+            contentType: headers['content-type'],
+            type: leased.message.eventType ?? undefined,
+            headers,
+          };
+          const sent = channel.publish(target.destination, routingKey, body, options, (err) =>
+            err ? reject(new Error(`RabbitMQ refused the message: ${String(err)}`)) : resolve(),
+          );
+          // A full write buffer only delays the confirm; the callback still settles it.
+          void sent;
+        });
+        return `confirmed by RabbitMQ (exchange ${target.destination}, routing key ${routingKey})`;
+      }),
   };
 }

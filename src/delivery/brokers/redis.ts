@@ -11,13 +11,26 @@ import { fillTemplate, parseBrokerTarget } from './target.ts';
  */
 export function redisDeliverer(connections: BrokerConnections, signers?: SourceSigners): Deliverer {
   return {
-    send: (leased, timeoutMs, shutdown) => confirmed(timeoutMs, shutdown, async () => {
-      const target = parseBrokerTarget(leased.endpoint);
-      const client = await connections.redisClient(target.connection);
-      const { body, headers } = brokerMessage(leased, Date.now(), signers);
-      const stream = fillTemplate(target.destination, leased.message.eventType);
-      const entry = await client.xadd(stream, 'MAXLEN', '~', String(target.maxLen), '*', 'id', leased.message.id, 'body', body, 'headers', JSON.stringify(headers));
-      return `added to Redis stream ${stream} as ${entry}`;
-    }),
+    send: (leased, timeoutMs, shutdown) =>
+      confirmed(timeoutMs, shutdown, async () => {
+        const target = parseBrokerTarget(leased.endpoint);
+        const client = await connections.redisClient(target.connection);
+        const { body, headers } = brokerMessage(leased, Date.now(), signers);
+        const stream = fillTemplate(target.destination, leased.message.eventType);
+        const entry = await client.xadd(
+          stream,
+          'MAXLEN',
+          '~',
+          String(target.maxLen),
+          '*',
+          'id',
+          leased.message.id,
+          'body',
+          body,
+          'headers',
+          JSON.stringify(headers),
+        );
+        return `added to Redis stream ${stream} as ${entry}`;
+      }),
   };
 }

@@ -67,39 +67,56 @@ export async function applicationRoutes(app: FastifyInstance, deps: OutboundDeps
   });
 
   // `get_if_exists=true` is Svix's getOrCreate: an existing uid answers 200 with that application.
-  app.post<{ Body: AppBody; Querystring: { getIfExists?: boolean } }>('/app', {
-    schema: { body: applicationIn, querystring: { type: 'object', properties: { getIfExists: { type: 'boolean' } } } },
-  }, async (req, reply) => {
-    if (req.query.getIfExists && req.body.uid) {
-      const existing = await store.getApplication(req.body.uid);
-      if (existing) return reply.code(200).send(applicationView(existing));
-    }
-    const made = created(await store.createApplication(merge(null, req.body), Date.now()));
-    return reply.code(201).send(applicationView(made));
-  });
+  app.post<{ Body: AppBody; Querystring: { getIfExists?: boolean } }>(
+    '/app',
+    {
+      schema: { body: applicationIn, querystring: { type: 'object', properties: { getIfExists: { type: 'boolean' } } } },
+    },
+    async (req, reply) => {
+      if (req.query.getIfExists && req.body.uid) {
+        const existing = await store.getApplication(req.body.uid);
+        if (existing) return reply.code(200).send(applicationView(existing));
+      }
+      const made = created(await store.createApplication(merge(null, req.body), Date.now()));
+      return reply.code(201).send(applicationView(made));
+    },
+  );
 
   app.get<{ Params: { app_id: string } }>('/app/:app_id', { schema: { params: appParams } }, async (req) =>
-    applicationView(await find(req.params.app_id)));
+    applicationView(await find(req.params.app_id)),
+  );
 
   // PUT creates the application when the path names a uid that does not exist yet (as Svix does).
-  app.put<{ Params: { app_id: string }; Body: AppBody }>('/app/:app_id', { schema: { params: appParams, body: applicationIn } }, async (req, reply) => {
-    const current = await store.getApplication(req.params.app_id);
-    if (!current) {
-      const made = created(await store.createApplication(merge(null, { uid: req.params.app_id, ...req.body }), Date.now()));
-      return reply.code(201).send(applicationView(made));
-    }
-    const input = merge(null, req.body);
-    const updated = await store.updateApplication(current.id, { ...input, uid: req.body.uid !== undefined ? input.uid : current.uid }, Date.now());
-    if (!updated) throw notFound(`application "${req.params.app_id}"`);
-    return applicationView(created(updated));
-  });
+  app.put<{ Params: { app_id: string }; Body: AppBody }>(
+    '/app/:app_id',
+    { schema: { params: appParams, body: applicationIn } },
+    async (req, reply) => {
+      const current = await store.getApplication(req.params.app_id);
+      if (!current) {
+        const made = created(await store.createApplication(merge(null, { uid: req.params.app_id, ...req.body }), Date.now()));
+        return reply.code(201).send(applicationView(made));
+      }
+      const input = merge(null, req.body);
+      const updated = await store.updateApplication(
+        current.id,
+        { ...input, uid: req.body.uid !== undefined ? input.uid : current.uid },
+        Date.now(),
+      );
+      if (!updated) throw notFound(`application "${req.params.app_id}"`);
+      return applicationView(created(updated));
+    },
+  );
 
-  app.patch<{ Params: { app_id: string }; Body: AppBody }>('/app/:app_id', { schema: { params: appParams, body: applicationPatch } }, async (req) => {
-    const current = await find(req.params.app_id);
-    const updated = await store.updateApplication(current.id, merge(current, req.body), Date.now());
-    if (!updated) throw notFound(`application "${req.params.app_id}"`);
-    return applicationView(created(updated));
-  });
+  app.patch<{ Params: { app_id: string }; Body: AppBody }>(
+    '/app/:app_id',
+    { schema: { params: appParams, body: applicationPatch } },
+    async (req) => {
+      const current = await find(req.params.app_id);
+      const updated = await store.updateApplication(current.id, merge(current, req.body), Date.now());
+      if (!updated) throw notFound(`application "${req.params.app_id}"`);
+      return applicationView(created(updated));
+    },
+  );
 
   app.delete<{ Params: { app_id: string } }>('/app/:app_id', { schema: { params: appParams } }, async (req, reply) => {
     const current = await find(req.params.app_id);

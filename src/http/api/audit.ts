@@ -20,10 +20,19 @@ export function auditLog(app: FastifyInstance, store: Store, log: Logger): void 
     if (!p || READ_METHODS.has(req.method)) return;
     const route = (req.routeOptions.url ?? req.url.split('?')[0] ?? '').replace(/^\/api\/v1(?=\/)/, '');
     const params = (req.params ?? {}) as Record<string, string>;
-    const object = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+    const object = Object.entries(params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     const entry: AuditEntry = {
-      id: newId('aud'), at: Date.now(), principalKind: p.kind, principalName: p.name, action: `${req.method} ${route}`,
-      object: object || null, appId: params.app_id ?? null, status: reply.statusCode, remoteAddr: req.ip,
+      id: newId('aud'),
+      at: Date.now(),
+      principalKind: p.kind,
+      principalName: p.name,
+      action: `${req.method} ${route}`,
+      object: object || null,
+      appId: params.app_id ?? null,
+      status: reply.statusCode,
+      remoteAddr: req.ip,
     };
     try {
       await store.insertAudit([entry]);
@@ -35,25 +44,38 @@ export function auditLog(app: FastifyInstance, store: Store, log: Logger): void 
 
 /** `GET /audit` (admin): newest first, filtered by principal name or application. */
 export async function auditRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
-  app.get<{ Querystring: { limit: number; iterator?: string; principal?: string; app?: string } }>('/audit', {
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: { ...pageQuery, principal: { type: 'string', maxLength: 128 }, app: { type: 'string', maxLength: 256 } },
-        additionalProperties: false,
+  app.get<{ Querystring: { limit: number; iterator?: string; principal?: string; app?: string } }>(
+    '/audit',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { ...pageQuery, principal: { type: 'string', maxLength: 128 }, app: { type: 'string', maxLength: 256 } },
+          additionalProperties: false,
+        },
       },
     },
-  }, async (req) => {
-    const q = req.query;
-    const page = await opts.store.listAudit({
-      limit: q.limit, ...(q.iterator ? { iterator: q.iterator } : {}), ...(q.principal ? { principal: q.principal } : {}), ...(q.app ? { appId: q.app } : {}),
-    });
-    return {
-      ...page,
-      data: page.data.map((e) => ({
-        id: e.id, timestamp: new Date(e.at).toISOString(), principal: { kind: e.principalKind, name: e.principalName },
-        action: e.action, object: e.object, app: e.appId, status: e.status, remoteAddr: e.remoteAddr,
-      })),
-    };
-  });
+    async (req) => {
+      const q = req.query;
+      const page = await opts.store.listAudit({
+        limit: q.limit,
+        ...(q.iterator ? { iterator: q.iterator } : {}),
+        ...(q.principal ? { principal: q.principal } : {}),
+        ...(q.app ? { appId: q.app } : {}),
+      });
+      return {
+        ...page,
+        data: page.data.map((e) => ({
+          id: e.id,
+          timestamp: new Date(e.at).toISOString(),
+          principal: { kind: e.principalKind, name: e.principalName },
+          action: e.action,
+          object: e.object,
+          app: e.appId,
+          status: e.status,
+          remoteAddr: e.remoteAddr,
+        })),
+      };
+    },
+  );
 }

@@ -5,6 +5,12 @@ import { principalOf } from './auth.ts';
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.get('/auth/me', async (req) => {
     const p = principalOf(req);
-    return { kind: p.kind, name: p.name, role: p.role, applications: p.applications, ...(p.capabilities ? { capabilities: p.capabilities } : {}) };
+    return {
+      kind: p.kind,
+      name: p.name,
+      role: p.role,
+      applications: p.applications,
+      ...(p.capabilities ? { capabilities: p.capabilities } : {}),
+    };
   });
 }

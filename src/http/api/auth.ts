@@ -42,7 +42,11 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     const wait = failures.blockedFor(req.ip, Date.now());
     if (wait > 0) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new HttpError(429, 'rate_limit_exceeded', 'too many failed authentications from this address; retry after the Retry-After delay');
+      throw new HttpError(
+        429,
+        'rate_limit_exceeded',
+        'too many failed authentications from this address; retry after the Retry-After delay',
+      );
     }
     const principal = await authenticate(opts.resolvers, req);
     if (!principal) {

@@ -51,10 +51,26 @@ function iso(ms: number | null): string | null {
 export function bulkJobView(job: BulkJob): Record<string, unknown> {
   const f = job.filter;
   return {
-    id: job.id, action: job.action, state: job.state, total: job.total, done: job.done, failed: job.failed,
-    createdAt: iso(job.createdAt), updatedAt: iso(job.updatedAt), finishedAt: iso(job.finishedAt),
-    filter: { app: f.appId, endpoint: f.endpointId, status: f.status, eventTypes: f.eventTypes, source: f.source, since: iso(f.since), until: iso(f.until) },
-    report: job.report, requestedBy: job.requestedBy,
+    id: job.id,
+    action: job.action,
+    state: job.state,
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+    finishedAt: iso(job.finishedAt),
+    filter: {
+      app: f.appId,
+      endpoint: f.endpointId,
+      status: f.status,
+      eventTypes: f.eventTypes,
+      source: f.source,
+      since: iso(f.since),
+      until: iso(f.until),
+    },
+    report: job.report,
+    requestedBy: job.requestedBy,
   };
 }
 
@@ -86,7 +102,11 @@ export async function resolveFilter(store: Store, caller: Caller, body: BulkJobR
   if (named !== undefined) {
     const app = await store.getApplication(named);
     if (!app) throw notFound(`application "${named}"`);
-    if (caller.applications !== null && !caller.applications.includes(app.id) && !(app.uid !== null && caller.applications.includes(app.uid))) {
+    if (
+      caller.applications !== null &&
+      !caller.applications.includes(app.id) &&
+      !(app.uid !== null && caller.applications.includes(app.uid))
+    ) {
       throw new HttpError(403, 'forbidden', `this token may not touch application "${named}"`);
     }
     appId = app.id;
@@ -95,14 +115,20 @@ export async function resolveFilter(store: Store, caller: Caller, body: BulkJobR
   }
   let endpointId: string | null = null;
   if (body.filter.endpoint !== undefined) {
-    if (appId === null) throw new HttpError(422, 'validation', 'filter.endpoint: needs filter.app (endpoint ids and uids belong to an application)');
+    if (appId === null)
+      throw new HttpError(422, 'validation', 'filter.endpoint: needs filter.app (endpoint ids and uids belong to an application)');
     const endpoint = await store.getEndpoint(appId, body.filter.endpoint);
     if (!endpoint) throw notFound(`endpoint "${body.filter.endpoint}"`);
     endpointId = endpoint.id;
   }
   return {
-    appId, endpointId, status: statuses.ok, eventTypes: body.filter.eventTypes ?? null, source: body.filter.source ?? null,
-    since: range.ok.since, until: range.ok.until,
+    appId,
+    endpointId,
+    status: statuses.ok,
+    eventTypes: body.filter.eventTypes ?? null,
+    source: body.filter.source ?? null,
+    since: range.ok.since,
+    until: range.ok.until,
   };
 }
 
@@ -134,22 +160,33 @@ export async function bulkJobRoutes(app: FastifyInstance, deps: BulkJobDeps): Pr
     return reply.code(202).send(bulkJobView(result));
   });
 
-  app.get<{ Querystring: { limit: number; iterator?: string } }>('/bulk-jobs', {
-    schema: { querystring: { type: 'object', properties: pageQuery } },
-  }, async (req) => {
-    const appIds = await callerAppIds(store, callerOf(req));
-    const page = await store.listBulkJobs({ appIds, limit: req.query.limit, ...(req.query.iterator ? { iterator: req.query.iterator } : {}) });
-    return { ...page, data: page.data.map(bulkJobView) };
-  });
+  app.get<{ Querystring: { limit: number; iterator?: string } }>(
+    '/bulk-jobs',
+    {
+      schema: { querystring: { type: 'object', properties: pageQuery } },
+    },
+    async (req) => {
+      const appIds = await callerAppIds(store, callerOf(req));
+      const page = await store.listBulkJobs({
+        appIds,
+        limit: req.query.limit,
+        ...(req.query.iterator ? { iterator: req.query.iterator } : {}),
+      });
+      return { ...page, data: page.data.map(bulkJobView) };
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/bulk-jobs/:id', { schema: { params: idParams } }, async (req) =>
-    bulkJobView(await find(req.params.id, callerOf(req))));
+    bulkJobView(await find(req.params.id, callerOf(req))),
+  );
 
   app.post<{ Params: { id: string } }>('/bulk-jobs/:id/cancel', { schema: { params: idParams } }, async (req) => {
     const job = await find(req.params.id, callerOf(req));
-    if (job.state !== 'queued' && job.state !== 'running') throw new HttpError(409, 'conflict', `bulk job "${job.id}" has already ended (${job.state})`);
+    if (job.state !== 'queued' && job.state !== 'running')
+      throw new HttpError(409, 'conflict', `bulk job "${job.id}" has already ended (${job.state})`);
     const cancelled = await store.cancelBulkJob(job.id, Date.now());
-    if (cancelled && cancelled.state !== 'cancelled') throw new HttpError(409, 'conflict', `bulk job "${job.id}" ended (${cancelled.state}) before it could be cancelled`);
+    if (cancelled && cancelled.state !== 'cancelled')
+      throw new HttpError(409, 'conflict', `bulk job "${job.id}" ended (${cancelled.state}) before it could be cancelled`);
     return bulkJobView(cancelled ?? job);
   });
 }

@@ -38,19 +38,26 @@ export function healthSummary(recent: RecentAttempt[], health: EndpointHealth | 
 /** `GET /app/{app_id}/endpoint/{endpoint_id}/health`: success rate and latency of the latest attempts, breaker and throttle. */
 export async function endpointHealthRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
-  app.get<{ Params: { app_id: string; endpoint_id: string } }>('/app/:app_id/endpoint/:endpoint_id/health', {
-    schema: {
-      params: {
-        type: 'object',
-        properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 }, endpoint_id: { type: 'string', minLength: 1, maxLength: 256 } },
-        required: ['app_id', 'endpoint_id'],
+  app.get<{ Params: { app_id: string; endpoint_id: string } }>(
+    '/app/:app_id/endpoint/:endpoint_id/health',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: {
+            app_id: { type: 'string', minLength: 1, maxLength: 256 },
+            endpoint_id: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['app_id', 'endpoint_id'],
+        },
       },
     },
-  }, async (req) => {
-    const appId = await appOf(store, req.params.app_id);
-    const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
-    const { health, recent } = await store.endpointHealth(endpoint.id, SAMPLE);
-    return { disabled: endpoint.disabled, disabledReason: endpoint.disabledReason, ...healthSummary(recent, health, Date.now()) };
-  });
+    async (req) => {
+      const appId = await appOf(store, req.params.app_id);
+      const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
+      if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+      const { health, recent } = await store.endpointHealth(endpoint.id, SAMPLE);
+      return { disabled: endpoint.disabled, disabledReason: endpoint.disabledReason, ...healthSummary(recent, health, Date.now()) };
+    },
+  );
 }

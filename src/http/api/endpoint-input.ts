@@ -49,7 +49,11 @@ function closedToApi(): string {
  * or a broker the operator has not opened to this application (`brokerAccess`).
  */
 export function endpointInput(
-  current: Endpoint | null, body: EndpointBody, guard: AddressGuard, keepSecrets: boolean, brokerAccess: (url: string) => string | null = closedToApi,
+  current: Endpoint | null,
+  body: EndpointBody,
+  guard: AddressGuard,
+  keepSecrets: boolean,
+  brokerAccess: (url: string) => string | null = closedToApi,
 ): EndpointInput {
   const url = body.url ?? current?.url;
   if (url === undefined) throw validation('body.url', 'is required');
@@ -69,7 +73,8 @@ export function endpointInput(
     throttleRate: rateOf(body, current?.throttleRate ?? null),
     metadata: body.metadata ?? current?.metadata ?? {},
     version: body.version ?? current?.version ?? 1,
-    headers: body.headers != null ? (checkHeaders(body.headers) as Record<string, string>) : body.headers === null ? {} : (current?.headers ?? {}),
+    headers:
+      body.headers != null ? (checkHeaders(body.headers) as Record<string, string>) : body.headers === null ? {} : (current?.headers ?? {}),
     disabled: body.disabled ?? current?.disabled ?? false,
     signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
     ...(body.providerSignature ? { providerSignature: body.providerSignature } : {}),

@@ -9,11 +9,13 @@ export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): 
     if (err instanceof HttpError) return reply.code(err.status).send({ code: err.code, detail: err.message });
     const fe = err as FastifyError;
     if (fe.validation) {
-      const detail = fe.validation.map((v) => {
-        const field = `${fe.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`;
-        const missing = (v.params as { missingProperty?: string }).missingProperty;
-        return `${missing ? `${field}.${missing}` : field}: ${v.message ?? 'is invalid'}`;
-      }).join('; ');
+      const detail = fe.validation
+        .map((v) => {
+          const field = `${fe.validationContext ?? 'request'}${v.instancePath.replaceAll('/', '.')}`;
+          const missing = (v.params as { missingProperty?: string }).missingProperty;
+          return `${missing ? `${field}.${missing}` : field}: ${v.message ?? 'is invalid'}`;
+        })
+        .join('; ');
       return reply.code(422).send({ code: 'validation', detail });
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ code: 'payload_too_large', detail: fe.message });
@@ -34,7 +36,9 @@ export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): 
       done(new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(err as Error).message}`, { cause: err }), undefined);
     }
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ code: 'not_found', detail: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 }
 
 export function notFound(what: string): HttpError {

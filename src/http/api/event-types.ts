@@ -20,7 +20,8 @@ function merge(name: string, current: EventType | null, body: Body): EventTypeIn
     const problem = schemaProblem(schema);
     if (problem) throw validation(`body.schemas.${version}`, problem);
   }
-  const flag = body.featureFlag !== undefined ? body.featureFlag : body.featureFlags !== undefined ? (body.featureFlags?.[0] ?? null) : undefined;
+  const flag =
+    body.featureFlag !== undefined ? body.featureFlag : body.featureFlags !== undefined ? (body.featureFlags?.[0] ?? null) : undefined;
   return {
     name,
     description: body.description ?? current?.description ?? '',
@@ -36,24 +37,39 @@ function merge(name: string, current: EventType | null, body: Body): EventTypeIn
 export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
   const { store } = deps;
 
-  app.get<{ Querystring: { limit: number; iterator?: string; includeArchived?: boolean; withContent?: boolean } }>('/event-type', {
-    schema: {
-      querystring: {
-        ...listQuery,
-        properties: { ...listQuery.properties, includeArchived: { type: 'boolean', default: false }, withContent: { type: 'boolean', default: false } },
+  app.get<{ Querystring: { limit: number; iterator?: string; includeArchived?: boolean; withContent?: boolean } }>(
+    '/event-type',
+    {
+      schema: {
+        querystring: {
+          ...listQuery,
+          properties: {
+            ...listQuery.properties,
+            includeArchived: { type: 'boolean', default: false },
+            withContent: { type: 'boolean', default: false },
+          },
+        },
       },
     },
-  }, async (req) => {
-    const q = req.query;
-    const page = await store.listEventTypes({ limit: q.limit, includeArchived: q.includeArchived === true, ...(q.iterator ? { iterator: q.iterator } : {}) });
-    return { ...page, data: page.data.map((e) => eventTypeView(e, q.withContent === true)) };
-  });
+    async (req) => {
+      const q = req.query;
+      const page = await store.listEventTypes({
+        limit: q.limit,
+        includeArchived: q.includeArchived === true,
+        ...(q.iterator ? { iterator: q.iterator } : {}),
+      });
+      return { ...page, data: page.data.map((e) => eventTypeView(e, q.withContent === true)) };
+    },
+  );
 
   // Creating a type that exists only archived brings it back, as Svix does; a live one is a 409.
   app.post<{ Body: Body & { name: string } }>('/event-type', { schema: { body: eventTypeIn } }, async (req, reply) => {
     const existing = await store.getEventType(req.body.name);
     if (existing?.archived) {
-      const revived = await store.updateEventType(merge(req.body.name, null, { ...req.body, archived: req.body.archived ?? false }), Date.now());
+      const revived = await store.updateEventType(
+        merge(req.body.name, null, { ...req.body, archived: req.body.archived ?? false }),
+        Date.now(),
+      );
       return reply.code(201).send(eventTypeView(revived as EventType));
     }
     const made = created(await store.createEventType(merge(req.body.name, null, req.body), Date.now()));
@@ -66,12 +82,16 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps):
     return eventTypeView(found);
   });
 
-  app.put<{ Params: { name: string }; Body: Body }>('/event-type/:name', { schema: { params, body: eventTypeUpdate } }, async (req, reply) => {
-    const updated = await store.updateEventType(merge(req.params.name, null, req.body), Date.now());
-    if (updated) return eventTypeView(updated);
-    const made = created(await store.createEventType(merge(req.params.name, null, req.body), Date.now()));
-    return reply.code(201).send(eventTypeView(made));
-  });
+  app.put<{ Params: { name: string }; Body: Body }>(
+    '/event-type/:name',
+    { schema: { params, body: eventTypeUpdate } },
+    async (req, reply) => {
+      const updated = await store.updateEventType(merge(req.params.name, null, req.body), Date.now());
+      if (updated) return eventTypeView(updated);
+      const made = created(await store.createEventType(merge(req.params.name, null, req.body), Date.now()));
+      return reply.code(201).send(eventTypeView(made));
+    },
+  );
 
   app.patch<{ Params: { name: string }; Body: Body }>('/event-type/:name', { schema: { params, body: eventTypeUpdate } }, async (req) => {
     const current = await store.getEventType(req.params.name);
@@ -79,13 +99,20 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps):
     return eventTypeView((await store.updateEventType(merge(req.params.name, current, req.body), Date.now())) as EventType);
   });
 
-  app.delete<{ Params: { name: string }; Querystring: { expunge?: boolean } }>('/event-type/:name', {
-    schema: { params, querystring: { type: 'object', properties: { expunge: { type: 'boolean', default: false } }, additionalProperties: false } },
-  }, async (req, reply) => {
-    const current = await store.getEventType(req.params.name);
-    if (!current) throw notFound(`event type "${req.params.name}"`);
-    if (req.query.expunge) await store.deleteEventType(current.name);
-    else await store.updateEventType({ ...current, archived: true }, Date.now());
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { name: string }; Querystring: { expunge?: boolean } }>(
+    '/event-type/:name',
+    {
+      schema: {
+        params,
+        querystring: { type: 'object', properties: { expunge: { type: 'boolean', default: false } }, additionalProperties: false },
+      },
+    },
+    async (req, reply) => {
+      const current = await store.getEventType(req.params.name);
+      if (!current) throw notFound(`event type "${req.params.name}"`);
+      if (req.query.expunge) await store.deleteEventType(current.name);
+      else await store.updateEventType({ ...current, archived: true }, Date.now());
+      return reply.code(204).send();
+    },
+  );
 }

@@ -41,7 +41,13 @@ export function idempotency(app: FastifyInstance, store: Store, ttlMs: number): 
     if (!claim) return payload;
     claims.delete(req);
     if (reply.statusCode >= 500) await store.releaseIdempotency(claim.scope, claim.key);
-    else await store.completeIdempotency(claim.scope, claim.key, reply.statusCode, typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload));
+    else
+      await store.completeIdempotency(
+        claim.scope,
+        claim.key,
+        reply.statusCode,
+        typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
+      );
     return payload;
   });
 }

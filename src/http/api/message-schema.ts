@@ -16,5 +16,9 @@ export async function refuseInvalidPayload(catalog: EventTypeCatalog, eventType:
     throw new HttpError(422, 'unknown_event_type', describeIssues(verdict.issues));
   }
   const paths = verdict.issues.map((i) => ({ ...i, path: `payload${i.path.replaceAll('/', '.')}` }));
-  throw new HttpError(422, 'validation', `the payload does not match the schema of ${eventType}: ${paths.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  throw new HttpError(
+    422,
+    'validation',
+    `the payload does not match the schema of ${eventType}: ${paths.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+  );
 }

@@ -62,7 +62,8 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     const q = req.query;
     const search: MessageSearch = { limit: q.limit };
     if (q.iterator !== undefined) {
-      if (!/^-?msg_[A-Za-z0-9]{1,40}$/.test(q.iterator)) throw new HttpError(400, 'bad_request', 'iterator: not an iterator this list gave');
+      if (!/^-?msg_[A-Za-z0-9]{1,40}$/.test(q.iterator))
+        throw new HttpError(400, 'bad_request', 'iterator: not an iterator this list gave');
       search.iterator = q.iterator;
     }
     if (q.app !== undefined) {
@@ -78,11 +79,15 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
       } else if (/^ep_[A-Za-z0-9]{22}$/.test(q.endpoint)) {
         search.endpointId = q.endpoint;
       } else {
-        throw new HttpError(400, 'bad_request', 'endpoint: give the endpoint\'s id (ep_…), or its uid together with app');
+        throw new HttpError(400, 'bad_request', "endpoint: give the endpoint's id (ep_…), or its uid together with app");
       }
     }
     if (q.source !== undefined) search.source = q.source;
-    if (q.eventType !== undefined) search.eventTypes = q.eventType.split(',').map((t) => t.trim()).filter(Boolean);
+    if (q.eventType !== undefined)
+      search.eventTypes = q.eventType
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
     if (q.state !== undefined) search.state = q.state;
     if (q.deliveryState !== undefined) search.deliveryState = q.deliveryState;
     if (q.eventId !== undefined) search.eventId = q.eventId;
@@ -91,24 +96,38 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     const after = timeParam('after', q.after);
     if (before !== undefined) search.before = before;
     if (after !== undefined) search.after = after;
-    if (before !== undefined && after !== undefined && after >= before) throw new HttpError(400, 'bad_request', 'after: must be earlier than before');
+    if (before !== undefined && after !== undefined && after >= before)
+      throw new HttpError(400, 'bad_request', 'after: must be earlier than before');
 
     const page = await store.searchMessages(search);
-    const data = await Promise.all(page.data.map(async (m) => {
-      const row = listed(m);
-      if (q.withDeliveries) row.deliveries = (await store.listDeliveries(m.appId, m.id)).map((d) => deliveryView(d));
-      return row;
-    }));
+    const data = await Promise.all(
+      page.data.map(async (m) => {
+        const row = listed(m);
+        if (q.withDeliveries) row.deliveries = (await store.listDeliveries(m.appId, m.id)).map((d) => deliveryView(d));
+        return row;
+      }),
+    );
     return { ...page, data };
   });
 
-  const params = { type: 'object', properties: { msg_id: { type: 'string', minLength: 1, maxLength: 256 } }, required: ['msg_id'] } as const;
+  const params = {
+    type: 'object',
+    properties: { msg_id: { type: 'string', minLength: 1, maxLength: 256 } },
+    required: ['msg_id'],
+  } as const;
 
   app.get<{ Params: { msg_id: string } }>('/messages/:msg_id', { schema: { params } }, async (req) => {
     const m = await store.findMessage(req.params.msg_id);
     if (!m) throw notFound(`message "${req.params.msg_id}"`);
     const application = await store.getApplication(m.appId);
-    return { ...messageView(m, true), appId: m.appId, appUid: application?.uid ?? null, appName: application?.name ?? null, headers: m.headers, size: m.payload?.length ?? null };
+    return {
+      ...messageView(m, true),
+      appId: m.appId,
+      appUid: application?.uid ?? null,
+      appName: application?.name ?? null,
+      headers: m.headers,
+      size: m.payload?.length ?? null,
+    };
   });
 
   app.get<{ Params: { msg_id: string } }>('/messages/:msg_id/raw', { schema: { params } }, async (req, reply) => {
@@ -116,7 +135,10 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     if (!m) throw notFound(`message "${req.params.msg_id}"`);
     if (m.payload === null) throw new HttpError(410, 'payload_purged', `the payload of message "${m.id}" was removed by retention`);
     // octet-stream and nosniff: the bytes are shown, never run, whatever the sender claimed they were.
-    return reply.header('x-content-type-options', 'nosniff').header('sluice-content-type', m.contentType ?? '')
-      .type('application/octet-stream').send(m.payload);
+    return reply
+      .header('x-content-type-options', 'nosniff')
+      .header('sluice-content-type', m.contentType ?? '')
+      .type('application/octet-stream')
+      .send(m.payload);
   });
 }

@@ -36,20 +36,30 @@ export async function networkPolicyRoutes(app: FastifyInstance, deps: OutboundDe
   };
 
   app.get<{ Params: { app_id: string } }>('/app/:app_id/network-policy', { schema: { params: appParams } }, async (req) =>
-    view(await appOf(store, req.params.app_id)));
+    view(await appOf(store, req.params.app_id)),
+  );
 
-  app.put<{ Params: { app_id: string }; Body: { allowPrivateNetworks: boolean | string[] | null } }>('/app/:app_id/network-policy', {
-    schema: { params: appParams, body: policyIn },
-  }, async (req) => {
-    const appId = await appOf(store, req.params.app_id);
-    const value = req.body.allowPrivateNetworks;
-    if (Array.isArray(value)) {
-      const bad = value.find((c) => parseCidr(c) === null);
-      if (bad !== undefined) throw validation('body.allowPrivateNetworks', `"${bad}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
-    }
-    const policy = value === true ? { allowAll: true, allowCidrs: [] } : Array.isArray(value) && value.length > 0 ? { allowAll: false, allowCidrs: value } : null;
-    await store.setNetworkPolicy(appId, policy, Date.now());
-    deps.policies.forget(appId);
-    return view(appId);
-  });
+  app.put<{ Params: { app_id: string }; Body: { allowPrivateNetworks: boolean | string[] | null } }>(
+    '/app/:app_id/network-policy',
+    {
+      schema: { params: appParams, body: policyIn },
+    },
+    async (req) => {
+      const appId = await appOf(store, req.params.app_id);
+      const value = req.body.allowPrivateNetworks;
+      if (Array.isArray(value)) {
+        const bad = value.find((c) => parseCidr(c) === null);
+        if (bad !== undefined) throw validation('body.allowPrivateNetworks', `"${bad}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+      }
+      const policy =
+        value === true
+          ? { allowAll: true, allowCidrs: [] }
+          : Array.isArray(value) && value.length > 0
+            ? { allowAll: false, allowCidrs: value }
+            : null;
+      await store.setNetworkPolicy(appId, policy, Date.now());
+      deps.policies.forget(appId);
+      return view(appId);
+    },
+  );
 }

@@ -47,7 +47,10 @@ function build(routes: Collected[], prefix: string): unknown {
       parameters,
       responses: {
         '2XX': { description: 'success' },
-        '4XX': { description: 'the request was refused', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        '4XX': {
+          description: 'the request was refused',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
       security: [{ bearer: [] }],
     };

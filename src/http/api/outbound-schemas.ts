@@ -7,7 +7,8 @@
 const uid = { type: ['string', 'null'], pattern: '^[a-zA-Z0-9\\-_.]+$', minLength: 1, maxLength: 256 } as const;
 const rate = { type: ['integer', 'null'], minimum: 1, maximum: 100_000 } as const;
 const metadata = { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 64 } as const;
-const nameList = (max: number) => ({ type: ['array', 'null'], items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: max, uniqueItems: true }) as const;
+const nameList = (max: number) =>
+  ({ type: ['array', 'null'], items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: max, uniqueItems: true }) as const;
 
 export const applicationIn = {
   type: 'object',

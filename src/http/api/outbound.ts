@@ -26,11 +26,18 @@ export async function outboundRoutes(app: FastifyInstance, deps: OutboundDeps & 
 
 /** Everything the outbound routes need, built from the gateway's parts. */
 export function outboundDeps(
-  store: OutboundDeps['store'], config: OutboundDeps['config'], log: Logger, onQueued: () => void, onBulkJob: (() => void) | undefined,
+  store: OutboundDeps['store'],
+  config: OutboundDeps['config'],
+  log: Logger,
+  onQueued: () => void,
+  onBulkJob: (() => void) | undefined,
   portalKey: Buffer,
 ): OutboundDeps & { tokens: PortalTokens } {
   return {
-    store, config, onQueued, onBulkJob: onBulkJob ?? (() => undefined),
+    store,
+    config,
+    onQueued,
+    onBulkJob: onBulkJob ?? (() => undefined),
     guard: new AddressGuard(config.network),
     policies: new NetworkPolicies(store, config),
     operational: new OperationalWebhooks(store, log, onQueued),

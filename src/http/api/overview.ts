@@ -15,7 +15,12 @@ export type WindowName = keyof typeof WINDOWS;
 const QUEUE_CACHE_MS = 5_000;
 
 /** Every bucket of the window, oldest first, zeros where nothing was counted (pure). */
-export function fillSeries(points: Array<{ minute: number; received: number; delivered: number; failed: number }>, since: number, now: number, bucketMs: number) {
+export function fillSeries(
+  points: Array<{ minute: number; received: number; delivered: number; failed: number }>,
+  since: number,
+  now: number,
+  bucketMs: number,
+) {
   const byBucket = new Map(points.map((p) => [p.minute, p]));
   const out: Array<{ at: number; received: number; delivered: number; failed: number }> = [];
   for (let at = since - (since % bucketMs); at <= now; at += bucketMs) {
@@ -53,35 +58,46 @@ export async function overviewRoutes(app: FastifyInstance, opts: { store: Store 
     return queue.value;
   };
 
-  app.get<{ Querystring: { window: WindowName } }>('/stats/overview', {
-    attachValidation: true,
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: { window: { type: 'string', enum: Object.keys(WINDOWS), default: '1h' } },
-        additionalProperties: false,
+  app.get<{ Querystring: { window: WindowName } }>(
+    '/stats/overview',
+    {
+      attachValidation: true,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { window: { type: 'string', enum: Object.keys(WINDOWS), default: '1h' } },
+          additionalProperties: false,
+        },
       },
     },
-  }, async (req) => {
-    rejectBadQuery(req);
-    const name = req.query.window;
-    const w = WINDOWS[name];
-    const now = Date.now();
-    const since = now - w.ms;
-    const [totals, series, q] = await Promise.all([store.flowTotals(since - (since % 60_000)), store.flowSeries(since - (since % w.bucketMs), w.bucketMs), queueNow(now)]);
-    const { latencySumMs, ...counters } = totals;
-    return {
-      window: name,
-      since: new Date(since).toISOString(),
-      counters,
-      avgIngestToDeliveredMs: totals.delivered > 0 ? Math.round(latencySumMs / totals.delivered) : null,
-      series: { bucketMs: w.bucketMs, points: fillSeries(series, since, now, w.bucketMs).map((p) => ({ ...p, at: new Date(p.at).toISOString() })) },
-      queue: {
-        depth: q.backlog.pending + q.backlog.scheduled + q.backlog.inFlight,
-        ...q.backlog,
-        /** How long the most overdue delivery has been waiting past its due time. */
-        oldestPendingAgeMs: q.dueAt !== null && q.dueAt < now ? now - q.dueAt : 0,
-      },
-    };
-  });
+    async (req) => {
+      rejectBadQuery(req);
+      const name = req.query.window;
+      const w = WINDOWS[name];
+      const now = Date.now();
+      const since = now - w.ms;
+      const [totals, series, q] = await Promise.all([
+        store.flowTotals(since - (since % 60_000)),
+        store.flowSeries(since - (since % w.bucketMs), w.bucketMs),
+        queueNow(now),
+      ]);
+      const { latencySumMs, ...counters } = totals;
+      return {
+        window: name,
+        since: new Date(since).toISOString(),
+        counters,
+        avgIngestToDeliveredMs: totals.delivered > 0 ? Math.round(latencySumMs / totals.delivered) : null,
+        series: {
+          bucketMs: w.bucketMs,
+          points: fillSeries(series, since, now, w.bucketMs).map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
+        },
+        queue: {
+          depth: q.backlog.pending + q.backlog.scheduled + q.backlog.inFlight,
+          ...q.backlog,
+          /** How long the most overdue delivery has been waiting past its due time. */
+          oldestPendingAgeMs: q.dueAt !== null && q.dueAt < now ? now - q.dueAt : 0,
+        },
+      };
+    },
+  );
 }

@@ -52,25 +52,39 @@ export async function portalExchangeRoutes(app: FastifyInstance, deps: { session
   app.post<{ Body: { key: string } }>('/auth/portal-session', { schema: { body: exchangeIn } }, async (req, reply) => {
     const outcome = await deps.sessions.exchange(req.body.key);
     if (typeof outcome === 'string') throw REFUSALS[outcome];
-    return reply.code(201).send({ token: outcome.token, appId: outcome.appId, capabilities: outcome.capabilities, expiresAt: new Date(outcome.expiresAt).toISOString() });
+    return reply
+      .code(201)
+      .send({
+        token: outcome.token,
+        appId: outcome.appId,
+        capabilities: outcome.capabilities,
+        expiresAt: new Date(outcome.expiresAt).toISOString(),
+      });
   });
 }
 
 /** What the portal page reads of its session and application, and the operator's routes that end sessions and set the portal's look. */
-export async function portalSessionRoutes(app: FastifyInstance, deps: { store: Store; config: Config; sessions: PortalSessions }): Promise<void> {
+export async function portalSessionRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; config: Config; sessions: PortalSessions },
+): Promise<void> {
   const { store, config, sessions } = deps;
 
   app.get('/auth/portal-session', async (req) => {
     const p = principalOf(req);
     const given = bearerOf(req);
     const claims = p.kind === 'portal' && given !== undefined ? await sessions.verify(given) : null;
-    if (!claims) throw new HttpError(403, 'forbidden', 'only an app-portal session has a portal view; this request carries another credential');
+    if (!claims)
+      throw new HttpError(403, 'forbidden', 'only an app-portal session has a portal view; this request carries another credential');
     const application = await store.getApplication(claims.app);
     if (!application) throw new HttpError(404, 'not_found', 'the application of this portal session no longer exists');
     const settings = await store.getPortalSettings(application.id);
     return {
-      appId: application.id, appUid: application.uid, appName: settings?.displayName ?? application.name,
-      capabilities: claims.cap, expiresAt: new Date(claims.exp).toISOString(),
+      appId: application.id,
+      appUid: application.uid,
+      appName: settings?.displayName ?? application.name,
+      capabilities: claims.cap,
+      expiresAt: new Date(claims.exp).toISOString(),
       branding: { logoUrl: settings?.logoUrl ?? null, primaryColor: settings?.primaryColor ?? null },
       // How long a rotated-out secret keeps signing, so the page can say so.
       rotationGraceSeconds: Math.round(config.outbound.rotationGraceMs / 1000),
@@ -78,17 +92,21 @@ export async function portalSessionRoutes(app: FastifyInstance, deps: { store: S
   });
 
   // Svix's route: every session and token of the application ends now, in every process.
-  app.post<{ Params: { app_id: string }; Body: { expiry?: number | null; sessionIds?: string[] | null } | null | undefined }>('/auth/app/:app_id/expire-all', {
-    schema: { params: appParams, body: expireAllIn },
-  }, async (req, reply) => {
-    const appId = await appOf(store, req.params.app_id);
-    const b = req.body ?? {};
-    await sessions.expireAll(appId, {
-      ...(b.expiry ? { graceMs: b.expiry * 1000 } : {}),
-      ...(b.sessionIds ? { sessionIds: b.sessionIds } : {}),
-    });
-    return reply.code(204).send();
-  });
+  app.post<{ Params: { app_id: string }; Body: { expiry?: number | null; sessionIds?: string[] | null } | null | undefined }>(
+    '/auth/app/:app_id/expire-all',
+    {
+      schema: { params: appParams, body: expireAllIn },
+    },
+    async (req, reply) => {
+      const appId = await appOf(store, req.params.app_id);
+      const b = req.body ?? {};
+      await sessions.expireAll(appId, {
+        ...(b.expiry ? { graceMs: b.expiry * 1000 } : {}),
+        ...(b.sessionIds ? { sessionIds: b.sessionIds } : {}),
+      });
+      return reply.code(204).send();
+    },
+  );
 
   const view = (settings: PortalSettings | null) => ({
     displayName: settings?.displayName ?? null,
@@ -99,22 +117,32 @@ export async function portalSessionRoutes(app: FastifyInstance, deps: { store: S
   });
 
   app.get<{ Params: { app_id: string } }>('/app/:app_id/portal-settings', { schema: { params: appParams } }, async (req) =>
-    view(await store.getPortalSettings(await appOf(store, req.params.app_id))));
+    view(await store.getPortalSettings(await appOf(store, req.params.app_id))),
+  );
 
-  app.put<{ Params: { app_id: string }; Body: SettingsIn }>('/app/:app_id/portal-settings', { schema: { params: appParams, body: settingsIn } }, async (req) => {
-    const appId = await appOf(store, req.params.app_id);
-    const b = req.body;
-    if (b.logoUrl != null && !/^https?:\/\/[^\s/?#]+[^\s]*$/.test(b.logoUrl)) throw validation('body.logoUrl', 'must be an absolute http(s) URL');
-    if (b.primaryColor != null && !/^#[0-9a-fA-F]{6}$/.test(b.primaryColor)) throw validation('body.primaryColor', 'must be a hex colour such as #2563eb');
-    for (const source of b.frameAncestors ?? []) {
-      const problem = frameAncestorProblem(source);
-      if (problem) throw validation('body.frameAncestors', problem);
-    }
-    const settings: PortalSettings = {
-      displayName: b.displayName?.trim() || null, logoUrl: b.logoUrl ?? null, primaryColor: b.primaryColor?.toLowerCase() ?? null,
-      frameAncestors: b.frameAncestors ?? null, updatedAt: Date.now(),
-    };
-    await store.setPortalSettings(appId, settings);
-    return view(settings);
-  });
+  app.put<{ Params: { app_id: string }; Body: SettingsIn }>(
+    '/app/:app_id/portal-settings',
+    { schema: { params: appParams, body: settingsIn } },
+    async (req) => {
+      const appId = await appOf(store, req.params.app_id);
+      const b = req.body;
+      if (b.logoUrl != null && !/^https?:\/\/[^\s/?#]+[^\s]*$/.test(b.logoUrl))
+        throw validation('body.logoUrl', 'must be an absolute http(s) URL');
+      if (b.primaryColor != null && !/^#[0-9a-fA-F]{6}$/.test(b.primaryColor))
+        throw validation('body.primaryColor', 'must be a hex colour such as #2563eb');
+      for (const source of b.frameAncestors ?? []) {
+        const problem = frameAncestorProblem(source);
+        if (problem) throw validation('body.frameAncestors', problem);
+      }
+      const settings: PortalSettings = {
+        displayName: b.displayName?.trim() || null,
+        logoUrl: b.logoUrl ?? null,
+        primaryColor: b.primaryColor?.toLowerCase() ?? null,
+        frameAncestors: b.frameAncestors ?? null,
+        updatedAt: Date.now(),
+      };
+      await store.setPortalSettings(appId, settings);
+      return view(settings);
+    },
+  );
 }

@@ -2,9 +2,15 @@ import type { FastifyInstance } from 'fastify';
 
 /** Svix's clients send query parameters in snake_case; the routes declare them in camelCase. */
 const NAMES: Record<string, string> = {
-  event_types: 'eventTypes', with_content: 'withContent', get_if_exists: 'getIfExists', include_archived: 'includeArchived',
-  endpoint_id: 'endpointId', status_code_class: 'statusCodeClass', with_msg: 'withMsg',
-  exclude_apps_with_no_endpoints: 'excludeAppsWithNoEndpoints', exclude_apps_with_disabled_endpoints: 'excludeAppsWithDisabledEndpoints',
+  event_types: 'eventTypes',
+  with_content: 'withContent',
+  get_if_exists: 'getIfExists',
+  include_archived: 'includeArchived',
+  endpoint_id: 'endpointId',
+  status_code_class: 'statusCodeClass',
+  with_msg: 'withMsg',
+  exclude_apps_with_no_endpoints: 'excludeAppsWithNoEndpoints',
+  exclude_apps_with_disabled_endpoints: 'excludeAppsWithDisabledEndpoints',
   exclude_apps_with_svix_play_endpoints: 'excludeAppsWithSvixPlayEndpoints',
 };
 /** Presentation flags Svix's clients always send; Sluice's answers already carry what they ask for. */

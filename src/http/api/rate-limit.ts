@@ -29,6 +29,10 @@ export function rateLimitApi(app: FastifyInstance, perSecond: number): void {
       return;
     }
     reply.header('retry-after', String(Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))));
-    throw new HttpError(429, 'rate_limit_exceeded', `more than ${perSecond} API requests per second with this credential; retry after the Retry-After delay`);
+    throw new HttpError(
+      429,
+      'rate_limit_exceeded',
+      `more than ${perSecond} API requests per second with this credential; retry after the Retry-After delay`,
+    );
   });
 }

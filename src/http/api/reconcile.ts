@@ -18,20 +18,34 @@ export function runView(r: ReconcileRun): Record<string, unknown> {
 
 /** `GET /reconcile/runs` (every run, newest first) and `POST /sources/{source}/reconcile` (a run now, answered when it ends). */
 export async function reconcileRoutes(app: FastifyInstance, deps: { store: Store; reconcile: ReconcileTrigger }): Promise<void> {
-  app.get<{ Querystring: { limit: number; iterator?: string; source?: string } }>('/reconcile/runs', {
-    schema: { querystring: { type: 'object', properties: { ...pageQuery, source: { type: 'string', minLength: 1, maxLength: 64 } } } },
-  }, async (req) => {
-    const page = await deps.store.listReconcileRuns({ limit: req.query.limit, ...(req.query.iterator ? { iterator: req.query.iterator } : {}), ...(req.query.source ? { source: req.query.source } : {}) });
-    return { ...page, data: page.data.map(runView) };
-  });
+  app.get<{ Querystring: { limit: number; iterator?: string; source?: string } }>(
+    '/reconcile/runs',
+    {
+      schema: { querystring: { type: 'object', properties: { ...pageQuery, source: { type: 'string', minLength: 1, maxLength: 64 } } } },
+    },
+    async (req) => {
+      const page = await deps.store.listReconcileRuns({
+        limit: req.query.limit,
+        ...(req.query.iterator ? { iterator: req.query.iterator } : {}),
+        ...(req.query.source ? { source: req.query.source } : {}),
+      });
+      return { ...page, data: page.data.map(runView) };
+    },
+  );
 
-  app.post<{ Params: { source: string } }>('/sources/:source/reconcile', {
-    schema: { params: { type: 'object', properties: { source: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['source'] } },
-  }, async (req) => {
-    const started = deps.reconcile.runNow(req.params.source);
-    if (started === 'unknown') throw notFound(`source "${req.params.source}"`);
-    if (started === 'not-reconciling') throw new HttpError(409, 'not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
-    if (started === 'running') throw new HttpError(409, 'conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
-    return runView(await started);
-  });
+  app.post<{ Params: { source: string } }>(
+    '/sources/:source/reconcile',
+    {
+      schema: { params: { type: 'object', properties: { source: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['source'] } },
+    },
+    async (req) => {
+      const started = deps.reconcile.runNow(req.params.source);
+      if (started === 'unknown') throw notFound(`source "${req.params.source}"`);
+      if (started === 'not-reconciling')
+        throw new HttpError(409, 'not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
+      if (started === 'running')
+        throw new HttpError(409, 'conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
+      return runView(await started);
+    },
+  );
 }

@@ -29,18 +29,28 @@ function rejectionView(r: RejectedRequest): Record<string, unknown> {
  */
 export async function sourceRoutes(app: FastifyInstance, opts: { store: Store; sources: CompiledSource[] }): Promise<void> {
   const { store } = opts;
-  app.get<{ Querystring: { limit: number; iterator?: string; source?: string } }>('/rejected', {
-    attachValidation: true,
-    schema: { querystring: { type: 'object', properties: { ...pageQuery, source: { type: 'string', maxLength: 64 } }, additionalProperties: false } },
-  }, async (req) => {
-    rejectBadQuery(req);
-    const page = await store.listRejections({
-      limit: req.query.limit,
-      ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
-      ...(req.query.source !== undefined ? { source: req.query.source } : {}),
-    });
-    return { ...page, data: page.data.map(rejectionView) };
-  });
+  app.get<{ Querystring: { limit: number; iterator?: string; source?: string } }>(
+    '/rejected',
+    {
+      attachValidation: true,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { ...pageQuery, source: { type: 'string', maxLength: 64 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      rejectBadQuery(req);
+      const page = await store.listRejections({
+        limit: req.query.limit,
+        ...(req.query.iterator !== undefined ? { iterator: req.query.iterator } : {}),
+        ...(req.query.source !== undefined ? { source: req.query.source } : {}),
+      });
+      return { ...page, data: page.data.map(rejectionView) };
+    },
+  );
 
   app.get('/sources', async () => {
     const since = Date.now() - 86_400_000;
@@ -57,8 +67,12 @@ export async function sourceRoutes(app: FastifyInstance, opts: { store: Store; s
         appId: s.appId,
         path: `/in/${s.config.name}`,
         last24h: {
-          received: f?.received ?? 0, verified: f?.verified ?? 0, rejected: f?.rejected ?? 0, duplicates: f?.duplicates ?? 0,
-          delivered: f?.delivered ?? 0, failed: f?.failed ?? 0,
+          received: f?.received ?? 0,
+          verified: f?.verified ?? 0,
+          rejected: f?.rejected ?? 0,
+          duplicates: f?.duplicates ?? 0,
+          delivered: f?.delivered ?? 0,
+          failed: f?.failed ?? 0,
         },
         lastReceivedAt: f?.lastReceivedAt ? new Date(f.lastReceivedAt).toISOString() : null,
         lastRejectedAt: r ? new Date(r.lastAt).toISOString() : null,

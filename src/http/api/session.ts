@@ -28,7 +28,11 @@ function cookieOf(req: FastifyRequest): string | undefined {
 
 function checkOrigin(req: FastifyRequest, trustProxy: boolean): void {
   if (!sameOrigin(req.headers, ownOrigin(req, trustProxy))) {
-    throw new HttpError(403, 'csrf_refused', 'a change made with the console session must come from the console itself (Origin does not match)');
+    throw new HttpError(
+      403,
+      'csrf_refused',
+      'a change made with the console session must come from the console itself (Origin does not match)',
+    );
   }
 }
 
@@ -59,26 +63,49 @@ export function sessionResolver(deps: SessionDeps): Resolver {
 export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Promise<void> {
   const throttle = new SignInThrottle(defaults.consoleSignInDelayMs, defaults.consoleSignInMaxDelayMs);
   const setCookie = (req: FastifyRequest, reply: FastifyReply, value: string, expiresAt: number): void => {
-    (reply as FastifyReply & { setCookie: (name: string, value: string, opts: Record<string, unknown>) => void }).setCookie(SESSION_COOKIE, value, {
-      path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(req, deps.trustProxy), expires: new Date(expiresAt),
-    });
+    (reply as FastifyReply & { setCookie: (name: string, value: string, opts: Record<string, unknown>) => void }).setCookie(
+      SESSION_COOKIE,
+      value,
+      {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: isHttps(req, deps.trustProxy),
+        expires: new Date(expiresAt),
+      },
+    );
   };
 
-  app.post<{ Body: { token: string } }>('/auth/session', {
-    schema: { body: { type: 'object', properties: { token: { type: 'string', minLength: 1, maxLength: 512 } }, required: ['token'], additionalProperties: false } },
-  }, async (req, reply) => {
-    checkOrigin(req, deps.trustProxy);
-    const principal = deps.tokenPrincipal(req.body.token.trim());
-    if (!principal) {
-      const delay = throttle.fail(req.ip, Date.now());
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      throw new HttpError(401, 'authentication_failed', 'that API token is not valid: check it against apiToken or auth.tokens in the gateway\'s configuration');
-    }
-    throttle.succeed(req.ip);
-    const { cookie, expiresAt } = await deps.sessions.create(principal);
-    setCookie(req, reply, cookie, expiresAt);
-    return reply.code(201).send({ ...principal, kind: 'session', expiresAt: new Date(expiresAt).toISOString() });
-  });
+  app.post<{ Body: { token: string } }>(
+    '/auth/session',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { token: { type: 'string', minLength: 1, maxLength: 512 } },
+          required: ['token'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      checkOrigin(req, deps.trustProxy);
+      const principal = deps.tokenPrincipal(req.body.token.trim());
+      if (!principal) {
+        const delay = throttle.fail(req.ip, Date.now());
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+        throw new HttpError(
+          401,
+          'authentication_failed',
+          "that API token is not valid: check it against apiToken or auth.tokens in the gateway's configuration",
+        );
+      }
+      throttle.succeed(req.ip);
+      const { cookie, expiresAt } = await deps.sessions.create(principal);
+      setCookie(req, reply, cookie, expiresAt);
+      return reply.code(201).send({ ...principal, kind: 'session', expiresAt: new Date(expiresAt).toISOString() });
+    },
+  );
 
   app.delete('/auth/session', async (req, reply) => {
     const cookie = cookieOf(req);

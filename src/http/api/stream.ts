@@ -38,8 +38,12 @@ interface StreamQuery {
 export function parseEventTypes(text: string | undefined): Set<LiveEvent['type']> | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const out = new Set<LiveEvent['type']>();
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    if (part !== 'ingest' && part !== 'attempt') throw new HttpError(400, 'bad_request', `events: "${part.slice(0, 32)}" is not an event kind (ingest, attempt)`);
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    if (part !== 'ingest' && part !== 'attempt')
+      throw new HttpError(400, 'bad_request', `events: "${part.slice(0, 32)}" is not an event kind (ingest, attempt)`);
     out.add(part);
   }
   return out;
@@ -58,95 +62,101 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
   app.addHook('onClose', async () => {
     for (const close of [...open]) close();
   });
-  app.get<{ Querystring: StreamQuery }>('/stream', {
-    attachValidation: true,
-    schema: {
-      querystring: {
-        type: 'object',
-        properties: {
-          app: { type: 'string', maxLength: 256 }, source: { type: 'string', maxLength: 64 }, endpoint: { type: 'string', maxLength: 256 },
-          events: { type: 'string', maxLength: 64 },
+  app.get<{ Querystring: StreamQuery }>(
+    '/stream',
+    {
+      attachValidation: true,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            app: { type: 'string', maxLength: 256 },
+            source: { type: 'string', maxLength: 64 },
+            endpoint: { type: 'string', maxLength: 256 },
+            events: { type: 'string', maxLength: 64 },
+          },
+          additionalProperties: false,
         },
-        additionalProperties: false,
       },
     },
-  }, async (req, reply) => {
-    rejectBadQuery(req);
-    const q = req.query;
-    const filter: LiveFilter = {};
-    const types = parseEventTypes(q.events);
-    if (types) filter.types = types;
-    if (q.source !== undefined) filter.source = q.source;
-    if (q.app !== undefined) {
-      const found = await opts.store.getApplication(q.app);
-      if (!found) throw new HttpError(400, 'bad_request', `app: no application "${q.app}"`);
-      filter.app = found.id;
-    }
-    if (q.endpoint !== undefined) {
-      // An endpoint id is unique across applications; a uid needs its application.
-      const endpoint = filter.app !== undefined ? await opts.store.getEndpoint(filter.app, q.endpoint) : null;
-      filter.endpoint = endpoint?.id ?? q.endpoint;
-    }
-
-    const res = reply.raw;
-    reply.hijack();
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      // Written on the raw socket (hijacked), so the API's header hook never runs: the same headers here.
-      'cache-control': 'no-store, no-transform',
-      'x-content-type-options': 'nosniff',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 2000\n: connected\n\n');
-    let waiting = 0;
-    let closed = false;
-    let pending: string[] = [];
-    let pendingBytes = 0;
-    let flushTimer: NodeJS.Timeout | undefined;
-    const flush = (): void => {
-      flushTimer = undefined;
-      if (closed || pending.length === 0) return;
-      const count = pending.length;
-      const chunk = pending.join('');
-      pending = [];
-      pendingBytes = 0;
-      if (!res.write(chunk)) waiting += count;
-    };
-    opts.live.watchers++;
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      opts.live.watchers--;
-      open.delete(close);
-      unsubscribe();
-      clearInterval(heartbeat);
-      if (flushTimer) clearTimeout(flushTimer);
-      pending = [];
-      res.end();
-    };
-    const unsubscribe = opts.live.subscribe((event) => {
-      if (closed || !matches(filter, event)) return;
-      if (res.writableLength + pendingBytes > MAX_UNSENT_BYTES || waiting + pending.length >= defaults.liveClientBufferEvents) {
-        req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
-        res.destroy();
-        close();
-        return;
+    async (req, reply) => {
+      rejectBadQuery(req);
+      const q = req.query;
+      const filter: LiveFilter = {};
+      const types = parseEventTypes(q.events);
+      if (types) filter.types = types;
+      if (q.source !== undefined) filter.source = q.source;
+      if (q.app !== undefined) {
+        const found = await opts.store.getApplication(q.app);
+        if (!found) throw new HttpError(400, 'bad_request', `app: no application "${q.app}"`);
+        filter.app = found.id;
       }
-      const frame = frameOf(event);
-      pending.push(frame);
-      pendingBytes += frame.length;
-      flushTimer ??= setTimeout(flush, FLUSH_MS);
-    });
-    res.on('drain', () => {
-      waiting = 0;
-    });
-    const heartbeat = setInterval(() => {
-      if (!closed) res.write(': ping\n\n');
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
-    open.add(close);
-    res.on('close', close);
-    req.raw.on('close', close);
-  });
+      if (q.endpoint !== undefined) {
+        // An endpoint id is unique across applications; a uid needs its application.
+        const endpoint = filter.app !== undefined ? await opts.store.getEndpoint(filter.app, q.endpoint) : null;
+        filter.endpoint = endpoint?.id ?? q.endpoint;
+      }
+
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        // Written on the raw socket (hijacked), so the API's header hook never runs: the same headers here.
+        'cache-control': 'no-store, no-transform',
+        'x-content-type-options': 'nosniff',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n: connected\n\n');
+      let waiting = 0;
+      let closed = false;
+      let pending: string[] = [];
+      let pendingBytes = 0;
+      let flushTimer: NodeJS.Timeout | undefined;
+      const flush = (): void => {
+        flushTimer = undefined;
+        if (closed || pending.length === 0) return;
+        const count = pending.length;
+        const chunk = pending.join('');
+        pending = [];
+        pendingBytes = 0;
+        if (!res.write(chunk)) waiting += count;
+      };
+      opts.live.watchers++;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        opts.live.watchers--;
+        open.delete(close);
+        unsubscribe();
+        clearInterval(heartbeat);
+        if (flushTimer) clearTimeout(flushTimer);
+        pending = [];
+        res.end();
+      };
+      const unsubscribe = opts.live.subscribe((event) => {
+        if (closed || !matches(filter, event)) return;
+        if (res.writableLength + pendingBytes > MAX_UNSENT_BYTES || waiting + pending.length >= defaults.liveClientBufferEvents) {
+          req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
+          res.destroy();
+          close();
+          return;
+        }
+        const frame = frameOf(event);
+        pending.push(frame);
+        pendingBytes += frame.length;
+        flushTimer ??= setTimeout(flush, FLUSH_MS);
+      });
+      res.on('drain', () => {
+        waiting = 0;
+      });
+      const heartbeat = setInterval(() => {
+        if (!closed) res.write(': ping\n\n');
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+      open.add(close);
+      res.on('close', close);
+      req.raw.on('close', close);
+    },
+  );
 }

@@ -66,14 +66,18 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
 
   // Whether a message of this type (and these channels) would reach any enabled endpoint now. A payload filter
   // cannot be judged without a payload, so an endpoint that has one counts as reachable.
-  app.post<{ Params: { app_id: string }; Body: { eventType: string; channels?: string[] | null } }>('/app/:app_id/msg/precheck/active', {
-    schema: { params: appParams, body: precheckIn },
-  }, async (req) => {
-    const appId = await appOf(store, req.params.app_id);
-    const channels = req.body.channels?.length ? req.body.channels : null;
-    const endpoints = await store.listEndpoints(appId);
-    return { active: endpoints.some((e) => endpointMatches(e, req.body.eventType, channels)) };
-  });
+  app.post<{ Params: { app_id: string }; Body: { eventType: string; channels?: string[] | null } }>(
+    '/app/:app_id/msg/precheck/active',
+    {
+      schema: { params: appParams, body: precheckIn },
+    },
+    async (req) => {
+      const appId = await appOf(store, req.params.app_id);
+      const channels = req.body.channels?.length ? req.body.channels : null;
+      const endpoints = await store.listEndpoints(appId);
+      return { active: endpoints.some((e) => endpointMatches(e, req.body.eventType, channels)) };
+    },
+  );
 
   // Logs out the app-portal token the request carries; the API token itself cannot be logged out (as in Svix).
   app.post('/auth/logout', async (req, reply) => {
@@ -90,8 +94,11 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
    * most REPLAY_SCAN_LIMIT messages are looked at, and the answer says so.
    */
   const replayTask = async (
-    params: EpParams, window: { since: string; until?: string | null }, task: string,
-    query: Pick<MessageQuery, 'state' | 'eventTypes' | 'channel'>, pick: (m: Message, d: DeliveryView | undefined, endpoint: Endpoint) => boolean,
+    params: EpParams,
+    window: { since: string; until?: string | null },
+    task: string,
+    query: Pick<MessageQuery, 'state' | 'eventTypes' | 'channel'>,
+    pick: (m: Message, d: DeliveryView | undefined, endpoint: Endpoint) => boolean,
   ): Promise<Record<string, unknown>> => {
     const appId = await appOf(store, params.app_id);
     const endpoint = await store.getEndpoint(appId, params.endpoint_id);
@@ -104,7 +111,14 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     let scanned = 0;
     let iterator: string | undefined;
     for (;;) {
-      const page = await store.listMessages({ appId, limit: REPLAY_PAGE, after: since - 1, before: until, ...query, ...(iterator ? { iterator } : {}) });
+      const page = await store.listMessages({
+        appId,
+        limit: REPLAY_PAGE,
+        after: since - 1,
+        before: until,
+        ...query,
+        ...(iterator ? { iterator } : {}),
+      });
       for (const m of page.data) {
         const delivery = (await store.listDeliveries(appId, m.id)).find((d) => d.endpointId === endpoint.id);
         if (pick(m, delivery, endpoint)) queued += await store.replay(appId, m.id, endpoint.id, now);
@@ -116,35 +130,71 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     if (queued > 0) deps.onQueued();
     const complete = scanned < REPLAY_SCAN_LIMIT;
     return {
-      id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`, status: complete ? 'finished' : 'failed', task,
-      queued, scanned, data: { messagesSent: queued }, ...(complete ? {} : { detail: `stopped after ${REPLAY_SCAN_LIMIT} messages; replay the rest with a later since` }),
+      id: `qtask_${endpoint.id.slice(3)}${now.toString(36)}`,
+      status: complete ? 'finished' : 'failed',
+      task,
+      queued,
+      scanned,
+      data: { messagesSent: queued },
+      ...(complete ? {} : { detail: `stopped after ${REPLAY_SCAN_LIMIT} messages; replay the rest with a later since` }),
       updatedAt: new Date(now).toISOString(),
     };
   };
 
   // Sends the endpoint what it never got: every message of the window that routes to it and has no delivery to it.
-  app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>('/app/:app_id/endpoint/:endpoint_id/replay-missing', {
-    schema: { params: endpointParams, body: recoverIn },
-  }, async (req, reply) => reply.code(202).send(await replayTask(req.params, req.body, 'endpoint.replay', { state: 'accepted' },
-    (m, delivery, endpoint) => delivery === undefined && routeMessage([endpoint], m)[0]?.route === 'deliver')));
+  app.post<{ Params: EpParams; Body: { since: string; until?: string | null } }>(
+    '/app/:app_id/endpoint/:endpoint_id/replay-missing',
+    {
+      schema: { params: endpointParams, body: recoverIn },
+    },
+    async (req, reply) =>
+      reply
+        .code(202)
+        .send(
+          await replayTask(
+            req.params,
+            req.body,
+            'endpoint.replay',
+            { state: 'accepted' },
+            (m, delivery, endpoint) => delivery === undefined && routeMessage([endpoint], m)[0]?.route === 'deliver',
+          ),
+        ),
+  );
 
   // Svix's bulk replay: what was already sent to the endpoint in the window, again, narrowed by the
   // delivery's status, its last response's class, the message's type and channel. Tags are not kept, so a tag matches nothing.
-  app.post<{ Params: EpParams; Body: BulkReplayBody }>('/app/:app_id/endpoint/:endpoint_id/bulk-replay', {
-    schema: { params: endpointParams, body: bulkReplayIn },
-  }, async (req, reply) => {
-    const b = req.body;
-    const query = { ...(b.eventTypes?.length ? { eventTypes: b.eventTypes } : {}), ...(b.channel ? { channel: b.channel } : {}) };
-    return reply.code(202).send(await replayTask(req.params, b, 'endpoint.bulk-replay', query,
-      (_m, delivery) => b.tag == null && delivery !== undefined && bulkMatches(delivery, b)));
-  });
+  app.post<{ Params: EpParams; Body: BulkReplayBody }>(
+    '/app/:app_id/endpoint/:endpoint_id/bulk-replay',
+    {
+      schema: { params: endpointParams, body: bulkReplayIn },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const query = { ...(b.eventTypes?.length ? { eventTypes: b.eventTypes } : {}), ...(b.channel ? { channel: b.channel } : {}) };
+      return reply
+        .code(202)
+        .send(
+          await replayTask(
+            req.params,
+            b,
+            'endpoint.bulk-replay',
+            query,
+            (_m, delivery) => b.tag == null && delivery !== undefined && bulkMatches(delivery, b),
+          ),
+        );
+    },
+  );
 
   const integParams = { type: 'object', properties: { app_id: idParam, integ_id: idParam }, required: ['app_id', 'integ_id'] } as const;
   const noIntegration = (id: string): HttpError => notFound(`integration "${id}"`);
-  app.get<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams, querystring: listQuery } }, async (req) => {
-    await appOf(store, req.params.app_id);
-    return { data: [], iterator: null, prevIterator: null, done: true };
-  });
+  app.get<{ Params: { app_id: string } }>(
+    '/app/:app_id/integration',
+    { schema: { params: appParams, querystring: listQuery } },
+    async (req) => {
+      await appOf(store, req.params.app_id);
+      return { data: [], iterator: null, prevIterator: null, done: true };
+    },
+  );
   app.post<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams } }, async (req) => {
     await appOf(store, req.params.app_id);
     throw new HttpError(403, 'feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
@@ -157,15 +207,21 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   }
   for (const method of ['PUT', 'DELETE'] as const) {
     app.route<{ Params: { app_id: string; integ_id: string } }>({
-      method, url: '/app/:app_id/integration/:integ_id', schema: { params: integParams },
+      method,
+      url: '/app/:app_id/integration/:integ_id',
+      schema: { params: integParams },
       handler: async (req) => {
         await appOf(store, req.params.app_id);
         throw noIntegration(req.params.integ_id);
       },
     });
   }
-  app.post<{ Params: { app_id: string; integ_id: string } }>('/app/:app_id/integration/:integ_id/key/rotate', { schema: { params: integParams } }, async (req) => {
-    await appOf(store, req.params.app_id);
-    throw noIntegration(req.params.integ_id);
-  });
+  app.post<{ Params: { app_id: string; integ_id: string } }>(
+    '/app/:app_id/integration/:integ_id/key/rotate',
+    { schema: { params: integParams } },
+    async (req) => {
+      await appOf(store, req.params.app_id);
+      throw noIntegration(req.params.integ_id);
+    },
+  );
 }

@@ -18,44 +18,74 @@ export async function testEventRoutes(
   opts: { pipeline: IngestPipeline; sources: CompiledSource[]; config: Config },
 ): Promise<void> {
   const byName = new Map(opts.sources.map((s) => [s.config.name, s]));
-  app.post<{ Params: { name: string }; Body: { event?: string } | null }>('/source/:name/test-event', {
-    schema: {
-      params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['name'] },
-      body: { type: ['object', 'null'], properties: { event: { type: 'string', minLength: 1, maxLength: 128 } }, additionalProperties: false },
+  app.post<{ Params: { name: string }; Body: { event?: string } | null }>(
+    '/source/:name/test-event',
+    {
+      schema: {
+        params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['name'] },
+        body: {
+          type: ['object', 'null'],
+          properties: { event: { type: 'string', minLength: 1, maxLength: 128 } },
+          additionalProperties: false,
+        },
+      },
     },
-  }, async (req) => {
-    const source = byName.get(req.params.name);
-    if (!source) throw new HttpError(404, 'not_found', `no source named "${req.params.name}"`);
-    const provider = source.config.provider;
-    const fixtures = fixturesOf(provider);
-    if (!canSign(provider) || fixtures.length === 0) {
-      throw new HttpError(422, 'provider_unsupported', `test events cannot be made for provider ${provider} (source ${source.config.name})`);
-    }
-    const secret = source.config.secrets[0];
-    if (secret === undefined) throw new HttpError(422, 'no_secret', `source ${source.config.name} has no secret to sign with`);
-    const eventName = req.body?.event ?? (fixtures.find((f) => f.event === defaultEvent(provider)) ?? fixtures[0])?.event ?? '';
-    const fixture = findFixture(provider, eventName);
-    if (!fixture) {
-      throw new HttpError(422, 'unknown_event', `no ${provider} test event "${eventName}"; known: ${fixtures.map((f) => f.event).join(', ')}`);
-    }
-    const host = opts.config.server.host === '0.0.0.0' || opts.config.server.host === '::' ? '127.0.0.1' : opts.config.server.host;
-    const url = source.config.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${opts.config.server.port}/in/${source.config.name}`;
-    const built = buildEvent(fixture, { provider, secret, url });
-    const out = await opts.pipeline.handle(source, { rawBody: built.body, headers: built.headers, method: 'POST', url });
-    let body: unknown = out.body;
-    if (out.contentType.startsWith('application/json')) {
-      try {
-        body = JSON.parse(out.body);
-      } catch {
-        // Left as text.
+    async (req) => {
+      const source = byName.get(req.params.name);
+      if (!source) throw new HttpError(404, 'not_found', `no source named "${req.params.name}"`);
+      const provider = source.config.provider;
+      const fixtures = fixturesOf(provider);
+      if (!canSign(provider) || fixtures.length === 0) {
+        throw new HttpError(
+          422,
+          'provider_unsupported',
+          `test events cannot be made for provider ${provider} (source ${source.config.name})`,
+        );
       }
-    }
-    const msgId = body !== null && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined;
-    return { status: out.status, event: fixture.event, body, ...(msgId ? { msgId } : {}) };
-  });
+      const secret = source.config.secrets[0];
+      if (secret === undefined) throw new HttpError(422, 'no_secret', `source ${source.config.name} has no secret to sign with`);
+      const eventName = req.body?.event ?? (fixtures.find((f) => f.event === defaultEvent(provider)) ?? fixtures[0])?.event ?? '';
+      const fixture = findFixture(provider, eventName);
+      if (!fixture) {
+        throw new HttpError(
+          422,
+          'unknown_event',
+          `no ${provider} test event "${eventName}"; known: ${fixtures.map((f) => f.event).join(', ')}`,
+        );
+      }
+      const host = opts.config.server.host === '0.0.0.0' || opts.config.server.host === '::' ? '127.0.0.1' : opts.config.server.host;
+      const url =
+        source.config.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${opts.config.server.port}/in/${source.config.name}`;
+      const built = buildEvent(fixture, { provider, secret, url });
+      const out = await opts.pipeline.handle(source, { rawBody: built.body, headers: built.headers, method: 'POST', url });
+      let body: unknown = out.body;
+      if (out.contentType.startsWith('application/json')) {
+        try {
+          body = JSON.parse(out.body);
+        } catch {
+          // Left as text.
+        }
+      }
+      const msgId =
+        body !== null && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string'
+          ? (body as { id: string }).id
+          : undefined;
+      return { status: out.status, event: fixture.event, body, ...(msgId ? { msgId } : {}) };
+    },
+  );
 }
 
 /** The event a button press sends when none is named: the one each provider's users test with first. */
 function defaultEvent(provider: string): string {
-  return ({ stripe: 'payment_intent.succeeded', github: 'push', shopify: 'orders/create', slack: 'event_callback', twilio: 'sms.status' } as Record<string, string>)[provider] ?? 'generic';
+  return (
+    (
+      {
+        stripe: 'payment_intent.succeeded',
+        github: 'push',
+        shopify: 'orders/create',
+        slack: 'event_callback',
+        twilio: 'sms.status',
+      } as Record<string, string>
+    )[provider] ?? 'generic'
+  );
 }

@@ -10,8 +10,17 @@ import { endpointParams, idParam } from './outbound-schemas.ts';
 
 type EpParams = { app_id: string; endpoint_id: string };
 type SourceParams = { source_name: string };
-interface TransformationPatch { code?: string | null; enabled?: boolean }
-interface TestBody { code?: string; payload: unknown; eventType?: string | null; headers?: Record<string, string>; url?: string }
+interface TransformationPatch {
+  code?: string | null;
+  enabled?: boolean;
+}
+interface TestBody {
+  code?: string;
+  payload: unknown;
+  eventType?: string | null;
+  headers?: Record<string, string>;
+  url?: string;
+}
 
 const code = { type: ['string', 'null'], minLength: 1, maxLength: defaults.transformMaxCodeBytes } as const;
 export const transformationPatchIn = {
@@ -34,7 +43,11 @@ export const transformationTestIn = {
 const sourceParams = { type: 'object', properties: { source_name: idParam }, required: ['source_name'] } as const;
 
 function view(t: Transformation | null, updatedAt: number | null): Record<string, unknown> {
-  return { code: t?.code ?? null, enabled: t?.enabled ?? false, ...(updatedAt !== null ? { updatedAt: new Date(updatedAt).toISOString() } : {}) };
+  return {
+    code: t?.code ?? null,
+    enabled: t?.enabled ?? false,
+    ...(updatedAt !== null ? { updatedAt: new Date(updatedAt).toISOString() } : {}),
+  };
 }
 
 /** What a PATCH makes of the current transformation: `code: null` removes it; `enabled` alone toggles it. */
@@ -68,58 +81,87 @@ export async function transformationRoutes(app: FastifyInstance, deps: OutboundD
     return source;
   };
 
-  app.get<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id/transformation', { schema: { params: endpointParams } }, async (req) => {
-    const { endpoint } = await endpointOf(req.params);
-    return view(endpoint.transformation, endpoint.updatedAt);
-  });
+  app.get<{ Params: EpParams }>(
+    '/app/:app_id/endpoint/:endpoint_id/transformation',
+    { schema: { params: endpointParams } },
+    async (req) => {
+      const { endpoint } = await endpointOf(req.params);
+      return view(endpoint.transformation, endpoint.updatedAt);
+    },
+  );
 
-  app.patch<{ Params: EpParams; Body: TransformationPatch }>('/app/:app_id/endpoint/:endpoint_id/transformation', {
-    schema: { params: endpointParams, body: transformationPatchIn },
-  }, async (req, reply) => {
-    const { appId, endpoint } = await endpointOf(req.params);
-    await store.setEndpointTransformation(appId, endpoint.id, patched(endpoint.transformation, req.body), Date.now());
-    return reply.code(204).send();
-  });
+  app.patch<{ Params: EpParams; Body: TransformationPatch }>(
+    '/app/:app_id/endpoint/:endpoint_id/transformation',
+    {
+      schema: { params: endpointParams, body: transformationPatchIn },
+    },
+    async (req, reply) => {
+      const { appId, endpoint } = await endpointOf(req.params);
+      await store.setEndpointTransformation(appId, endpoint.id, patched(endpoint.transformation, req.body), Date.now());
+      return reply.code(204).send();
+    },
+  );
 
-  app.post<{ Params: EpParams; Body: TestBody }>('/app/:app_id/endpoint/:endpoint_id/transformation/test', {
-    schema: { params: endpointParams, body: transformationTestIn },
-  }, async (req) => {
-    const { endpoint } = await endpointOf(req.params);
-    const run = req.body.code ?? endpoint.transformation?.code;
-    if (run === undefined) throw notFound('a transformation on this endpoint (send `code` to test one)');
-    const headers = { ...endpoint.headers, ...(req.body.headers ?? {}) };
-    return transformer.test({ code: run }, sample('POST', endpoint.url, headers, req.body), originOf(endpoint.url));
-  });
+  app.post<{ Params: EpParams; Body: TestBody }>(
+    '/app/:app_id/endpoint/:endpoint_id/transformation/test',
+    {
+      schema: { params: endpointParams, body: transformationTestIn },
+    },
+    async (req) => {
+      const { endpoint } = await endpointOf(req.params);
+      const run = req.body.code ?? endpoint.transformation?.code;
+      if (run === undefined) throw notFound('a transformation on this endpoint (send `code` to test one)');
+      const headers = { ...endpoint.headers, ...(req.body.headers ?? {}) };
+      return transformer.test({ code: run }, sample('POST', endpoint.url, headers, req.body), originOf(endpoint.url));
+    },
+  );
 
   app.get<{ Params: SourceParams }>('/source/:source_name/transformation', { schema: { params: sourceParams } }, async (req) => {
     const source = sourceOf(req.params.source_name);
     const stored = await store.getSourceTransformation(source.name);
-    return { ...view(stored ?? source.transformation ?? null, stored?.updatedAt ?? null), origin: stored ? 'api' : source.transformation ? 'config' : null };
+    return {
+      ...view(stored ?? source.transformation ?? null, stored?.updatedAt ?? null),
+      origin: stored ? 'api' : source.transformation ? 'config' : null,
+    };
   });
 
-  app.patch<{ Params: SourceParams; Body: TransformationPatch }>('/source/:source_name/transformation', {
-    schema: { params: sourceParams, body: transformationPatchIn },
-  }, async (req, reply) => {
-    const source = sourceOf(req.params.source_name);
-    const current = (await store.getSourceTransformation(source.name)) ?? source.transformation ?? null;
-    const next = patched(current, req.body);
-    // Removing the API's one falls back to the YAML's, if any.
-    await store.setSourceTransformation(source.name, next, Date.now());
-    return reply.code(204).send();
-  });
+  app.patch<{ Params: SourceParams; Body: TransformationPatch }>(
+    '/source/:source_name/transformation',
+    {
+      schema: { params: sourceParams, body: transformationPatchIn },
+    },
+    async (req, reply) => {
+      const source = sourceOf(req.params.source_name);
+      const current = (await store.getSourceTransformation(source.name)) ?? source.transformation ?? null;
+      const next = patched(current, req.body);
+      // Removing the API's one falls back to the YAML's, if any.
+      await store.setSourceTransformation(source.name, next, Date.now());
+      return reply.code(204).send();
+    },
+  );
 
-  app.post<{ Params: SourceParams; Body: TestBody }>('/source/:source_name/transformation/test', {
-    schema: { params: sourceParams, body: transformationTestIn },
-  }, async (req) => {
-    const source = sourceOf(req.params.source_name);
-    const run = req.body.code ?? (await store.getSourceTransformation(source.name))?.code ?? source.transformation?.code;
-    if (run === undefined) throw notFound('a transformation on this source (send `code` to test one)');
-    const url = req.body.url ?? source.publicUrl ?? `http://${config.server.host}:${config.server.port}/in/${source.name}`;
-    return transformer.test({ code: run }, sample('POST', url, req.body.headers ?? {}, req.body), null);
-  });
+  app.post<{ Params: SourceParams; Body: TestBody }>(
+    '/source/:source_name/transformation/test',
+    {
+      schema: { params: sourceParams, body: transformationTestIn },
+    },
+    async (req) => {
+      const source = sourceOf(req.params.source_name);
+      const run = req.body.code ?? (await store.getSourceTransformation(source.name))?.code ?? source.transformation?.code;
+      if (run === undefined) throw notFound('a transformation on this source (send `code` to test one)');
+      const url = req.body.url ?? source.publicUrl ?? `http://${config.server.host}:${config.server.port}/in/${source.name}`;
+      return transformer.test({ code: run }, sample('POST', url, req.body.headers ?? {}, req.body), null);
+    },
+  );
 }
 
 function sample(method: string, url: string, headers: Record<string, string>, body: TestBody) {
   const bytes = Buffer.from(typeof body.payload === 'string' ? body.payload : JSON.stringify(body.payload ?? null));
-  return transformInput(method, url, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])), bytes, body.eventType ?? null);
+  return transformInput(
+    method,
+    url,
+    Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+    bytes,
+    body.eventType ?? null,
+  );
 }

@@ -88,11 +88,19 @@ export function deliveryView(d: DeliveryView, endpoint?: Endpoint): Record<strin
     id: d.endpointId,
     uid: d.endpointUid,
     url: d.endpointUrl,
-    ...(endpoint ? {
-      description: endpoint.description, disabled: endpoint.disabled, throttleRate: endpoint.throttleRate, rateLimit: endpoint.throttleRate,
-      filterTypes: endpoint.filterTypes, eventTypes: endpoint.filterTypes, channels: endpoint.channels,
-      createdAt: iso(endpoint.createdAt), updatedAt: iso(endpoint.updatedAt),
-    } : { description: '', createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt) }),
+    ...(endpoint
+      ? {
+          description: endpoint.description,
+          disabled: endpoint.disabled,
+          throttleRate: endpoint.throttleRate,
+          rateLimit: endpoint.throttleRate,
+          filterTypes: endpoint.filterTypes,
+          eventTypes: endpoint.filterTypes,
+          channels: endpoint.channels,
+          createdAt: iso(endpoint.createdAt),
+          updatedAt: iso(endpoint.updatedAt),
+        }
+      : { description: '', createdAt: iso(d.createdAt), updatedAt: iso(d.updatedAt) }),
     deliveryId: d.id,
     status: STATUS[d.state],
     statusText: STATUS_TEXT[STATUS[d.state]],

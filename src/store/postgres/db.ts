@@ -133,7 +133,11 @@ export class PgDb implements Queryable {
           try {
             await client.query('BEGIN');
             await client.query(sql);
-            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [version, file, Date.now()]);
+            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+              version,
+              file,
+              Date.now(),
+            ]);
             await client.query('COMMIT');
             applied++;
           } catch (err) {
@@ -142,7 +146,9 @@ export class PgDb implements Queryable {
           }
         }
       } finally {
-        await client.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_CLASS}, hashtext(current_schema()))`).catch((e: Error) => (broken = e));
+        await client
+          .query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_CLASS}, hashtext(current_schema()))`)
+          .catch((e: Error) => (broken = e));
       }
     } finally {
       client.release(broken);
@@ -157,17 +163,25 @@ export class PgDb implements Queryable {
    */
   async pendingMigrations(): Promise<Array<{ version: number; file: string; sql: string }>> {
     const [table] = await this.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
-    const done = new Set(table?.present === true ? (await this.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)) : []);
-    return migrations().filter((m) => !done.has(m.version)).map((m, i) => ({
-      ...m,
-      sql: [
-        ...(i === 0 ? [`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL);`] : []),
-        'BEGIN;',
-        m.sql.trimEnd(),
-        `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);`,
-        'COMMIT;',
-      ].join('\n'),
-    }));
+    const done = new Set(
+      table?.present === true ? (await this.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)) : [],
+    );
+    return migrations()
+      .filter((m) => !done.has(m.version))
+      .map((m, i) => ({
+        ...m,
+        sql: [
+          ...(i === 0
+            ? [
+                `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL);`,
+              ]
+            : []),
+          'BEGIN;',
+          m.sql.trimEnd(),
+          `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);`,
+          'COMMIT;',
+        ].join('\n'),
+      }));
   }
 
   async close(): Promise<void> {

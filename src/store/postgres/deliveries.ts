@@ -49,12 +49,17 @@ export async function leaseDue(db: PgDb, o: LeaseOptions): Promise<LeasedDeliver
 /** Passes of one lease call that may follow a pass that skipped stale heads (their successors became heads). */
 const STALE_ROUNDS = 8;
 
-interface Pass { leased: LeasedDelivery[]; skippedStale: number; starved: boolean }
+interface Pass {
+  leased: LeasedDelivery[];
+  skippedStale: number;
+  starved: boolean;
+}
 
 /** `queue`: the oldest due heads of the whole queue; `endpoints`: each open endpoint's own (`lease-candidates.ts`). */
 async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints'): Promise<Pass> {
   return db.tx(async (tx) => {
-    const found = read === 'queue' ? await queueCandidates(tx, o, o.limit * 4) : { rows: await endpointCandidates(tx, o, o.limit * 4), full: false };
+    const found =
+      read === 'queue' ? await queueCandidates(tx, o, o.limit * 4) : { rows: await endpointCandidates(tx, o, o.limit * 4), full: false };
     const candidates = found.rows;
     // Starved: the read was cut at its limit and yet too few could be leased.
     const starvedIf = (n: number): boolean => found.full && n < o.limit;
@@ -62,8 +67,11 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
     if (candidates.length === 0) return none;
     const endpointIds = [...new Set(candidates.map((c) => c.endpoint_id as string))];
     // Ordered by the lock key itself, so two leasers whose endpoints' hashes collide still lock in one order.
-    await tx.query(`SELECT pg_advisory_xact_lock(${ENDPOINT_LOCK_CLASS}, k)
-      FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS t(id) ORDER BY k) AS keys`, [endpointIds]);
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(${ENDPOINT_LOCK_CLASS}, k)
+      FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS t(id) ORDER BY k) AS keys`,
+      [endpointIds],
+    );
     // The candidate statement's snapshot may predate another leaser's commit: two
     // workers could each see the other's pick still pending and both take a head
     // of one key (a late lower sequence beside the one already chosen). Under the
@@ -72,17 +80,23 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
     const keyedIds = candidates.filter((c) => c.fifo === true && c.ordering_key !== null).map((c) => c.id as string);
     const heads = new Set<string>();
     if (keyedIds.length > 0) {
-      for (const row of await tx.query(`SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-        WHERE d.id = ANY($1::text[]) AND d.state IN ('pending', 'scheduled') AND ${FIFO_HEAD}`, [keyedIds])) heads.add(row.id as string);
+      for (const row of await tx.query(
+        `SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id = ANY($1::text[]) AND d.state IN ('pending', 'scheduled') AND ${FIFO_HEAD}`,
+        [keyedIds],
+      ))
+        heads.add(row.id as string);
     }
     const current = candidates.filter((c) => !(c.fifo === true && c.ordering_key !== null) || heads.has(c.id as string));
     // A head below the highest sequence delivered for its key is stale (read under the locks, like the heads).
     const keyed = current.filter((c) => c.fifo === true && c.ordering_key !== null && c.sequence !== null);
     const marks = new Map<string, number>();
     if (keyed.length > 0) {
-      for (const m of await tx.query(`SELECT m.endpoint_id, m.ordering_key, m.last_sequence FROM ordering_marks m
+      for (const m of await tx.query(
+        `SELECT m.endpoint_id, m.ordering_key, m.last_sequence FROM ordering_marks m
         JOIN unnest($1::text[], $2::text[]) AS k(endpoint_id, ordering_key) ON m.endpoint_id = k.endpoint_id AND m.ordering_key = k.ordering_key`,
-      [keyed.map((c) => c.endpoint_id), keyed.map((c) => c.ordering_key)])) {
+        [keyed.map((c) => c.endpoint_id), keyed.map((c) => c.ordering_key)],
+      )) {
         marks.set(`${m.endpoint_id as string}\u0000${m.ordering_key as string}`, num(m.last_sequence));
       }
     }
@@ -93,15 +107,21 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
     };
     const skip = current.filter((c) => isStale(c) && c.stale_policy !== 'deliver' && c.manual !== true).map((c) => c.id as string);
     if (skip.length > 0) {
-      await tx.run(`UPDATE deliveries SET state = 'skipped', stale = true, skip_reason = 'stale', next_attempt_at = NULL, updated_at = $2
-        WHERE id = ANY($1::text[])`, [skip, o.now]);
+      await tx.run(
+        `UPDATE deliveries SET state = 'skipped', stale = true, skip_reason = 'stale', next_attempt_at = NULL, updated_at = $2
+        WHERE id = ANY($1::text[])`,
+        [skip, o.now],
+      );
     }
     const skipped = new Set(skip);
     const rest = current.filter((c) => !skipped.has(c.id as string));
     if (rest.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
     const busy = new Map<string, number>();
-    for (const row of await tx.query(`SELECT endpoint_id, count(*) AS n FROM deliveries
-      WHERE state = 'in_flight' AND endpoint_id = ANY($1::text[]) GROUP BY endpoint_id`, [endpointIds])) {
+    for (const row of await tx.query(
+      `SELECT endpoint_id, count(*) AS n FROM deliveries
+      WHERE state = 'in_flight' AND endpoint_id = ANY($1::text[]) GROUP BY endpoint_id`,
+      [endpointIds],
+    )) {
       busy.set(row.endpoint_id as string, num(row.n));
     }
     // Throttle slots and breaker state, read after the endpoint locks: the previous holder's changes are committed.
@@ -123,24 +143,34 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
     }
     await saveHealth(tx, gate.updates(), o.now);
     if (ids.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
-    const rows = await tx.query(`UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
+    const rows = await tx.query(
+      `UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
         updated_at = $2
       FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS l(id, expires, stale) WHERE d.id = l.id RETURNING d.*`,
-    [o.owner, o.now, ids, expires, stale]);
+      [o.owner, o.now, ids, expires, stale],
+    );
     // The key's mark moves when the attempt starts, not when it succeeds: from now on the receiver
     // may have this sequence, so a lower one is stale even if this attempt's outcome is never known
     // (a crash) or it ends dead (docs/ordering.md). Under the endpoint locks; one row per key, in key order.
-    await tx.run(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
+    await tx.run(
+      `INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
       SELECT d.endpoint_id, d.ordering_key, max(d.sequence), $2 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.id = ANY($1::text[]) AND e.fifo AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
       GROUP BY d.endpoint_id, d.ordering_key ORDER BY d.endpoint_id, d.ordering_key
       ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
-        last_sequence = GREATEST(ordering_marks.last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`, [ids, o.now]);
+        last_sequence = GREATEST(ordering_marks.last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`,
+      [ids, o.now],
+    );
     const deliveries = rows.map(toDelivery).sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
-    const messages = new Map((await tx.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.messageId))]]))
-      .map((r) => [r.id as string, toMessage(r)]));
-    const endpoints = new Map((await tx.query('SELECT * FROM endpoints WHERE id = ANY($1::text[])', [endpointIds]))
-      .map((r) => [r.id as string, toEndpoint(r)]));
+    const messages = new Map(
+      (await tx.query('SELECT * FROM messages WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.messageId))]])).map((r) => [
+        r.id as string,
+        toMessage(r),
+      ]),
+    );
+    const endpoints = new Map(
+      (await tx.query('SELECT * FROM endpoints WHERE id = ANY($1::text[])', [endpointIds])).map((r) => [r.id as string, toEndpoint(r)]),
+    );
     const leased = deliveries.flatMap((delivery): LeasedDelivery[] => {
       const message = messages.get(delivery.messageId);
       const endpoint = endpoints.get(delivery.endpointId);
@@ -163,53 +193,80 @@ export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promis
   if (records.length === 0) return;
   const col = <T>(f: (r: AttemptRecord) => T): T[] => records.map(f);
   await db.tx(async (tx) => {
-    await tx.run(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
+    await tx.run(
+      `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
         status, response_body, error, succeeded, request_headers, response_headers)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-        $9::int[], $10::int[], $11::text[], $12::text[], $13::boolean[], $14::jsonb[], $15::jsonb[])`, [
-      col(() => newId('atmpt')), col((r) => r.deliveryId), col((r) => r.attempt.messageId), col((r) => r.attempt.endpointId),
-      col((r) => r.attempt.appId), col((r) => r.attempt.url), col((r) => r.attempt.trigger), col((r) => r.attempt.startedAt),
-      col((r) => r.attempt.durationMs), col((r) => r.attempt.status), col((r) => r.attempt.responseBody), col((r) => r.attempt.error),
-      col((r) => r.attempt.succeeded),
-      col((r) => (r.attempt.requestHeaders ? JSON.stringify(r.attempt.requestHeaders) : null)),
-      col((r) => (r.attempt.responseHeaders ? JSON.stringify(r.attempt.responseHeaders) : null)),
-    ]);
-    await tx.run(`UPDATE deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next_at, lease_owner = NULL,
+        $9::int[], $10::int[], $11::text[], $12::text[], $13::boolean[], $14::jsonb[], $15::jsonb[])`,
+      [
+        col(() => newId('atmpt')),
+        col((r) => r.deliveryId),
+        col((r) => r.attempt.messageId),
+        col((r) => r.attempt.endpointId),
+        col((r) => r.attempt.appId),
+        col((r) => r.attempt.url),
+        col((r) => r.attempt.trigger),
+        col((r) => r.attempt.startedAt),
+        col((r) => r.attempt.durationMs),
+        col((r) => r.attempt.status),
+        col((r) => r.attempt.responseBody),
+        col((r) => r.attempt.error),
+        col((r) => r.attempt.succeeded),
+        col((r) => (r.attempt.requestHeaders ? JSON.stringify(r.attempt.requestHeaders) : null)),
+        col((r) => (r.attempt.responseHeaders ? JSON.stringify(r.attempt.responseHeaders) : null)),
+      ],
+    );
+    await tx.run(
+      `UPDATE deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next_at, lease_owner = NULL,
         lease_expires_at = NULL, manual = false, last_status = r.status, last_error = r.error, updated_at = r.updated_at,
         skip_reason = r.skip_reason
       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[], $8::text[])
         AS r(id, owner, state, next_at, status, error, updated_at, skip_reason)
-      WHERE d.id = r.id AND d.lease_owner = r.owner AND d.state = 'in_flight'`, [
-      col((r) => r.deliveryId), col((r) => r.leaseOwner), col((r) => r.next.state), col((r) => (r.next.state === 'scheduled' ? r.next.at : null)),
-      col((r) => r.attempt.status), col((r) => r.attempt.error), col((r) => r.attempt.startedAt + r.attempt.durationMs),
-      col((r) => (r.next.state === 'skipped' ? r.next.reason : null)),
-    ]);
+      WHERE d.id = r.id AND d.lease_owner = r.owner AND d.state = 'in_flight'`,
+      [
+        col((r) => r.deliveryId),
+        col((r) => r.leaseOwner),
+        col((r) => r.next.state),
+        col((r) => (r.next.state === 'scheduled' ? r.next.at : null)),
+        col((r) => r.attempt.status),
+        col((r) => r.attempt.error),
+        col((r) => r.attempt.startedAt + r.attempt.durationMs),
+        col((r) => (r.next.state === 'skipped' ? r.next.reason : null)),
+      ],
+    );
     // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key). One row per key
     // (an upsert may not touch a row twice), in key order so two recorders cannot deadlock; max() makes a repeat harmless.
     const succeeded = records.filter((r) => r.next.state === 'succeeded').map((r) => r.deliveryId);
     if (succeeded.length > 0) {
-      await tx.run(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
+      await tx.run(
+        `INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
         SELECT d.endpoint_id, d.ordering_key, max(d.sequence), $2 FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
         WHERE d.id = ANY($1::text[]) AND d.state = 'succeeded' AND e.fifo AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
         GROUP BY d.endpoint_id, d.ordering_key ORDER BY d.endpoint_id, d.ordering_key
         ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
           last_sequence = GREATEST(ordering_marks.last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`,
-      [succeeded, Date.now()]);
+        [succeeded, Date.now()],
+      );
     }
     const disable = records.filter((r) => r.disableEndpoint !== undefined);
     if (disable.length > 0) {
-      await tx.run(`UPDATE endpoints e SET disabled = true, disabled_reason = x.reason, updated_at = $3
+      await tx.run(
+        `UPDATE endpoints e SET disabled = true, disabled_reason = x.reason, updated_at = $3
         FROM unnest($1::text[], $2::text[]) AS x(id, reason) WHERE e.id = x.id`,
-      [disable.map((r) => r.attempt.endpointId), disable.map((r) => r.disableEndpoint), Date.now()]);
+        [disable.map((r) => r.attempt.endpointId), disable.map((r) => r.disableEndpoint), Date.now()],
+      );
     }
   });
 }
 
 export async function releaseLeases(db: PgDb, owner: string, ids: string[], now: number): Promise<void> {
   if (ids.length === 0) return;
-  const released = await db.run(`UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
+  const released = await db.run(
+    `UPDATE deliveries SET state = CASE WHEN attempts = 0 THEN 'pending' ELSE 'scheduled' END,
     next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-    WHERE id = ANY($2::text[]) AND lease_owner = $3 AND state = 'in_flight'`, [now, ids, owner]);
+    WHERE id = ANY($2::text[]) AND lease_owner = $3 AND state = 'in_flight'`,
+    [now, ids, owner],
+  );
   // Given back at shutdown: another process's worker can take them now rather than at its next poll.
   if (released > 0) await notifyDue(db, db.dueChannel);
 }
@@ -222,10 +279,13 @@ export async function reclaimExpiredLeases(db: PgDb, now: number): Promise<numbe
   // Its attempt's outcome is unknown, so the receiver may have it: on a FIFO endpoint with a key it
   // counts as attempted (`scheduled`) and stays the head of its key, ahead of lower sequences that
   // arrived meanwhile (docs/ordering.md, "after a crash"); elsewhere pending until a recorded attempt.
-  const reclaimed = await db.run(`UPDATE deliveries d SET state = CASE WHEN d.attempts > 0 OR (d.ordering_key IS NOT NULL
+  const reclaimed = await db.run(
+    `UPDATE deliveries d SET state = CASE WHEN d.attempts > 0 OR (d.ordering_key IS NOT NULL
       AND (SELECT e.fifo FROM endpoints e WHERE e.id = d.endpoint_id)) THEN 'scheduled' ELSE 'pending' END,
     next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
-    WHERE d.state = 'in_flight' AND d.lease_expires_at < $1`, [now]);
+    WHERE d.state = 'in_flight' AND d.lease_expires_at < $1`,
+    [now],
+  );
   if (reclaimed > 0) await notifyDue(db, db.dueChannel);
   return reclaimed;
 }
@@ -237,7 +297,9 @@ export async function nextDueAt(db: Queryable): Promise<number | null> {
 
 export async function backlog(db: Queryable): Promise<Backlog> {
   const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
-  for (const row of await db.query(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight') GROUP BY state`)) {
+  for (const row of await db.query(
+    `SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight') GROUP BY state`,
+  )) {
     const key = row.state === 'in_flight' ? 'inFlight' : (row.state as 'pending' | 'scheduled');
     out[key] = num(row.n);
   }
@@ -245,22 +307,43 @@ export async function backlog(db: Queryable): Promise<Backlog> {
 }
 
 export async function listDeliveries(db: Queryable, appId: string, messageId: string): Promise<DeliveryView[]> {
-  return (await db.query(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
-    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`, [appId, messageId]))
-    .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+  return (
+    await db.query(
+      `SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
+    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`,
+      [appId, messageId],
+    )
+  ).map((row) => ({
+    ...toDelivery(row),
+    endpointUrl: row.endpoint_url as string,
+    endpointUid: (row.endpoint_uid as string | null) ?? null,
+  }));
 }
 
 /** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
-export async function listEndpointMessages(db: Queryable, appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>> {
+export async function listEndpointMessages(
+  db: Queryable,
+  appId: string,
+  endpointId: string,
+  limit: number,
+  iterator?: string,
+): Promise<Page<EndpointMessage>> {
   const cursor = pageCursor(iterator);
   const range = cursor ? (cursor.backwards ? 'AND d.message_id > $3' : 'AND d.message_id < $3') : '';
   const params: unknown[] = [appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1];
-  const rows = await db.query(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
+  const rows = await db.query(
+    `SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
     JOIN messages m ON m.id = d.message_id WHERE d.app_id = $1 AND d.endpoint_id = $2 ${range}
-    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`, params);
-  return toPage(rows.map((r) => ({
-    ...toMessage(r),
-    deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
-    nextAttemptAt: numOrNull(r.delivery_next),
-  })), limit, iterator);
+    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    params,
+  );
+  return toPage(
+    rows.map((r) => ({
+      ...toMessage(r),
+      deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
+      nextAttemptAt: numOrNull(r.delivery_next),
+    })),
+    limit,
+    iterator,
+  );
 }

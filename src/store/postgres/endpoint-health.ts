@@ -25,14 +25,27 @@ export async function loadHealth(tx: Queryable, endpointIds: string[]): Promise<
 
 export async function saveHealth(tx: Queryable, updates: Array<[string, EndpointHealth]>, now: number): Promise<void> {
   for (const [id, h] of updates) {
-    await tx.run(`INSERT INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until, consecutive_failures,
+    await tx.run(
+      `INSERT INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until, consecutive_failures,
         failing_since, window_start, window_total, window_failures, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       ON CONFLICT (endpoint_id) DO UPDATE SET throttle_next_at = excluded.throttle_next_at, breaker = excluded.breaker,
         breaker_until = excluded.breaker_until, blocked_until = excluded.blocked_until, consecutive_failures = excluded.consecutive_failures,
         failing_since = excluded.failing_since, window_start = excluded.window_start, window_total = excluded.window_total,
         window_failures = excluded.window_failures, updated_at = excluded.updated_at`,
-    [id, h.throttleNextAt, h.breaker, h.breakerUntil, blockedUntil(h), h.consecutiveFailures, h.failingSince, h.windowStart,
-      h.windowTotal, h.windowFailures, now]);
+      [
+        id,
+        h.throttleNextAt,
+        h.breaker,
+        h.breakerUntil,
+        blockedUntil(h),
+        h.consecutiveFailures,
+        h.failingSince,
+        h.windowStart,
+        h.windowTotal,
+        h.windowFailures,
+        now,
+      ],
+    );
   }
 }
 
@@ -40,12 +53,21 @@ export async function saveHealth(tx: Queryable, updates: Array<[string, Endpoint
  * Counts one outcome under a row lock, so workers in several processes that
  * finish attempts to the same endpoint at once each see the other's count.
  */
-export async function recordEndpointHealth(db: PgDb, endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
+export async function recordEndpointHealth(
+  db: PgDb,
+  endpointId: string,
+  ok: boolean,
+  now: number,
+  policy: HealthPolicy,
+): Promise<HealthChange> {
   const [row] = await db.query('SELECT * FROM endpoint_health WHERE endpoint_id = $1', [endpointId]);
   // The common case, a success of a healthy endpoint, writes nothing.
   if (isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
   return db.tx(async (tx) => {
-    await tx.run(`INSERT INTO endpoint_health (endpoint_id, updated_at) VALUES ($1, $2) ON CONFLICT (endpoint_id) DO NOTHING`, [endpointId, now]);
+    await tx.run(`INSERT INTO endpoint_health (endpoint_id, updated_at) VALUES ($1, $2) ON CONFLICT (endpoint_id) DO NOTHING`, [
+      endpointId,
+      now,
+    ]);
     const [fresh] = await tx.query('SELECT * FROM endpoint_health WHERE endpoint_id = $1 FOR UPDATE', [endpointId]);
     const { next, change } = afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
     await saveHealth(tx, [[endpointId, next]], now);

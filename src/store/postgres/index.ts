@@ -1,10 +1,32 @@
 import type { Attempt, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
+  AttemptQuery,
+  AttemptRecord,
+  Backlog,
+  DeliveryView,
+  EndpointMessage,
+  IngestOutcome,
+  LeasedDelivery,
+  LeaseOptions,
+  MessageQuery,
+  NewMessage,
+  ReleasedMessage,
+  PendingMigration,
+  Removal,
+  Store,
 } from '../store.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { PgDb, type PgOptions } from './db.ts';
-import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import {
+  backlog,
+  leaseDue,
+  listDeliveries,
+  listEndpointMessages,
+  nextDueAt,
+  reclaimExpiredLeases,
+  recordAttempts,
+  releaseLeases,
+} from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
 import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
@@ -40,7 +62,6 @@ export class PostgresStore extends PgOperations implements Store {
     if (this.closed) throw new Error('store is closed');
     await this.db.query('SELECT 1');
   }
-
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -31,16 +31,22 @@ const COLUMNS = `d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, d.ne
  * rows are heads: `full` tells the caller the limit was reached.
  */
 export async function queueCandidates(tx: Queryable, o: LeaseOptions, limit: number): Promise<{ rows: Row[]; full: boolean }> {
-  const rows = await tx.query(`SELECT ${COLUMNS}
+  const rows = await tx.query(
+    `SELECT ${COLUMNS}
     FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
     WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND COALESCE(h.blocked_until, 0) <= $3 AND NOT e.disabled
       AND ${FIFO_HEAD}
-    ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`, [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit]);
+    ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`,
+    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit],
+  );
   return { rows, full: rows.length >= limit };
 }
 
 /** Every endpoint that may send now (enabled, not held by breaker or throttle, below its concurrency) with its free slots. */
-const openEndpoints = (concurrency: string, now: string): string => `SELECT e.id, COALESCE(e.concurrency, ${concurrency}) - COALESCE(f.n, 0) AS room
+const openEndpoints = (
+  concurrency: string,
+  now: string,
+): string => `SELECT e.id, COALESCE(e.concurrency, ${concurrency}) - COALESCE(f.n, 0) AS room
   FROM endpoints e LEFT JOIN endpoint_health h ON h.endpoint_id = e.id
   LEFT JOIN (SELECT endpoint_id, count(*) AS n FROM deliveries WHERE state = 'in_flight' GROUP BY endpoint_id) f ON f.endpoint_id = e.id
   WHERE NOT e.disabled AND COALESCE(h.blocked_until, 0) <= ${now} AND COALESCE(e.concurrency, ${concurrency}) - COALESCE(f.n, 0) > 0`;
@@ -52,12 +58,15 @@ const openEndpoints = (concurrency: string, now: string): string => `SELECT e.id
  * endpoint stands in the way. The liveness invariant of docs/reliability.md.
  */
 export async function endpointCandidates(tx: Queryable, o: LeaseOptions, limit: number): Promise<Row[]> {
-  return tx.query(`WITH open AS (${openEndpoints('$1', '$3')})
+  return tx.query(
+    `WITH open AS (${openEndpoints('$1', '$3')})
     SELECT c.* FROM open CROSS JOIN LATERAL (
       SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.endpoint_id = open.id AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND ${FIFO_HEAD}
       ORDER BY d.next_attempt_at, d.id LIMIT LEAST(open.room, $4) FOR UPDATE OF d SKIP LOCKED) c
-    ORDER BY c.next_attempt_at, c.id LIMIT $4`, [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit]);
+    ORDER BY c.next_attempt_at, c.id LIMIT $4`,
+    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit],
+  );
 }
 
 /**
@@ -66,10 +75,12 @@ export async function endpointCandidates(tx: Queryable, o: LeaseOptions, limit: 
  * A full scan, for the worker's stall check only.
  */
 export async function countLeasable(db: Queryable, now: number, defaultConcurrency: number): Promise<number> {
-  const [row] = await db.query(`WITH open AS (${openEndpoints('$1', '$2')})
+  const [row] = await db.query(
+    `WITH open AS (${openEndpoints('$1', '$2')})
     SELECT COALESCE(sum(LEAST(open.room, c.n)), 0) AS n FROM open CROSS JOIN LATERAL (
       SELECT count(*) AS n FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.endpoint_id = open.id AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $2 AND ${FIFO_HEAD}) c`,
-  [defaultConcurrency, now]);
+    [defaultConcurrency, now],
+  );
   return num(row?.n);
 }

@@ -41,7 +41,15 @@ type Routable = Pick<Message, 'eventType' | 'channels' | 'orderingKey' | 'payloa
 
 function plan(endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined, notBefore = 0): Planned[] {
   return routeMessage(endpoints, m).flatMap(({ endpoint: ep, route }): Planned[] => {
-    if (route === 'deliver') return [{ endpointId: ep.id, state: 'pending', nextAt: Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore), skipReason: null }];
+    if (route === 'deliver')
+      return [
+        {
+          endpointId: ep.id,
+          state: 'pending',
+          nextAt: Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore),
+          skipReason: null,
+        },
+      ];
     return ep.recordSkipped ? [{ endpointId: ep.id, state: 'skipped', nextAt: null, skipReason: 'filtered' }] : [];
   });
 }
@@ -103,7 +111,8 @@ async function routes(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map
 /** The set-based path: the same outcomes as `ingestOne` item after item, in three or four statements. */
 async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<IngestOutcome[]> {
   const ids = batch.map(() => newId('msg'));
-  const keyOf = (m: NewMessage): string | null => (m.eventId !== null && m.dedupeUntil !== null ? `${m.dedupeScope}\u0000${m.eventId}` : null);
+  const keyOf = (m: NewMessage): string | null =>
+    m.eventId !== null && m.dedupeUntil !== null ? `${m.dedupeScope}\u0000${m.eventId}` : null;
   // An event id seen earlier in the batch is a duplicate of that item, whatever becomes of it.
   const firstWithKey = new Map<string, number>();
   const dupOf = batch.map((m, i) => {
@@ -118,16 +127,24 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
   const existing = new Map<number, string>();
   if (claims.length > 0) {
     const pick = <T>(f: (m: NewMessage, i: number) => T): T[] => claims.map((i) => f(batch[i] as NewMessage, i));
-    const claimed = new Set((await tx.query(`INSERT INTO dedupe (scope, event_id, message_id, expires_at)
+    const claimed = new Set(
+      (
+        await tx.query(
+          `INSERT INTO dedupe (scope, event_id, message_id, expires_at)
       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
       ON CONFLICT (scope, event_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at
       WHERE dedupe.expires_at <= $5 RETURNING message_id`,
-    [pick((m) => m.dedupeScope), pick((m) => m.eventId), pick((_, i) => ids[i]), pick((m) => m.dedupeUntil), now])).map((r) => r.message_id as string));
+          [pick((m) => m.dedupeScope), pick((m) => m.eventId), pick((_, i) => ids[i]), pick((m) => m.dedupeUntil), now],
+        )
+      ).map((r) => r.message_id as string),
+    );
     const lost = claims.filter((i) => !claimed.has(ids[i] as string));
     if (lost.length > 0) {
-      const rows = await tx.query(`SELECT k.n, d.message_id FROM unnest($1::text[], $2::text[], $3::int[]) AS k(scope, event_id, n)
+      const rows = await tx.query(
+        `SELECT k.n, d.message_id FROM unnest($1::text[], $2::text[], $3::int[]) AS k(scope, event_id, n)
         JOIN dedupe d ON d.scope = k.scope AND d.event_id = k.event_id`,
-      [lost.map((i) => batch[i]?.dedupeScope), lost.map((i) => batch[i]?.eventId), lost]);
+        [lost.map((i) => batch[i]?.dedupeScope), lost.map((i) => batch[i]?.eventId), lost],
+      );
       for (const r of rows) existing.set(num(r.n), r.message_id as string);
       if (existing.size !== lost.length) throw new Error('a dedupe entry vanished while it was being claimed');
     }
@@ -135,21 +152,43 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
   const stored = batch.map((_, i) => dupOf[i] === -1 && !existing.has(i));
   const fresh = batch.flatMap((m, i) => (stored[i] ? [i] : []));
   const col = <T>(f: (m: NewMessage) => T): T[] => fresh.map((i) => f(batch[i] as NewMessage));
-  await tx.run(`INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
+  await tx.run(
+    `INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload, content_type, headers,
       channels, state, error, received_at, validation_errors)
     SELECT m.id, m.app_id, m.source, m.event_type, m.event_id, m.ordering_key, m.sequence, m.payload, m.content_type, m.headers,
       m.channels, m.state, m.error, $13::bigint, m.validation_errors
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bytea[],
       $9::text[], $10::jsonb[], $11::jsonb[], $12::text[], $14::text[], $15::jsonb[]) AS m(id, app_id, source, event_type, event_id,
-      ordering_key, sequence, payload, content_type, headers, channels, state, error, validation_errors)`, [
-    fresh.map((i) => ids[i]), col((m) => m.appId), col((m) => m.source), col((m) => m.eventType), col((m) => m.eventId),
-    col((m) => m.orderingKey), col((m) => m.sequence), col((m) => m.payload), col((m) => m.contentType), col((m) => json(m.headers)),
-    col((m) => json(m.channels)), col((m) => m.state), now, col((m) => m.error), col((m) => json(m.validationErrors ?? null)),
-  ]);
+      ordering_key, sequence, payload, content_type, headers, channels, state, error, validation_errors)`,
+    [
+      fresh.map((i) => ids[i]),
+      col((m) => m.appId),
+      col((m) => m.source),
+      col((m) => m.eventType),
+      col((m) => m.eventId),
+      col((m) => m.orderingKey),
+      col((m) => m.sequence),
+      col((m) => m.payload),
+      col((m) => m.contentType),
+      col((m) => json(m.headers)),
+      col((m) => json(m.channels)),
+      col((m) => m.state),
+      now,
+      col((m) => m.error),
+      col((m) => json(m.validationErrors ?? null)),
+    ],
+  );
   const counts = new Map<number, number>();
   const dl: {
-    id: string[]; message: string[]; endpoint: string[]; app: string[]; key: (string | null)[]; seq: (number | null)[];
-    state: string[]; nextAt: (number | null)[]; skip: (string | null)[];
+    id: string[];
+    message: string[];
+    endpoint: string[];
+    app: string[];
+    key: (string | null)[];
+    seq: (number | null)[];
+    state: string[];
+    nextAt: (number | null)[];
+    skip: (string | null)[];
   } = { id: [], message: [], endpoint: [], app: [], key: [], seq: [], state: [], nextAt: [], skip: [] };
   for (const i of fresh) {
     const m = batch[i] as NewMessage;
@@ -168,12 +207,14 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
     }
   }
   if (dl.id.length > 0) {
-    await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
+    await tx.run(
+      `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
         skip_reason, created_at, updated_at)
       SELECT d.id, d.message_id, d.endpoint_id, d.app_id, d.state, 0, d.next_at, d.ordering_key, d.sequence, d.skip_reason, $7, $7
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $8::text[], $9::bigint[], $10::text[])
         AS d(id, message_id, endpoint_id, app_id, ordering_key, sequence, state, next_at, skip_reason)`,
-    [dl.id, dl.message, dl.endpoint, dl.app, dl.key, dl.seq, now, dl.state, dl.nextAt, dl.skip]);
+      [dl.id, dl.message, dl.endpoint, dl.app, dl.key, dl.seq, now, dl.state, dl.nextAt, dl.skip],
+    );
   }
   return batch.map((_, i): IngestOutcome => {
     if (stored[i]) return { messageId: ids[i] as string, duplicate: false, deliveries: counts.get(i) ?? 0 };
@@ -194,9 +235,25 @@ async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: 
   }
   const planned = await routes(tx, item, now, endpointsByApp);
   await tx.run(INSERT_MESSAGE, [
-    id, item.appId, item.source, item.eventType, item.eventId, item.orderingKey, item.sequence, item.payload,
-    item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, planned.map(() => newId('dlv')),
-    planned.map((p) => p.endpointId), planned.map((p) => p.state), planned.map((p) => p.nextAt), planned.map((p) => p.skipReason),
+    id,
+    item.appId,
+    item.source,
+    item.eventType,
+    item.eventId,
+    item.orderingKey,
+    item.sequence,
+    item.payload,
+    item.contentType,
+    json(item.headers),
+    json(item.channels),
+    item.state,
+    item.error,
+    now,
+    planned.map(() => newId('dlv')),
+    planned.map((p) => p.endpointId),
+    planned.map((p) => p.state),
+    planned.map((p) => p.nextAt),
+    planned.map((p) => p.skipReason),
     json(item.validationErrors ?? null),
   ]);
   return { messageId: id, duplicate: false, deliveries: deliverable(planned) };
@@ -259,18 +316,21 @@ export async function replay(db: PgDb, appId: string, messageId: string, endpoin
     const message = await getMessage(tx, appId, messageId);
     if (!message) return 0;
     const endpoints = await runOp(tx, listEndpoints(appId));
-    const targets = endpointId !== null
-      ? endpoints.filter((ep) => ep.id === endpointId)
-      : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
+    const targets =
+      endpointId !== null
+        ? endpoints.filter((ep) => ep.id === endpointId)
+        : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
-      queued += await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
+      queued += await tx.run(
+        `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
           ordering_key, sequence, manual, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, true, $5, $5)
         ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
           state = 'pending', manual = true, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
           stale = false, skip_reason = NULL
         WHERE deliveries.state IN ('succeeded', 'dead', 'skipped', 'scheduled')`,
-      [newId('dlv'), messageId, ep.id, appId, now, message.orderingKey, message.sequence]);
+        [newId('dlv'), messageId, ep.id, appId, now, message.orderingKey, message.sequence],
+      );
     }
     if (queued > 0) await notifyDue(tx, db.dueChannel);
     return queued;
@@ -283,19 +343,33 @@ export async function releaseMessages(db: PgDb, appId: string, messageIds: strin
   return db.tx(async (tx) => {
     const endpoints = await runOp(tx, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
-    for (const row of await tx.query(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
-      WHERE app_id = $1 AND id = ANY($2::text[]) AND state = 'invalid' RETURNING *`, [appId, messageIds])) {
+    for (const row of await tx.query(
+      `UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
+      WHERE app_id = $1 AND id = ANY($2::text[]) AND state = 'invalid' RETURNING *`,
+      [appId, messageIds],
+    )) {
       const message = toMessage(row);
       const planned = plan(endpoints, message, now, undefined);
       if (planned.length > 0) {
-        await tx.run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
+        await tx.run(
+          `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,
             skip_reason, created_at, updated_at)
           SELECT d.id, $1, d.endpoint_id, $2, d.state, 0, d.next_at, $3, $4, d.skip_reason, $5, $5
           FROM unnest($6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[]) AS d(id, endpoint_id, state, next_at, skip_reason)
-          ON CONFLICT (message_id, endpoint_id) DO NOTHING`, [
-          message.id, appId, message.orderingKey, message.sequence, now, planned.map(() => newId('dlv')), planned.map((p) => p.endpointId),
-          planned.map((p) => p.state), planned.map((p) => p.nextAt), planned.map((p) => p.skipReason),
-        ]);
+          ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
+          [
+            message.id,
+            appId,
+            message.orderingKey,
+            message.sequence,
+            now,
+            planned.map(() => newId('dlv')),
+            planned.map((p) => p.endpointId),
+            planned.map((p) => p.state),
+            planned.map((p) => p.nextAt),
+            planned.map((p) => p.skipReason),
+          ],
+        );
       }
       out.push({ messageId: message.id, deliveries: deliverable(planned) });
     }

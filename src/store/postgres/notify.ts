@@ -21,7 +21,7 @@ export function liveChannel(options: Pick<PgOptions, 'schema'>): string {
  * transaction into one, so a batch of a thousand messages wakes each worker once.
  */
 export async function notifyDue(tx: Queryable, channel: string): Promise<void> {
-  await tx.query('SELECT pg_notify($1, \'\')', [channel]);
+  await tx.query("SELECT pg_notify($1, '')", [channel]);
 }
 
 const RETRY_MIN_MS = 100;

@@ -11,16 +11,32 @@ export async function deleteMessageContent(db: PgDb, appId: string, messageId: s
 }
 
 /** See `OutboundStore.purgePayloads`: the message rows stay, only their content goes. */
-export async function purgePayloads(db: PgDb, now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
+export async function purgePayloads(
+  db: PgDb,
+  now: number,
+  defaultBefore: number,
+  fromId: string,
+  limit: number,
+): Promise<{ purged: number; lastId: string }> {
   return db.tx(async (tx) => {
-    let purged = await tx.run(`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
-      WHERE payload_expires_at IS NOT NULL AND payload_expires_at <= $1 AND payload IS NOT NULL LIMIT $2)`, [now, limit]);
-    const ids = (await tx.query('SELECT id FROM messages WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3', [fromId, idFloor('msg', defaultBefore), limit]))
-      .map((r) => r.id as string);
+    let purged = await tx.run(
+      `UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
+      WHERE payload_expires_at IS NOT NULL AND payload_expires_at <= $1 AND payload IS NOT NULL LIMIT $2)`,
+      [now, limit],
+    );
+    const ids = (
+      await tx.query('SELECT id FROM messages WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3', [
+        fromId,
+        idFloor('msg', defaultBefore),
+        limit,
+      ])
+    ).map((r) => r.id as string);
     if (ids.length === 0) return { purged, lastId: fromId };
     const last = ids[ids.length - 1] as string;
-    purged += await tx.run(`UPDATE messages SET payload = NULL WHERE id >= $1 AND id <= $2 AND payload IS NOT NULL AND payload_expires_at IS NULL`,
-      [fromId, last]);
+    purged += await tx.run(
+      `UPDATE messages SET payload = NULL WHERE id >= $1 AND id <= $2 AND payload IS NOT NULL AND payload_expires_at IS NULL`,
+      [fromId, last],
+    );
     return { purged, lastId: last };
   });
 }
@@ -111,8 +127,11 @@ async function createPeriod(tx: Tx, start: number, end: number): Promise<void> {
     const strays = (await tx.query(`SELECT 1 FROM ${table}_default WHERE ${key} >= $1 AND ${key} < $2 LIMIT 1`, [from, to])).length > 0;
     if (strays) {
       await tx.run(`CREATE TEMP TABLE strays_${table} (LIKE ${table}) ON COMMIT DROP`);
-      await tx.run(`WITH moved AS (DELETE FROM ${table}_default WHERE ${key} >= $1 AND ${key} < $2 RETURNING *)
-        INSERT INTO strays_${table} SELECT * FROM moved`, [from, to]);
+      await tx.run(
+        `WITH moved AS (DELETE FROM ${table}_default WHERE ${key} >= $1 AND ${key} < $2 RETURNING *)
+        INSERT INTO strays_${table} SELECT * FROM moved`,
+        [from, to],
+      );
     }
     await tx.run(`CREATE TABLE ${table}_${name} PARTITION OF ${table} FOR VALUES FROM ('${from}') TO ('${to}')`);
     if (strays) await tx.run(`INSERT INTO ${table} SELECT * FROM strays_${table}`);
@@ -134,10 +153,14 @@ export async function removeBefore(db: PgDb, before: number): Promise<Removal> {
       await tx.query(`SELECT pg_advisory_xact_lock(${PARTITION_LOCK}, hashtext(current_schema()))`);
       await tx.query(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`);
       const names = PARTITIONED.map((t) => plain(`${t}${period.name.slice('messages'.length)}`));
-      const [present] = await tx.query('SELECT count(*) FILTER (WHERE to_regclass(n) IS NOT NULL) AS n FROM unnest($1::text[]) AS n', [names]);
+      const [present] = await tx.query('SELECT count(*) FILTER (WHERE to_regclass(n) IS NOT NULL) AS n FROM unnest($1::text[]) AS n', [
+        names,
+      ]);
       if (Number(present?.n) !== names.length) return false; // another process dropped it first
       await tx.run(`LOCK TABLE ${names.join(', ')} IN ACCESS EXCLUSIVE MODE`);
-      const [open] = await tx.query(`SELECT EXISTS (SELECT 1 FROM ${names[1]} WHERE state IN ('pending', 'scheduled', 'in_flight')) AS open`);
+      const [open] = await tx.query(
+        `SELECT EXISTS (SELECT 1 FROM ${names[1]} WHERE state IN ('pending', 'scheduled', 'in_flight')) AS open`,
+      );
       if (open?.open === true) return null;
       await tx.run(`DROP TABLE ${names.join(', ')}`);
       return true;

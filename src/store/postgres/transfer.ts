@@ -52,7 +52,9 @@ export class PostgresImport {
   }
 
   /** Runs `fn` in one transaction whose `insert` writes rows of one table in batches. */
-  async inTransaction<T>(fn: (insert: (table: string, columns: string[], types: string[], rows: Row[]) => Promise<void>) => Promise<T>): Promise<T> {
+  async inTransaction<T>(
+    fn: (insert: (table: string, columns: string[], types: string[], rows: Row[]) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     return this.db.tx(async (tx) => fn((table, columns, types, rows) => insertRows(tx, table, columns, types, rows)));
   }
 
@@ -81,9 +83,14 @@ function convert(value: unknown, type: string): unknown {
 async function insertRows(tx: Tx, table: string, columns: string[], types: string[], rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
   const params: unknown[] = [];
-  const tuples = rows.map((row) => `(${columns.map((column, i) => {
-    params.push(convert(row[column], types[i] as string));
-    return `$${params.length}`;
-  }).join(', ')})`);
+  const tuples = rows.map(
+    (row) =>
+      `(${columns
+        .map((column, i) => {
+          params.push(convert(row[column], types[i] as string));
+          return `$${params.length}`;
+        })
+        .join(', ')})`,
+  );
   await tx.run(`INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES ${tuples.join(', ')}`, params);
 }

@@ -24,16 +24,20 @@ export function* getEventType(name: string): Op<EventType | null> {
 }
 
 export function* createEventType(e: EventTypeInput, now: number): Op<Created<EventType>> {
-  const row = yield* get(`INSERT INTO event_types (name, description, schemas, deprecated, archived, feature_flag, group_name,
+  const row = yield* get(
+    `INSERT INTO event_types (name, description, schemas, deprecated, archived, feature_flag, group_name,
     created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING *`,
-  [e.name, e.description, json(e.schemas), e.deprecated, e.archived, e.featureFlag, e.groupName, now, now]);
+    [e.name, e.description, json(e.schemas), e.deprecated, e.archived, e.featureFlag, e.groupName, now, now],
+  );
   return row ? { ok: toEventType(row) } : { conflict: `event type "${e.name}" exists` };
 }
 
 export function* updateEventType(e: EventTypeInput, now: number): Op<EventType | null> {
-  const row = yield* get(`UPDATE event_types SET description = ?, schemas = ?, deprecated = ?, archived = ?, feature_flag = ?,
+  const row = yield* get(
+    `UPDATE event_types SET description = ?, schemas = ?, deprecated = ?, archived = ?, feature_flag = ?,
     group_name = ?, updated_at = ? WHERE name = ? RETURNING *`,
-  [e.description, json(e.schemas), e.deprecated, e.archived, e.featureFlag, e.groupName, now, e.name]);
+    [e.description, json(e.schemas), e.deprecated, e.archived, e.featureFlag, e.groupName, now, e.name],
+  );
   return row ? toEventType(row) : null;
 }
 

@@ -12,9 +12,12 @@ import { get, type Op, run } from './op.ts';
  */
 export function* claimIdempotency(scope: string, key: string, request: string, now: number, expiresAt: number): Op<IdempotencyClaim> {
   for (let tries = 0; ; tries++) {
-    const claimed = yield* get(`INSERT INTO idempotency (scope, key, request, status, body, expires_at) VALUES (?, ?, ?, NULL, NULL, ?)
+    const claimed = yield* get(
+      `INSERT INTO idempotency (scope, key, request, status, body, expires_at) VALUES (?, ?, ?, NULL, NULL, ?)
       ON CONFLICT (scope, key) DO UPDATE SET request = excluded.request, status = NULL, body = NULL, expires_at = excluded.expires_at
-      WHERE idempotency.expires_at <= ? RETURNING 1 AS claimed`, [scope, key, request, expiresAt, now]);
+      WHERE idempotency.expires_at <= ? RETURNING 1 AS claimed`,
+      [scope, key, request, expiresAt, now],
+    );
     if (claimed) return { state: 'claimed' };
     const row = yield* get('SELECT request, status, body FROM idempotency WHERE scope = ? AND key = ?', [scope, key]);
     // Gone between the two statements (released by its owner): claim again.

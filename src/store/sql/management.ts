@@ -10,8 +10,13 @@ import { getApplication, getEndpoint } from './applications.ts';
 import { all, get, json, lock, type Op, run, wake } from './op.ts';
 
 /** Newest-first pages by id over one table, like messages and attempts. */
-function* page<T extends { id: string }>(table: 'applications' | 'endpoints', where: string[], params: unknown[],
-  q: ListQuery, map: (r: Row) => T): Op<Page<T>> {
+function* page<T extends { id: string }>(
+  table: 'applications' | 'endpoints',
+  where: string[],
+  params: unknown[],
+  q: ListQuery,
+  map: (r: Row) => T,
+): Op<Page<T>> {
   const cursor = pageCursor(q.iterator);
   const conditions = [...where];
   const values = [...params];
@@ -43,16 +48,22 @@ function* uidTaken(uid: string | null, self: string | null): Op<boolean> {
 
 export function* createApplication(a: ApplicationInput, now: number): Op<Created<Application>> {
   if (yield* uidTaken(a.uid, null)) return { conflict: `an application with uid "${a.uid}" exists` };
-  const row = yield* get(`INSERT INTO applications (id, uid, name, throttle_rate, metadata, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`, [newId('app'), a.uid, a.name, a.throttleRate, json(a.metadata), now, now]);
+  const row = yield* get(
+    `INSERT INTO applications (id, uid, name, throttle_rate, metadata, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    [newId('app'), a.uid, a.name, a.throttleRate, json(a.metadata), now, now],
+  );
   return { ok: toApplication(row as Row) };
 }
 
 export function* updateApplication(id: string, a: ApplicationInput, now: number): Op<Created<Application> | null> {
   if (!(yield* getApplication(id))) return null;
   if (yield* uidTaken(a.uid, id)) return { conflict: `an application with uid "${a.uid}" exists` };
-  const row = yield* get(`UPDATE applications SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ?
-    WHERE id = ? RETURNING *`, [a.uid, a.name, a.throttleRate, json(a.metadata), now, id]);
+  const row = yield* get(
+    `UPDATE applications SET uid = ?, name = ?, throttle_rate = ?, metadata = ?, updated_at = ?
+    WHERE id = ? RETURNING *`,
+    [a.uid, a.name, a.throttleRate, json(a.metadata), now, id],
+  );
   return { ok: toApplication(row as Row) };
 }
 
@@ -75,16 +86,38 @@ function* endpointUidTaken(appId: string, uid: string | null, self: string | nul
 }
 
 function endpointValues(e: EndpointInput): unknown[] {
-  return [e.uid, e.url, e.description, json(sealSecrets(e.secrets)), json(e.filterTypes), json(e.channels), e.throttleRate, json(e.metadata),
-    e.version, json(e.headers), e.disabled, e.signatureStyle];
+  return [
+    e.uid,
+    e.url,
+    e.description,
+    json(sealSecrets(e.secrets)),
+    json(e.filterTypes),
+    json(e.channels),
+    e.throttleRate,
+    json(e.metadata),
+    e.version,
+    json(e.headers),
+    e.disabled,
+    e.signatureStyle,
+  ];
 }
 
 export function* createEndpoint(appId: string, e: EndpointInput, now: number): Op<Created<Endpoint>> {
   if (yield* endpointUidTaken(appId, e.uid, null)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
-  const row = yield* get(`INSERT INTO endpoints (uid, url, description, secrets, filter_types, channels, throttle_rate, metadata,
+  const row = yield* get(
+    `INSERT INTO endpoints (uid, url, description, secrets, filter_types, channels, throttle_rate, metadata,
     version, headers, disabled, signature_style, disabled_reason, id, app_id, created_at, updated_at, origin, provider_signature)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'api', ?) RETURNING *`,
-  [...endpointValues(e), e.disabled ? 'disabled through the API' : null, newId('ep'), appId, now, now, e.providerSignature ?? defaults.providerSignature]);
+    [
+      ...endpointValues(e),
+      e.disabled ? 'disabled through the API' : null,
+      newId('ep'),
+      appId,
+      now,
+      now,
+      e.providerSignature ?? defaults.providerSignature,
+    ],
+  );
   return { ok: toEndpoint(row as Row) };
 }
 
@@ -93,10 +126,12 @@ export function* updateEndpoint(appId: string, id: string, e: EndpointInput, now
   if (!current) return null;
   if (yield* endpointUidTaken(appId, e.uid, current.id)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
   const reason = !e.disabled ? null : current.disabled ? current.disabledReason : 'disabled through the API';
-  const row = yield* get(`UPDATE endpoints SET uid = ?, url = ?, description = ?, secrets = ?, filter_types = ?, channels = ?,
+  const row = yield* get(
+    `UPDATE endpoints SET uid = ?, url = ?, description = ?, secrets = ?, filter_types = ?, channels = ?,
     throttle_rate = ?, metadata = ?, version = ?, headers = ?, disabled = ?, signature_style = ?, disabled_reason = ?,
     provider_signature = ?, updated_at = ? WHERE id = ? RETURNING *`,
-  [...endpointValues(e), reason, e.providerSignature ?? current.providerSignature, now, current.id]);
+    [...endpointValues(e), reason, e.providerSignature ?? current.providerSignature, now, current.id],
+  );
   // Re-enabling starts the breaker afresh: the operator says the receiver is back.
   if (current.disabled && !e.disabled) {
     yield* run('DELETE FROM endpoint_health WHERE endpoint_id = ?', [current.id]);
@@ -116,7 +151,10 @@ export function* deleteEndpoint(appId: string, id: string): Op<boolean> {
 
 export function* endpointStats(appId: string, endpointId: string): Op<EndpointStats> {
   const out: EndpointStats = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
-  for (const row of yield* all('SELECT state, count(*) AS n FROM deliveries WHERE app_id = ? AND endpoint_id = ? GROUP BY state', [appId, endpointId])) {
+  for (const row of yield* all('SELECT state, count(*) AS n FROM deliveries WHERE app_id = ? AND endpoint_id = ? GROUP BY state', [
+    appId,
+    endpointId,
+  ])) {
     const n = num(row.n);
     if (row.state === 'succeeded') out.success += n;
     else if (row.state === 'in_flight') out.sending += n;
@@ -128,18 +166,27 @@ export function* endpointStats(appId: string, endpointId: string): Op<EndpointSt
 }
 
 export function* recoverEndpoint(appId: string, endpointId: string, since: number, until: number, now: number): Op<number> {
-  const queued = yield* run(`UPDATE deliveries SET state = 'pending', manual = ?, next_attempt_at = ?, updated_at = ?
-    WHERE app_id = ? AND endpoint_id = ? AND state = 'dead' AND created_at >= ? AND created_at < ?`, [true, now, now, appId, endpointId, since, until]);
+  const queued = yield* run(
+    `UPDATE deliveries SET state = 'pending', manual = ?, next_attempt_at = ?, updated_at = ?
+    WHERE app_id = ? AND endpoint_id = ? AND state = 'dead' AND created_at >= ? AND created_at < ?`,
+    [true, now, now, appId, endpointId, since, until],
+  );
   if (queued > 0) yield* wake();
   return queued;
 }
 
 export function* ingestForEndpoint(appId: string, endpointId: string, eventType: string, payload: Buffer, now: number): Op<string> {
   const id = newId('msg');
-  yield* run(`INSERT INTO messages (id, app_id, source, event_type, payload, content_type, headers, state, received_at)
-    VALUES (?, ?, NULL, ?, ?, 'application/json', '{}', 'accepted', ?)`, [id, appId, eventType, payload, now]);
-  yield* run(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`, [newId('dlv'), id, endpointId, appId, now, now, now]);
+  yield* run(
+    `INSERT INTO messages (id, app_id, source, event_type, payload, content_type, headers, state, received_at)
+    VALUES (?, ?, NULL, ?, ?, 'application/json', '{}', 'accepted', ?)`,
+    [id, appId, eventType, payload, now],
+  );
+  yield* run(
+    `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    [newId('dlv'), id, endpointId, appId, now, now, now],
+  );
   yield* wake();
   return id;
 }

@@ -8,10 +8,7 @@ import type { Row } from '../columns.ts';
  * `wake`: tell delivery workers that something fell due at commit (NOTIFY on
  * PostgreSQL; SQLite's one process wakes its worker itself).
  */
-export type Query =
-  | { kind: 'all' | 'run'; sql: string; params: readonly unknown[] }
-  | { kind: 'lock'; key: string }
-  | { kind: 'wake' };
+export type Query = { kind: 'all' | 'run'; sql: string; params: readonly unknown[] } | { kind: 'lock'; key: string } | { kind: 'wake' };
 
 /**
  * A store operation written once for both databases: a generator that yields

@@ -2,8 +2,18 @@ import type { AlertEvaluation, AlertEvent, AlertNotification, AlertState, Endpoi
 import type { Page } from '../records.ts';
 import type { ReconcileRun } from '../reconcile.ts';
 import {
-  acquireLease, dueAlertNotifications, endpointAttemptStats, endpointConditions, finishAlertNotification, listAlertEvents, listAlertStates,
-  nextAlertNotificationAt, notificationsOf, recordAlertEvaluation, releaseLease, sourceActivity,
+  acquireLease,
+  dueAlertNotifications,
+  endpointAttemptStats,
+  endpointConditions,
+  finishAlertNotification,
+  listAlertEvents,
+  listAlertStates,
+  nextAlertNotificationAt,
+  notificationsOf,
+  recordAlertEvaluation,
+  releaseLease,
+  sourceActivity,
 } from './alerts.ts';
 import { finishReconcileRun, latestReconcileRuns, listReconcileRuns, seenEventIds, startReconcileRun } from './reconcile.ts';
 import { SqlManagement } from './shared.ts';
@@ -19,7 +29,12 @@ export abstract class SqlOperations extends SqlManagement {
   async listAlertStates(): Promise<AlertState[]> {
     return this.drive(listAlertStates(), 'each');
   }
-  async recordAlertEvaluation(lease: string, owner: string, evaluation: AlertEvaluation, now: number): Promise<{ written: boolean; eventIds: string[] }> {
+  async recordAlertEvaluation(
+    lease: string,
+    owner: string,
+    evaluation: AlertEvaluation,
+    now: number,
+  ): Promise<{ written: boolean; eventIds: string[] }> {
     return this.drive(recordAlertEvaluation(lease, owner, evaluation, now), 'atomic');
   }
   async listAlertEvents(query: { limit: number; iterator?: string }): Promise<Page<AlertEvent>> {
@@ -31,7 +46,11 @@ export abstract class SqlOperations extends SqlManagement {
   async dueAlertNotifications(now: number, limit: number): Promise<Array<{ notification: AlertNotification; event: AlertEvent }>> {
     return this.drive(dueAlertNotifications(now, limit), 'each');
   }
-  async finishAlertNotification(id: string, outcome: { sent: true } | { sent: false; error: string; retryAt: number | null }, now: number): Promise<void> {
+  async finishAlertNotification(
+    id: string,
+    outcome: { sent: true } | { sent: false; error: string; retryAt: number | null },
+    now: number,
+  ): Promise<void> {
     return this.drive(finishAlertNotification(id, outcome, now), 'each');
   }
   async nextAlertNotificationAt(): Promise<number | null> {

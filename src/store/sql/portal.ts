@@ -17,8 +17,11 @@ const grantOf = (r: Row): PortalGrant => ({
 });
 
 export function* createPortalGrant(g: PortalGrant): Op<void> {
-  yield* run(`INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.sessionId, g.createdAt, g.expiresAt, g.revokedAt]);
+  yield* run(
+    `INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.sessionId, g.createdAt, g.expiresAt, g.revokedAt],
+  );
 }
 
 export function* getPortalGrant(id: string): Op<PortalGrant | null> {
@@ -28,7 +31,10 @@ export function* getPortalGrant(id: string): Op<PortalGrant | null> {
 
 export function* usePortalKey(keyHash: string, now: number): Op<{ grant: PortalGrant; firstUse: boolean } | null> {
   // One statement: of two processes exchanging the same key at once, exactly one sees the row change.
-  const used = yield* get('UPDATE portal_grants SET key_used_at = ? WHERE key_hash = ? AND key_used_at IS NULL RETURNING *', [now, keyHash]);
+  const used = yield* get('UPDATE portal_grants SET key_used_at = ? WHERE key_hash = ? AND key_used_at IS NULL RETURNING *', [
+    now,
+    keyHash,
+  ]);
   if (used) return { grant: grantOf(used), firstUse: true };
   const row = yield* get('SELECT * FROM portal_grants WHERE key_hash = ?', [keyHash]);
   return row ? { grant: grantOf(row), firstUse: false } : null;
@@ -41,11 +47,17 @@ export function* revokePortalGrant(id: string, now: number): Op<boolean> {
 /** Ends an application's live grants now, or at `endsAt` (a grace period), optionally only those of some Svix session ids. */
 export function* revokePortalGrants(appId: string, now: number, opts: PortalRevocation = {}): Op<number> {
   if (opts.sessionIds !== undefined && opts.sessionIds.length === 0) return 0;
-  const set = opts.endsAt === undefined ? ['revoked_at = ?', [now]] as const
-    : ['expires_at = CASE WHEN expires_at < ? THEN expires_at ELSE ? END', [opts.endsAt, opts.endsAt]] as const;
+  const set =
+    opts.endsAt === undefined
+      ? (['revoked_at = ?', [now]] as const)
+      : (['expires_at = CASE WHEN expires_at < ? THEN expires_at ELSE ? END', [opts.endsAt, opts.endsAt]] as const);
   const only = opts.sessionIds === undefined ? '' : ` AND session_id IN (${opts.sessionIds.map(() => '?').join(', ')})`;
-  return yield* run(`UPDATE portal_grants SET ${set[0]} WHERE app_id = ? AND revoked_at IS NULL AND expires_at > ?${only}`,
-    [...set[1], appId, now, ...(opts.sessionIds ?? [])]);
+  return yield* run(`UPDATE portal_grants SET ${set[0]} WHERE app_id = ? AND revoked_at IS NULL AND expires_at > ?${only}`, [
+    ...set[1],
+    appId,
+    now,
+    ...(opts.sessionIds ?? []),
+  ]);
 }
 
 export function* removePortalGrantsBefore(before: number): Op<number> {
@@ -65,8 +77,10 @@ export function* getPortalSettings(appId: string): Op<PortalSettings | null> {
 }
 
 export function* setPortalSettings(appId: string, s: PortalSettings): Op<void> {
-  yield* run(`INSERT INTO portal_settings (app_id, display_name, logo_url, primary_color, frame_ancestors, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+  yield* run(
+    `INSERT INTO portal_settings (app_id, display_name, logo_url, primary_color, frame_ancestors, updated_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name, logo_url = excluded.logo_url, primary_color = excluded.primary_color,
       frame_ancestors = excluded.frame_ancestors, updated_at = excluded.updated_at`,
-  [appId, s.displayName, s.logoUrl, s.primaryColor, json(s.frameAncestors), s.updatedAt]);
+    [appId, s.displayName, s.logoUrl, s.primaryColor, json(s.frameAncestors), s.updatedAt],
+  );
 }

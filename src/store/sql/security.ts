@@ -7,8 +7,15 @@ import { all, get, json, type Op, run } from './op.ts';
 
 function toAudit(r: Row): AuditEntry {
   return {
-    id: r.id as string, at: num(r.at), principalKind: r.principal_kind as string, principalName: r.principal_name as string,
-    action: r.action as string, object: strOrNull(r.object), appId: strOrNull(r.app_id), status: num(r.status), remoteAddr: r.remote_addr as string,
+    id: r.id as string,
+    at: num(r.at),
+    principalKind: r.principal_kind as string,
+    principalName: r.principal_name as string,
+    action: r.action as string,
+    object: strOrNull(r.object),
+    appId: strOrNull(r.app_id),
+    status: num(r.status),
+    remoteAddr: r.remote_addr as string,
   };
 }
 
@@ -16,9 +23,11 @@ function toAudit(r: Row): AuditEntry {
 export function* insertAudit(entries: AuditEntry[]): Op<void> {
   for (let i = 0; i < entries.length; i += 100) {
     const chunk = entries.slice(i, i + 100);
-    yield* run(`INSERT INTO audit_log (id, at, principal_kind, principal_name, action, object, app_id, status, remote_addr)
+    yield* run(
+      `INSERT INTO audit_log (id, at, principal_kind, principal_name, action, object, app_id, status, remote_addr)
       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    chunk.flatMap((e) => [e.id, e.at, e.principalKind, e.principalName, e.action, e.object, e.appId, e.status, e.remoteAddr]));
+      chunk.flatMap((e) => [e.id, e.at, e.principalKind, e.principalName, e.action, e.object, e.appId, e.status, e.remoteAddr]),
+    );
   }
 }
 
@@ -58,9 +67,11 @@ export function* setNetworkPolicy(appId: string, policy: NetworkPolicyRecord | n
     yield* run('DELETE FROM application_network_policies WHERE app_id = ?', [appId]);
     return;
   }
-  yield* run(`INSERT INTO application_network_policies (app_id, allow_all, allow_cidrs, updated_at) VALUES (?, ?, ?, ?)
+  yield* run(
+    `INSERT INTO application_network_policies (app_id, allow_all, allow_cidrs, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET allow_all = excluded.allow_all, allow_cidrs = excluded.allow_cidrs, updated_at = excluded.updated_at`,
-  [appId, policy.allowAll, json(policy.allowCidrs), now]);
+    [appId, policy.allowAll, json(policy.allowCidrs), now],
+  );
 }
 
 /** Seals every endpoint secret again under the current key (`sluice keys rotate`); returns how many endpoints changed. */
@@ -70,7 +81,11 @@ export function* resealSecrets(): Op<number> {
     const stored = jsonOr<EndpointSecret[]>(row.secrets, []);
     if (!secretsStale(stored)) continue;
     // Only if nobody changed them meanwhile: a concurrent rotation's write wins.
-    n += yield* run('UPDATE endpoints SET secrets = ? WHERE id = ? AND secrets = ?', [json(sealSecrets(openSecrets(stored))), row.id, json(stored)]);
+    n += yield* run('UPDATE endpoints SET secrets = ? WHERE id = ? AND secrets = ?', [
+      json(sealSecrets(openSecrets(stored))),
+      row.id,
+      json(stored),
+    ]);
   }
   return n;
 }

@@ -1,4 +1,13 @@
-import type { ApplicationInput, Created, EndpointInput, EndpointStats, EventType, EventTypeInput, IdempotencyClaim, ListQuery } from '../outbound.ts';
+import type {
+  ApplicationInput,
+  Created,
+  EndpointInput,
+  EndpointStats,
+  EventType,
+  EventTypeInput,
+  IdempotencyClaim,
+  ListQuery,
+} from '../outbound.ts';
 import type { ApplicationConfig } from '../../config/types.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
@@ -8,12 +17,28 @@ import type { SourceTransformation } from '../transformations.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import {
-  createApplication, createEndpoint, deleteApplication, deleteEndpoint, endpointStats, ingestForEndpoint, listApplications,
-  listEndpointPage, recoverEndpoint, updateApplication, updateEndpoint,
+  createApplication,
+  createEndpoint,
+  deleteApplication,
+  deleteEndpoint,
+  endpointStats,
+  ingestForEndpoint,
+  listApplications,
+  listEndpointPage,
+  recoverEndpoint,
+  updateApplication,
+  updateEndpoint,
 } from './management.ts';
 import type { Op } from './op.ts';
 import {
-  createPortalGrant, getPortalGrant, getPortalSettings, removePortalGrantsBefore, revokePortalGrant, revokePortalGrants, setPortalSettings, usePortalKey,
+  createPortalGrant,
+  getPortalGrant,
+  getPortalSettings,
+  removePortalGrantsBefore,
+  revokePortalGrant,
+  revokePortalGrants,
+  setPortalSettings,
+  usePortalKey,
 } from './portal.ts';
 import { getNetworkPolicy, insertAudit, listAudit, removeAuditBefore, resealSecrets, setNetworkPolicy } from './security.ts';
 import { getSourceTransformation, setEndpointTransformation, setSourceTransformation } from './transformations.ts';

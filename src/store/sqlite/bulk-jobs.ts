@@ -38,14 +38,32 @@ function toJob(r: Row): BulkJob {
 
 export function countBulkTargets(db: SqliteDb, filter: BulkFilter): number {
   const w = where(filter);
-  return db.stmt(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE ${w.sql}`).get(...w.values)?.n as number;
+  return db.stmt(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE ${w.sql}`).get(...w.values)
+    ?.n as number;
 }
 
-export function createBulkJob(db: SqliteDb, input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null }, now: number): BulkJob {
+export function createBulkJob(
+  db: SqliteDb,
+  input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null },
+  now: number,
+): BulkJob {
   const id = newId('bulk');
-  db.tx(false, () => db.stmt(`INSERT INTO bulk_jobs (id, app_id, action, filter, state, total, report, requested_by, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`).run(id, input.filter.appId, input.action, JSON.stringify(input.filter), input.total,
-    JSON.stringify({ queued: 0, notQueued: {}, failedIds: [] }), input.requestedBy, now, now));
+  db.tx(false, () =>
+    db
+      .stmt(`INSERT INTO bulk_jobs (id, app_id, action, filter, state, total, report, requested_by, created_at, updated_at)
+    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`)
+      .run(
+        id,
+        input.filter.appId,
+        input.action,
+        JSON.stringify(input.filter),
+        input.total,
+        JSON.stringify({ queued: 0, notQueued: {}, failedIds: [] }),
+        input.requestedBy,
+        now,
+        now,
+      ),
+  );
   return getBulkJob(db, id) as BulkJob;
 }
 
@@ -63,14 +81,19 @@ export function listBulkJobs(db: SqliteDb, query: { appIds: string[] | null; lim
   }
   const cursor = pageCursor(query.iterator);
   if (cursor) conditions.push(`id ${cursor.backwards ? '>' : '<'} ?`), values.push(cursor.id);
-  const rows = db.raw.prepare(`SELECT * FROM bulk_jobs WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`)
+  const rows = db.raw
+    .prepare(`SELECT * FROM bulk_jobs WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`)
     .all(...values, query.limit + 1) as Row[];
   return toPage(rows.map(toJob), query.limit, query.iterator);
 }
 
 export function cancelBulkJob(db: SqliteDb, id: string, now: number): BulkJob | null {
-  db.tx(false, () => db.stmt(`UPDATE bulk_jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = ? AND state IN ('queued', 'running')`).run(now, now, id));
+  db.tx(false, () =>
+    db
+      .stmt(`UPDATE bulk_jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ? AND state IN ('queued', 'running')`)
+      .run(now, now, id),
+  );
   return getBulkJob(db, id);
 }
 
@@ -78,11 +101,17 @@ export function claimBulkJob(db: SqliteDb, owner: string, now: number, leaseMs: 
   // Polled every second by an idle worker: look first, and open a write transaction only when there is a job to take.
   if (!db.stmt(`SELECT 1 FROM bulk_jobs WHERE state IN ('queued', 'running') LIMIT 1`).get()) return null;
   return db.tx(false, () => {
-    const row = db.stmt(`SELECT id FROM bulk_jobs WHERE state IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-      ORDER BY id LIMIT 1`).get(now);
+    const row = db
+      .stmt(`SELECT id FROM bulk_jobs WHERE state IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+      ORDER BY id LIMIT 1`)
+      .get(now);
     if (!row) return null;
-    db.stmt(`UPDATE bulk_jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?`)
-      .run(owner, now + leaseMs, now, row.id);
+    db.stmt(`UPDATE bulk_jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?`).run(
+      owner,
+      now + leaseMs,
+      now,
+      row.id,
+    );
     return getBulkJob(db, row.id as string);
   });
 }
@@ -101,10 +130,13 @@ export function runBulkBatch(db: SqliteDb, id: string, owner: string, limit: num
     const filter = parseJson<BulkFilter>(job.filter, {} as BulkFilter);
     const w = where(filter);
     const cursor = (job.cursor as string | null) ?? '';
-    const rows = db.raw.prepare(`SELECT d.id, m.payload IS NULL AS purged FROM deliveries d JOIN messages m ON m.id = d.message_id
-      WHERE ${w.sql} AND d.id > ? ORDER BY d.id LIMIT ?`).all(...w.values, cursor, limit) as Row[];
+    const rows = db.raw
+      .prepare(`SELECT d.id, m.payload IS NULL AS purged FROM deliveries d JOIN messages m ON m.id = d.message_id
+      WHERE ${w.sql} AND d.id > ? ORDER BY d.id LIMIT ?`)
+      .all(...w.values, cursor, limit) as Row[];
     const report = parseJson<BulkReport>(job.report, { queued: 0, notQueued: {}, failedIds: [] });
-    const requeue = db.stmt(`UPDATE deliveries SET state = 'pending', manual = 1, next_attempt_at = ?, updated_at = ?, stale = 0, skip_reason = NULL
+    const requeue =
+      db.stmt(`UPDATE deliveries SET state = 'pending', manual = 1, next_attempt_at = ?, updated_at = ?, stale = 0, skip_reason = NULL
       WHERE id = ? AND state IN (${filter.status.map(() => '?').join(', ')})`);
     let queued = 0;
     const notQueued = (reason: string, deliveryId: string): void => {
@@ -121,9 +153,19 @@ export function runBulkBatch(db: SqliteDb, id: string, owner: string, limit: num
     const failed = (job.failed as number) + rows.length - queued;
     const finished = rows.length < limit;
     db.stmt(`UPDATE bulk_jobs SET done = ?, failed = ?, cursor = ?, report = ?, updated_at = ?, lease_expires_at = ?,
-        state = ?, finished_at = ?, total = CASE WHEN ? THEN ? ELSE total END WHERE id = ?`)
-      .run(done, failed, (rows[rows.length - 1]?.id as string | undefined) ?? job.cursor, JSON.stringify(report), now, finished ? null : now + leaseMs,
-        finished ? 'succeeded' : 'running', finished ? now : null, finished ? 1 : 0, done + failed, id);
+        state = ?, finished_at = ?, total = CASE WHEN ? THEN ? ELSE total END WHERE id = ?`).run(
+      done,
+      failed,
+      (rows[rows.length - 1]?.id as string | undefined) ?? job.cursor,
+      JSON.stringify(report),
+      now,
+      finished ? null : now + leaseMs,
+      finished ? 'succeeded' : 'running',
+      finished ? now : null,
+      finished ? 1 : 0,
+      done + failed,
+      id,
+    );
     return getBulkJob(db, id);
   });
 }
@@ -133,7 +175,8 @@ export function failBulkJob(db: SqliteDb, id: string, owner: string, error: stri
     const job = db.stmt('SELECT report FROM bulk_jobs WHERE id = ? AND lease_owner = ? AND state = ?').get(id, owner, 'running');
     if (!job) return;
     const report = { ...parseJson<BulkReport>(job.report, { queued: 0, notQueued: {}, failedIds: [] }), error };
-    db.stmt(`UPDATE bulk_jobs SET state = 'failed', report = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`)
-      .run(JSON.stringify(report), now, now, id);
+    db.stmt(
+      `UPDATE bulk_jobs SET state = 'failed', report = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+    ).run(JSON.stringify(report), now, now, id);
   });
 }

@@ -37,7 +37,9 @@ export class SqliteDb {
         throw err;
       }
       raw.close();
-      throw new Error(`${path} is in use by another Sluice process (SQLite is single-process; use PostgreSQL to run several)`, { cause: err });
+      throw new Error(`${path} is in use by another Sluice process (SQLite is single-process; use PostgreSQL to run several)`, {
+        cause: err,
+      });
     }
     privateFiles(path);
     return new SqliteDb(raw);
@@ -69,7 +71,9 @@ export class SqliteDb {
   }
 
   migrate(): void {
-    this.raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.raw.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     const applied = new Set((this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
     for (const file of migrationFiles()) {
       const version = Number(file.slice(0, 3));
@@ -85,17 +89,26 @@ export class SqliteDb {
   /** The migrations not applied yet, each as a script to run by hand (`sluice migrate --print`), recording itself. */
   pendingMigrations(): Array<{ version: number; file: string; sql: string }> {
     const present = this.raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get() !== undefined;
-    const done = new Set(present ? (this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)) : []);
-    return migrationFiles().map((file) => ({ version: Number(file.slice(0, 3)), file })).filter((m) => !done.has(m.version)).map((m, i) => ({
-      ...m,
-      sql: [
-        ...(i === 0 ? ['CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);'] : []),
-        'BEGIN IMMEDIATE;',
-        readFileSync(join(migrationsDir, m.file), 'utf8').trimEnd(),
-        `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));`,
-        'COMMIT;',
-      ].join('\n'),
-    }));
+    const done = new Set(
+      present ? (this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)) : [],
+    );
+    return migrationFiles()
+      .map((file) => ({ version: Number(file.slice(0, 3)), file }))
+      .filter((m) => !done.has(m.version))
+      .map((m, i) => ({
+        ...m,
+        sql: [
+          ...(i === 0
+            ? [
+                'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);',
+              ]
+            : []),
+          'BEGIN IMMEDIATE;',
+          readFileSync(join(migrationsDir, m.file), 'utf8').trimEnd(),
+          `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));`,
+          'COMMIT;',
+        ].join('\n'),
+      }));
   }
 
   close(): void {
@@ -107,7 +120,9 @@ export class SqliteDb {
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 function migrationFiles(): string[] {
-  return readdirSync(migrationsDir).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+  return readdirSync(migrationsDir)
+    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+    .sort();
 }
 
 export function json(value: unknown): string | null {

@@ -30,8 +30,10 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       const busy = new Map<string, number>();
       const saturated: string[] = [];
       let busyEnabled = 0;
-      for (const row of db.stmt(`SELECT d.endpoint_id, count(*) AS n, COALESCE(e.concurrency, ?) AS cap, e.disabled
-        FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE d.state = 'in_flight' GROUP BY d.endpoint_id`).all(o.defaultConcurrency)) {
+      for (const row of db
+        .stmt(`SELECT d.endpoint_id, count(*) AS n, COALESCE(e.concurrency, ?) AS cap, e.disabled
+        FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE d.state = 'in_flight' GROUP BY d.endpoint_id`)
+        .all(o.defaultConcurrency)) {
         busy.set(row.endpoint_id as string, row.n as number);
         if ((row.n as number) >= (row.cap as number)) saturated.push(row.endpoint_id as string);
         if (row.disabled === 0) busyEnabled += Math.min(row.n as number, row.cap as number);
@@ -40,7 +42,9 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       // endpoint, reading four times the batch to lease the one slot a completion freed cost more
       // than the delivery (docs/benchmarks.md). Saturated endpoints' rows are skipped before the
       // joins; an endpoint that fills up during the round is skipped by the next round.
-      const capacity = db.stmt('SELECT COALESCE(sum(COALESCE(concurrency, ?)), 0) AS cap FROM endpoints WHERE disabled = 0').get(o.defaultConcurrency);
+      const capacity = db
+        .stmt('SELECT COALESCE(sum(COALESCE(concurrency, ?)), 0) AS cap FROM endpoints WHERE disabled = 0')
+        .get(o.defaultConcurrency);
       const room = (capacity?.cap as number) - busyEnabled;
       if (room <= 0) break;
       const wanted = Math.min(o.limit * 4, room * 2);
@@ -71,13 +75,16 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
         }
         if (!gate.admit(endpointId, (c.rate as number | null) ?? null, (c.timeout as number) + o.leaseGraceMs)) continue;
         busy.set(endpointId, inFlight + 1);
-        const row = db.stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, stale = ?, updated_at = ?
-          WHERE id = ? RETURNING *`).get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, stale ? 1 : 0, o.now, c.id);
+        const row = db
+          .stmt(`UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = ?, stale = ?, updated_at = ?
+          WHERE id = ? RETURNING *`)
+          .get(o.owner, o.now + (c.timeout as number) + o.leaseGraceMs, stale ? 1 : 0, o.now, c.id);
         if (!row) continue;
         // The key's mark moves when the attempt starts, not when it succeeds: from now on the
         // receiver may have this sequence, so a lower one is stale even if this attempt's outcome
         // is never known (a crash) or it ends dead (docs/ordering.md).
-        if (c.fifo === 1 && c.ordering_key !== null && c.sequence !== null) raiseMark(db, endpointId, c.ordering_key as string, c.sequence as number, o.now);
+        if (c.fifo === 1 && c.ordering_key !== null && c.sequence !== null)
+          raiseMark(db, endpointId, c.ordering_key as string, c.sequence as number, o.now);
         const delivery = toDelivery(row);
         let message = messages.get(delivery.messageId);
         if (!message) {
@@ -102,8 +109,12 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
 
 function raiseMark(db: SqliteDb, endpointId: string, key: string, sequence: number, now: number): void {
   db.stmt(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`)
-    .run(endpointId, key, sequence, now);
+    ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`).run(
+    endpointId,
+    key,
+    sequence,
+    now,
+  );
 }
 
 /** Whether `sequence` is below the highest one attempted for the key on the endpoint. */
@@ -120,29 +131,55 @@ export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
       const a = r.attempt;
       db.stmt(`INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
         status, response_body, error, succeeded, request_headers, response_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        newId('atmpt'), r.deliveryId, a.messageId, a.endpointId, a.appId, a.url, a.trigger, a.startedAt, a.durationMs,
-        a.status, a.responseBody, a.error, a.succeeded ? 1 : 0,
-        a.requestHeaders ? JSON.stringify(a.requestHeaders) : null, a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+        newId('atmpt'),
+        r.deliveryId,
+        a.messageId,
+        a.endpointId,
+        a.appId,
+        a.url,
+        a.trigger,
+        a.startedAt,
+        a.durationMs,
+        a.status,
+        a.responseBody,
+        a.error,
+        a.succeeded ? 1 : 0,
+        a.requestHeaders ? JSON.stringify(a.requestHeaders) : null,
+        a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
       );
       const nextAt = r.next.state === 'scheduled' ? r.next.at : null;
       // The lease owner check keeps a late result (after the lease was taken back) from moving a delivery it no longer holds.
-      const moved = db.stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
+      const moved = db
+        .stmt(`UPDATE deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, lease_owner = NULL,
         lease_expires_at = NULL, manual = 0, last_status = ?, last_error = ?, updated_at = ?, skip_reason = ?
-        WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`).run(
-        r.next.state, nextAt, a.status, a.error, a.startedAt + a.durationMs, r.next.state === 'skipped' ? r.next.reason : null,
-        r.deliveryId, r.leaseOwner,
-      ).changes;
+        WHERE id = ? AND lease_owner = ? AND state = 'in_flight'`)
+        .run(
+          r.next.state,
+          nextAt,
+          a.status,
+          a.error,
+          a.startedAt + a.durationMs,
+          r.next.state === 'skipped' ? r.next.reason : null,
+          r.deliveryId,
+          r.leaseOwner,
+        ).changes;
       // Stale detection compares with the highest sequence delivered per (FIFO endpoint, key).
       if (moved > 0 && r.next.state === 'succeeded') {
         db.stmt(`INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at)
           SELECT d.endpoint_id, d.ordering_key, d.sequence, ? FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
           WHERE d.id = ? AND e.fifo = 1 AND d.ordering_key IS NOT NULL AND d.sequence IS NOT NULL
           ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET
-            last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`).run(a.startedAt + a.durationMs, r.deliveryId);
+            last_sequence = max(last_sequence, excluded.last_sequence), updated_at = excluded.updated_at`).run(
+          a.startedAt + a.durationMs,
+          r.deliveryId,
+        );
       }
       if (r.disableEndpoint !== undefined) {
-        db.stmt('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?')
-          .run(r.disableEndpoint, Date.now(), a.endpointId);
+        db.stmt('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?').run(
+          r.disableEndpoint,
+          Date.now(),
+          a.endpointId,
+        );
       }
     }
   });
@@ -171,10 +208,14 @@ const RECLAIMED_STATE = `CASE WHEN attempts > 0 OR (ordering_key IS NOT NULL
 
 /** `all`: every lease, for a process that holds the database alone and has just started. */
 export function reclaimLeases(db: SqliteDb, now: number, all: boolean): number {
-  return db.tx(false, () =>
-    db.stmt(`UPDATE deliveries SET state = ${RECLAIMED_STATE},
+  return db.tx(
+    false,
+    () =>
+      db
+        .stmt(`UPDATE deliveries SET state = ${RECLAIMED_STATE},
       next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-      WHERE state = 'in_flight' AND (? = 1 OR lease_expires_at < ?)`).run(now, now, all ? 1 : 0, now).changes,
+      WHERE state = 'in_flight' AND (? = 1 OR lease_expires_at < ?)`)
+        .run(now, now, all ? 1 : 0, now).changes,
   );
 }
 
@@ -188,8 +229,10 @@ export function backlog(db: SqliteDb): Backlog {
   // Grouped in the order of the (endpoint_id, state) index and summed here: a plain GROUP BY state
   // sorts every row in a temporary b-tree, which at a backlog of 1,000,000 held ~40 MiB and
   // took twice as long (docs/benchmarks.md, backlog RSS).
-  for (const row of db.stmt(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight')
-    GROUP BY endpoint_id, state`).all()) {
+  for (const row of db
+    .stmt(`SELECT state, count(*) AS n FROM deliveries WHERE state IN ('pending', 'scheduled', 'in_flight')
+    GROUP BY endpoint_id, state`)
+    .all()) {
     const key = row.state === 'in_flight' ? 'inFlight' : (row.state as 'pending' | 'scheduled');
     out[key] += row.n as number;
   }
@@ -197,22 +240,39 @@ export function backlog(db: SqliteDb): Backlog {
 }
 
 export function listDeliveries(db: SqliteDb, appId: string, messageId: string): DeliveryView[] {
-  return db.stmt(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
-    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = ? AND d.message_id = ? ORDER BY d.id`).all(appId, messageId)
-    .map((row) => ({ ...toDelivery(row), endpointUrl: row.endpoint_url as string, endpointUid: (row.endpoint_uid as string | null) ?? null }));
+  return db
+    .stmt(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
+    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = ? AND d.message_id = ? ORDER BY d.id`)
+    .all(appId, messageId)
+    .map((row) => ({
+      ...toDelivery(row),
+      endpointUrl: row.endpoint_url as string,
+      endpointUid: (row.endpoint_uid as string | null) ?? null,
+    }));
 }
 
 /** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
-export function listEndpointMessages(db: SqliteDb, appId: string, endpointId: string, limit: number, iterator?: string): Page<EndpointMessage> {
+export function listEndpointMessages(
+  db: SqliteDb,
+  appId: string,
+  endpointId: string,
+  limit: number,
+  iterator?: string,
+): Page<EndpointMessage> {
   const cursor = pageCursor(iterator);
   const range = cursor ? (cursor.backwards ? 'AND d.message_id > ?' : 'AND d.message_id < ?') : '';
-  const rows = db.stmt(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
+  const rows = db
+    .stmt(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
     JOIN messages m ON m.id = d.message_id WHERE d.app_id = ? AND d.endpoint_id = ? ${range}
     ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`)
     .all(...[appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1]);
-  return toPage(rows.map((r) => ({
-    ...toMessage(r),
-    deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
-    nextAttemptAt: (r.delivery_next as number | null) ?? null,
-  })), limit, iterator);
+  return toPage(
+    rows.map((r) => ({
+      ...toMessage(r),
+      deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
+      nextAttemptAt: (r.delivery_next as number | null) ?? null,
+    })),
+    limit,
+    iterator,
+  );
 }

@@ -28,9 +28,19 @@ export function loadHealth(db: SqliteDb, endpointIds: string[]): Map<string, End
 export function saveHealth(db: SqliteDb, updates: Array<[string, EndpointHealth]>, now: number): void {
   for (const [id, h] of updates) {
     db.stmt(`INSERT OR REPLACE INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until,
-      consecutive_failures, failing_since, window_start, window_total, window_failures, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, h.throttleNextAt, h.breaker, h.breakerUntil, blockedUntil(h), h.consecutiveFailures, h.failingSince, h.windowStart,
-        h.windowTotal, h.windowFailures, now);
+      consecutive_failures, failing_since, window_start, window_total, window_failures, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      id,
+      h.throttleNextAt,
+      h.breaker,
+      h.breakerUntil,
+      blockedUntil(h),
+      h.consecutiveFailures,
+      h.failingSince,
+      h.windowStart,
+      h.windowTotal,
+      h.windowFailures,
+      now,
+    );
   }
 }
 

@@ -1,10 +1,32 @@
 import type { Attempt, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery, AttemptRecord, Backlog, DeliveryView, EndpointMessage, IngestOutcome, LeasedDelivery, LeaseOptions, MessageQuery, NewMessage, ReleasedMessage, PendingMigration, Removal, Store,
+  AttemptQuery,
+  AttemptRecord,
+  Backlog,
+  DeliveryView,
+  EndpointMessage,
+  IngestOutcome,
+  LeasedDelivery,
+  LeaseOptions,
+  MessageQuery,
+  NewMessage,
+  ReleasedMessage,
+  PendingMigration,
+  Removal,
+  Store,
 } from '../store.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { SqliteDb } from './db.ts';
-import { backlog, leaseDue, listDeliveries, listEndpointMessages, nextDueAt, reclaimLeases, recordAttempts, releaseLeases } from './deliveries.ts';
+import {
+  backlog,
+  leaseDue,
+  listDeliveries,
+  listEndpointMessages,
+  nextDueAt,
+  reclaimLeases,
+  recordAttempts,
+  releaseLeases,
+} from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
 import { reclaimBulkLeases } from './bulk-jobs.ts';
 import { SqliteOperations } from './operations.ts';
@@ -40,7 +62,6 @@ export class SqliteStore extends SqliteOperations implements Store {
     if (this.closed) throw new Error('store is closed');
     this.db.stmt('SELECT 1').get();
   }
-
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -41,15 +41,19 @@ const COLUMNS = `d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, d.ne
  */
 export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: string[], wanted: number): { rows: Row[]; clipped: boolean } {
   const bound = o.limit * SCAN_FACTOR;
-  const rows = db.stmt(`SELECT ${COLUMNS}
+  const rows = db
+    .stmt(`SELECT ${COLUMNS}
     FROM (SELECT rowid AS rid FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
       ORDER BY next_attempt_at LIMIT ?) AS due
     JOIN deliveries d ON d.rowid = due.rid JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
     WHERE d.endpoint_id NOT IN (SELECT value FROM json_each(?)) AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
-    ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, bound, JSON.stringify(saturated), o.now, wanted);
+    ORDER BY d.next_attempt_at LIMIT ?`)
+    .all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, bound, JSON.stringify(saturated), o.now, wanted);
   if (rows.length >= wanted) return { rows, clipped: false };
-  const seen = db.stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
-    LIMIT ?)`).get(o.now, bound);
+  const seen = db
+    .stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
+    LIMIT ?)`)
+    .get(o.now, bound);
   return { rows, clipped: (seen?.n as number) >= bound };
 }
 
@@ -58,13 +62,25 @@ export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: strin
  * throttle, below its concurrency) with its free slots and FIFO settings.
  */
 function openEndpoints(db: SqliteDb, now: number, defaultConcurrency: number, busy: Map<string, number>): OpenEndpoint[] {
-  return db.stmt(`SELECT e.id, e.fifo, e.on_dead, COALESCE(e.concurrency, ?) AS cap FROM endpoints e
-    LEFT JOIN endpoint_health h ON h.endpoint_id = e.id WHERE e.disabled = 0 AND COALESCE(h.blocked_until, 0) <= ?`).all(defaultConcurrency, now)
-    .map((r) => ({ id: r.id as string, fifo: r.fifo === 1, onDead: r.on_dead as OnDeadPolicy, room: (r.cap as number) - (busy.get(r.id as string) ?? 0) }))
+  return db
+    .stmt(`SELECT e.id, e.fifo, e.on_dead, COALESCE(e.concurrency, ?) AS cap FROM endpoints e
+    LEFT JOIN endpoint_health h ON h.endpoint_id = e.id WHERE e.disabled = 0 AND COALESCE(h.blocked_until, 0) <= ?`)
+    .all(defaultConcurrency, now)
+    .map((r) => ({
+      id: r.id as string,
+      fifo: r.fifo === 1,
+      onDead: r.on_dead as OnDeadPolicy,
+      room: (r.cap as number) - (busy.get(r.id as string) ?? 0),
+    }))
     .filter((r) => r.room > 0);
 }
 
-interface OpenEndpoint { id: string; fifo: boolean; onDead: OnDeadPolicy; room: number }
+interface OpenEndpoint {
+  id: string;
+  fifo: boolean;
+  onDead: OnDeadPolicy;
+  room: number;
+}
 
 /** The open rows of a key, as the head rule reads them (`deliveries_open_by_key`, migration 011). */
 const OPEN_BY_KEY = `state IN ('pending', 'scheduled', 'in_flight', 'dead')`;
@@ -85,16 +101,29 @@ function fifoHeads(db: SqliteDb, ep: OpenEndpoint, now: number, limit: number): 
   const nextKey = db.stmt(`SELECT ordering_key FROM deliveries WHERE endpoint_id = ? AND ordering_key > ? AND ${OPEN_BY_KEY}
     ORDER BY ordering_key LIMIT 1`);
   const states = ep.onDead === 'block' ? ['in_flight', 'scheduled', 'pending', 'dead'] : ['in_flight', 'scheduled', 'pending'];
-  for (let key = firstKey.get(ep.id)?.ordering_key as string | undefined; key !== undefined; key = nextKey.get(ep.id, key)?.ordering_key as string | undefined) {
-    const rows = states.map((state) => firstOf.get(ep.id, key, state)).filter((r) => r !== undefined).map((r) => ({
-      id: r.id as string, state: r.state as KeyedDelivery['state'], sequence: (r.sequence as number | null) ?? null,
-      createdAt: r.created_at as number, due: (r.next_attempt_at as number | null) ?? null,
-    }));
+  for (
+    let key = firstKey.get(ep.id)?.ordering_key as string | undefined;
+    key !== undefined;
+    key = nextKey.get(ep.id, key)?.ordering_key as string | undefined
+  ) {
+    const rows = states
+      .map((state) => firstOf.get(ep.id, key, state))
+      .filter((r) => r !== undefined)
+      .map((r) => ({
+        id: r.id as string,
+        state: r.state as KeyedDelivery['state'],
+        sequence: (r.sequence as number | null) ?? null,
+        createdAt: r.created_at as number,
+        due: (r.next_attempt_at as number | null) ?? null,
+      }));
     const head = rows.find((r) => (r.state === 'scheduled' || r.state === 'pending') && isFifoHead(r, rows, ep.onDead));
     if (head && head.due !== null && head.due <= now) heads.push({ id: head.id, due: head.due });
   }
   // Every key is visited, then the oldest due heads taken: the keys first in key order get no preference.
-  return heads.sort((a, b) => a.due - b.due).slice(0, limit).map((h) => h.id);
+  return heads
+    .sort((a, b) => a.due - b.due)
+    .slice(0, limit)
+    .map((h) => h.id);
 }
 
 /**
@@ -110,20 +139,32 @@ export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<stri
   for (const ep of openEndpoints(db, o.now, o.defaultConcurrency, busy)) {
     const limit = Math.min(ep.room, wanted);
     if (!ep.fifo) {
-      rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      rows.push(
+        ...db
+          .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
         WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ?
-        ORDER BY d.next_attempt_at LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit));
+        ORDER BY d.next_attempt_at LIMIT ?`)
+          .all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit),
+      );
       continue;
     }
     const ids = fifoHeads(db, ep, o.now, limit);
     // Unkeyed deliveries of a FIFO endpoint are not ordered; read through the key index, past no keyed row
     // (the unary + keeps the planner off the due index, which would walk the keyed backlog to find them).
-    rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+    rows.push(
+      ...db
+        .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.endpoint_id = ? AND d.ordering_key IS NULL AND d.${OPEN_BY_KEY} AND d.state IN ('pending', 'scheduled') AND +d.next_attempt_at <= ?
-      LIMIT ?`).all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit));
+      LIMIT ?`)
+        .all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit),
+    );
     if (ids.length > 0) {
-      rows.push(...db.stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-        WHERE d.id IN (SELECT value FROM json_each(?))`).all(o.defaultConcurrency, o.defaultTimeoutMs, JSON.stringify(ids)));
+      rows.push(
+        ...db
+          .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id IN (SELECT value FROM json_each(?))`)
+          .all(o.defaultConcurrency, o.defaultTimeoutMs, JSON.stringify(ids)),
+      );
     }
   }
   return rows.sort((a, b) => (a.next_attempt_at as number) - (b.next_attempt_at as number)).slice(0, wanted);
@@ -142,8 +183,10 @@ export function countLeasable(db: SqliteDb, now: number, defaultConcurrency: num
   let n = 0;
   for (const ep of openEndpoints(db, now, defaultConcurrency, busy)) {
     // Independent of the pass's own reads: every due row of the endpoint checked with the SQL rule.
-    const row = db.stmt(`SELECT count(*) AS n FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}`).get(ep.id, now);
+    const row = db
+      .stmt(`SELECT count(*) AS n FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+      WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ? AND ${FIFO_HEAD}`)
+      .get(ep.id, now);
     n += Math.min(row?.n as number, ep.room);
   }
   return n;

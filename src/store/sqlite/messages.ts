@@ -21,13 +21,34 @@ type Routable = Pick<Message, 'appId' | 'eventType' | 'channels' | 'orderingKey'
  * for the reorder window), and a `skipped` one where the payload filter said no
  * and the endpoint records those. Returns how many are deliverable.
  */
-function fanOut(db: SqliteDb, messageId: string, m: Routable, endpoints: Endpoint[], now: number, windowMs: number | undefined, notBefore = 0): number {
+function fanOut(
+  db: SqliteDb,
+  messageId: string,
+  m: Routable,
+  endpoints: Endpoint[],
+  now: number,
+  windowMs: number | undefined,
+  notBefore = 0,
+): number {
   let deliverable = 0;
   for (const { endpoint: ep, route } of routeMessage(endpoints, m)) {
     if (route === 'filtered' && !ep.recordSkipped) continue;
     const due = route === 'deliver' ? Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
-    const changes = db.stmt(INSERT_DELIVERY).run(newId('dlv'), messageId, ep.id, m.appId, route === 'deliver' ? 'pending' : 'skipped', due,
-      m.orderingKey, m.sequence, route === 'deliver' ? null : 'filtered', now, now).changes;
+    const changes = db
+      .stmt(INSERT_DELIVERY)
+      .run(
+        newId('dlv'),
+        messageId,
+        ep.id,
+        m.appId,
+        route === 'deliver' ? 'pending' : 'skipped',
+        due,
+        m.orderingKey,
+        m.sequence,
+        route === 'deliver' ? null : 'filtered',
+        now,
+        now,
+      ).changes;
     if (route === 'deliver') deliverable += changes;
   }
   return deliverable;
@@ -39,17 +60,36 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
   const endpointsByApp = new Map<string, Endpoint[]>();
   const one = db.raw.transaction((item: NewMessage): IngestOutcome => {
     if (item.eventId !== null && item.dedupeUntil !== null) {
-      const seen = db.stmt('SELECT message_id, expires_at FROM dedupe WHERE scope = ? AND event_id = ?').get(item.dedupeScope, item.eventId);
+      const seen = db
+        .stmt('SELECT message_id, expires_at FROM dedupe WHERE scope = ? AND event_id = ?')
+        .get(item.dedupeScope, item.eventId);
       if (seen && (seen.expires_at as number) > now) return { messageId: seen.message_id as string, duplicate: true };
     }
     const id = newId('msg');
     db.stmt(INSERT_MESSAGE).run(
-      id, item.appId, item.source, item.eventType, item.eventId, item.orderingKey, item.sequence, item.payload,
-      item.contentType, json(item.headers), json(item.channels), item.state, item.error, now, json(item.validationErrors ?? null),
+      id,
+      item.appId,
+      item.source,
+      item.eventType,
+      item.eventId,
+      item.orderingKey,
+      item.sequence,
+      item.payload,
+      item.contentType,
+      json(item.headers),
+      json(item.channels),
+      item.state,
+      item.error,
+      now,
+      json(item.validationErrors ?? null),
     );
     if (item.eventId !== null && item.dedupeUntil !== null) {
-      db.stmt('INSERT OR REPLACE INTO dedupe (scope, event_id, message_id, expires_at) VALUES (?, ?, ?, ?)')
-        .run(item.dedupeScope, item.eventId, id, item.dedupeUntil);
+      db.stmt('INSERT OR REPLACE INTO dedupe (scope, event_id, message_id, expires_at) VALUES (?, ?, ?, ?)').run(
+        item.dedupeScope,
+        item.eventId,
+        id,
+        item.dedupeUntil,
+      );
     }
     let deliveries = 0;
     if (item.state === 'accepted') {
@@ -134,7 +174,14 @@ export function pageById<T extends { id: string }>(
     values.push(cursor.id);
   }
   const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`;
-  return toPage(db.stmt(sql).all(...values, limit + 1).map(map), limit, iterator);
+  return toPage(
+    db
+      .stmt(sql)
+      .all(...values, limit + 1)
+      .map(map),
+    limit,
+    iterator,
+  );
 }
 
 /** See `Store.replay`. */
@@ -143,12 +190,14 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
     const message = getMessage(db, appId, messageId);
     if (!message) return 0;
     const endpoints = runOp(db, listEndpoints(appId));
-    const targets = endpointId !== null
-      ? endpoints.filter((ep) => ep.id === endpointId)
-      : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
+    const targets =
+      endpointId !== null
+        ? endpoints.filter((ep) => ep.id === endpointId)
+        : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
-      const result = db.stmt(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
+      const result = db
+        .stmt(`INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at,
           ordering_key, sequence, manual, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, 1, ?, ?)
         ON CONFLICT (message_id, endpoint_id) DO UPDATE SET
           state = 'pending', manual = 1, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,
@@ -167,8 +216,10 @@ export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[
     const endpoints = runOp(db, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
     for (const messageId of messageIds) {
-      const changed = db.stmt(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
-        WHERE app_id = ? AND id = ? AND state = 'invalid'`).run(appId, messageId).changes;
+      const changed = db
+        .stmt(`UPDATE messages SET state = 'accepted', error = NULL, validation_errors = NULL
+        WHERE app_id = ? AND id = ? AND state = 'invalid'`)
+        .run(appId, messageId).changes;
       if (changed === 0) continue;
       const message = getMessage(db, appId, messageId) as Message;
       out.push({ messageId, deliveries: fanOut(db, messageId, message, endpoints, now, undefined) });

@@ -9,7 +9,10 @@ export abstract class SqliteOperations extends SqliteConsole implements Operatio
   async countBulkTargets(filter: BulkFilter): Promise<number> {
     return bulk.countBulkTargets(this.db, filter);
   }
-  async createBulkJob(input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null }, now: number): Promise<BulkJob> {
+  async createBulkJob(
+    input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null },
+    now: number,
+  ): Promise<BulkJob> {
     return bulk.createBulkJob(this.db, input, now);
   }
   async getBulkJob(id: string): Promise<BulkJob | null> {

@@ -11,16 +11,27 @@ export function deleteMessageContent(db: SqliteDb, appId: string, messageId: str
 }
 
 /** See `OutboundStore.purgePayloads`: the message rows stay, only their content goes. */
-export function purgePayloads(db: SqliteDb, now: number, defaultBefore: number, fromId: string, limit: number): { purged: number; lastId: string } {
+export function purgePayloads(
+  db: SqliteDb,
+  now: number,
+  defaultBefore: number,
+  fromId: string,
+  limit: number,
+): { purged: number; lastId: string } {
   const defaultBeforeId = idFloor('msg', defaultBefore);
   return db.tx(false, () => {
-    let purged = db.stmt(`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
-      WHERE payload_expires_at IS NOT NULL AND payload_expires_at <= ? AND payload IS NOT NULL LIMIT ?)`).run(now, limit).changes;
-    const ids = db.stmt(`SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`).all(fromId, defaultBeforeId, limit)
+    let purged = db
+      .stmt(`UPDATE messages SET payload = NULL WHERE id IN (SELECT id FROM messages
+      WHERE payload_expires_at IS NOT NULL AND payload_expires_at <= ? AND payload IS NOT NULL LIMIT ?)`)
+      .run(now, limit).changes;
+    const ids = db
+      .stmt(`SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`)
+      .all(fromId, defaultBeforeId, limit)
       .map((r) => r.id as string);
     if (ids.length === 0) return { purged, lastId: fromId };
     const last = ids[ids.length - 1] as string;
-    purged += db.stmt(`UPDATE messages SET payload = NULL WHERE id >= ? AND id <= ? AND payload IS NOT NULL AND payload_expires_at IS NULL`)
+    purged += db
+      .stmt(`UPDATE messages SET payload = NULL WHERE id >= ? AND id <= ? AND payload IS NOT NULL AND payload_expires_at IS NULL`)
       .run(fromId, last).changes;
     return { purged, lastId: last };
   });
@@ -46,8 +57,10 @@ export async function removeBefore(db: SqliteDb, before: number): Promise<Remova
   let from = '';
   for (;;) {
     const { removed, last } = db.tx(false, () => {
-      const ids = db.stmt(`SELECT id FROM messages WHERE id > ? AND id < ? AND NOT ${UNFINISHED} ORDER BY id LIMIT ?`)
-        .all(from, limit, REMOVE_BATCH).map((r) => r.id as string);
+      const ids = db
+        .stmt(`SELECT id FROM messages WHERE id > ? AND id < ? AND NOT ${UNFINISHED} ORDER BY id LIMIT ?`)
+        .all(from, limit, REMOVE_BATCH)
+        .map((r) => r.id as string);
       if (ids.length === 0) return { removed: 0, last: undefined };
       const list = JSON.stringify(ids);
       for (const table of ['attempts', 'deliveries']) {

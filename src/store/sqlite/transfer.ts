@@ -36,12 +36,18 @@ export class SqliteExport {
   }
 
   tables(): SourceTable[] {
-    const names = (this.db.raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'
-      AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`).all() as Row[]).map((r) => r.name as string);
+    const names = (
+      this.db.raw
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table'
+      AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+        .all() as Row[]
+    ).map((r) => r.name as string);
     return names.map((name) => {
       // Names come from sqlite_master, not from input; quoted all the same.
       const quoted = `"${name.replace(/"/g, '""')}"`;
-      const columns = (this.db.raw.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(name) as Row[]).map((r) => r.name as string);
+      const columns = (this.db.raw.prepare(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(name) as Row[]).map(
+        (r) => r.name as string,
+      );
       const count = Number((this.db.raw.prepare(`SELECT count(*) AS n FROM ${quoted}`).get() as Row).n);
       return { name, columns, count, rows: () => this.db.raw.prepare(`SELECT * FROM ${quoted}`).iterate() as Iterable<Row> };
     });

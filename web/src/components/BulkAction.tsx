@@ -5,12 +5,17 @@ import { useCanAct } from '../session.ts';
 import { Problem } from './ui.tsx';
 
 /** The Messages page's filters, as named in its URL. */
-export type ListFilter = Partial<Record<'app' | 'source' | 'eventType' | 'state' | 'deliveryState' | 'endpoint' | 'after' | 'before' | 'eventId' | 'q', string>>;
+export type ListFilter = Partial<
+  Record<'app' | 'source' | 'eventType' | 'state' | 'deliveryState' | 'endpoint' | 'after' | 'before' | 'eventId' | 'q', string>
+>;
 
 const RETRYABLE = ['dead', 'scheduled'];
 
 const typesOf = (text: string | undefined): string[] | undefined => {
-  const list = (text ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const list = (text ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 };
 
@@ -24,7 +29,8 @@ export function bulkRetryFilter(f: ListFilter): { filter: BulkFilterIn } | { why
   if (f.q) return { why: 'a bulk retry cannot use the payload search; clear "Payload contains" first' };
   if (f.eventId) return { why: 'a bulk retry cannot use the event id filter; open that message and retry it there' };
   if (f.state && f.state !== 'accepted') return { why: `${f.state} messages have no deliveries to retry` };
-  if (f.deliveryState && !RETRYABLE.includes(f.deliveryState)) return { why: `only dead or scheduled deliveries can be retried (not ${f.deliveryState.replace('_', ' ')})` };
+  if (f.deliveryState && !RETRYABLE.includes(f.deliveryState))
+    return { why: `only dead or scheduled deliveries can be retried (not ${f.deliveryState.replace('_', ' ')})` };
   if (f.endpoint && !f.app) return { why: 'an endpoint filter needs an application for a bulk retry' };
   const filter: BulkFilterIn = { status: [f.deliveryState || 'dead'] };
   if (f.app) filter.app = f.app;
@@ -106,7 +112,10 @@ export function BulkRetry({ filter, label = 'Retry all matching' }: { filter: Li
     setError(undefined);
     setStep({ kind: 'counting' });
     try {
-      const out = await api<{ count: number }>('/bulk-jobs', { method: 'POST', json: { action: 'retry', filter: resolved.filter, dryRun: true } });
+      const out = await api<{ count: number }>('/bulk-jobs', {
+        method: 'POST',
+        json: { action: 'retry', filter: resolved.filter, dryRun: true },
+      });
       setStep({ kind: 'confirm', count: out.count });
     } catch (err) {
       setError(err as Error);
@@ -134,28 +143,43 @@ export function BulkRetry({ filter, label = 'Retry all matching' }: { filter: Li
   return (
     <div class="bulk" role="region" aria-label="Bulk retry">
       {step.kind === 'idle' || step.kind === 'ended' ? (
-        <button type="button" onClick={count}>{label}…</button>
+        <button type="button" onClick={count}>
+          {label}…
+        </button>
       ) : null}
       {step.kind === 'counting' ? <p class="muted">Counting…</p> : null}
       {step.kind === 'confirm' ? (
         step.count === 0 ? (
-          <p role="status" aria-label="Bulk retry estimate">No {filter.deliveryState || 'dead'} delivery matches this filter. <button type="button" class="small" onClick={() => setStep({ kind: 'idle' })}>Close</button></p>
+          <p role="status" aria-label="Bulk retry estimate">
+            No {filter.deliveryState || 'dead'} delivery matches this filter.{' '}
+            <button type="button" class="small" onClick={() => setStep({ kind: 'idle' })}>
+              Close
+            </button>
+          </p>
         ) : (
           <div class="confirm">
             <p role="status" aria-label="Bulk retry estimate">
               This retries {step.count} {filter.deliveryState || 'dead'} {step.count === 1 ? 'delivery' : 'deliveries'} matching the filter
               {filter.after || filter.before ? ' (the time range applies to when each delivery was made)' : ''}, and nothing else.
             </p>
-            <button type="button" class="primary" onClick={run}>Retry {step.count} {step.count === 1 ? 'delivery' : 'deliveries'}</button>
-            <button type="button" onClick={() => setStep({ kind: 'idle' })}>Keep them as they are</button>
+            <button type="button" class="primary" onClick={run}>
+              Retry {step.count} {step.count === 1 ? 'delivery' : 'deliveries'}
+            </button>
+            <button type="button" onClick={() => setStep({ kind: 'idle' })}>
+              Keep them as they are
+            </button>
           </div>
         )
       ) : null}
       {step.kind === 'running' ? (
         <div>
-          <label for="bulk-progress">Bulk retry {step.job.state}: {step.job.done + step.job.failed} of {step.job.total}</label>
+          <label for="bulk-progress">
+            Bulk retry {step.job.state}: {step.job.done + step.job.failed} of {step.job.total}
+          </label>
           <progress id="bulk-progress" max={Math.max(step.job.total, 1)} value={step.job.done + step.job.failed} />
-          <button type="button" class="small" onClick={() => cancel(step.job.id)}>Cancel job</button>
+          <button type="button" class="small" onClick={() => cancel(step.job.id)}>
+            Cancel job
+          </button>
         </div>
       ) : null}
       {step.kind === 'ended' ? <Report job={step.job} /> : null}
@@ -167,14 +191,22 @@ export function BulkRetry({ filter, label = 'Retry all matching' }: { filter: Li
 /** Revalidate and release an application's quarantined messages (of the filter's event types): a dry run first, then the release. */
 export function BulkRelease({ filter }: { filter: ListFilter }) {
   const canAct = useCanAct();
-  const [step, setStep] = useState<{ kind: 'idle' } | { kind: 'confirm'; pass: number; checked: number } | { kind: 'done'; released: number; still: number }>({ kind: 'idle' });
+  const [step, setStep] = useState<
+    { kind: 'idle' } | { kind: 'confirm'; pass: number; checked: number } | { kind: 'done'; released: number; still: number }
+  >({ kind: 'idle' });
   const [error, setError] = useState<Error | undefined>(undefined);
   const key = JSON.stringify(filter);
   useEffect(() => setStep({ kind: 'idle' }), [key]);
   if (!canAct) return null;
   const extra = (['source', 'deliveryState', 'endpoint', 'after', 'before', 'eventId', 'q'] as const).filter((k) => filter[k]);
-  if (!filter.app) return <p class="muted small-text">No bulk release: choose an application (a release revalidates against that application's schemas).</p>;
-  if (extra.length > 0) return <p class="muted small-text">No bulk release: a release can narrow only by application and event type (clear {extra.join(', ')}).</p>;
+  if (!filter.app)
+    return (
+      <p class="muted small-text">No bulk release: choose an application (a release revalidates against that application's schemas).</p>
+    );
+  if (extra.length > 0)
+    return (
+      <p class="muted small-text">No bulk release: a release can narrow only by application and event type (clear {extra.join(', ')}).</p>
+    );
   const types = typesOf(filter.eventType);
   const body = (dryRun: boolean) => ({ ...(types ? { eventTypes: types } : {}), dryRun });
   type Out = { checked: number; released: Array<{ id: string }>; stillInvalid: unknown[] };
@@ -200,17 +232,32 @@ export function BulkRelease({ filter }: { filter: ListFilter }) {
   };
   return (
     <div class="bulk" role="region" aria-label="Bulk release">
-      {step.kind !== 'confirm' ? <button type="button" onClick={count}>Revalidate and release all matching…</button> : null}
+      {step.kind !== 'confirm' ? (
+        <button type="button" onClick={count}>
+          Revalidate and release all matching…
+        </button>
+      ) : null}
       {step.kind === 'confirm' ? (
         <div class="confirm">
           <p role="status" aria-label="Bulk release estimate">
-            {step.pass} of {step.checked} quarantined {step.checked === 1 ? 'message passes' : 'messages pass'} the schemas as they are now and would be released.
+            {step.pass} of {step.checked} quarantined {step.checked === 1 ? 'message passes' : 'messages pass'} the schemas as they are now
+            and would be released.
           </p>
-          {step.pass > 0 ? <button type="button" class="primary" onClick={run}>Release {step.pass} {step.pass === 1 ? 'message' : 'messages'}</button> : null}
-          <button type="button" onClick={() => setStep({ kind: 'idle' })}>Keep them as they are</button>
+          {step.pass > 0 ? (
+            <button type="button" class="primary" onClick={run}>
+              Release {step.pass} {step.pass === 1 ? 'message' : 'messages'}
+            </button>
+          ) : null}
+          <button type="button" onClick={() => setStep({ kind: 'idle' })}>
+            Keep them as they are
+          </button>
         </div>
       ) : null}
-      {step.kind === 'done' ? <p role="status" aria-label="Bulk release report">Released {step.released}; {step.still} still invalid.</p> : null}
+      {step.kind === 'done' ? (
+        <p role="status" aria-label="Bulk release report">
+          Released {step.released}; {step.still} still invalid.
+        </p>
+      ) : null}
       <Problem error={error} />
     </div>
   );

@@ -26,20 +26,28 @@ export function FlowChart({ points, label }: { points: SeriesPoint[]; label: str
       points.map((p) => p.failed),
     ];
     const dark = matchMedia('(prefers-color-scheme: dark)').matches;
-    const axis = { stroke: dark ? '#a1a1aa' : '#52525b', grid: { stroke: dark ? '#27272a' : '#e4e4e7' }, ticks: { stroke: dark ? '#3f3f46' : '#d4d4d8' } };
-    plot.current = new uPlot({
-      width: el.clientWidth || 600,
-      height: 220,
-      series: [
-        {},
-        { label: 'Received', stroke: COLORS.received, width: 2 },
-        { label: 'Delivered', stroke: COLORS.delivered, width: 2 },
-        { label: 'Failed', stroke: COLORS.failed, width: 2 },
-      ],
-      axes: [axis, { ...axis, size: 50 }],
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
-      legend: { show: true },
-    }, data, el);
+    const axis = {
+      stroke: dark ? '#a1a1aa' : '#52525b',
+      grid: { stroke: dark ? '#27272a' : '#e4e4e7' },
+      ticks: { stroke: dark ? '#3f3f46' : '#d4d4d8' },
+    };
+    plot.current = new uPlot(
+      {
+        width: el.clientWidth || 600,
+        height: 220,
+        series: [
+          {},
+          { label: 'Received', stroke: COLORS.received, width: 2 },
+          { label: 'Delivered', stroke: COLORS.delivered, width: 2 },
+          { label: 'Failed', stroke: COLORS.failed, width: 2 },
+        ],
+        axes: [axis, { ...axis, size: 50 }],
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+        legend: { show: true },
+      },
+      data,
+      el,
+    );
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 220 }));
     resize.observe(el);
     return () => {

@@ -6,8 +6,30 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
 /** `event: ingest` / `event: attempt` of GET /api/v1/stream (docs/api.md). */
 export type LiveEvent =
-  | { type: 'ingest'; at: string; source: string; app: string; msgId: string | null; eventType: string | null; eventId: string | null; decision: string; reason?: string }
-  | { type: 'attempt'; at: string; app: string; endpointId: string; msgId: string; deliveryId: string; eventType: string | null; status: number | null; outcome: string; durationMs: number; error?: string };
+  | {
+      type: 'ingest';
+      at: string;
+      source: string;
+      app: string;
+      msgId: string | null;
+      eventType: string | null;
+      eventId: string | null;
+      decision: string;
+      reason?: string;
+    }
+  | {
+      type: 'attempt';
+      at: string;
+      app: string;
+      endpointId: string;
+      msgId: string;
+      deliveryId: string;
+      eventType: string | null;
+      status: number | null;
+      outcome: string;
+      durationMs: number;
+      error?: string;
+    };
 
 const KEEP = 100;
 
@@ -54,8 +76,14 @@ export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEve
           <span class="dot" aria-hidden="true" />
           {STATE_TEXT[state]}
         </span>
-        {state === 'failed' ? <button type="button" class="small" onClick={retry}>Reconnect</button> : null}
-        <button type="button" class="small" onClick={clear}>Clear</button>
+        {state === 'failed' ? (
+          <button type="button" class="small" onClick={retry}>
+            Reconnect
+          </button>
+        ) : null}
+        <button type="button" class="small" onClick={clear}>
+          Clear
+        </button>
       </header>
       {events.length === 0 ? (
         <p class="empty">Waiting for events. Send a webhook to a source and it shows up here.</p>
@@ -69,15 +97,25 @@ export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEve
                   <Badge value={e.decision} />
                   {e.source ? <span class="mono">{e.source}</span> : <span class="muted">API</span>}
                   <span>{e.eventType ?? '(no type)'}</span>
-                  {e.msgId ? <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>{e.msgId}</a> : <span class="muted">{e.reason}</span>}
+                  {e.msgId ? (
+                    <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>
+                      {e.msgId}
+                    </a>
+                  ) : (
+                    <span class="muted">{e.reason}</span>
+                  )}
                 </>
               ) : (
                 <>
                   <Badge value={e.outcome} />
                   <span class="mono">{e.status ?? 'no response'}</span>
                   <span>{e.eventType ?? '(no type)'}</span>
-                  <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>{e.msgId}</a>
-                  <span class="muted">{e.durationMs} ms{e.error ? ` · ${e.error}` : ''}</span>
+                  <a class="mono" {...linkProps(`/messages/${e.msgId}`)}>
+                    {e.msgId}
+                  </a>
+                  <span class="muted">
+                    {e.durationMs} ms{e.error ? ` · ${e.error}` : ''}
+                  </span>
                 </>
               )}
             </li>

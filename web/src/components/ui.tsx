@@ -38,7 +38,11 @@ export function Panel({ title, children, actions }: { title: string; children: C
 
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
-  return <p class="problem" role="alert">{error.message}</p>;
+  return (
+    <p class="problem" role="alert">
+      {error.message}
+    </p>
+  );
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {

@@ -58,11 +58,15 @@ interface AlertsOut {
 function thresholdText(r: Rule): string {
   if (r.threshold === null) return r.kind === 'source-silence' ? 'learned from traffic' : '—';
   switch (r.kind) {
-    case 'endpoint-failure-rate': return `${Math.round(r.threshold * 100)}% failed`;
+    case 'endpoint-failure-rate':
+      return `${Math.round(r.threshold * 100)}% failed`;
     case 'queue-lag':
-    case 'source-silence': return duration(r.threshold);
-    case 'endpoint-disabled': return 'any disabled endpoint';
-    default: return `${r.threshold}`;
+    case 'source-silence':
+      return duration(r.threshold);
+    case 'endpoint-disabled':
+      return 'any disabled endpoint';
+    default:
+      return `${r.threshold}`;
   }
 }
 
@@ -70,16 +74,30 @@ function thresholdText(r: Rule): string {
 const WINDOWED = new Set(['endpoint-failure-rate', 'dead-deliveries', 'signature-rejections']);
 
 const scopeText = (s: Rule['scope']): string =>
-  Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ') || 'everything';
+  Object.entries(s)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'everything';
 
 /** Messages an alert names (dead deliveries, reconcile gaps) link to their page. */
 function Ids({ ids }: { ids: string[] }) {
   if (ids.length === 0) return null;
   return (
     <span class="small-text">
-      {' '}({ids.slice(0, 5).map((id, i) => (
-        <>{i > 0 ? ', ' : ''}{id.startsWith('msg_') ? <a class="mono" {...linkProps(`/messages/${id}`)}>{id}</a> : <span class="mono">{id}</span>}</>
-      ))}{ids.length > 5 ? ` and ${ids.length - 5} more` : ''})
+      {' '}
+      (
+      {ids.slice(0, 5).map((id, i) => (
+        <>
+          {i > 0 ? ', ' : ''}
+          {id.startsWith('msg_') ? (
+            <a class="mono" {...linkProps(`/messages/${id}`)}>
+              {id}
+            </a>
+          ) : (
+            <span class="mono">{id}</span>
+          )}
+        </>
+      ))}
+      {ids.length > 5 ? ` and ${ids.length - 5} more` : ''})
     </span>
   );
 }
@@ -97,8 +115,15 @@ function TestChannel({ name }: { name: string }) {
   };
   return (
     <>
-      <button type="button" class="small" onClick={send} aria-label={`Send a test notification to ${name}`}>Test</button>
-      {state ? <span role="status" class={state.ok ? 'muted' : 'problem'}> {state.text}</span> : null}
+      <button type="button" class="small" onClick={send} aria-label={`Send a test notification to ${name}`}>
+        Test
+      </button>
+      {state ? (
+        <span role="status" class={state.ok ? 'muted' : 'problem'}>
+          {' '}
+          {state.text}
+        </span>
+      ) : null}
     </>
   );
 }
@@ -114,30 +139,50 @@ export function Alerts() {
 
   return (
     <>
-      <div class="page-head"><h1>Alerts</h1></div>
+      <div class="page-head">
+        <h1>Alerts</h1>
+      </div>
       <Problem error={q.error} />
       {!data && !q.error ? <p class="empty">Loading…</p> : null}
       {data ? (
         <>
           <Panel title="Firing now">
-            {data.current.length === 0 ? <Empty>Nothing is firing.</Empty> : (
+            {data.current.length === 0 ? (
+              <Empty>Nothing is firing.</Empty>
+            ) : (
               <ul class="stack plain" aria-label="Current alerts">
                 {data.current.map((c) => (
                   <li key={`${c.rule}:${c.subject}`}>
                     <Badge value={c.status} /> <strong>{c.rule}</strong> · <span class="mono">{c.subject}</span>: {c.summary}
                     <Ids ids={c.ids} />
-                    <div class="muted small-text">since {time(c.since)}{c.lastNotifiedAt ? ` · last notified ${ago(c.lastNotifiedAt)}` : ''}</div>
+                    <div class="muted small-text">
+                      since {time(c.since)}
+                      {c.lastNotifiedAt ? ` · last notified ${ago(c.lastNotifiedAt)}` : ''}
+                    </div>
                   </li>
                 ))}
               </ul>
             )}
           </Panel>
           <Panel title="Rules">
-            {data.rules.length === 0 ? <Empty>No alert rule is configured (alerts.rules in the configuration).</Empty> : (
+            {data.rules.length === 0 ? (
+              <Empty>No alert rule is configured (alerts.rules in the configuration).</Empty>
+            ) : (
               <div class="table-wrap">
                 <table>
                   <caption class="sr-only">Alert rules</caption>
-                  <thead><tr><th scope="col">Rule</th><th scope="col">Kind</th><th scope="col">Threshold</th><th scope="col">Window</th><th scope="col">Scope</th><th scope="col">Channels</th><th scope="col">Severity</th><th scope="col">State</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th scope="col">Rule</th>
+                      <th scope="col">Kind</th>
+                      <th scope="col">Threshold</th>
+                      <th scope="col">Window</th>
+                      <th scope="col">Scope</th>
+                      <th scope="col">Channels</th>
+                      <th scope="col">Severity</th>
+                      <th scope="col">State</th>
+                    </tr>
+                  </thead>
                   <tbody>
                     {data.rules.map((r) => (
                       <tr key={r.name}>
@@ -157,7 +202,9 @@ export function Alerts() {
             )}
           </Panel>
           <Panel title="Recent firings">
-            {data.recent.data.length === 0 ? <Empty>No alert has fired yet.</Empty> : (
+            {data.recent.data.length === 0 ? (
+              <Empty>No alert has fired yet.</Empty>
+            ) : (
               <ul class="stack plain" aria-label="Recent firings">
                 {data.recent.data.map((e) => (
                   <li key={e.id}>
@@ -165,7 +212,12 @@ export function Alerts() {
                     <Ids ids={e.ids} />
                     <div class="muted small-text">
                       {time(e.at)}
-                      {e.notifications.map((n) => ` · ${n.channel}: ${n.state}${n.attempts > 1 ? ` after ${n.attempts} tries` : ''}${n.lastError ? ` (${n.lastError})` : ''}`).join('')}
+                      {e.notifications
+                        .map(
+                          (n) =>
+                            ` · ${n.channel}: ${n.state}${n.attempts > 1 ? ` after ${n.attempts} tries` : ''}${n.lastError ? ` (${n.lastError})` : ''}`,
+                        )
+                        .join('')}
                     </div>
                   </li>
                 ))}
@@ -177,7 +229,9 @@ export function Alerts() {
             {channels.data && channels.data.data.length === 0 ? <Empty>No channel is configured.</Empty> : null}
             <ul class="plain" aria-label="Alert channels">
               {(channels.data?.data ?? []).map((c) => (
-                <li key={c.name}><strong>{c.name}</strong> <span class="muted">{c.type}</span> {canAct ? <TestChannel name={c.name} /> : null}</li>
+                <li key={c.name}>
+                  <strong>{c.name}</strong> <span class="muted">{c.type}</span> {canAct ? <TestChannel name={c.name} /> : null}
+                </li>
               ))}
             </ul>
           </Panel>

@@ -12,13 +12,21 @@ import { MessageTable } from './Messages.tsx';
  * the Messages page's filter ("Open as a filter").
  */
 export function DeadLetters() {
-  const dead = useQuery('dead', () => api<Page<MessageOut>>('/messages?deliveryState=dead&withDeliveries=true&limit=50'), { refetchMs: 5000 });
+  const dead = useQuery('dead', () => api<Page<MessageOut>>('/messages?deliveryState=dead&withDeliveries=true&limit=50'), {
+    refetchMs: 5000,
+  });
   const invalid = useQuery('invalid', () => api<Page<MessageOut>>('/messages?state=invalid&limit=50'), { refetchMs: 5000 });
-  const reasons = (m: MessageOut) => (m.deliveries ?? []).filter((d) => d.state === 'dead').map((d) => `${d.uid ?? d.url}: ${d.lastError ?? `HTTP ${d.lastStatus ?? '—'}`}`).join('; ');
+  const reasons = (m: MessageOut) =>
+    (m.deliveries ?? [])
+      .filter((d) => d.state === 'dead')
+      .map((d) => `${d.uid ?? d.url}: ${d.lastError ?? `HTTP ${d.lastStatus ?? '—'}`}`)
+      .join('; ');
 
   return (
     <>
-      <div class="page-head"><h1>Dead letters and quarantine</h1></div>
+      <div class="page-head">
+        <h1>Dead letters and quarantine</h1>
+      </div>
       <Panel title="Dead deliveries" actions={<a {...linkProps('/messages?deliveryState=dead')}>Open as a filter</a>}>
         <BulkRetry filter={{ deliveryState: 'dead' }} label="Retry every dead delivery" />
         <Problem error={dead.error} />
@@ -27,7 +35,14 @@ export function DeadLetters() {
           <>
             <MessageTable rows={dead.data.data} caption="Messages with a dead delivery" />
             <ul class="reasons" aria-label="Why they died">
-              {dead.data.data.map((m) => <li key={m.id}><a class="mono" {...linkProps(`/messages/${m.id}`)}>{m.id}</a> {reasons(m)}</li>)}
+              {dead.data.data.map((m) => (
+                <li key={m.id}>
+                  <a class="mono" {...linkProps(`/messages/${m.id}`)}>
+                    {m.id}
+                  </a>{' '}
+                  {reasons(m)}
+                </li>
+              ))}
             </ul>
           </>
         ) : null}

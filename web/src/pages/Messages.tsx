@@ -32,16 +32,31 @@ export function MessageTable({ rows, caption }: { rows: MessageOut[]; caption: s
       <table>
         <caption class="sr-only">{caption}</caption>
         <thead>
-          <tr><th scope="col">Message</th><th scope="col">Received</th><th scope="col">Source</th><th scope="col">Event type</th><th scope="col">State</th><th scope="col">Deliveries</th><th scope="col">Size</th></tr>
+          <tr>
+            <th scope="col">Message</th>
+            <th scope="col">Received</th>
+            <th scope="col">Source</th>
+            <th scope="col">Event type</th>
+            <th scope="col">State</th>
+            <th scope="col">Deliveries</th>
+            <th scope="col">Size</th>
+          </tr>
         </thead>
         <tbody>
           {rows.map((m) => (
             <tr key={m.id}>
-              <td><a class="mono" {...linkProps(`/messages/${m.id}`)}>{m.id}</a>{m.eventId ? <div class="muted mono small-text">{m.eventId}</div> : null}</td>
+              <td>
+                <a class="mono" {...linkProps(`/messages/${m.id}`)}>
+                  {m.id}
+                </a>
+                {m.eventId ? <div class="muted mono small-text">{m.eventId}</div> : null}
+              </td>
               <td>{time(m.timestamp)}</td>
               <td>{m.source ?? <span class="muted">API</span>}</td>
               <td>{m.eventType ?? <span class="muted">—</span>}</td>
-              <td><Badge value={m.state} /></td>
+              <td>
+                <Badge value={m.state} />
+              </td>
               <td>{deliverySummary(m)}</td>
               <td>{bytes(m.size)}</td>
             </tr>
@@ -52,25 +67,65 @@ export function MessageTable({ rows, caption }: { rows: MessageOut[]; caption: s
   );
 }
 
-interface Option { value: string; label: string }
+interface Option {
+  value: string;
+  label: string;
+}
 
-function Select({ name, label, value, options, onChange }: { name: Filter; label: string; value: string; options: Option[]; onChange: (v: string) => void }) {
+function Select({
+  name,
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  name: Filter;
+  label: string;
+  value: string;
+  options: Option[];
+  onChange: (v: string) => void;
+}) {
   return (
     <div class="field">
       <label for={`f-${name}`}>{label}</label>
       <select id={`f-${name}`} name={name} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
         <option value="">Any</option>
-        {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
       </select>
     </div>
   );
 }
 
-function Text({ name, label, value, onChange, type = 'text', placeholder }: { name: Filter; label: string; value: string; onChange: (v: string) => void; type?: 'text' | 'search'; placeholder?: string }) {
+function Text({
+  name,
+  label,
+  value,
+  onChange,
+  type = 'text',
+  placeholder,
+}: {
+  name: Filter;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  type?: 'text' | 'search';
+  placeholder?: string;
+}) {
   return (
     <div class="field">
       <label for={`f-${name}`}>{label}</label>
-      <input id={`f-${name}`} name={name} type={type as "text"} value={value} placeholder={placeholder} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
+      <input
+        id={`f-${name}`}
+        name={name}
+        type={type as 'text'}
+        value={value}
+        placeholder={placeholder}
+        onInput={(e) => onChange((e.target as HTMLInputElement).value)}
+      />
     </div>
   );
 }
@@ -108,46 +163,101 @@ export function Messages() {
 
   return (
     <>
-      <div class="page-head"><h1>Messages</h1></div>
+      <div class="page-head">
+        <h1>Messages</h1>
+      </div>
       <form class="filters panel" onSubmit={apply} aria-label="Filters">
-        <Select name="app" label="Application" value={draft.app} onChange={set('app')}
-          options={(apps.data?.data ?? []).map((a) => ({ value: a.uid ?? a.id, label: a.name || a.uid || a.id }))} />
-        <Select name="source" label="Source" value={draft.source} onChange={set('source')}
-          options={(sources.data?.data ?? []).map((s) => ({ value: s.name, label: s.name }))} />
-        <Text name="eventType" label="Event type" value={draft.eventType} onChange={set('eventType')} placeholder="invoice.paid, invoice.failed" />
-        <Select name="state" label="Message state" value={draft.state} onChange={set('state')}
-          options={['accepted', 'invalid', 'stale'].map((v) => ({ value: v, label: v }))} />
-        <Select name="deliveryState" label="Delivery status" value={draft.deliveryState} onChange={set('deliveryState')}
-          options={['pending', 'in_flight', 'scheduled', 'succeeded', 'dead', 'skipped'].map((v) => ({ value: v, label: v.replace('_', ' ') }))} />
-        <Text name="endpoint" label="Endpoint" value={draft.endpoint} onChange={set('endpoint')} placeholder="ep_… (or uid with an application)" />
+        <Select
+          name="app"
+          label="Application"
+          value={draft.app}
+          onChange={set('app')}
+          options={(apps.data?.data ?? []).map((a) => ({ value: a.uid ?? a.id, label: a.name || a.uid || a.id }))}
+        />
+        <Select
+          name="source"
+          label="Source"
+          value={draft.source}
+          onChange={set('source')}
+          options={(sources.data?.data ?? []).map((s) => ({ value: s.name, label: s.name }))}
+        />
+        <Text
+          name="eventType"
+          label="Event type"
+          value={draft.eventType}
+          onChange={set('eventType')}
+          placeholder="invoice.paid, invoice.failed"
+        />
+        <Select
+          name="state"
+          label="Message state"
+          value={draft.state}
+          onChange={set('state')}
+          options={['accepted', 'invalid', 'stale'].map((v) => ({ value: v, label: v }))}
+        />
+        <Select
+          name="deliveryState"
+          label="Delivery status"
+          value={draft.deliveryState}
+          onChange={set('deliveryState')}
+          options={['pending', 'in_flight', 'scheduled', 'succeeded', 'dead', 'skipped'].map((v) => ({
+            value: v,
+            label: v.replace('_', ' '),
+          }))}
+        />
+        <Text
+          name="endpoint"
+          label="Endpoint"
+          value={draft.endpoint}
+          onChange={set('endpoint')}
+          placeholder="ep_… (or uid with an application)"
+        />
         <div class="field">
           <label for="f-after">Received from</label>
-          <input id="f-after" type="datetime-local" value={toLocal(draft.after)} onInput={(e) => set('after')(toIso((e.target as HTMLInputElement).value))} />
+          <input
+            id="f-after"
+            type="datetime-local"
+            value={toLocal(draft.after)}
+            onInput={(e) => set('after')(toIso((e.target as HTMLInputElement).value))}
+          />
         </div>
         <div class="field">
           <label for="f-before">Received until</label>
-          <input id="f-before" type="datetime-local" value={toLocal(draft.before)} onInput={(e) => set('before')(toIso((e.target as HTMLInputElement).value))} />
+          <input
+            id="f-before"
+            type="datetime-local"
+            value={toLocal(draft.before)}
+            onInput={(e) => set('before')(toIso((e.target as HTMLInputElement).value))}
+          />
         </div>
         <Text name="eventId" label="Event id" value={draft.eventId} onChange={set('eventId')} placeholder="evt_…" />
         <Text name="q" label="Payload contains" value={draft.q} onChange={set('q')} type="search" />
         <div class="filter-actions">
-          <button type="submit" class="primary">Apply filters</button>
-          <button type="button" onClick={() => navigate('/messages')}>Clear filters</button>
+          <button type="submit" class="primary">
+            Apply filters
+          </button>
+          <button type="button" onClick={() => navigate('/messages')}>
+            Clear filters
+          </button>
         </div>
       </form>
-      <div class="bulk-bar">
-        {applied.state === 'invalid' ? <BulkRelease filter={applied} /> : <BulkRetry filter={applied} />}
-      </div>
+      <div class="bulk-bar">{applied.state === 'invalid' ? <BulkRelease filter={applied} /> : <BulkRetry filter={applied} />}</div>
       <Problem error={list.error} />
       {data && data.data.length === 0 ? (
-        <Empty>{data.done ? 'No message matches these filters.' : `No match among the ${data.scanned ?? ''} messages searched so far.`}</Empty>
+        <Empty>
+          {data.done ? 'No message matches these filters.' : `No match among the ${data.scanned ?? ''} messages searched so far.`}
+        </Empty>
       ) : null}
       {data && data.data.length > 0 ? <MessageTable rows={data.data} caption="Messages, newest first" /> : null}
       {!data && !list.error ? <p class="empty">Loading…</p> : null}
       {data ? (
         <nav class="pager" aria-label="Pages">
-          <button type="button" disabled={!iterator || !data.prevIterator} onClick={() => data.prevIterator && page(data.prevIterator)}>Newer</button>
-          <button type="button" disabled={data.done || !data.iterator} onClick={() => data.iterator && page(data.iterator)}>Older</button>
+          <button type="button" disabled={!iterator || !data.prevIterator} onClick={() => data.prevIterator && page(data.prevIterator)}>
+            Newer
+          </button>
+          <button type="button" disabled={data.done || !data.iterator} onClick={() => data.iterator && page(data.iterator)}>
+            Older
+          </button>
         </nav>
       ) : null}
     </>

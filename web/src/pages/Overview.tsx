@@ -15,10 +15,19 @@ interface Overview {
   queue: { depth: number; pending: number; scheduled: number; inFlight: number; oldestPendingAgeMs: number };
 }
 
-const WINDOWS = [['5m', '5 min'], ['1h', '1 h'], ['24h', '24 h'], ['7d', '7 d']] as const;
+const WINDOWS = [
+  ['5m', '5 min'],
+  ['1h', '1 h'],
+  ['24h', '24 h'],
+  ['7d', '7 d'],
+] as const;
 const COUNTERS = [
-  ['received', 'Received'], ['verified', 'Verified'], ['rejected', 'Rejected'],
-  ['duplicates', 'Duplicates'], ['delivered', 'Delivered'], ['failed', 'Failed'],
+  ['received', 'Received'],
+  ['verified', 'Verified'],
+  ['rejected', 'Rejected'],
+  ['duplicates', 'Duplicates'],
+  ['delivered', 'Delivered'],
+  ['failed', 'Failed'],
 ] as const;
 
 export function Overview() {
@@ -40,7 +49,9 @@ export function Overview() {
         <h1>Overview</h1>
         <div role="group" aria-label="Time window" class="segmented">
           {WINDOWS.map(([w, label]) => (
-            <button key={w} type="button" aria-pressed={w === window} onClick={() => navigate(`/?window=${w}`, { replace: true })}>{label}</button>
+            <button key={w} type="button" aria-pressed={w === window} onClick={() => navigate(`/?window=${w}`, { replace: true })}>
+              {label}
+            </button>
           ))}
         </div>
       </div>
@@ -49,7 +60,9 @@ export function Overview() {
         {COUNTERS.map(([key, label]) => (
           <div class={`counter counter-${key}`} key={key} role="group" aria-label={label}>
             <span class="counter-label">{label}</span>
-            <span class="counter-value" data-testid={`counter-${key}`}>{o ? count(o.counters[key]) : '…'}</span>
+            <span class="counter-value" data-testid={`counter-${key}`}>
+              {o ? count(o.counters[key]) : '…'}
+            </span>
           </div>
         ))}
         <div class="counter" role="group" aria-label="Ingest to delivered">
@@ -58,19 +71,28 @@ export function Overview() {
         </div>
       </section>
       <div class="grid-2">
-        <Panel title={`Per ${o ? duration(o.series.bucketMs).replace('1 min', 'minute').replace('5 min', '5 minutes').replace('1.0 h', 'hour') : 'minute'}`}>
+        <Panel
+          title={`Per ${o ? duration(o.series.bucketMs).replace('1 min', 'minute').replace('5 min', '5 minutes').replace('1.0 h', 'hour') : 'minute'}`}
+        >
           {o ? <FlowChart points={o.series.points} label="Received, delivered and failed over time" /> : <p class="empty">Loading…</p>}
         </Panel>
         <Panel title="Queue">
           {o ? (
             <dl class="facts">
-              <dt>Queue depth</dt><dd data-testid="queue-depth">{count(o.queue.depth)}</dd>
-              <dt>Pending</dt><dd>{count(o.queue.pending)}</dd>
-              <dt>Scheduled (retrying)</dt><dd>{count(o.queue.scheduled)}</dd>
-              <dt>In flight</dt><dd>{count(o.queue.inFlight)}</dd>
-              <dt>Oldest pending waiting</dt><dd>{duration(o.queue.oldestPendingAgeMs)}</dd>
+              <dt>Queue depth</dt>
+              <dd data-testid="queue-depth">{count(o.queue.depth)}</dd>
+              <dt>Pending</dt>
+              <dd>{count(o.queue.pending)}</dd>
+              <dt>Scheduled (retrying)</dt>
+              <dd>{count(o.queue.scheduled)}</dd>
+              <dt>In flight</dt>
+              <dd>{count(o.queue.inFlight)}</dd>
+              <dt>Oldest pending waiting</dt>
+              <dd>{duration(o.queue.oldestPendingAgeMs)}</dd>
             </dl>
-          ) : <p class="empty">Loading…</p>}
+          ) : (
+            <p class="empty">Loading…</p>
+          )}
         </Panel>
       </div>
       <LiveStreamPanel onEvent={onEvent} />

@@ -23,7 +23,10 @@ function TestEvent({ source }: { source: string }) {
     setNote('Sending…');
     setMsgId(null);
     try {
-      const r = await api<{ status: number; event: string; msgId?: string }>(`/source/${encodeURIComponent(source)}/test-event`, { method: 'POST', json: {} });
+      const r = await api<{ status: number; event: string; msgId?: string }>(`/source/${encodeURIComponent(source)}/test-event`, {
+        method: 'POST',
+        json: {},
+      });
       setNote(`${r.event}: ingest answered ${r.status}`);
       setMsgId(r.msgId ?? null);
     } catch (err) {
@@ -32,10 +35,21 @@ function TestEvent({ source }: { source: string }) {
   };
   return (
     <span class="action">
-      <button type="button" onClick={send}>Send test event</button>
+      <button type="button" onClick={send}>
+        Send test event
+      </button>
       {note ? (
         <span class="muted" role="status" aria-label={`Test event to ${source}`}>
-          {note}{msgId ? <> · <a class="mono" {...linkProps(`/messages/${msgId}`)}>{msgId}</a></> : null}
+          {note}
+          {msgId ? (
+            <>
+              {' '}
+              ·{' '}
+              <a class="mono" {...linkProps(`/messages/${msgId}`)}>
+                {msgId}
+              </a>
+            </>
+          ) : null}
         </span>
       ) : null}
     </span>
@@ -47,22 +61,52 @@ export function Sources() {
   const q = useQuery('sources', () => api<{ data: Source[] }>('/sources'), { refetchMs: 5000 });
   return (
     <>
-      <div class="page-head"><h1>Sources</h1></div>
+      <div class="page-head">
+        <h1>Sources</h1>
+      </div>
       <Problem error={q.error} />
-      {q.data && q.data.data.length === 0 ? <Empty>No source is configured. Add one under <code>sources:</code> in the YAML.</Empty> : null}
+      {q.data && q.data.data.length === 0 ? (
+        <Empty>
+          No source is configured. Add one under <code>sources:</code> in the YAML.
+        </Empty>
+      ) : null}
       <div class="table-wrap">
         <table>
           <caption class="sr-only">Sources and their last 24 hours</caption>
-          <thead><tr><th scope="col">Source</th><th scope="col">Ingest URL</th><th scope="col">Received (24 h)</th><th scope="col">Rejected (24 h)</th><th scope="col">Last received</th><th scope="col">Actions</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Source</th>
+              <th scope="col">Ingest URL</th>
+              <th scope="col">Received (24 h)</th>
+              <th scope="col">Rejected (24 h)</th>
+              <th scope="col">Last received</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
           <tbody>
             {(q.data?.data ?? []).map((s) => {
               const url = `${location.origin}${s.path}`;
               return (
                 <tr key={s.name}>
-                  <td><strong>{s.name}</strong><div class="muted">{s.provider} → {s.application}</div></td>
-                  <td><span class="mono">{url}</span> <CopyButton label={`Copy ingest URL of ${s.name}`} text={url} /></td>
-                  <td><a {...linkProps(`/messages?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.received)}</a></td>
-                  <td>{s.last24h.rejected > 0 || s.lastRejectedAt ? <a {...linkProps(`/rejected?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.rejected)}</a> : '0'}</td>
+                  <td>
+                    <strong>{s.name}</strong>
+                    <div class="muted">
+                      {s.provider} → {s.application}
+                    </div>
+                  </td>
+                  <td>
+                    <span class="mono">{url}</span> <CopyButton label={`Copy ingest URL of ${s.name}`} text={url} />
+                  </td>
+                  <td>
+                    <a {...linkProps(`/messages?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.received)}</a>
+                  </td>
+                  <td>
+                    {s.last24h.rejected > 0 || s.lastRejectedAt ? (
+                      <a {...linkProps(`/rejected?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.rejected)}</a>
+                    ) : (
+                      '0'
+                    )}
+                  </td>
                   <td>{ago(s.lastReceivedAt)}</td>
                   <td>{canAct ? <TestEvent source={s.name} /> : null}</td>
                 </tr>

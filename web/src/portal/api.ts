@@ -3,7 +3,11 @@
  * works inside another site's iframe), kept in sessionStorage for this tab.
  */
 export class PortalApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -61,7 +65,13 @@ export async function papi<T>(path: string, init: RequestInit & { json?: unknown
   return body as T;
 }
 
-export type Capability = 'ViewBase' | 'ViewEndpointSecret' | 'ManageEndpointSecret' | 'ManageTransformations' | 'CreateAttempts' | 'ManageEndpoint';
+export type Capability =
+  | 'ViewBase'
+  | 'ViewEndpointSecret'
+  | 'ManageEndpointSecret'
+  | 'ManageTransformations'
+  | 'CreateAttempts'
+  | 'ManageEndpoint';
 
 export interface PortalView {
   appId: string;
@@ -142,7 +152,7 @@ export const ATTEMPT_STATUS: Record<number, string> = { 0: 'succeeded', 1: 'pend
 /** An SSRF refusal or a bad URL, in the words a customer understands. */
 export function plainUrlProblem(detail: string): string {
   if (/SSRF|private|loopback|link-local|reserved|internal/i.test(detail)) {
-    return 'This URL points to a private or internal network address. Webhooks can only be sent to addresses on the public internet: use your server\'s public URL.';
+    return "This URL points to a private or internal network address. Webhooks can only be sent to addresses on the public internet: use your server's public URL.";
   }
   if (/only https/i.test(detail)) return 'Only https:// URLs are accepted.';
   if (/is not a URL/i.test(detail)) return 'This is not a valid URL. It should look like https://example.com/webhooks.';

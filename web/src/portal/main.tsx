@@ -14,7 +14,11 @@ import './portal.css';
 type Ended = 'used' | 'expired' | 'ended' | 'unknown' | 'mismatch';
 type Boot = { state: 'loading' } | { state: 'ready'; view: PortalView } | { state: 'ended'; reason: Ended };
 
-const NAV = [['/endpoints', 'Endpoints'], ['/logs', 'Logs'], ['/catalog', 'Event catalog']] as const;
+const NAV = [
+  ['/endpoints', 'Endpoints'],
+  ['/logs', 'Logs'],
+  ['/catalog', 'Event catalog'],
+] as const;
 
 /** The URL's one-time key, exchanged once for a session; the fragment is wiped first so a reload cannot reuse it. */
 async function start(): Promise<Boot> {
@@ -58,11 +62,20 @@ function Page({ path }: { path: string }) {
   if (msg) return <MessageLog msgId={decodeURIComponent(msg[1] as string)} />;
   switch (path) {
     case '/':
-    case '/endpoints': return <Endpoints creating={false} />;
-    case '/endpoints/new': return <Endpoints creating />;
-    case '/logs': return <Logs />;
-    case '/catalog': return <Catalog />;
-    default: return <p class="empty">No such page. <a {...linkProps('/endpoints')}>Go to the endpoints</a>.</p>;
+    case '/endpoints':
+      return <Endpoints creating={false} />;
+    case '/endpoints/new':
+      return <Endpoints creating />;
+    case '/logs':
+      return <Logs />;
+    case '/catalog':
+      return <Catalog />;
+    default:
+      return (
+        <p class="empty">
+          No such page. <a {...linkProps('/endpoints')}>Go to the endpoints</a>.
+        </p>
+      );
   }
 }
 
@@ -90,7 +103,12 @@ function App() {
     if (color) document.documentElement.style.setProperty('--accent', color);
   }, [color]);
 
-  if (boot.state === 'loading') return <p class="empty" role="status">Loading…</p>;
+  if (boot.state === 'loading')
+    return (
+      <p class="empty" role="status">
+        Loading…
+      </p>
+    );
   if (boot.state === 'ended') return <Expired reason={boot.reason} />;
   const { view } = boot;
   document.title = `${view.appName} · Webhooks`;
@@ -113,12 +131,20 @@ function App() {
             </a>
             <nav aria-label="Portal">
               <ul>
-                {NAV.map(([to, label]) => <li key={to}><a {...linkProps(to)} aria-current={section === to ? 'page' : undefined}>{label}</a></li>)}
+                {NAV.map(([to, label]) => (
+                  <li key={to}>
+                    <a {...linkProps(to)} aria-current={section === to ? 'page' : undefined}>
+                      {label}
+                    </a>
+                  </li>
+                ))}
               </ul>
             </nav>
             <div class="who">
               {!view.capabilities.some((c) => c !== 'ViewBase' && c !== 'ViewEndpointSecret') && <span class="muted">Read only</span>}
-              <button type="button" class="small" onClick={logout}>Sign out</button>
+              <button type="button" class="small" onClick={logout}>
+                Sign out
+              </button>
             </div>
           </header>
         )}

@@ -21,7 +21,10 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
 }
 
 export function useLocation(): { path: string; search: URLSearchParams } {
-  const read = () => ({ path: location.pathname.slice(BASE.length).replace(/\/$/, '') || '/', search: new URLSearchParams(location.search) });
+  const read = () => ({
+    path: location.pathname.slice(BASE.length).replace(/\/$/, '') || '/',
+    search: new URLSearchParams(location.search),
+  });
   const [loc, setLoc] = useState(read);
   useEffect(() => {
     const on = () => setLoc(read());

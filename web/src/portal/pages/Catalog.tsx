@@ -8,7 +8,9 @@ export function Catalog() {
   const types = (catalog.data?.data ?? []).filter((t) => !t.archived);
   return (
     <>
-      <div class="page-head"><h1>Event catalog</h1></div>
+      <div class="page-head">
+        <h1>Event catalog</h1>
+      </div>
       <Problem error={catalog.error} />
       {catalog.data && types.length === 0 && <Empty>The catalog is empty.</Empty>}
       {types.map((t) => {
@@ -22,14 +24,18 @@ export function Catalog() {
               return (
                 <details key={version}>
                   <summary>Schema (version {version})</summary>
-                  <pre class="code-block" aria-label={`Schema of ${t.name}`}>{JSON.stringify(rest, null, 2)}</pre>
+                  <pre class="code-block" aria-label={`Schema of ${t.name}`}>
+                    {JSON.stringify(rest, null, 2)}
+                  </pre>
                 </details>
               );
             })}
             {example !== undefined && (
               <>
                 <h3>Example</h3>
-                <pre class="code-block" aria-label={`Example of ${t.name}`}>{JSON.stringify(example, null, 2)}</pre>
+                <pre class="code-block" aria-label={`Example of ${t.name}`}>
+                  {JSON.stringify(example, null, 2)}
+                </pre>
               </>
             )}
           </Panel>

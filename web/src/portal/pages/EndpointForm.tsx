@@ -4,7 +4,15 @@ import { useQuery } from '../../query.ts';
 import { useAppPath } from '../session.ts';
 
 /** Create or edit an endpoint: URL, description, event types picked from the catalog, channels, rate limit. */
-export function EndpointForm({ existing, onSaved, onCancel }: { existing?: EndpointOut; onSaved: (e: EndpointOut) => void; onCancel: () => void }) {
+export function EndpointForm({
+  existing,
+  onSaved,
+  onCancel,
+}: {
+  existing?: EndpointOut;
+  onSaved: (e: EndpointOut) => void;
+  onCancel: () => void;
+}) {
   const appPath = useAppPath();
   const catalog = useQuery('catalog', () => papi<ListPage<EventTypeOut>>('/event-type?limit=250&with_content=false'));
   const [url, setUrl] = useState(existing?.url ?? '');
@@ -21,8 +29,13 @@ export function EndpointForm({ existing, onSaved, onCancel }: { existing?: Endpo
     setBusy(true);
     setProblem(null);
     const body = {
-      url: url.trim(), description, filterTypes: types.length ? types : null,
-      channels: channels.split(',').map((c) => c.trim()).filter(Boolean),
+      url: url.trim(),
+      description,
+      filterTypes: types.length ? types : null,
+      channels: channels
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
       rateLimit: rateLimit.trim() === '' ? null : Number(rateLimit),
     };
     try {
@@ -32,7 +45,11 @@ export function EndpointForm({ existing, onSaved, onCancel }: { existing?: Endpo
       onSaved(saved);
     } catch (err) {
       const detail = err instanceof PortalApiError ? err.message : String(err);
-      setProblem(/^body\.url/.test(detail) || /SSRF/.test(detail) ? { field: 'url', text: plainUrlProblem(detail) } : { field: 'other', text: detail.replace(/^body\.\w+:\s*/, '') });
+      setProblem(
+        /^body\.url/.test(detail) || /SSRF/.test(detail)
+          ? { field: 'url', text: plainUrlProblem(detail) }
+          : { field: 'other', text: detail.replace(/^body\.\w+:\s*/, '') },
+      );
     } finally {
       setBusy(false);
     }
@@ -43,10 +60,21 @@ export function EndpointForm({ existing, onSaved, onCancel }: { existing?: Endpo
     <form class="stack portal-form" onSubmit={submit} aria-label={existing ? 'Edit endpoint' : 'New endpoint'}>
       <label class="field">
         <span>Endpoint URL</span>
-        <input type="url" required value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} placeholder="https://example.com/webhooks"
-          aria-invalid={problem?.field === 'url' ? 'true' : undefined} aria-describedby={problem?.field === 'url' ? 'url-problem' : undefined} />
+        <input
+          type="url"
+          required
+          value={url}
+          onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
+          placeholder="https://example.com/webhooks"
+          aria-invalid={problem?.field === 'url' ? 'true' : undefined}
+          aria-describedby={problem?.field === 'url' ? 'url-problem' : undefined}
+        />
       </label>
-      {problem?.field === 'url' && <p id="url-problem" class="problem" role="alert">{problem.text}</p>}
+      {problem?.field === 'url' && (
+        <p id="url-problem" class="problem" role="alert">
+          {problem.text}
+        </p>
+      )}
       <label class="field">
         <span>Description</span>
         <input value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} />
@@ -72,10 +100,18 @@ export function EndpointForm({ existing, onSaved, onCancel }: { existing?: Endpo
           <input type="number" min="1" value={rateLimit} onInput={(e) => setRateLimit((e.target as HTMLInputElement).value)} />
         </label>
       </div>
-      {problem?.field === 'other' && <p class="problem" role="alert">{problem.text}</p>}
+      {problem?.field === 'other' && (
+        <p class="problem" role="alert">
+          {problem.text}
+        </p>
+      )}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>{existing ? 'Save endpoint' : 'Create endpoint'}</button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" class="primary" disabled={busy}>
+          {existing ? 'Save endpoint' : 'Create endpoint'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </form>
   );

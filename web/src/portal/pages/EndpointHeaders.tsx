@@ -40,15 +40,28 @@ export function EndpointHeaders({ path }: { path: string }) {
           {entries.map(([k, v]) => (
             <Fragment key={k}>
               <dt>{k}</dt>
-              <dd>{v} {canManage && <button type="button" class="small" aria-label={`Remove header ${k}`} onClick={() => void change({ [k]: null })}>Remove</button>}</dd>
+              <dd>
+                {v}{' '}
+                {canManage && (
+                  <button type="button" class="small" aria-label={`Remove header ${k}`} onClick={() => void change({ [k]: null })}>
+                    Remove
+                  </button>
+                )}
+              </dd>
             </Fragment>
           ))}
         </dl>
       )}
       {canManage && (
         <form class="actions" onSubmit={add} aria-label="Add a header">
-          <label class="field"><span>Header name</span><input required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="X-Api-Key" /></label>
-          <label class="field"><span>Header value</span><input required value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} /></label>
+          <label class="field">
+            <span>Header name</span>
+            <input required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} placeholder="X-Api-Key" />
+          </label>
+          <label class="field">
+            <span>Header value</span>
+            <input required value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+          </label>
           <button type="submit">Add header</button>
         </form>
       )}

@@ -13,7 +13,12 @@ const HOUR = 3_600_000;
 /** Attempts per hour over the last day, from the endpoint's latest attempts. */
 function hourly(attempts: AttemptOut[], now: number): SeriesPoint[] {
   const start = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
-  const points = Array.from({ length: 24 }, (_, i) => ({ at: new Date(start + i * HOUR).toISOString(), received: 0, delivered: 0, failed: 0 }));
+  const points = Array.from({ length: 24 }, (_, i) => ({
+    at: new Date(start + i * HOUR).toISOString(),
+    received: 0,
+    delivered: 0,
+    failed: 0,
+  }));
   for (const a of attempts) {
     const i = Math.floor((Date.parse(a.timestamp) - start) / HOUR);
     const p = points[i];
@@ -27,7 +32,12 @@ function hourly(attempts: AttemptOut[], now: number): SeriesPoint[] {
 
 /** A duration in the largest whole unit: 24 hours, 3 days, 90 minutes. */
 function spoken(seconds: number): string {
-  const [n, unit] = seconds % 86_400 === 0 && seconds > 0 ? [seconds / 86_400, 'day'] : seconds % 3600 === 0 && seconds > 0 ? [seconds / 3600, 'hour'] : [Math.round(seconds / 60), 'minute'];
+  const [n, unit] =
+    seconds % 86_400 === 0 && seconds > 0
+      ? [seconds / 86_400, 'day']
+      : seconds % 3600 === 0 && seconds > 0
+        ? [seconds / 3600, 'hour']
+        : [Math.round(seconds / 60), 'minute'];
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
@@ -58,14 +68,35 @@ function Secret({ path }: { path: string }) {
   };
   return (
     <Panel title="Signing secret">
-      <p class="muted">Verify each webhook's signature with this secret. After a rotation the previous secret still signs beside the new one for {overlap}, so you can switch without missing a delivery.</p>
+      <p class="muted">
+        Verify each webhook's signature with this secret. After a rotation the previous secret still signs beside the new one for {overlap},
+        so you can switch without missing a delivery.
+      </p>
       <div class="actions">
-        {canView && (secret === null
-          ? <button type="button" onClick={reveal}>Reveal secret</button>
-          : <><code class="secret" aria-label="Current signing secret">{secret}</code><CopyButton text={secret} label="Copy secret" /></>)}
-        {canRotate && <button type="button" onClick={rotate}>Rotate secret</button>}
+        {canView &&
+          (secret === null ? (
+            <button type="button" onClick={reveal}>
+              Reveal secret
+            </button>
+          ) : (
+            <>
+              <code class="secret" aria-label="Current signing secret">
+                {secret}
+              </code>
+              <CopyButton text={secret} label="Copy secret" />
+            </>
+          ))}
+        {canRotate && (
+          <button type="button" onClick={rotate}>
+            Rotate secret
+          </button>
+        )}
       </div>
-      {rotated && <p class="note" role="status">Secret rotated. The previous secret keeps signing beside the new one for {overlap}.</p>}
+      {rotated && (
+        <p class="note" role="status">
+          Secret rotated. The previous secret keeps signing beside the new one for {overlap}.
+        </p>
+      )}
       <Problem error={problem} />
     </Panel>
   );
@@ -73,7 +104,9 @@ function Secret({ path }: { path: string }) {
 
 function SendTest({ path, endpoint }: { path: string; endpoint: EndpointOut }) {
   const catalog = useQuery('catalog:full', () => papi<ListPage<EventTypeOut>>('/event-type?limit=250&with_content=true'));
-  const types = (catalog.data?.data ?? []).filter((t) => !t.archived && (endpoint.filterTypes === null || endpoint.filterTypes.includes(t.name)));
+  const types = (catalog.data?.data ?? []).filter(
+    (t) => !t.archived && (endpoint.filterTypes === null || endpoint.filterTypes.includes(t.name)),
+  );
   const [type, setType] = useState('');
   const [sent, setSent] = useState<string | null>(null);
   const [problem, setProblem] = useState<Error | undefined>(undefined);
@@ -91,17 +124,36 @@ function SendTest({ path, endpoint }: { path: string; endpoint: EndpointOut }) {
   };
   return (
     <Panel title="Send test event">
-      {types.length === 0 ? <Empty>No event type of the catalog goes to this endpoint.</Empty> : (
+      {types.length === 0 ? (
+        <Empty>No event type of the catalog goes to this endpoint.</Empty>
+      ) : (
         <div class="stack">
           <label class="field inline">
             <span>Event type</span>
             <select value={chosen} onChange={(e) => setType((e.target as HTMLSelectElement).value)}>
-              {types.map((t) => <option key={t.name} value={t.name}>{t.name}</option>)}
+              {types.map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.name}
+                </option>
+              ))}
             </select>
           </label>
-          {payload !== undefined && <pre class="code-block" aria-label="Example payload">{JSON.stringify(payload, null, 2)}</pre>}
-          <div class="actions"><button type="button" class="primary" onClick={send}>Send test event</button></div>
-          {sent && <p class="note" role="status">Test event sent (message <span class="mono">{sent}</span>). <a {...linkProps(`/logs?endpoint=${encodeURIComponent(endpoint.id)}`)}>See it in the logs</a>.</p>}
+          {payload !== undefined && (
+            <pre class="code-block" aria-label="Example payload">
+              {JSON.stringify(payload, null, 2)}
+            </pre>
+          )}
+          <div class="actions">
+            <button type="button" class="primary" onClick={send}>
+              Send test event
+            </button>
+          </div>
+          {sent && (
+            <p class="note" role="status">
+              Test event sent (message <span class="mono">{sent}</span>).{' '}
+              <a {...linkProps(`/logs?endpoint=${encodeURIComponent(endpoint.id)}`)}>See it in the logs</a>.
+            </p>
+          )}
           <Problem error={problem} />
         </div>
       )}
@@ -116,12 +168,23 @@ export function EndpointPage({ id }: { id: string }) {
   const canAttempt = useCan('CreateAttempts');
   const endpoint = useQuery(`ep:${path}`, () => papi<EndpointOut>(path));
   const health = useQuery(`health:${path}`, () => papi<HealthOut>(`${path}/health`), { refetchMs: 10_000 });
-  const attempts = useQuery(`attempts:${path}`, () => papi<ListPage<AttemptOut>>(`${appPath}/attempt/endpoint/${encodeURIComponent(id)}?limit=250`), { refetchMs: 10_000 });
+  const attempts = useQuery(
+    `attempts:${path}`,
+    () => papi<ListPage<AttemptOut>>(`${appPath}/attempt/endpoint/${encodeURIComponent(id)}?limit=250`),
+    { refetchMs: 10_000 },
+  );
   const [editing, setEditing] = useState(false);
   const [problem, setProblem] = useState<Error | undefined>(undefined);
   const points = useMemo(() => hourly(attempts.data?.data ?? [], Date.now()), [attempts.data]);
 
-  if (endpoint.error) return <><h1>Endpoint</h1><Problem error={endpoint.error} /><a {...linkProps('/endpoints')}>Back to endpoints</a></>;
+  if (endpoint.error)
+    return (
+      <>
+        <h1>Endpoint</h1>
+        <Problem error={endpoint.error} />
+        <a {...linkProps('/endpoints')}>Back to endpoints</a>
+      </>
+    );
   const e = endpoint.data;
   if (!e) return <p class="empty">Loading…</p>;
 
@@ -150,26 +213,55 @@ export function EndpointPage({ id }: { id: string }) {
     <>
       <div class="page-head">
         <div>
-          <a {...linkProps('/endpoints')} class="small-text">← Endpoints</a>
+          <a {...linkProps('/endpoints')} class="small-text">
+            ← Endpoints
+          </a>
           <h1 class="mono">{e.url}</h1>
           {e.description && <p class="muted">{e.description}</p>}
         </div>
         {canManage && (
           <div class="actions">
-            <button type="button" onClick={() => setEditing(!editing)}>{editing ? 'Close editor' : 'Edit endpoint'}</button>
-            {e.disabled ? <button type="button" onClick={() => setDisabled(false)}>Enable endpoint</button> : <button type="button" onClick={() => setDisabled(true)}>Disable endpoint</button>}
-            <button type="button" class="danger" onClick={remove}>Delete endpoint</button>
+            <button type="button" onClick={() => setEditing(!editing)}>
+              {editing ? 'Close editor' : 'Edit endpoint'}
+            </button>
+            {e.disabled ? (
+              <button type="button" onClick={() => setDisabled(false)}>
+                Enable endpoint
+              </button>
+            ) : (
+              <button type="button" onClick={() => setDisabled(true)}>
+                Disable endpoint
+              </button>
+            )}
+            <button type="button" class="danger" onClick={remove}>
+              Delete endpoint
+            </button>
           </div>
         )}
       </div>
       <Problem error={problem} />
       {e.disabled && (
-        <p class="problem" role="status">This endpoint is disabled{h?.disabledReason ?? e.disabledReason ? `: ${h?.disabledReason ?? e.disabledReason}` : ''}. It receives no webhooks until it is enabled again.</p>
+        <p class="problem" role="status">
+          This endpoint is disabled{(h?.disabledReason ?? e.disabledReason) ? `: ${h?.disabledReason ?? e.disabledReason}` : ''}. It
+          receives no webhooks until it is enabled again.
+        </p>
       )}
-      {!e.disabled && h && h.breaker !== 'closed' && <p class="problem" role="status">Deliveries are paused after repeated failures (circuit {h.breaker.replace('_', ' ')}); they resume on their own once the endpoint answers again.</p>}
+      {!e.disabled && h && h.breaker !== 'closed' && (
+        <p class="problem" role="status">
+          Deliveries are paused after repeated failures (circuit {h.breaker.replace('_', ' ')}); they resume on their own once the endpoint
+          answers again.
+        </p>
+      )}
       {editing && canManage && (
         <Panel title="Edit endpoint">
-          <EndpointForm existing={e} onSaved={() => { setEditing(false); endpoint.refetch(); }} onCancel={() => setEditing(false)} />
+          <EndpointForm
+            existing={e}
+            onSaved={() => {
+              setEditing(false);
+              endpoint.refetch();
+            }}
+            onCancel={() => setEditing(false)}
+          />
         </Panel>
       )}
       <div class="grid-2">
@@ -178,20 +270,31 @@ export function EndpointPage({ id }: { id: string }) {
         </Panel>
         <Panel title="Health">
           <dl class="facts">
-            <dt>State</dt><dd><Badge value={e.disabled ? 'disabled' : 'enabled'} /></dd>
-            <dt>Success rate</dt><dd>{h?.successRate != null ? `${Math.round(h.successRate * 100)}% of the last ${h.sample} attempts` : '—'}</dd>
-            <dt>Latency</dt><dd>{h?.p50Ms != null ? `p50 ${h.p50Ms} ms · p99 ${h.p99Ms} ms` : '—'}</dd>
-            <dt>Event types</dt><dd class="mono">{e.filterTypes?.join(', ') ?? 'all'}</dd>
+            <dt>State</dt>
+            <dd>
+              <Badge value={e.disabled ? 'disabled' : 'enabled'} />
+            </dd>
+            <dt>Success rate</dt>
+            <dd>{h?.successRate != null ? `${Math.round(h.successRate * 100)}% of the last ${h.sample} attempts` : '—'}</dd>
+            <dt>Latency</dt>
+            <dd>{h?.p50Ms != null ? `p50 ${h.p50Ms} ms · p99 ${h.p99Ms} ms` : '—'}</dd>
+            <dt>Event types</dt>
+            <dd class="mono">{e.filterTypes?.join(', ') ?? 'all'}</dd>
           </dl>
         </Panel>
       </div>
       <Panel title="Last errors">
-        {failures.length === 0 ? <Empty>No failed attempt among the latest.</Empty> : (
+        {failures.length === 0 ? (
+          <Empty>No failed attempt among the latest.</Empty>
+        ) : (
           <ul class="plain">
             {failures.map((a) => (
               <li key={a.id}>
-                <a {...linkProps(`/logs/${encodeURIComponent(a.msgId)}/${encodeURIComponent(a.id)}`)}>{new Date(a.timestamp).toLocaleString()}</a>
-                {' '}<span class="mono">{a.responseStatusCode || 'no response'}</span> <span class="muted">{a.error ?? a.response.slice(0, 120)}</span>
+                <a {...linkProps(`/logs/${encodeURIComponent(a.msgId)}/${encodeURIComponent(a.id)}`)}>
+                  {new Date(a.timestamp).toLocaleString()}
+                </a>{' '}
+                <span class="mono">{a.responseStatusCode || 'no response'}</span>{' '}
+                <span class="muted">{a.error ?? a.response.slice(0, 120)}</span>
               </li>
             ))}
           </ul>

@@ -16,9 +16,17 @@ export function Endpoints({ creating }: { creating: boolean }) {
     <>
       <div class="page-head">
         <h1>Endpoints</h1>
-        {canManage && !creating && <button type="button" class="primary" onClick={() => navigate('/endpoints/new')}>Add endpoint</button>}
+        {canManage && !creating && (
+          <button type="button" class="primary" onClick={() => navigate('/endpoints/new')}>
+            Add endpoint
+          </button>
+        )}
       </div>
-      {note && <p class="note" role="status">{note}</p>}
+      {note && (
+        <p class="note" role="status">
+          {note}
+        </p>
+      )}
       {creating && canManage && (
         <Panel title="New endpoint">
           <EndpointForm
@@ -33,16 +41,29 @@ export function Endpoints({ creating }: { creating: boolean }) {
       )}
       <Panel title="Your endpoints">
         <Problem error={list.error} />
-        {list.data && list.data.data.length === 0 && <Empty>No endpoints yet.{canManage ? ' Add one to start receiving webhooks.' : ''}</Empty>}
+        {list.data && list.data.data.length === 0 && (
+          <Empty>No endpoints yet.{canManage ? ' Add one to start receiving webhooks.' : ''}</Empty>
+        )}
         {list.data && list.data.data.length > 0 && (
           <table>
-            <thead><tr><th scope="col">URL</th><th scope="col">Event types</th><th scope="col">State</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">URL</th>
+                <th scope="col">Event types</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
             <tbody>
               {list.data.data.map((e) => (
                 <tr key={e.id}>
-                  <td><a {...linkProps(`/endpoints/${encodeURIComponent(e.id)}`)}>{e.url}</a>{e.description && <div class="muted small-text">{e.description}</div>}</td>
+                  <td>
+                    <a {...linkProps(`/endpoints/${encodeURIComponent(e.id)}`)}>{e.url}</a>
+                    {e.description && <div class="muted small-text">{e.description}</div>}
+                  </td>
                   <td class="mono small-text">{e.filterTypes?.join(', ') ?? 'all'}</td>
-                  <td><Badge value={e.disabled ? 'disabled' : 'enabled'} /></td>
+                  <td>
+                    <Badge value={e.disabled ? 'disabled' : 'enabled'} />
+                  </td>
                 </tr>
               ))}
             </tbody>
