@@ -15,6 +15,19 @@ const PAGE_HEADERS = {
   'referrer-policy': 'same-origin',
 };
 
+/** The hashed assets of both pages (one Vite build) under `/console/assets/`, cached for a year: a new build has new names. */
+export async function builtAssets(app: FastifyInstance, root: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: join(root, 'assets'),
+    prefix: '/console/assets/',
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    wildcard: true,
+    decorateReply: false,
+  });
+}
+
 /**
  * The operator console: hashed assets under `/console/assets/` cached for a
  * year (`immutable`: a new build has new names), and every other
@@ -27,17 +40,7 @@ export async function consoleStatic(app: FastifyInstance, opts: { root?: string 
   const built = existsSync(indexFile);
   const page = built ? readFileSync(indexFile) : undefined;
 
-  if (built) {
-    await app.register(fastifyStatic, {
-      root: join(root, 'assets'),
-      prefix: '/console/assets/',
-      immutable: true,
-      maxAge: '365d',
-      index: false,
-      wildcard: true,
-      decorateReply: false,
-    });
-  }
+  if (built) await builtAssets(app, root);
   app.get('/', async (_req, reply) => reply.redirect('/console/', 302));
   const serve = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     if (!page) {

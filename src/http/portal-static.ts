@@ -1,10 +1,9 @@
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortalConfig } from '../config/portal.ts';
 import type { Store } from '../store/store.ts';
-import { webRoot } from './console-static.ts';
+import { builtAssets, webRoot } from './console-static.ts';
 
 /** The page's policy: its own scripts and API only; logos may come from the platform's https host; framing is the operator's list. */
 export function portalCsp(frameAncestors: readonly string[]): string {
@@ -27,17 +26,7 @@ export async function portalStatic(
   const file = join(root, 'portal', 'index.html');
   const page = existsSync(file) ? readFileSync(file) : undefined;
   // The page's assets live beside the console's; without the console they are served here.
-  if (page && opts.serveAssets) {
-    await app.register(fastifyStatic, {
-      root: join(root, 'assets'),
-      prefix: '/console/assets/',
-      immutable: true,
-      maxAge: '365d',
-      index: false,
-      wildcard: true,
-      decorateReply: false,
-    });
-  }
+  if (page && opts.serveAssets) await builtAssets(app, root);
 
   const ancestorsFor = async (appParam: unknown): Promise<readonly string[]> => {
     if (typeof appParam !== 'string' || appParam === '' || appParam.length > 256) return opts.portal.frameAncestors;

@@ -1,36 +1,17 @@
-/** The console speaks only to the public /api/v1, with its session cookie. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ApiError, type Caller, fetchJson } from './fetch-json.ts';
 
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const { json, ...rest } = init;
-  const res = await fetch(`/api/v1${path}`, {
-    credentials: 'same-origin',
-    ...rest,
-    headers: { ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...(rest.headers ?? {}) },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  });
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  if (!res.ok) {
-    const b = (body ?? {}) as { code?: string; detail?: string };
-    if (res.status === 401 && path !== '/auth/session') window.dispatchEvent(new Event('sluice:signed-out'));
-    throw new ApiError(res.status, b.code ?? 'error', b.detail ?? `HTTP ${res.status}`);
-  }
-  return body as T;
+export { ApiError };
+
+/** The console speaks only to the public /api/v1, with its session cookie. */
+const consoleCaller: Caller = {
+  credentials: 'same-origin',
+  onUnauthorized: (path) => {
+    if (path !== '/auth/session') window.dispatchEvent(new Event('sluice:signed-out'));
+  },
+};
+
+export function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  return fetchJson<T>(consoleCaller, path, init);
 }
 
 /** The bytes of a message's payload, exactly as received. */

@@ -52,14 +52,12 @@ export async function portalExchangeRoutes(app: FastifyInstance, deps: { session
   app.post<{ Body: { key: string } }>('/auth/portal-session', { schema: { body: exchangeIn } }, async (req, reply) => {
     const outcome = await deps.sessions.exchange(req.body.key);
     if (typeof outcome === 'string') throw REFUSALS[outcome];
-    return reply
-      .code(201)
-      .send({
-        token: outcome.token,
-        appId: outcome.appId,
-        capabilities: outcome.capabilities,
-        expiresAt: new Date(outcome.expiresAt).toISOString(),
-      });
+    return reply.code(201).send({
+      token: outcome.token,
+      appId: outcome.appId,
+      capabilities: outcome.capabilities,
+      expiresAt: new Date(outcome.expiresAt).toISOString(),
+    });
   });
 }
 

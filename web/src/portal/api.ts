@@ -2,15 +2,10 @@
  * The portal's client of /api/v1: a bearer session (never a cookie, so it
  * works inside another site's iframe), kept in sessionStorage for this tab.
  */
-export class PortalApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ApiError, type Caller, fetchJson } from '../fetch-json.ts';
+
+/** The portal's errors are the console's: one client serves both. */
+export { ApiError as PortalApiError };
 
 const STORE_KEY = 'sluice-portal-session';
 
@@ -37,32 +32,16 @@ let current: string | null = savedToken();
 /** Sent when the server no longer knows the session: the portal shows its "link has expired" page. */
 export const EXPIRED_EVENT = 'sluice-portal:expired';
 
-export async function papi<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const { json, ...rest } = init;
-  const res = await fetch(`/api/v1${path}`, {
-    credentials: 'omit',
-    ...rest,
-    headers: {
-      ...(current ? { authorization: `Bearer ${current}` } : {}),
-      ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(rest.headers ?? {}),
-    },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  });
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  if (!res.ok) {
-    const b = (body ?? {}) as { code?: string; detail?: string };
-    if (res.status === 401 && path !== '/auth/portal-session') window.dispatchEvent(new Event(EXPIRED_EVENT));
-    throw new PortalApiError(res.status, b.code ?? 'error', b.detail ?? `HTTP ${res.status}`);
-  }
-  return body as T;
+const portalCaller: Caller = {
+  credentials: 'omit',
+  bearer: () => current,
+  onUnauthorized: (path) => {
+    if (path !== '/auth/portal-session') window.dispatchEvent(new Event(EXPIRED_EVENT));
+  },
+};
+
+export function papi<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  return fetchJson<T>(portalCaller, path, init);
 }
 
 export type Capability =

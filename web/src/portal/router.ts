@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { historyRouter } from '../history-router.ts';
 
 /** The portal lives under /portal/; its embedding options (`app`, `darkMode`, `hideNavigation`) ride along every link. */
 export const BASE = '/portal';
@@ -13,41 +13,7 @@ function withKept(to: string): string {
   return `${BASE}${path}${q ? `?${q}` : ''}`;
 }
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  const url = withKept(to);
-  if (opts.replace) history.replaceState(null, '', url);
-  else history.pushState(null, '', url);
-  window.dispatchEvent(new Event('sluice:navigate'));
-}
-
-export function useLocation(): { path: string; search: URLSearchParams } {
-  const read = () => ({
-    path: location.pathname.slice(BASE.length).replace(/\/$/, '') || '/',
-    search: new URLSearchParams(location.search),
-  });
-  const [loc, setLoc] = useState(read);
-  useEffect(() => {
-    const on = () => setLoc(read());
-    window.addEventListener('popstate', on);
-    window.addEventListener('sluice:navigate', on);
-    return () => {
-      window.removeEventListener('popstate', on);
-      window.removeEventListener('sluice:navigate', on);
-    };
-  }, []);
-  return loc;
-}
-
-export function linkProps(to: string): { href: string; onClick: (e: MouseEvent) => void } {
-  return {
-    href: withKept(to),
-    onClick: (e: MouseEvent) => {
-      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-      e.preventDefault();
-      navigate(to);
-    },
-  };
-}
+export const { navigate, useLocation, linkProps } = historyRouter(BASE, withKept);
 
 /** A deep link of the `next` parameter, if it is a path inside the portal (never another site). */
 export function safeNext(next: string | null): string | null {
