@@ -16,15 +16,19 @@ const MAX_UNSENT_BYTES = 1024 * 1024;
  */
 const FLUSH_MS = 50;
 
-/** Each event is serialized once, however many clients it goes to. */
-const frames = new WeakMap<LiveEvent, string>();
+/**
+ * Each event is serialized once, however many clients it goes to. The bus
+ * hands one event to every listener before the next, so remembering the last
+ * one is enough (a WeakMap over every event made each a GC ephemeron).
+ */
+let lastEvent: LiveEvent | undefined;
+let lastFrame = '';
 function frameOf(event: LiveEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    frames.set(event, frame);
+  if (event !== lastEvent) {
+    lastFrame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    lastEvent = event;
   }
-  return frame;
+  return lastFrame;
 }
 
 interface StreamQuery {
