@@ -67,10 +67,10 @@ describe('broker sources: acknowledged only after the commit', { skip }, () => {
     const url = (kind: keyof typeof proxies, direct: string) =>
       via === 'direct' ? direct : direct.replace(/:\d+$/, `:${proxies[kind].port}`);
     const dir = join(tmp.dir, name);
-    const file = join(tmp.dir, `${name}.yaml`);
-    writeFileSync(
-      file,
-      `apiToken: ${API_TOKEN}
+    const write = (file: string, transformation: string): string => {
+      writeFileSync(
+        file,
+        `apiToken: ${API_TOKEN}
 allowPrivateNetworks: true
 server: { host: 127.0.0.1, port: 0 }
 dataDir: "${dir}"
@@ -85,12 +85,20 @@ applications:
     endpoints:
       - { id: ep, url: "${receiver.url}", retry: [200ms, 200ms, 200ms] }
 sources:
-  q: { provider: rabbitmq, connection: rabbit, queue: ${names.queue}, application: app, transformation: ${hold(holdMs)} }
-  n: { provider: nats, connection: nats, stream: ${names.stream}, consumer: crash, application: app, transformation: ${hold(holdMs)} }
-  r: { provider: redis, connection: redis, stream: "${names.key}", consumer: crash, application: app, transformation: ${hold(holdMs)} }
+  q: { provider: rabbitmq, connection: rabbit, queue: ${names.queue}, application: app${transformation} }
+  n: { provider: nats, connection: nats, stream: ${names.stream}, consumer: crash, application: app${transformation} }
+  r: { provider: redis, connection: redis, stream: "${names.key}", consumer: crash, application: app${transformation} }
 `,
-    );
-    return { ...names, file };
+      );
+      return file;
+    };
+    // The restarted process runs without the hold: a transformation that blocks the event loop for seconds would
+    // also stall the answers of deliveries in flight past their timeout, and the retry would be a second delivery.
+    return {
+      ...names,
+      file: write(join(tmp.dir, `${name}.yaml`), `, transformation: ${hold(holdMs)}`),
+      fileWithoutHold: write(join(tmp.dir, `${name}-no-hold.yaml`), ''),
+    };
   }
 
   async function publishAll(s: Awaited<ReturnType<typeof setup>>, marker: string): Promise<void> {
@@ -136,6 +144,27 @@ sources:
   const delivered = (marker: string) =>
     receiver.requests.map((r) => JSON.parse(r.body.toString()) as { marker: string; via: string }).filter((b) => b.marker === marker);
 
+  /**
+   * After a crash: each message stored once, delivered at least once, and every delivery of one message carries
+   * the same message id (a receiver dedupes on it). A kill that lands after a commit whose delivery was already on
+   * the wire may deliver it again after the restart: at-least-once allows that, a second stored message it does not.
+   */
+  async function storedOnce(marker: string, gw: RunningSluice): Promise<void> {
+    await eventually(() => (new Set(delivered(marker).map((b) => b.via)).size === 3 ? true : undefined), 45_000, 'one delivery per broker');
+    const ids = new Map<string, Set<string>>();
+    for (const r of receiver.requests) {
+      const body = JSON.parse(r.body.toString()) as { marker: string; via: string };
+      if (body.marker !== marker) continue;
+      const set = ids.get(body.via) ?? new Set<string>();
+      set.add(String(r.headers['webhook-id']));
+      ids.set(body.via, set);
+    }
+    for (const [via, set] of ids) assert.equal(set.size, 1, `every delivery of the ${via} message carries one message id`);
+    const res = await fetch(`${gw.url}/api/v1/app/app/msg?limit=250`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const msgs = ((await res.json()) as { data: Array<{ eventId: string }> }).data.filter((m) => m.eventId.startsWith(marker));
+    assert.equal(msgs.length, 3, 'each message stored once');
+  }
+
   async function exactlyOnce(marker: string, gw: RunningSluice): Promise<void> {
     await eventually(() => (delivered(marker).length >= 3 ? true : undefined), 45_000, 'one delivery per broker');
     await new Promise((r) => setTimeout(r, 1500));
@@ -151,7 +180,7 @@ sources:
     assert.equal(msgs.length, 3, 'each message stored once');
   }
 
-  test('kill -9 between consume and commit: each broker redelivers after the restart, and the message is stored and delivered once', {
+  test('kill -9 between consume and commit: each broker redelivers after the restart, the message is stored once and every delivery carries its one id', {
     timeout: 120_000,
   }, async () => {
     const s = await setup('kill', 3000, 'direct');
@@ -161,9 +190,8 @@ sources:
       await publishAll(s, marker);
       await inHand(s);
       await gw.child.kill();
-      assert.equal(delivered(marker).length, 0, 'nothing was committed before the kill');
-      gw = await startSluice(s.file, { name: 'sluice (broker crash, restarted)' });
-      await exactlyOnce(marker, gw);
+      gw = await startSluice(s.fileWithoutHold, { name: 'sluice (broker crash, restarted)' });
+      await storedOnce(marker, gw);
       await allAcked(s);
     } finally {
       await gw.child.stop();
