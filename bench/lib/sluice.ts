@@ -65,8 +65,11 @@ export interface RunningSluice {
 }
 
 /** Starts `bin/sluice serve` on a free port and waits until it listens. */
-export async function startSluice(configFile: string, opts: { cpuProfDir?: string; name?: string } = {}): Promise<RunningSluice> {
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
+export async function startSluice(
+  configFile: string,
+  opts: { cpuProfDir?: string; name?: string; nodeArgs?: string[] } = {},
+): Promise<RunningSluice> {
+  const nodeArgs = [...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []), ...(opts.nodeArgs ?? [])];
   const child = startNode(opts.name ?? 'sluice', 'bin/sluice', ['serve', '--config', configFile], { nodeArgs, tsx: false });
   const match = await child.waitFor(/Sluice listening on (http:\/\/[\d.]+:\d+)/, 60_000);
   return { child, url: match[1] as string };

@@ -39,8 +39,8 @@ export function faultConfig(dir: string, receiverUrl: string, opts: { endpoint?:
 }
 
 /** `bin/sluice serve` as a child process, the way an operator runs it. */
-export function startChildGateway(configFile: string): Promise<RunningSluice> {
-  return startSluice(configFile, { name: 'sluice (fault test)' });
+export function startChildGateway(configFile: string, nodeArgs?: string[]): Promise<RunningSluice> {
+  return startSluice(configFile, { name: 'sluice (fault test)', nodeArgs });
 }
 
 const sourceHook = new Webhook(SOURCE_SECRET);
