@@ -292,6 +292,47 @@ sources:
     response.destroy();
   });
 
+  test('stream: maxPerSecond thins the events and counts the rest in skipped frames; a bad value is a 400 naming it', async () => {
+    const auth = { authorization: `Bearer ${API_TOKEN}` };
+    const total = 50;
+    const events = await readStream(
+      `${gw.url}/api/v1/stream?source=thinned&maxPerSecond=3`,
+      auth,
+      (es) =>
+        es.filter((e) => e.event === 'ingest').length + es.reduce((n, e) => n + (e.event === 'skipped' ? Number(e.data.count) : 0), 0) >=
+        total,
+      async () => {
+        // The subscription is made when the stream's headers are sent, before this runs.
+        for (let i = 0; i < total; i++) {
+          gw.gateway.live.publish(
+            {
+              type: 'ingest',
+              at: new Date().toISOString(),
+              source: 'thinned',
+              app: 'app_x',
+              msgId: null,
+              eventType: `t.${i}`,
+              eventId: null,
+              decision: 'rejected',
+            },
+            { source: 'thinned', remote: true },
+          );
+        }
+      },
+    );
+    const shown = events.filter((e) => e.event === 'ingest');
+    const skipped = events.filter((e) => e.event === 'skipped').reduce((n, e) => n + Number(e.data.count), 0);
+    assert.equal(shown.length + skipped, total, 'every event is either sent or counted');
+    assert.ok(shown.length < total && skipped > 0, `thinned: ${shown.length} shown, ${skipped} skipped`);
+    assert.equal(shown[0]?.data.eventType, 't.0', 'the first events of a window go out');
+
+    for (const value of ['0', 'lots', '-2']) {
+      const bad = await fetch(`${gw.url}/api/v1/stream?maxPerSecond=${value}`, { headers: auth });
+      assert.equal(bad.status, 400, value);
+      assert.match(((await bad.json()) as { detail: string }).detail, /^maxPerSecond:/);
+    }
+  });
+
   test('overview: counters from the store, per-minute series, queue; a bad window is a 400 naming it', async () => {
     await gw.gateway.flushCounters();
     const before = ((await (await gw.api('/stats/overview?window=5m')).json()) as { counters: Record<string, number> }).counters;

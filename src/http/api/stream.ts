@@ -3,6 +3,7 @@ import { defaults } from '../../config/defaults.ts';
 import { HttpError } from '../../errors.ts';
 import type { LiveBus } from '../../live/bus.ts';
 import { matches, type LiveEvent, type LiveFilter } from '../../live/events.ts';
+import { RateGate } from '../../live/rate-gate.ts';
 import type { Store } from '../../store/store.ts';
 import { rejectBadQuery } from './bad-query.ts';
 
@@ -36,6 +37,7 @@ interface StreamQuery {
   source?: string;
   endpoint?: string;
   events?: string;
+  maxPerSecond?: number;
 }
 
 /** The `events` list (`ingest,attempt`), or a 400 naming the parameter. */
@@ -56,7 +58,8 @@ export function parseEventTypes(text: string | undefined): Set<LiveEvent['type']
 /**
  * `GET /stream`: Server-Sent Events of ingest decisions and attempt outcomes
  * as they happen (docs/api.md), filtered by `app`, `source`, `endpoint` and
- * `events`. A client that stops reading is dropped once a megabyte or
+ * `events`, and thinned to `maxPerSecond` with the rest counted in `skipped`
+ * frames (what the console asks for). A client that stops reading is dropped once a megabyte or
  * `liveClientBufferEvents` events wait for it: nothing is buffered without
  * bound, and ingest never waits for a browser.
  */
@@ -78,6 +81,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
             source: { type: 'string', maxLength: 64 },
             endpoint: { type: 'string', maxLength: 256 },
             events: { type: 'string', maxLength: 64 },
+            maxPerSecond: { type: 'integer', minimum: 1, maximum: 100_000 },
           },
           additionalProperties: false,
         },
@@ -117,8 +121,11 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
       let pending: string[] = [];
       let pendingBytes = 0;
       let flushTimer: NodeJS.Timeout | undefined;
+      const gate = q.maxPerSecond === undefined ? undefined : new RateGate(q.maxPerSecond);
       const flush = (): void => {
         flushTimer = undefined;
+        const skipped = gate?.takeSkipped() ?? 0;
+        if (skipped > 0) pending.push(`event: skipped\ndata: {"count":${skipped}}\n\n`);
         if (closed || pending.length === 0) return;
         const count = pending.length;
         const chunk = pending.join('');
@@ -144,6 +151,10 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
           req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
           res.destroy();
           close();
+          return;
+        }
+        if (gate && !gate.admit(Date.now())) {
+          flushTimer ??= setTimeout(flush, FLUSH_MS);
           return;
         }
         const frame = frameOf(event);

@@ -32,18 +32,26 @@ export type LiveEvent =
     };
 
 const KEEP = 100;
+/**
+ * The stream is asked for at most this many events a second; the server counts the rest in `skipped` frames.
+ * Nobody reads faster, and rendering thousands a second would take CPU from the browser and the gateway alike.
+ */
+export const SHOWN_PER_SECOND = 25;
 
 /** Opens the stream; EventSource reconnects by itself, and a refused stream (signed out) is `failed` with a retry. */
 export function useLiveStream(query: string, onEvent?: (e: LiveEvent) => void) {
   const [state, setState] = useState<StreamState>('connecting');
   const [events, setEvents] = useState<LiveEvent[]>([]);
+  const [skipped, setSkipped] = useState(0);
   const [attempt, setAttempt] = useState(0);
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
 
   useEffect(() => {
     setState('connecting');
-    const source = new EventSource(`/api/v1/stream${query ? `?${query}` : ''}`, { withCredentials: true });
+    const params = new URLSearchParams(query);
+    params.set('maxPerSecond', String(SHOWN_PER_SECOND));
+    const source = new EventSource(`/api/v1/stream?${params}`, { withCredentials: true });
     const take = (msg: MessageEvent) => {
       const event = JSON.parse(msg.data as string) as LiveEvent;
       setEvents((list) => [event, ...list].slice(0, KEEP));
@@ -51,12 +59,25 @@ export function useLiveStream(query: string, onEvent?: (e: LiveEvent) => void) {
     };
     source.addEventListener('ingest', take);
     source.addEventListener('attempt', take);
+    source.addEventListener('skipped', (msg: MessageEvent) => {
+      const { count } = JSON.parse(msg.data as string) as { count: number };
+      setSkipped((n) => n + count);
+    });
     source.onopen = () => setState('live');
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting');
     return () => source.close();
   }, [query, attempt]);
 
-  return { state, events, retry: () => setAttempt((n) => n + 1), clear: () => setEvents([]) };
+  return {
+    state,
+    events,
+    skipped,
+    retry: () => setAttempt((n) => n + 1),
+    clear: () => {
+      setEvents([]);
+      setSkipped(0);
+    },
+  };
 }
 
 const STATE_TEXT: Record<StreamState, string> = {
@@ -67,7 +88,7 @@ const STATE_TEXT: Record<StreamState, string> = {
 };
 
 export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEvent?: (e: LiveEvent) => void }) {
-  const { state, events, retry, clear } = useLiveStream(query, onEvent);
+  const { state, events, skipped, retry, clear } = useLiveStream(query, onEvent);
   return (
     <section class="panel" aria-labelledby="live-title">
       <header class="panel-head">
@@ -85,6 +106,12 @@ export function LiveStreamPanel({ query = '', onEvent }: { query?: string; onEve
           Clear
         </button>
       </header>
+      {skipped > 0 ? (
+        <p class="muted" role="note">
+          Busy: {skipped.toLocaleString()} more events arrived than the {SHOWN_PER_SECOND} a second shown here. The Messages list has every
+          one.
+        </p>
+      ) : null}
       {events.length === 0 ? (
         <p class="empty">Waiting for events. Send a webhook to a source and it shows up here.</p>
       ) : (
