@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { nextCursor } from '../../src/reconcile/github.ts';
 import { retryable, withRetry } from '../../src/reconcile/retry.ts';
