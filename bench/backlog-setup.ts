@@ -5,7 +5,7 @@
  * ends in) in large batches, so a million pending deliveries take seconds
  * rather than the minutes the HTTP path would. Prints `DONE <count> <ms>`.
  */
-import { loadConfig } from '../src/config/load.ts';
+import { loadConfig } from '../src/gateway/config.ts';
 import { generateSecret } from '../src/signing/standard-webhooks.ts';
 import { openStore } from '../src/store/open.ts';
 import type { NewMessage } from '../src/store/store.ts';

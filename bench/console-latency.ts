@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../src/config/load.ts';
+import { parseConfig } from '../src/gateway/config.ts';
 import { startGateway } from '../src/gateway/gateway.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { generateSecret } from '../src/signing/standard-webhooks.ts';

@@ -61,7 +61,7 @@ export function renderMarkdown(r: BenchResults): string {
     if (s.notes.length > 0) lines.push('');
   }
   for (const skip of r.skipped) lines.push(`- skipped: ${skip}`);
-  return lines.join('\n').trimEnd() + '\n';
+  return `${lines.join('\n').trimEnd()}\n`;
 }
 
 /** Writes `bench/results/<date>.json`; returns its path. */

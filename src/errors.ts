@@ -6,6 +6,9 @@
  * - `ConfigError`: the configuration cannot be used; lists every problem with
  *   its key path, and the CLI exits 2.
  *
+ * `ConfigError` is defined with the configuration (which sits below every
+ * other room and imports none of them) and exported here as well.
+ *
  * A failed delivery is not an exception: the deliverer returns an outcome
  * (`permanent`, `postponeUntil`, `retryAfterMs` in delivery/send.ts) that the
  * retry policy reads, because every attempt's result is recorded either way.
@@ -22,13 +25,4 @@ export class HttpError extends Error {
   }
 }
 
-export class ConfigError extends Error {
-  /** One line per problem, each `key.path: what is wrong`. */
-  readonly problems: string[];
-
-  constructor(problems: string[], options?: { cause?: unknown }) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`, options);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
+export { ConfigError } from './config/config-error.ts';

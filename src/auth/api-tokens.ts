@@ -1,20 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiTokenConfig } from '../config/types.ts';
 import { bearerOf, type Resolver } from './authenticate.ts';
-import type { Principal, Role } from './principal.ts';
+import type { Principal } from './principal.ts';
 
-/** One API token of the config (`auth.tokens`, or `apiToken` as the admin token `default`), kept as its hash. */
-export interface ApiTokenConfig {
-  name: string;
-  /** SHA-256 of the token, hex: the token itself is never kept once the config is read. */
-  sha256: string;
-  role: Role;
-  /** Applications (uids or ids) the token may touch; `null`: every one. */
-  applications: string[] | null;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+export type { ApiTokenConfig };
+export { sha256Hex } from '../config/token-hash.ts';
 
 /**
  * Bearer API tokens. The presented token is hashed and compared with every

@@ -1,10 +1,12 @@
+import type { Role } from '../config/types.ts';
+
+export type { Role };
+
 /**
  * Who is making an API request, once authenticated. Every way in (an API token
  * from the config, a console session made from one, an app-portal session)
  * ends as one of these, so route guards ask one question whatever the door.
  */
-export type Role = 'admin' | 'operator' | 'viewer';
-
 export interface Principal {
   /** The door: an API token, a console session (cookie) made from one, or an app-portal token or session. */
   kind: 'token' | 'session' | 'portal';

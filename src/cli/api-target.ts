@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../gateway/config.ts';
 import { ConfigError } from '../errors.ts';
 
 /** Where a command that talks to a running gateway finds it: flags, then SLUICE_API_TOKEN, then the config. */

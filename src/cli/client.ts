@@ -120,8 +120,11 @@ export function describeFetchError(err: unknown): string {
   return e.cause?.message ?? e.message ?? String(err);
 }
 
+/** A client command's body: it answers its exit code, or nothing for 0. */
+type ClientBody = ((out: Output) => Promise<number>) | ((out: Output) => Promise<void>);
+
 /** Runs a client command's body and turns its errors into exit codes, printed on stderr. */
-export async function runClient(flags: ClientFlags, body: (out: Output) => Promise<number | void>): Promise<number> {
+export async function runClient(flags: ClientFlags, body: ClientBody): Promise<number> {
   let out: Output;
   try {
     out = outputFor(flags);
@@ -130,7 +133,8 @@ export async function runClient(flags: ClientFlags, body: (out: Output) => Promi
     return 2;
   }
   try {
-    return (await body(out)) ?? 0;
+    const code = await body(out);
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     out.error((err as Error).message);
     return err instanceof UsageError ? 2 : 1;

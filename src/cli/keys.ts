@@ -1,5 +1,5 @@
 import { loadKeyring, reloadKeys, rotateKeyFile } from '../auth/keyring.ts';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../gateway/config.ts';
 import { ConfigError } from '../errors.ts';
 import { openStore } from '../store/open.ts';
 import { installKeys } from '../store/secret-box.ts';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { request } from 'undici';
 import { WebSocket } from 'ws';
 import { CLOSE_BYE, CLOSE_REPLACED, type DeliveryFrame, type GatewayFrame, type ResultFrame } from '../relay/protocol.ts';
-import { ApiClient, CliError, durationFlag, runClient, UsageError, type ClientFlags } from './client.ts';
+import { ApiClient, durationFlag, runClient, UsageError, type ClientFlags } from './client.ts';
 import { clock, statusColour, type Output } from './output.ts';
 import { resolveApp } from './resolve-app.ts';
 

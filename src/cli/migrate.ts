@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defaults } from '../config/defaults.ts';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../gateway/config.ts';
 import { ConfigError } from '../errors.ts';
 import { openStore, type StoreOptions } from '../store/open.ts';
 import type { Store } from '../store/store.ts';

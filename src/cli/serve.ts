@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../gateway/config.ts';
 import type { Config } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
 import { startGateway, type Gateway } from '../gateway/gateway.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../gateway/config.ts';
 import type { SourceConfig } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
 import { fixtureProvider, fixturesOf, findFixture, listFixtures } from '../fixtures/catalog.ts';

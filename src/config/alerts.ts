@@ -1,4 +1,4 @@
-import { isValidSecret } from '../signing/standard-webhooks.ts';
+import type { ConfigChecks } from './checks.ts';
 import { defaults } from './defaults.ts';
 import { Section } from './section.ts';
 
@@ -70,7 +70,7 @@ function url(s: Section, key: string): string {
   return value ?? '';
 }
 
-function readChannel(s: Section, name: string): ChannelConfig | undefined {
+function readChannel(s: Section, name: string, checks: ConfigChecks): ChannelConfig | undefined {
   const type = s.oneOf('type', CHANNEL_TYPES, 'webhook');
   if (!s.has('type')) s.problem('type', `required (one of ${CHANNEL_TYPES.join(', ')})`);
   switch (type) {
@@ -81,7 +81,8 @@ function readChannel(s: Section, name: string): ChannelConfig | undefined {
     case 'webhook': {
       s.onlyKeys(['type', 'url', 'secret']);
       const secret = s.str('secret', { required: true });
-      if (secret !== undefined && !isValidSecret(secret)) s.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
+      if (secret !== undefined && !checks.isValidSecret(secret))
+        s.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
       return { name, type, url: url(s, 'url'), secret: secret ?? '' };
     }
     case 'pagerduty':
@@ -154,14 +155,14 @@ function defaultWindow(kind: RuleKind): number {
   return defaults.alertFailureWindowMs;
 }
 
-export function readAlerts(top: Section): AlertsConfig {
+export function readAlerts(top: Section, checks: ConfigChecks): AlertsConfig {
   const s = top.child('alerts');
   s?.onlyKeys(['evaluateInterval', 'lease', 'retryInitial', 'retryMax', 'giveUpAfter', 'channels', 'rules']);
   const channels: Record<string, ChannelConfig> = {};
   const ch = s?.child('channels');
   for (const name of Object.keys(ch?.value ?? {})) {
     const one = ch?.child(name);
-    const channel = one && readChannel(one, name);
+    const channel = one && readChannel(one, name, checks);
     if (channel) channels[name] = channel;
   }
   const rules: RuleConfig[] = [];

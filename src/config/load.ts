@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import type { ConfigChecks } from './checks.ts';
+import { ConfigError } from './config-error.ts';
 import { interpolate } from './interpolate.ts';
 import type { Config } from './types.ts';
 import { validateConfig } from './validate.ts';
@@ -11,6 +12,14 @@ export interface ConfigFlags {
   host?: string;
   dataDir?: string;
   databaseUrl?: string;
+}
+
+/** How to load: the checks that take other rooms' knowledge (required), the flags and the environment. */
+export interface LoadOptions {
+  checks: ConfigChecks;
+  flags?: ConfigFlags;
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Environment variables that override a key of the file: `SLUICE_*` → key path. */
@@ -38,12 +47,10 @@ const flagPaths: Array<[flag: keyof ConfigFlags, name: string, path: string[]]> 
 /**
  * Reads, interpolates and validates a config file. Precedence: flag > env
  * (`SLUICE_*`) > file > default. Throws `ConfigError` listing every problem.
+ * The gateway's `loadConfig` (src/gateway/config.ts) calls this with the
+ * domain checks; callers use that one.
  */
-export async function loadConfig(
-  file: string,
-  flags: ConfigFlags = {},
-  env: Record<string, string | undefined> = process.env,
-): Promise<Config> {
+export async function loadConfig(file: string, options: LoadOptions): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -52,16 +59,11 @@ export async function loadConfig(
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
     throw new ConfigError([`${file}: cannot read the config file (${why})`], { cause: err });
   }
-  return parseConfig(text, file, flags, env);
+  return parseConfig(text, file, options);
 }
 
 /** Like `loadConfig`, from the file's text. */
-export function parseConfig(
-  text: string,
-  file: string,
-  flags: ConfigFlags = {},
-  env: Record<string, string | undefined> = process.env,
-): Config {
+export function parseConfig(text: string, file: string, { checks, flags = {}, env = process.env }: LoadOptions): Config {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -92,7 +94,7 @@ export function parseConfig(
       origins.set(path.join('.'), name);
     }
   }
-  const result = validateConfig(tree);
+  const result = validateConfig(tree, checks);
   problems.push(
     ...result.problems.map((p) => {
       const key = p.slice(0, p.indexOf(':'));

@@ -1,9 +1,10 @@
-import { parseCidr } from '../delivery/ssrf.ts';
 import type { HealthPolicy } from '../store/outbound.ts';
+import type { ConfigChecks } from './checks.ts';
+import { parseCidr } from './cidr.ts';
 import { defaults } from './defaults.ts';
+import { readEndpoint } from './endpoint.ts';
 import { Section } from './section.ts';
 import type { ApplicationConfig, EndpointConfig, NetworkPolicyConfig, OutboundConfig } from './types.ts';
-import { readEndpoint } from './validate.ts';
 
 /**
  * Reads the outbound side's settings: the SSRF guard (`allowPrivateNetworks`,
@@ -16,6 +17,7 @@ export function readOutbound(
   top: Section,
   delivery: Section | undefined,
   applications: Record<string, ApplicationConfig>,
+  checks: ConfigChecks,
 ): {
   network: NetworkPolicyConfig;
   health: HealthPolicy;
@@ -51,7 +53,12 @@ export function readOutbound(
     else
       list.forEach((_, i) => {
         const ep =
-          out && readEndpoint(new Section(list as unknown as Record<string, unknown>, out.keyPath('operationalWebhooks'), out.problems), i);
+          out &&
+          readEndpoint(
+            new Section(list as unknown as Record<string, unknown>, out.keyPath('operationalWebhooks'), out.problems),
+            i,
+            checks,
+          );
         if (ep) operationalEndpoints.push(ep);
       });
   }

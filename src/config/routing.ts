@@ -1,7 +1,7 @@
 import type { Transformation } from '../store/records.ts';
+import { BROKER_TYPES, brokerUrl, DEFAULT_MAX_LEN, DEFAULT_ROUTING_KEY, type BrokerType } from './broker-target.ts';
 import { defaults } from './defaults.ts';
 import type { Section } from './section.ts';
-import { BROKER_TYPES, brokerUrl, DEFAULT_MAX_LEN, DEFAULT_ROUTING_KEY, type BrokerType } from '../delivery/brokers/target.ts';
 import type { BrokerConfig, TransformLimitsConfig } from './types.ts';
 
 /**

@@ -1,8 +1,7 @@
-import { sha256Hex, type ApiTokenConfig } from '../auth/api-tokens.ts';
-import type { Role } from '../auth/principal.ts';
 import { defaults } from './defaults.ts';
 import { Section } from './section.ts';
-import type { AuthConfig, MetricsConfig } from './types.ts';
+import { sha256Hex } from './token-hash.ts';
+import type { ApiTokenConfig, AuthConfig, MetricsConfig, Role } from './types.ts';
 
 const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
 const tokenName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

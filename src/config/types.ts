@@ -1,6 +1,5 @@
-import type { ApiTokenConfig } from '../auth/api-tokens.ts';
 import type { PortalConfig } from './portal.ts';
-import type { FieldPath } from '../ingest/field-path.ts';
+import type { FieldPath } from './field-path.ts';
 import type { RespondConfig } from './respond.ts';
 import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
@@ -89,6 +88,19 @@ export interface Config {
 export interface ConsoleConfig {
   enabled: boolean;
   sessionTtlMs: number;
+}
+
+/** What an API token may do: admin everything; operator everything but tokens and settings; viewer read only. */
+export type Role = 'admin' | 'operator' | 'viewer';
+
+/** One API token of the config (`auth.tokens`, or `apiToken` as the admin token `default`), kept as its hash. */
+export interface ApiTokenConfig {
+  name: string;
+  /** SHA-256 of the token, hex: the token itself is never kept once the config is read. */
+  sha256: string;
+  role: Role;
+  /** Applications (uids or ids) the token may touch; `null`: every one. */
+  applications: string[] | null;
 }
 
 export interface AuthConfig {

@@ -1,12 +1,9 @@
-import { headerProblem, MAX_HEADERS } from '../delivery/endpoint-headers.ts';
-import { RELAY_SCHEME } from '../delivery/endpoint-type.ts';
-import { isValidSecret } from '../signing/standard-webhooks.ts';
-import { parseFieldPath, type FieldPath } from '../ingest/field-path.ts';
-import { isForwarded } from '../providers/forwarded.ts';
-import { findProvider, providerNames } from '../providers/registry.ts';
-import { parseStorageUrl, redactUrl } from '../store/url.ts';
+import { parseStorageUrl } from '../store/url.ts';
+import type { ConfigChecks } from './checks.ts';
 import { defaults } from './defaults.ts';
-import { MAX_REORDER_WINDOW, readEventTypes, readOrdering } from './ordering.ts';
+import { checkSchedule, namePattern, readEndpoint } from './endpoint.ts';
+import { parseFieldPath, type FieldPath } from './field-path.ts';
+import { MAX_REORDER_WINDOW, readEventTypes } from './ordering.ts';
 import { readAlerts } from './alerts.ts';
 import { readConsole } from './console.ts';
 import { readPortal } from './portal.ts';
@@ -15,9 +12,8 @@ import { readReconcile } from './reconcile.ts';
 import { readOutbound, readPrivateNetworks } from './outbound.ts';
 import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
-import { readBrokerEndpoint, readBrokers, readTransformation, readTransformLimits } from './routing.ts';
+import { readBrokers, readTransformation, readTransformLimits } from './routing.ts';
 import { Section } from './section.ts';
-import { checkSourceConnection, isBrokerSource, type BrokerSourceOptions } from '../sources/provider.ts';
 import type { ApplicationConfig, BrokerConfig, Config, EndpointConfig, ExtractionConfig, SourceConfig } from './types.ts';
 
 const topKeys = [
@@ -47,33 +43,6 @@ const topKeys = [
   'brokers',
   'portal',
 ] as const;
-const endpointKeys = [
-  'id',
-  'url',
-  'secret',
-  'filterTypes',
-  'retry',
-  'timeout',
-  'concurrency',
-  'headers',
-  'disabled',
-  'description',
-  'fifo',
-  'stale',
-  'onDead',
-  'reorderWindow',
-  'filter',
-  'recordSkipped',
-  'providerSignature',
-  'transformation',
-  'type',
-  'connection',
-  'exchange',
-  'routingKey',
-  'subject',
-  'stream',
-  'maxLen',
-] as const;
 const sourceKeys = [
   'provider',
   'application',
@@ -94,16 +63,15 @@ const sourceKeys = [
   'transformation',
 ] as const;
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** Names that appear in URLs (`/in/:source`) and API paths. */
-const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const MAX_RETRY_DELAY = 30 * 86_400_000;
-
 /**
  * Turns a parsed (and interpolated) YAML document into a `Config`, applying
  * every default. Returns the problems instead when there are any; each names
- * its key path.
+ * its key path. `checks` judges what takes another room's knowledge.
  */
-export function validateConfig(raw: unknown): { config: Config; problems: [] } | { config: undefined; problems: string[] } {
+export function validateConfig(
+  raw: unknown,
+  checks: ConfigChecks,
+): { config: Config; problems: [] } | { config: undefined; problems: string[] } {
   const problems: string[] = [];
   const top = Section.of(raw, '', problems);
   if (!top) return { config: undefined, problems };
@@ -156,19 +124,19 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   const applications: Record<string, ApplicationConfig> = {};
   const apps = top.child('applications');
   for (const [uid, value] of Object.entries(apps?.value ?? {})) {
-    const app = apps && readApplication(apps, uid, value, brokers);
+    const app = apps && readApplication(apps, uid, value, checks, brokers);
     if (app) applications[uid] = app;
   }
 
   const sources: Record<string, SourceConfig> = {};
   const srcs = top.child('sources');
   for (const [name, value] of Object.entries(srcs?.value ?? {})) {
-    const source = srcs && readSource(srcs, name, value, applications, maxBodySize, dedupeWindowMs, brokers);
+    const source = srcs && readSource(srcs, name, value, { applications, maxBodySize, dedupeWindowMs, brokers }, checks);
     if (source) sources[name] = source;
   }
 
   const trustProxy = top.bool('trustProxy') ?? defaults.trustProxy;
-  const outbound = readOutbound(top, delivery, applications);
+  const outbound = readOutbound(top, delivery, applications, checks);
   const security = readSecurity(top, apiToken);
   // Without any token nobody could use the API, the console or the CLI: refused, saying what to add.
   if (security.auth.tokens.length === 0 && !problems.some((p) => p.startsWith('apiToken') || p.startsWith('auth'))) {
@@ -216,11 +184,11 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
     applications,
     sources,
     ...outbound,
-    eventTypes: readEventTypes(top),
+    eventTypes: readEventTypes(top, checks),
     console: readConsole(top),
     portal: readPortal(top),
     bulkJobs: readBulkJobs(top),
-    alerts: readAlerts(top),
+    alerts: readAlerts(top, checks),
     telemetry: readTelemetry(top),
     transformations: readTransformLimits(top),
     brokers,
@@ -229,13 +197,13 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   return { config, problems: [] };
 }
 
-function checkSchedule(section: Section | undefined, key: string): number[] | undefined {
-  const schedule = section?.durationList(key);
-  if (schedule?.some((ms) => ms > MAX_RETRY_DELAY)) section?.problem(key, 'a retry delay may be at most 30d');
-  return schedule;
-}
-
-function readApplication(apps: Section, uid: string, value: unknown, brokers: Record<string, BrokerConfig>): ApplicationConfig | undefined {
+function readApplication(
+  apps: Section,
+  uid: string,
+  value: unknown,
+  checks: ConfigChecks,
+  brokers: Record<string, BrokerConfig>,
+): ApplicationConfig | undefined {
   const app = Section.of(value, apps.keyPath(uid), apps.problems);
   if (!app) return undefined;
   if (!namePattern.test(uid)) apps.problem(uid, 'application names use letters, digits, _ . - (at most 64)');
@@ -249,7 +217,7 @@ function readApplication(apps: Section, uid: string, value: unknown, brokers: Re
   const endpoints: EndpointConfig[] = [];
   const seen = new Set<string>();
   list.forEach((item, i) => {
-    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i, brokers);
+    const endpoint = readEndpoint(new Section({ [i]: item }, app.keyPath('endpoints'), app.problems), i, checks, brokers);
     if (!endpoint) return;
     if (seen.has(endpoint.uid)) app.problems.push(`${app.keyPath('endpoints')}[${i}].id: "${endpoint.uid}" is used twice`);
     seen.add(endpoint.uid);
@@ -264,75 +232,29 @@ function readApplication(apps: Section, uid: string, value: unknown, brokers: Re
   };
 }
 
-export function readEndpoint(list: Section, index: number, brokers: Record<string, BrokerConfig> = {}): EndpointConfig | undefined {
-  const ep = Section.of(list.value[index], list.keyPath(index), list.problems);
-  if (!ep) return undefined;
-  ep.onlyKeys(endpointKeys);
-  const uid = ep.str('id', { required: true });
-  if (uid !== undefined && !namePattern.test(uid)) ep.problem('id', 'endpoint ids use letters, digits, _ . - (at most 64)');
-  const broker = ep.has('type') ? readBrokerEndpoint(ep, brokers) : undefined;
-  const url = broker ?? (ep.has('type') && ep.value.type !== 'http' ? undefined : ep.str('url', { required: true }));
-  if (url !== undefined && broker === undefined) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      ep.problem('url', `"${redactUrl(url)}" is not a URL`);
-    }
-    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== RELAY_SCHEME)
-      ep.problem('url', 'must be an http or https URL, or relay://NAME for a sluice listen session');
-  }
-  const secret = ep.str('secret');
-  if (secret !== undefined && !isValidSecret(secret)) ep.problem('secret', 'must be whsec_ followed by the base64 of at least 16 bytes');
-  const headers: Record<string, string> = {};
-  const headerSection = ep.child('headers');
-  const names = Object.keys(headerSection?.value ?? {});
-  if (names.length > MAX_HEADERS) ep.problem('headers', `at most ${MAX_HEADERS} headers`);
-  for (const name of names) {
-    const value = headerSection?.str(name);
-    const problem = headerProblem(name, value ?? null);
-    if (problem) headerSection?.problem(name, problem);
-    else if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  const endpoint: EndpointConfig = {
-    uid: uid ?? '',
-    url: url ?? '',
-    description: ep.str('description') ?? '',
-    secret,
-    filterTypes: ep.strList('filterTypes') ?? null,
-    retryScheduleMs: checkSchedule(ep, 'retry') ?? null,
-    timeoutMs: ep.duration('timeout', { min: 100, max: 300_000 }) ?? null,
-    concurrency: ep.int('concurrency', { min: 1, max: 1000 }) ?? null,
-    headers,
-    disabled: ep.bool('disabled') ?? false,
-    ...readOrdering(ep),
-  };
-  if (ep.has('providerSignature')) {
-    const providerSignature = ep.oneOf('providerSignature', ['forward', 'resign', 'drop'] as const, defaults.providerSignature);
-    if (providerSignature !== undefined) endpoint.providerSignature = providerSignature;
-  }
-  const transformation = readTransformation(ep);
-  if (transformation !== undefined) endpoint.transformation = transformation;
-  return uid === undefined || url === undefined ? undefined : endpoint;
+/** What a source is read against: what the rest of the document declared, and its limits. */
+interface SourceContext {
+  applications: Record<string, ApplicationConfig>;
+  maxBodySize: number;
+  dedupeWindowMs: number;
+  brokers: Record<string, BrokerConfig>;
 }
 
 function readSource(
   srcs: Section,
   name: string,
   value: unknown,
-  applications: Record<string, ApplicationConfig>,
-  maxBodySize: number,
-  dedupeWindowMs: number,
-  brokers: Record<string, BrokerConfig>,
+  { applications, maxBodySize, dedupeWindowMs, brokers }: SourceContext,
+  checks: ConfigChecks,
 ): SourceConfig | undefined {
   const src = Section.of(value, srcs.keyPath(name), srcs.problems);
   if (!src) return undefined;
   if (!namePattern.test(name)) srcs.problem(name, 'source names use letters, digits, _ . - (at most 64)');
   const providerName = src.str('provider', { required: true });
   if (providerName === undefined) return undefined;
-  const provider = findProvider(providerName);
+  const provider = checks.provider(providerName);
   if (!provider) {
-    src.problem('provider', `unknown provider "${providerName}" (known: ${providerNames().join(', ')})`);
+    src.problem('provider', `unknown provider "${providerName}" (known: ${checks.providerNames().join(', ')})`);
     return undefined;
   }
   src.onlyKeys([...sourceKeys, ...provider.keys]);
@@ -373,15 +295,14 @@ function readSource(
   const forwardHeaders = (src.strList('forwardHeaders') ?? []).map((h) => h.toLowerCase());
   for (const h of forwardHeaders) {
     if (!/^[a-z0-9!#$%&'+.^_`|~-]+\*?$/.test(h)) src.problem('forwardHeaders', `"${h}" is not a header name (a trailing * is a prefix)`);
-    else if (!isForwarded({ headers: [h], signature: [] }, h.replace(/\*$/, '')))
+    else if (!checks.isForwardable(h.replace(/\*$/, '')))
       src.problem('forwardHeaders', `"${h}" is never forwarded (a credential, a request rewrite or a Standard Webhooks header)`);
   }
   const respond = readRespond(src, providerName, defaults.respondTimeoutMs);
   const reconcile = readReconcile(src, providerName, dedupeWindowMs);
   const before = src.problems.length;
   const options = provider.parseOptions(src);
-  if (options !== undefined && isBrokerSource({ provider: providerName }))
-    checkSourceConnection(src, options as BrokerSourceOptions, brokers);
+  if (options !== undefined) checks.sourceConnection(src, providerName, options, brokers);
   const transformation = readTransformation(src) ?? undefined;
   if (options === undefined || src.problems.length > before || application === undefined) return undefined;
   return {

@@ -1,15 +1,11 @@
+import { RELAY_SCHEME } from '../config/endpoint.ts';
 import type { Endpoint } from '../store/records.ts';
 import { brokerTypeOf, type BrokerType } from './brokers/target.ts';
 
+export { RELAY_SCHEME };
+
 /** How a delivery leaves: over HTTP, or to a `sluice listen` session (more types may follow, one deliverer each). */
 export type EndpointType = 'http' | 'relay' | BrokerType;
-
-/**
- * A relay endpoint's URL is `relay://<name>`: the type lives in the URL, so
- * an endpoint declared in the YAML (`url: relay://laptop`, with `fifo` and
- * every other key) or made by `sluice listen` is stored like any other.
- */
-export const RELAY_SCHEME = 'relay:';
 
 export function endpointType(endpoint: Pick<Endpoint, 'url'>): EndpointType {
   if (endpoint.url.startsWith(`${RELAY_SCHEME}//`)) return 'relay';

@@ -33,7 +33,7 @@ export function endpointMatches(
     if (!endpoint.filterTypes.some((p) => typeMatches(p, eventType))) return false;
   }
   if (endpoint.channels && endpoint.channels.length > 0) {
-    if (!channels || !channels.some((c) => endpoint.channels?.includes(c))) return false;
+    if (!channels?.some((c) => endpoint.channels?.includes(c))) return false;
   }
   return true;
 }

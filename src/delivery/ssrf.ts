@@ -1,7 +1,10 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
+import { type Cidr, parseCidr } from '../config/cidr.ts';
 import type { NetworkPolicyConfig } from '../config/types.ts';
+
+export { type Cidr, parseCidr };
 
 /**
  * The SSRF guard. Deliveries go to URLs that customers choose, so without it
@@ -43,23 +46,6 @@ const BLOCKED: Array<[cidr: string, what: string]> = [
   ['2002::/16', '6to4 (embeds IPv4)'],
   ['2001::/32', 'Teredo (embeds IPv4)'],
 ];
-
-export interface Cidr {
-  address: string;
-  prefix: number;
-  family: 'ipv4' | 'ipv6';
-}
-
-export function parseCidr(text: string): Cidr | null {
-  const [address, bits, extra] = text.split('/');
-  if (address === undefined || extra !== undefined) return null;
-  const v = isIP(address);
-  if (v === 0) return null;
-  const max = v === 4 ? 32 : 128;
-  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-  if (!(prefix >= 0 && prefix <= max)) return null;
-  return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
-}
 
 /** 16 bytes of an IPv6 address (with `::` and a trailing dotted quad), or null. */
 function ipv6Bytes(address: string): number[] | null {

@@ -74,7 +74,7 @@ export class DeliveryWorker {
       ...brokerDeliverers(this.brokers, extras.signers),
     });
     extras.relay?.whenConnected(() => this.wake());
-    this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<void[]> => {
+    this.records = new GroupCommit<AttemptRecord, void>(async (batch): Promise<undefined[]> => {
       await this.store.recordAttempts(batch);
       return batch.map(() => undefined);
     }, 256);

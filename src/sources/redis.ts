@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { BROKER_ID_HEADER, BROKER_TYPE_HEADER, consumerName } from './provider.ts';
 import { BrokerConsumer, headerText, type ConsumedMessage } from './consumer.ts';
 

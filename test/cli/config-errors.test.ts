@@ -42,6 +42,7 @@ const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
   ['short apiToken', base.replace('a-long-enough-api-token', 'short'), /apiToken: must be at least 16 characters/],
   [
     'unset environment variable',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${ENV} interpolation, written into the YAML as is
     base.replace('a-long-enough-api-token', '${SLUICE_TEST_UNSET_TOKEN}'),
     /apiToken: environment variable SLUICE_TEST_UNSET_TOKEN is not set/,
   ],
@@ -94,8 +95,8 @@ const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
     base.replace('    application: demo', '    application: demo\n    idempotencyKey: $.id'),
     /sources\.std\.idempotencyKey: "\$\.id" must be body:\$\.path or header:Name/,
   ],
-  ['bad size', base + 'ingest:\n  maxBodySize: huge\n', /ingest\.maxBodySize: must be a size/],
-  ['port out of range', base + 'server:\n  port: 70000\n', /server\.port: must be a whole number from 0 to 65535/],
+  ['bad size', `${base}ingest:\n  maxBodySize: huge\n`, /ingest\.maxBodySize: must be a size/],
+  ['port out of range', `${base}server:\n  port: 70000\n`, /server\.port: must be a whole number from 0 to 65535/],
   [
     'bad port from the environment names the variable',
     base,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver, type Responder } from '../helpers/receiver.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { StallWatch, STALL_POLLS } from '../../src/delivery/stall.ts';
 import { DeliveryWorker } from '../../src/delivery/worker.ts';
 import { createLogger } from '../../src/observability/logger.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { API_TOKEN, eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';

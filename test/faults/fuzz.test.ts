@@ -5,7 +5,7 @@ import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { jsonDepth } from '../../src/ingest/json-depth.ts';
 import { parseBody, parseUnverified } from '../../src/ingest/parse-body.ts';
 import { findProvider, providerNames } from '../../src/providers/registry.ts';

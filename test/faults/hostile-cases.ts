@@ -101,7 +101,7 @@ export class CaseFactory {
       body = Buffer.from('['.repeat(depth) + ']'.repeat(depth));
     } else if (variant === 'deep-object') {
       const depth = 1000 + Math.floor(this.rand() * 6000);
-      body = Buffer.from('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+      body = Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
     } else if (variant === 'bad-utf8') {
       body = Buffer.concat([Buffer.from('{"type":"x","s":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
     } else {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { findProvider } from '../../src/providers/registry.ts';
 import type { ProviderInstance } from '../../src/providers/types.ts';
 

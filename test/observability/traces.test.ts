@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Webhook } from 'standardwebhooks';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { API_TOKEN, eventually, LogSink, startTestGateway, tempDir } from '../helpers/gateway.ts';
@@ -49,6 +49,14 @@ const parse = (tp: string | string[] | undefined): { traceId: string; spanId: st
   assert.ok(m, `a W3C traceparent (got ${String(tp)})`);
   return { traceId: m[1]!, spanId: m[2]! };
 };
+
+/** The part of an OTLP/JSON trace export (`POST /v1/traces`) the test reads. */
+interface OtlpExport {
+  resourceSpans: Array<{
+    resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+    scopeSpans: Array<{ spans: Array<{ name: string }> }>;
+  }>;
+}
 
 describe('traces (OpenTelemetry)', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -121,13 +129,13 @@ describe('traces (OpenTelemetry)', () => {
   });
 
   test('OTLP over HTTP to a receiver on loopback', async () => {
-    const bodies: Array<Record<string, any>> = [];
+    const bodies: OtlpExport[] = [];
     const collector: Server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (req.url === '/v1/traces' && String(req.headers['content-type']).includes('json'))
-          bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
@@ -145,10 +153,10 @@ describe('traces (OpenTelemetry)', () => {
     await gw.stop(); // flushes the batch
     await receiver.stop();
     collector.close();
-    const spans = bodies.flatMap((b) => b.resourceSpans as Array<Record<string, any>>);
-    const service = spans[0]?.resource.attributes.find((a: { key: string }) => a.key === 'service.name')?.value.stringValue;
+    const spans = bodies.flatMap((b) => b.resourceSpans);
+    const service = spans[0]?.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
     assert.equal(service, 'sluice-test');
-    const names = spans.flatMap((r) => r.scopeSpans.flatMap((s: { spans: Array<{ name: string }> }) => s.spans.map((x) => x.name)));
+    const names = spans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => x.name)));
     for (const name of ['sluice.ingest', 'sluice.ingest.verify', 'sluice.ingest.commit', 'sluice.delivery.attempt'])
       assert.ok(names.includes(name), `${name} exported (got ${names.join(', ')})`);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateConfig } from '../../src/config/validate.ts';
+import { validateConfig } from '../../src/gateway/config.ts';
 import { compileFilter, FilterSyntaxError, parseFilterText } from '../../src/delivery/filter.ts';
 
 const order = {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
-import { validateConfig } from '../../src/config/validate.ts';
+import { parseConfig, validateConfig } from '../../src/gateway/config.ts';
 import { HttpError } from '../../src/errors.ts';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.ts';
 import { refuseInvalidPayload } from '../../src/http/api/message-schema.ts';

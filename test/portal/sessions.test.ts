@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Svix } from 'svix';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { startGateway, type Gateway } from '../../src/gateway/gateway.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { API_TOKEN, LogSink, startTestGateway, tempDir } from '../helpers/gateway.ts';

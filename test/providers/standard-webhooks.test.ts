@@ -3,7 +3,7 @@ import { generateKeyPairSync, sign as edSign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { verifySignature } from '../../src/signing/standard-webhooks.ts';
 import { assertRejected, assertStored, startHarness, type Harness } from './harness.ts';
 

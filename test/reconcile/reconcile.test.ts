@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sign } from '@octokit/webhooks-methods';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
-import { eventually, startTestGateway } from '../helpers/gateway.ts';
+import { startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { fakeGithub, fakeStripe, type GithubDelivery, type StripeEvent } from './fake-providers.ts';
 

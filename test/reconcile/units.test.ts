@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { nextCursor } from '../../src/reconcile/github.ts';
 import { retryable, withRetry } from '../../src/reconcile/retry.ts';
@@ -28,13 +28,27 @@ describe('reconciliation: retries, paging, config', () => {
     assert.equal(calls, 3);
     calls = 0;
     await assert.rejects(
-      withRetry(() => (calls++, Promise.reject(Object.assign(new Error('bad key'), { statusCode: 401 }))), 4, 1),
+      withRetry(
+        () => {
+          calls++;
+          return Promise.reject(Object.assign(new Error('bad key'), { statusCode: 401 }));
+        },
+        4,
+        1,
+      ),
       /bad key/,
     );
     assert.equal(calls, 1, 'a 401 is not retried');
     calls = 0;
     await assert.rejects(
-      withRetry(() => (calls++, Promise.reject(Object.assign(new Error('down'), { status: 503 }))), 3, 1),
+      withRetry(
+        () => {
+          calls++;
+          return Promise.reject(Object.assign(new Error('down'), { status: 503 }));
+        },
+        3,
+        1,
+      ),
       /down/,
     );
     assert.equal(calls, 3);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { validateConfig } from '../../src/config/validate.ts';
+import { validateConfig } from '../../src/gateway/config.ts';
 import type { BrokerSourceOptions } from '../../src/sources/provider.ts';
 
 const base = (sources: string) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { validateConfig } from '../../src/config/validate.ts';
+import { validateConfig } from '../../src/gateway/config.ts';
 
 const base = (extra: string) =>
   parse(`apiToken: a-long-enough-api-token

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { AddressGuard } from '../../src/delivery/ssrf.ts';
 import { replayRisk } from '../../src/ingest/replay-risk.ts';

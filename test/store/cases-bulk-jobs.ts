@@ -41,7 +41,7 @@ function filter(over: Partial<BulkFilter>): BulkFilter {
 async function runToEnd(store: Store, id: string, owner: string, limit: number, now: number) {
   for (let i = 0; i < 50; i++) {
     const job = await store.runBulkBatch(id, owner, limit, now, 10_000);
-    if (!job || job.state !== 'running') return job;
+    if (job?.state !== 'running') return job;
   }
   throw new Error('the job did not finish in 50 batches');
 }

@@ -23,7 +23,7 @@ export function securityCases(target: StoreTarget): void {
   it('audit log: stored as written, newest first, filtered, paged, removed past retention', () =>
     target.with(async ({ store }) => {
       const old = entry({
-        id: idFloor('aud', Date.now() - 10 * 86_400_000) + 'AAAAAAAAAAAAAA',
+        id: `${idFloor('aud', Date.now() - 10 * 86_400_000)}AAAAAAAAAAAAAA`,
         at: Date.now() - 10 * 86_400_000,
         principalName: 'ci',
         appId: null,

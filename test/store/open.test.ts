@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaults } from '../../src/config/defaults.ts';
-import { parseConfig } from '../../src/config/load.ts';
+import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeTargets } from './harness.ts';

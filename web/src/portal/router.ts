@@ -17,6 +17,6 @@ export const { navigate, useLocation, linkProps } = historyRouter(BASE, withKept
 
 /** A deep link of the `next` parameter, if it is a path inside the portal (never another site). */
 export function safeNext(next: string | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || /[\\\s]/.test(next)) return null;
+  if (!next?.startsWith('/') || next.startsWith('//') || /[\\\s]/.test(next)) return null;
   return next;
 }
