@@ -66,7 +66,7 @@ function Outcome({ result }: { result: TestOut }) {
   if (!result.ok)
     return (
       <p class="problem" role="alert">
-        The transformation failed: {result.error}
+        Test failed: {result.error}
       </p>
     );
   if (result.cancelled)
@@ -86,12 +86,22 @@ function Outcome({ result }: { result: TestOut }) {
         <dt>Event type</dt>
         <dd class="mono">{w.eventType ?? '—'}</dd>
       </dl>
-      <pre class="code" aria-label="Transformed headers" tabIndex={0}>
-        {pretty(w.headers)}
-      </pre>
-      <pre class="code" aria-label="Transformed payload" tabIndex={0}>
-        {pretty(w.payload)}
-      </pre>
+      <div>
+        <span class="muted" aria-hidden="true">
+          Headers
+        </span>
+        <pre class="code" aria-label="Transformed headers" tabIndex={0}>
+          {pretty(w.headers)}
+        </pre>
+      </div>
+      <div>
+        <span class="muted" aria-hidden="true">
+          Payload
+        </span>
+        <pre class="code" aria-label="Transformed payload" tabIndex={0}>
+          {pretty(w.payload)}
+        </pre>
+      </div>
     </section>
   );
 }
@@ -109,12 +119,15 @@ export function TransformationEditor({
   path,
   canEdit,
   sample,
+  runsAt = 'delivery',
   title = 'Transformation',
 }: {
   call: JsonCall;
   path: string;
   canEdit: boolean;
   sample: TransformationSample;
+  /** An endpoint's runs before each delivery is signed, a source's at ingest. */
+  runsAt?: 'delivery' | 'ingest';
   title?: string;
 }) {
   const base = `${path}/transformation`;
@@ -204,7 +217,8 @@ export function TransformationEditor({
       <div class="stack transformation">
         <p class="muted">
           A JavaScript function <code>(webhook) =&gt; webhook</code> over <code>{'{ method, url, headers, payload, eventType }'}</code>, run
-          in a sandbox on every webhook before it is sent on. Set <code>webhook.cancel = true</code> to drop one.
+          in a sandbox on every webhook {runsAt === 'ingest' ? 'as it comes in, before it is stored' : 'before it is signed and sent'}. Set{' '}
+          <code>webhook.cancel = true</code> to drop one.
         </p>
         <Problem error={stored.error} />
         {t && !canEdit && t.code === null ? <p class="empty">No transformation.</p> : null}

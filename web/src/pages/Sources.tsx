@@ -108,6 +108,7 @@ function SourceRow({ s, canAct }: { s: Source; canAct: boolean }) {
               path={`/source/${encodeURIComponent(s.name)}`}
               canEdit={canAct}
               sample={{ eventType: null, payload: {} }}
+              runsAt="ingest"
               title={`Transformation of ${s.name}`}
             />
           </td>
