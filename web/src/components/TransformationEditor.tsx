@@ -42,13 +42,22 @@ export interface EventTypeWithExamples {
  * The sample for an endpoint: the example of the first event type it receives
  * that has one, else that type with `{}`. Without types, `{}`.
  */
+/** The first example in an event type's schemas, if any. */
+export function exampleOf(type: EventTypeWithExamples | undefined): unknown {
+  return Object.values(type?.schemas ?? {}).flatMap((s) => {
+    const examples = (s as { examples?: unknown } | null)?.examples;
+    return Array.isArray(examples) ? examples : [];
+  })[0];
+}
+
+/**
+ * The sample for an endpoint: the example of the first event type it receives
+ * that has one, else that type with `{}`. Without types, `{}`.
+ */
 export function sampleFor(types: readonly EventTypeWithExamples[], filterTypes: readonly string[] | null): TransformationSample {
   const received = types.filter((t) => !t.archived && (filterTypes === null || filterTypes.includes(t.name)));
   for (const t of received) {
-    const example = Object.values(t.schemas ?? {}).flatMap((s) => {
-      const examples = (s as { examples?: unknown } | null)?.examples;
-      return Array.isArray(examples) ? examples : [];
-    })[0];
+    const example = exampleOf(t);
     if (example !== undefined) return { eventType: t.name, payload: example };
   }
   return { eventType: received[0]?.name ?? null, payload: {} };
@@ -86,22 +95,21 @@ function Outcome({ result }: { result: TestOut }) {
         <dt>Event type</dt>
         <dd class="mono">{w.eventType ?? '—'}</dd>
       </dl>
-      <div>
-        <span class="muted" aria-hidden="true">
-          Headers
-        </span>
-        <pre class="code" aria-label="Transformed headers" tabIndex={0}>
-          {pretty(w.headers)}
-        </pre>
-      </div>
-      <div>
-        <span class="muted" aria-hidden="true">
-          Payload
-        </span>
-        <pre class="code" aria-label="Transformed payload" tabIndex={0}>
-          {pretty(w.payload)}
-        </pre>
-      </div>
+      {(
+        [
+          ['Headers', w.headers],
+          ['Payload', w.payload],
+        ] as const
+      ).map(([name, value]) => (
+        <div key={name}>
+          <span class="muted" aria-hidden="true">
+            {name}
+          </span>
+          <pre class="code" aria-label={`Transformed ${name.toLowerCase()}`} tabIndex={0}>
+            {pretty(value)}
+          </pre>
+        </div>
+      ))}
     </section>
   );
 }
@@ -300,5 +308,29 @@ export function TransformationEditor({
         ) : null}
       </div>
     </Panel>
+  );
+}
+
+/** The console's disclosure for a table row's transformation: it opens a `TransformationRow` under the row. */
+export function TransformationToggle({ open, onToggle, controls }: { open: boolean; onToggle: () => void; controls: string }) {
+  return (
+    <button type="button" class="small" aria-expanded={open} aria-controls={controls} onClick={onToggle}>
+      Transformation
+    </button>
+  );
+}
+
+/** The editor as a full-width table row under the row it belongs to. */
+export function TransformationRow({
+  id,
+  colSpan,
+  ...editor
+}: { id: string; colSpan: number } & Parameters<typeof TransformationEditor>[0]) {
+  return (
+    <tr id={id} class="detail-row">
+      <td colSpan={colSpan}>
+        <TransformationEditor {...editor} />
+      </td>
+    </tr>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api.ts';
-import { sampleFor, TransformationEditor } from '../components/TransformationEditor.tsx';
+import { sampleFor, TransformationRow, TransformationToggle } from '../components/TransformationEditor.tsx';
 import { Badge, Empty, Panel, Problem } from '../components/ui.tsx';
 import { ago, count, duration } from '../format.ts';
 import { invalidateAll, useQuery } from '../query.ts';
@@ -175,15 +175,7 @@ function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: End
         <td>{s ? `${count(s.pending)} pending, ${count(s.fail)} failed` : '…'}</td>
         <td>
           <a {...linkProps(`/messages?app=${appId}&endpoint=${ep.id}`)}>Messages</a>{' '}
-          <button
-            type="button"
-            class="small"
-            aria-expanded={transforming}
-            aria-controls={detailId}
-            onClick={() => setTransforming(!transforming)}
-          >
-            Transformation
-          </button>
+          <TransformationToggle open={transforming} onToggle={() => setTransforming(!transforming)} controls={detailId} />
           {canAct ? (
             <div class="actions">
               <button type="button" class="small" onClick={toggle}>
@@ -206,17 +198,15 @@ function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: End
         </td>
       </tr>
       {transforming ? (
-        <tr id={detailId} class="detail-row">
-          <td colSpan={5}>
-            <TransformationEditor
-              call={api}
-              path={path}
-              canEdit={canAct}
-              sample={sampleFor(eventTypes, ep.filterTypes)}
-              title={`Transformation of ${ep.uid ?? ep.id}`}
-            />
-          </td>
-        </tr>
+        <TransformationRow
+          id={detailId}
+          colSpan={5}
+          call={api}
+          path={path}
+          canEdit={canAct}
+          sample={sampleFor(eventTypes, ep.filterTypes)}
+          title={`Transformation of ${ep.uid ?? ep.id}`}
+        />
       ) : null}
     </>
   );

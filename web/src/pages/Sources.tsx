@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
-import { TransformationEditor } from '../components/TransformationEditor.tsx';
+import { TransformationRow, TransformationToggle } from '../components/TransformationEditor.tsx';
 import { CopyButton, Empty, Problem } from '../components/ui.tsx';
 import { ago, count } from '../format.ts';
 import { useQuery } from '../query.ts';
@@ -88,31 +88,21 @@ function SourceRow({ s, canAct }: { s: Source; canAct: boolean }) {
         <td>
           <div class="actions">
             {canAct ? <TestEvent source={s.name} /> : null}
-            <button
-              type="button"
-              class="small"
-              aria-expanded={transforming}
-              aria-controls={detailId}
-              onClick={() => setTransforming(!transforming)}
-            >
-              Transformation
-            </button>
+            <TransformationToggle open={transforming} onToggle={() => setTransforming(!transforming)} controls={detailId} />
           </div>
         </td>
       </tr>
       {transforming ? (
-        <tr id={detailId} class="detail-row">
-          <td colSpan={6}>
-            <TransformationEditor
-              call={api}
-              path={`/source/${encodeURIComponent(s.name)}`}
-              canEdit={canAct}
-              sample={{ eventType: null, payload: {} }}
-              runsAt="ingest"
-              title={`Transformation of ${s.name}`}
-            />
-          </td>
-        </tr>
+        <TransformationRow
+          id={detailId}
+          colSpan={6}
+          call={api}
+          path={`/source/${encodeURIComponent(s.name)}`}
+          canEdit={canAct}
+          sample={{ eventType: null, payload: {} }}
+          runsAt="ingest"
+          title={`Transformation of ${s.name}`}
+        />
       ) : null}
     </>
   );

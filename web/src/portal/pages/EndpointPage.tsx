@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { FlowChart, type SeriesPoint } from '../../components/Chart.tsx';
-import { sampleFor, TransformationEditor } from '../../components/TransformationEditor.tsx';
+import { exampleOf, sampleFor, TransformationEditor } from '../../components/TransformationEditor.tsx';
 import { Badge, CopyButton, Empty, Panel, Problem } from '../../components/ui.tsx';
 import { useQuery } from '../../query.ts';
 import { papi, type AttemptOut, type EndpointOut, type EventTypeOut, type HealthOut, type ListPage } from '../api.ts';
@@ -110,7 +110,7 @@ function SendTest({ path, endpoint, catalog }: { path: string; endpoint: Endpoin
   const [problem, setProblem] = useState<Error | undefined>(undefined);
   const chosen = type || types[0]?.name || '';
   const example = types.find((t) => t.name === chosen);
-  const payload = Object.values(example?.schemas ?? {}).flatMap((s) => s.examples ?? [])[0];
+  const payload = exampleOf(example);
   const send = async () => {
     setProblem(undefined);
     try {
