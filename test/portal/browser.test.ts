@@ -183,6 +183,56 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     assert.deepEqual(JSON.parse(receiver.requests[before]!.body.toString('utf8')), { type: 'invoice.paid', example: true });
   });
 
+  test("the transformation editor: the event type's example to test on, Test shows the result, Save makes the next delivery carry it", async () => {
+    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ id: string; url: string }> };
+    const epId = eps.data.find((e) => e.url === receiver.url)?.id as string;
+    const stored = async () => ((await (await gw.api(`/app/acme/endpoint/${epId}/transformation`)).json()) as { code: string | null }).code;
+    const editor = page.getByRole('region', { name: 'Transformation', exact: true });
+    const payload = editor.getByLabel('Test payload');
+    await eventually(async () => ((await payload.inputValue()).includes('example') ? true : undefined), 10_000, 'the example payload');
+    assert.deepEqual(JSON.parse(await payload.inputValue()), { type: 'invoice.paid', example: true });
+    const source = "(webhook) => { webhook.payload.tenant = 'acme'; return webhook; }";
+    await editor.getByLabel('Transformation code').fill(source);
+    await editor.getByRole('button', { name: 'Test', exact: true }).click();
+    await editor.getByRole('region', { name: 'Test result' }).getByLabel('Transformed payload').getByText('"tenant": "acme"').waitFor();
+    assert.equal(await stored(), null, 'a test stores nothing');
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
+    await editor.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    assert.equal(await stored(), source);
+    const before = receiver.requests.length;
+    await send('evt_portal_transformed');
+    await receiver.waitFor(before + 1);
+    assert.deepEqual(JSON.parse(receiver.requests[before]!.body.toString('utf8')), {
+      type: 'invoice.paid',
+      invoice: 'evt_portal_transformed',
+      tenant: 'acme',
+    });
+    await editor.getByRole('button', { name: 'Remove', exact: true }).click();
+    await editor.getByRole('status').filter({ hasText: 'Removed' }).waitFor();
+    assert.equal(await stored(), null);
+  });
+
+  test('a session without ManageTransformations sees no transformation editor, and the server refuses it', async () => {
+    const eps = (await (await gw.api('/app/acme/endpoint')).json()) as { data: Array<{ id: string; url: string }> };
+    const epId = eps.data.find((e) => e.url === receiver.url)?.id as string;
+    const other = await browser.newPage();
+    await other.goto(await portalLink('acme', { capabilities: ['ViewBase', 'ManageEndpoint', 'CreateAttempts'] }));
+    await other.getByRole('link', { name: receiver.url }).click();
+    // The panels after it are there, so the page is complete.
+    await other.getByRole('button', { name: 'Send test event' }).waitFor();
+    assert.equal(await other.getByRole('region', { name: 'Transformation', exact: true }).count(), 0);
+    assert.equal(await other.getByLabel('Transformation code').count(), 0);
+    // The session's own bearer, on the application the page itself uses.
+    const refused = await other.evaluate(async (endpoint) => {
+      const headers = { authorization: `Bearer ${sessionStorage.getItem('sluice-portal-session')}`, 'content-type': 'application/json' };
+      const view = (await (await fetch('/api/v1/auth/portal-session', { headers })).json()) as { appId: string };
+      const url = `/api/v1/app/${view.appId}/endpoint/${endpoint}/transformation`;
+      return (await fetch(url, { method: 'PATCH', headers, body: JSON.stringify({ code: '(webhook) => webhook' }) })).status;
+    }, epId);
+    assert.equal(refused, 403);
+    await other.close();
+  });
+
   test('Recover shows how many failed deliveries it will send, then sends them', async () => {
     const ep = await gw.api('/app/acme/endpoint', {
       method: 'POST',
@@ -233,6 +283,7 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await ro.getByRole('heading', { name: 'Health' }).waitFor();
     for (const name of ['Edit endpoint', 'Delete endpoint', 'Rotate secret', 'Send test event'])
       assert.equal(await ro.getByRole('button', { name }).count(), 0, name);
+    assert.equal(await ro.getByLabel('Transformation code').count(), 0, 'no transformation editor');
     await ro.close();
   });
 

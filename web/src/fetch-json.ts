@@ -46,3 +46,6 @@ export async function fetchJson<T>(caller: Caller, path: string, init: RequestIn
   }
   return body as T;
 }
+
+/** A front end's bound client (the console's `api`, the portal's `papi`): what a component shared by both is given. */
+export type JsonCall = <T>(path: string, init?: RequestInit & { json?: unknown }) => Promise<T>;

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api.ts';
+import { sampleFor, TransformationRow, TransformationToggle } from '../components/TransformationEditor.tsx';
 import { Badge, Empty, Panel, Problem } from '../components/ui.tsx';
 import { ago, count, duration } from '../format.ts';
 import { invalidateAll, useQuery } from '../query.ts';
@@ -82,13 +83,14 @@ function Secret({ appId, ep }: { appId: string; ep: Endpoint }) {
   );
 }
 
-function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: Endpoint; canAct: boolean; eventTypes: string[] }) {
+function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: Endpoint; canAct: boolean; eventTypes: EventType[] }) {
   const stats = useQuery(`stats:${ep.id}`, () => api<Stats>(`/app/${appId}/endpoint/${ep.id}/stats`), { refetchMs: 10_000 });
   const health = useQuery(`health:${ep.id}`, () => api<Health>(`/app/${appId}/endpoint/${ep.id}/health`), { refetchMs: 10_000 });
   const h = health.data;
   const [note, setNote] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [url, setUrl] = useState(ep.url);
+  const [transforming, setTransforming] = useState(false);
   const s = stats.data;
   const total = s ? s.success + s.fail : 0;
   const toggle = async () => {
@@ -106,95 +108,111 @@ function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: End
     }
   };
   const example = async () => {
-    const type = eventTypes[0];
+    const type = eventTypes[0]?.name;
     if (!type) return setNote('Declare an event type first');
     const r = await api<{ id: string }>(`/app/${appId}/endpoint/${ep.id}/send-example`, { method: 'POST', json: { eventType: type } });
     setNote(`Example ${type} sent as ${r.id}`);
   };
+  const path = `/app/${appId}/endpoint/${ep.id}`;
+  const detailId = `transformation-row-${ep.id}`;
   return (
-    <tr>
-      <td>
-        {editing ? (
-          <form onSubmit={save} class="inline-form">
-            <label for={`url-${ep.id}`} class="sr-only">
-              Endpoint URL
-            </label>
-            <input id={`url-${ep.id}`} value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
-            <button type="submit" class="small">
-              Save
-            </button>
-            <button type="button" class="small" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-          </form>
-        ) : (
-          <span class="mono">{ep.url}</span>
-        )}
-        <div class="muted">
-          {ep.uid ?? ep.id}
-          {ep.filterTypes ? ` · ${ep.filterTypes.join(', ')}` : ''}
-        </div>
-      </td>
-      <td>
-        {ep.disabled ? (
-          <>
-            <Badge value="disabled" /> <span class="muted">{ep.disabledReason}</span>
-          </>
-        ) : (
-          <Badge value="enabled" />
-        )}
-        {h && h.breaker !== 'closed' ? (
-          <div>
-            <Badge value={h.breaker === 'open' ? 'breaker open' : 'breaker half open'} />
-          </div>
-        ) : null}
-        {h?.throttledUntil ? <div class="muted">throttled</div> : null}
-      </td>
-      <td>
-        {h && h.successRate !== null
-          ? `${Math.round(h.successRate * 100)}% of last ${h.sample}`
-          : s
-            ? `${total ? Math.round((s.success / total) * 100) : 100}% of ${count(total)}`
-            : '…'}
-        {h && h.p50Ms !== null ? (
+    <>
+      <tr>
+        <td>
+          {editing ? (
+            <form onSubmit={save} class="inline-form">
+              <label for={`url-${ep.id}`} class="sr-only">
+                Endpoint URL
+              </label>
+              <input id={`url-${ep.id}`} value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} />
+              <button type="submit" class="small">
+                Save
+              </button>
+              <button type="button" class="small" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </form>
+          ) : (
+            <span class="mono">{ep.url}</span>
+          )}
           <div class="muted">
-            p50 {duration(h.p50Ms)} · p99 {duration(h.p99Ms)}
+            {ep.uid ?? ep.id}
+            {ep.filterTypes ? ` · ${ep.filterTypes.join(', ')}` : ''}
           </div>
-        ) : null}
-        {h?.lastError ? (
-          <div class="problem-text small-text">
-            last error {ago(h.lastError.at)}: {h.lastError.error ?? `HTTP ${h.lastError.status}`}
-          </div>
-        ) : null}
-      </td>
-      <td>{s ? `${count(s.pending)} pending, ${count(s.fail)} failed` : '…'}</td>
-      <td>
-        <a {...linkProps(`/messages?app=${appId}&endpoint=${ep.id}`)}>Messages</a>
-        {canAct ? (
-          <div class="actions">
-            <button type="button" class="small" onClick={toggle}>
-              {ep.disabled ? 'Enable' : 'Disable'}
-            </button>
-            <button type="button" class="small" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-            <button type="button" class="small" onClick={example}>
-              Send example
-            </button>
-            <Secret appId={appId} ep={ep} />
-          </div>
-        ) : null}
-        {note ? (
-          <span class="muted" role="status">
-            {note}
-          </span>
-        ) : null}
-      </td>
-    </tr>
+        </td>
+        <td>
+          {ep.disabled ? (
+            <>
+              <Badge value="disabled" /> <span class="muted">{ep.disabledReason}</span>
+            </>
+          ) : (
+            <Badge value="enabled" />
+          )}
+          {h && h.breaker !== 'closed' ? (
+            <div>
+              <Badge value={h.breaker === 'open' ? 'breaker open' : 'breaker half open'} />
+            </div>
+          ) : null}
+          {h?.throttledUntil ? <div class="muted">throttled</div> : null}
+        </td>
+        <td>
+          {h && h.successRate !== null
+            ? `${Math.round(h.successRate * 100)}% of last ${h.sample}`
+            : s
+              ? `${total ? Math.round((s.success / total) * 100) : 100}% of ${count(total)}`
+              : '…'}
+          {h && h.p50Ms !== null ? (
+            <div class="muted">
+              p50 {duration(h.p50Ms)} · p99 {duration(h.p99Ms)}
+            </div>
+          ) : null}
+          {h?.lastError ? (
+            <div class="problem-text small-text">
+              last error {ago(h.lastError.at)}: {h.lastError.error ?? `HTTP ${h.lastError.status}`}
+            </div>
+          ) : null}
+        </td>
+        <td>{s ? `${count(s.pending)} pending, ${count(s.fail)} failed` : '…'}</td>
+        <td>
+          <a {...linkProps(`/messages?app=${appId}&endpoint=${ep.id}`)}>Messages</a>{' '}
+          <TransformationToggle open={transforming} onToggle={() => setTransforming(!transforming)} controls={detailId} />
+          {canAct ? (
+            <div class="actions">
+              <button type="button" class="small" onClick={toggle}>
+                {ep.disabled ? 'Enable' : 'Disable'}
+              </button>
+              <button type="button" class="small" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+              <button type="button" class="small" onClick={example}>
+                Send example
+              </button>
+              <Secret appId={appId} ep={ep} />
+            </div>
+          ) : null}
+          {note ? (
+            <span class="muted" role="status">
+              {note}
+            </span>
+          ) : null}
+        </td>
+      </tr>
+      {transforming ? (
+        <TransformationRow
+          id={detailId}
+          colSpan={5}
+          call={api}
+          path={path}
+          canEdit={canAct}
+          sample={sampleFor(eventTypes, ep.filterTypes)}
+          title={`Transformation of ${ep.uid ?? ep.id}`}
+        />
+      ) : null}
+    </>
   );
 }
 
-function AppPanel({ app, canAct, eventTypes }: { app: App; canAct: boolean; eventTypes: string[] }) {
+function AppPanel({ app, canAct, eventTypes }: { app: App; canAct: boolean; eventTypes: EventType[] }) {
   const eps = useQuery(`eps:${app.id}`, () => api<Page<Endpoint>>(`/app/${app.id}/endpoint?limit=250`));
   return (
     <Panel title={app.name || app.uid || app.id}>
@@ -233,7 +251,7 @@ export function Applications() {
   const canAct = useCanAct();
   const apps = useQuery('apps', () => api<Page<App>>('/app?limit=250'));
   const types = useQuery('event-types', () => api<Page<EventType>>('/event-type?limit=250&withContent=true'));
-  const names = (types.data?.data ?? []).map((t) => t.name);
+  const declared = types.data?.data ?? [];
   return (
     <>
       <div class="page-head">
@@ -242,7 +260,7 @@ export function Applications() {
       <Problem error={apps.error} />
       <div class="stack">
         {(apps.data?.data ?? []).map((a) => (
-          <AppPanel key={a.id} app={a} canAct={canAct} eventTypes={names} />
+          <AppPanel key={a.id} app={a} canAct={canAct} eventTypes={declared} />
         ))}
       </div>
       <Panel title="Event types">

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
+import { TransformationRow, TransformationToggle } from '../components/TransformationEditor.tsx';
 import { CopyButton, Empty, Problem } from '../components/ui.tsx';
 import { ago, count } from '../format.ts';
 import { useQuery } from '../query.ts';
@@ -56,6 +57,57 @@ function TestEvent({ source }: { source: string }) {
   );
 }
 
+/** A source's row, and under it its transformation when asked for. */
+function SourceRow({ s, canAct }: { s: Source; canAct: boolean }) {
+  const [transforming, setTransforming] = useState(false);
+  const url = `${location.origin}${s.path}`;
+  const detailId = `transformation-row-${s.name}`;
+  return (
+    <>
+      <tr>
+        <td>
+          <strong>{s.name}</strong>
+          <div class="muted">
+            {s.provider} → {s.application}
+          </div>
+        </td>
+        <td>
+          <span class="mono">{url}</span> <CopyButton label={`Copy ingest URL of ${s.name}`} text={url} />
+        </td>
+        <td>
+          <a {...linkProps(`/messages?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.received)}</a>
+        </td>
+        <td>
+          {s.last24h.rejected > 0 || s.lastRejectedAt ? (
+            <a {...linkProps(`/rejected?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.rejected)}</a>
+          ) : (
+            '0'
+          )}
+        </td>
+        <td>{ago(s.lastReceivedAt)}</td>
+        <td>
+          <div class="actions">
+            {canAct ? <TestEvent source={s.name} /> : null}
+            <TransformationToggle open={transforming} onToggle={() => setTransforming(!transforming)} controls={detailId} />
+          </div>
+        </td>
+      </tr>
+      {transforming ? (
+        <TransformationRow
+          id={detailId}
+          colSpan={6}
+          call={api}
+          path={`/source/${encodeURIComponent(s.name)}`}
+          canEdit={canAct}
+          sample={{ eventType: null, payload: {} }}
+          runsAt="ingest"
+          title={`Transformation of ${s.name}`}
+        />
+      ) : null}
+    </>
+  );
+}
+
 export function Sources() {
   const canAct = useCanAct();
   const q = useQuery('sources', () => api<{ data: Source[] }>('/sources'), { refetchMs: 5000 });
@@ -84,34 +136,9 @@ export function Sources() {
             </tr>
           </thead>
           <tbody>
-            {(q.data?.data ?? []).map((s) => {
-              const url = `${location.origin}${s.path}`;
-              return (
-                <tr key={s.name}>
-                  <td>
-                    <strong>{s.name}</strong>
-                    <div class="muted">
-                      {s.provider} → {s.application}
-                    </div>
-                  </td>
-                  <td>
-                    <span class="mono">{url}</span> <CopyButton label={`Copy ingest URL of ${s.name}`} text={url} />
-                  </td>
-                  <td>
-                    <a {...linkProps(`/messages?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.received)}</a>
-                  </td>
-                  <td>
-                    {s.last24h.rejected > 0 || s.lastRejectedAt ? (
-                      <a {...linkProps(`/rejected?source=${encodeURIComponent(s.name)}`)}>{count(s.last24h.rejected)}</a>
-                    ) : (
-                      '0'
-                    )}
-                  </td>
-                  <td>{ago(s.lastReceivedAt)}</td>
-                  <td>{canAct ? <TestEvent source={s.name} /> : null}</td>
-                </tr>
-              );
-            })}
+            {(q.data?.data ?? []).map((s) => (
+              <SourceRow key={s.name} s={s} canAct={canAct} />
+            ))}
           </tbody>
         </table>
       </div>

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { FlowChart, type SeriesPoint } from '../../components/Chart.tsx';
+import { exampleOf, sampleFor, TransformationEditor } from '../../components/TransformationEditor.tsx';
 import { Badge, CopyButton, Empty, Panel, Problem } from '../../components/ui.tsx';
 import { useQuery } from '../../query.ts';
 import { papi, type AttemptOut, type EndpointOut, type EventTypeOut, type HealthOut, type ListPage } from '../api.ts';
@@ -102,17 +103,14 @@ function Secret({ path }: { path: string }) {
   );
 }
 
-function SendTest({ path, endpoint }: { path: string; endpoint: EndpointOut }) {
-  const catalog = useQuery('catalog:full', () => papi<ListPage<EventTypeOut>>('/event-type?limit=250&with_content=true'));
-  const types = (catalog.data?.data ?? []).filter(
-    (t) => !t.archived && (endpoint.filterTypes === null || endpoint.filterTypes.includes(t.name)),
-  );
+function SendTest({ path, endpoint, catalog }: { path: string; endpoint: EndpointOut; catalog: EventTypeOut[] }) {
+  const types = catalog.filter((t) => !t.archived && (endpoint.filterTypes === null || endpoint.filterTypes.includes(t.name)));
   const [type, setType] = useState('');
   const [sent, setSent] = useState<string | null>(null);
   const [problem, setProblem] = useState<Error | undefined>(undefined);
   const chosen = type || types[0]?.name || '';
   const example = types.find((t) => t.name === chosen);
-  const payload = Object.values(example?.schemas ?? {}).flatMap((s) => s.examples ?? [])[0];
+  const payload = exampleOf(example);
   const send = async () => {
     setProblem(undefined);
     try {
@@ -166,6 +164,11 @@ export function EndpointPage({ id }: { id: string }) {
   const path = `${appPath}/endpoint/${encodeURIComponent(id)}`;
   const canManage = useCan('ManageEndpoint');
   const canAttempt = useCan('CreateAttempts');
+  const canTransform = useCan('ManageTransformations');
+  // The catalog with its examples: the test event's payload, and the transformation editor's sample.
+  const catalog = useQuery('catalog:full', () => papi<ListPage<EventTypeOut>>('/event-type?limit=250&with_content=true'), {
+    enabled: canAttempt || canTransform,
+  });
   const endpoint = useQuery(`ep:${path}`, () => papi<EndpointOut>(path));
   const health = useQuery(`health:${path}`, () => papi<HealthOut>(`${path}/health`), { refetchMs: 10_000 });
   const attempts = useQuery(
@@ -302,7 +305,8 @@ export function EndpointPage({ id }: { id: string }) {
       </Panel>
       <Secret path={path} />
       <EndpointHeaders path={path} />
-      {canAttempt && <SendTest path={path} endpoint={e} />}
+      {canTransform && <TransformationEditor call={papi} path={path} canEdit sample={sampleFor(catalog.data?.data ?? [], e.filterTypes)} />}
+      {canAttempt && <SendTest path={path} endpoint={e} catalog={catalog.data?.data ?? []} />}
     </>
   );
 }
