@@ -40,6 +40,7 @@ import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { securityHeaders } from './security-headers.ts';
+import { ingestAnswer, sendFrameworkError, sendIngestError } from '../error-catalogue.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -85,15 +86,13 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.server.maxConnections = config.server.maxConnections;
   securityHeaders(app, { noStore: false });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((req, reply) => sendIngestError(reply, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) log.error({ err }, 'http: unexpected error');
-    return reply
-      .code(status)
-      .send({ error: status >= 500 ? 'internal_error' : 'bad_request', reason: status >= 500 ? 'internal error' : (err as Error).message });
+    if (status < 500) return sendFrameworkError(reply, 'ingest', { statusCode: status, message: (err as Error).message }, 'bad_request');
+    log.error({ err }, 'http: unexpected error');
+    // The framework's own 5xx keeps its status; the body never says more than this.
+    return reply.code(status).send(ingestAnswer('internal_error', 'internal error').body);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sendToChannel } from '../../alerts/channels/index.ts';
 import { alertMessage } from '../../alerts/message.ts';
 import type { Config } from '../../config/types.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { AlertEvent, AlertNotification, AlertState } from '../../store/alerts.ts';
 import { newId } from '../../store/ids.ts';
 import type { Store } from '../../store/store.ts';
@@ -106,7 +106,7 @@ export async function alertRoutes(app: FastifyInstance, deps: { store: Store; co
         // PagerDuty opens an incident for a trigger: close the test one at once.
         if (channel.type === 'pagerduty') await sendToChannel(channel, alertMessage({ ...event, kind: 'resolved' }, rule), now);
       } catch (err) {
-        throw new HttpError(502, 'channel_failed', `channel "${channel.name}" (${channel.type}) ${(err as Error).message}`, { cause: err });
+        throw apiError('channel_failed', `channel "${channel.name}" (${channel.type}) ${(err as Error).message}`, { cause: err });
       }
       return { channel: channel.name, type: channel.type, sent: true };
     },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
 import { brokerEndpointRefusal } from '../../delivery/brokers/api-access.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { BulkJob } from '../../store/bulk-jobs.ts';
@@ -174,7 +174,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     async (req) => {
       const current = (await find(req.params)).endpoint.secrets[0]?.secret ?? null;
       if (current === null || !isSigningKey(current))
-        throw new HttpError(404, 'not_found', 'this endpoint signs with a symmetric whsec_ secret; GET …/secret returns it');
+        throw apiError('not_found', 'this endpoint signs with a symmetric whsec_ secret; GET …/secret returns it');
       return { key: current, publicKey: publicKeyOf(current) };
     },
   );

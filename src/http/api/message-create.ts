@@ -1,6 +1,6 @@
 import { defaults } from '../../config/defaults.ts';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { GroupCommit } from '../../store/group-commit.ts';
 import type { IngestOutcome, NewMessage } from '../../store/store.ts';
 import { EventTypeCatalog } from '../../ingest/event-types.ts';
@@ -108,7 +108,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
         eventId,
         decision: outcome.duplicate ? 'duplicate' : 'accepted',
       });
-      if (outcome.duplicate) throw new HttpError(409, 'conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
+      if (outcome.duplicate) throw apiError('conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
       if (outcome.deliveries > 0) deps.onQueued();
       const hours = body.payloadRetentionHours ?? (body.payloadRetentionPeriod != null ? body.payloadRetentionPeriod * 24 : null);
       if (hours !== null) await store.setPayloadExpiry(outcome.messageId, now + hours * 3_600_000);

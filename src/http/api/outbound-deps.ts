@@ -2,7 +2,8 @@ import type { Config } from '../../config/types.ts';
 import type { OperationalWebhooks } from '../../delivery/operational.ts';
 import type { NetworkPolicies } from '../../delivery/network-policy.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
+import type { HttpError } from '../../errors.ts';
 import type { LiveBus } from '../../live/bus.ts';
 import type { Created } from '../../store/outbound.ts';
 import type { Store } from '../../store/store.ts';
@@ -25,12 +26,12 @@ export interface OutboundDeps {
 
 /** The record of a write, or 409 naming the taken uid or name. */
 export function created<T>(result: Created<T>): T {
-  if ('conflict' in result) throw new HttpError(409, 'conflict', result.conflict);
+  if ('conflict' in result) throw apiError('conflict', result.conflict);
   return result.ok;
 }
 
 export function validation(field: string, message: string): HttpError {
-  return new HttpError(422, 'validation', `${field}: ${message}`);
+  return apiError('validation', `${field}: ${message}`);
 }
 
 /** Svix sends `throttleRate`; older clients `rateLimit`. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { ReconcileRun } from '../../store/reconcile.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
@@ -41,10 +41,8 @@ export async function reconcileRoutes(app: FastifyInstance, deps: { store: Store
     async (req) => {
       const started = deps.reconcile.runNow(req.params.source);
       if (started === 'unknown') throw notFound(`source "${req.params.source}"`);
-      if (started === 'not-reconciling')
-        throw new HttpError(409, 'not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
-      if (started === 'running')
-        throw new HttpError(409, 'conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
+      if (started === 'not-reconciling') throw apiError('not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
+      if (started === 'running') throw apiError('conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
       return runView(await started);
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { endpointMatches, routeMessage } from '../../delivery/routing.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
+import type { HttpError } from '../../errors.ts';
 import { notFound } from './errors.ts';
 import { appOf } from './messages.ts';
 import type { Endpoint, Message } from '../../store/records.ts';
@@ -83,7 +84,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   app.post('/auth/logout', async (req, reply) => {
     const given = req.headers.authorization?.replace(/^Bearer\s+/i, '').trim() ?? '';
     if (!(await portalSessions.logout(given))) {
-      throw new HttpError(403, 'forbidden', 'only an app-portal token can be logged out; this request carries the API token');
+      throw apiError('forbidden', 'only an app-portal token can be logged out; this request carries the API token');
     }
     return reply.code(204).send();
   });
@@ -106,7 +107,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     const now = Date.now();
     const since = Date.parse(window.since);
     const until = window.until ? Date.parse(window.until) : now + 1;
-    if (!(since < until)) throw new HttpError(422, 'validation', 'body.until: must be after body.since');
+    if (!(since < until)) throw apiError('validation', 'body.until: must be after body.since');
     let queued = 0;
     let scanned = 0;
     let iterator: string | undefined;
@@ -197,7 +198,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   );
   app.post<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams } }, async (req) => {
     await appOf(store, req.params.app_id);
-    throw new HttpError(403, 'feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
+    throw apiError('feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
   });
   for (const path of ['/app/:app_id/integration/:integ_id', '/app/:app_id/integration/:integ_id/key']) {
     app.get<{ Params: { app_id: string; integ_id: string } }>(path, { schema: { params: integParams } }, async (req) => {
