@@ -7,7 +7,7 @@ import type { AlertEvent, AlertNotification, AlertState } from '../../store/aler
 import { newId } from '../../store/ids.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -85,7 +85,7 @@ export async function alertRoutes(app: FastifyInstance, deps: { store: Store; co
   app.post<{ Params: { name: string } }>(
     '/alerts/channels/:name/test',
     {
-      schema: { params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['name'] } },
+      schema: { params: pathParams({ name: { type: 'string', minLength: 1, maxLength: 128 } }) },
     },
     async (req) => {
       const channel = config.alerts.channels[req.params.name];

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ApplicationInput } from '../../store/outbound.ts';
 import type { Application } from '../../store/records.ts';
 import { notFound } from './errors.ts';
-import { applicationIn, applicationPatch, appParams, listQuery } from './outbound-schemas.ts';
+import { applicationIn, applicationPatch } from './outbound-schemas.ts';
+import { appParams, listQuery } from './params.ts';
 import { applicationView } from './outbound-views.ts';
 import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
 

@@ -5,7 +5,7 @@ import type { BulkAction, BulkFilter, BulkJob } from '../../store/bulk-jobs.ts';
 import type { Store } from '../../store/store.ts';
 import { callerOf, type Caller } from './caller.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 export interface BulkJobDeps {
   store: Store;
@@ -42,7 +42,7 @@ export const bulkJobIn = {
   required: ['action', 'filter'],
   additionalProperties: false,
 } as const;
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+const idParams = pathParams({ id: { type: 'string', minLength: 1, maxLength: 64 } });
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();

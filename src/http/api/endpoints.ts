@@ -8,24 +8,11 @@ import type { BulkJob } from '../../store/bulk-jobs.ts';
 import { recoverView, startBulkJob } from './bulk-jobs.ts';
 import { notFound } from './errors.ts';
 import { checkHeaders, endpointInput, type EndpointBody } from './endpoint-input.ts';
-import { appOf } from './messages.ts';
 import { created, type OutboundDeps } from './outbound-deps.ts';
-import {
-  appParams,
-  endpointIn,
-  endpointParams,
-  endpointPatch,
-  headersIn,
-  headersPatch,
-  listQuery,
-  recoverIn,
-  secretRotateIn,
-  sendExampleIn,
-} from './outbound-schemas.ts';
+import { endpointIn, endpointPatch, headersIn, headersPatch, recoverIn, secretRotateIn, sendExampleIn } from './outbound-schemas.ts';
+import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, listQuery } from './params.ts';
 import { endpointView } from './outbound-views.ts';
 import { messageView } from './views.ts';
-
-type EpParams = { app_id: string; endpoint_id: string };
 
 /** Endpoints of an application: Svix's `/app/{app_id}/endpoint` routes; ids or uids everywhere. */
 export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
@@ -37,12 +24,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     const uid = (await store.getApplication(appId))?.uid ?? null;
     return (url: string) => brokerEndpointRefusal(url, uid, config.brokers);
   };
-  const find = async (params: EpParams): Promise<{ appId: string; endpoint: Endpoint }> => {
-    const appId = await appOf(store, params.app_id);
-    const endpoint = await store.getEndpoint(appId, params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${params.endpoint_id}"`);
-    return { appId, endpoint };
-  };
+  const find = (params: EpParams) => endpointOf(store, params);
   const emit = (type: 'endpoint.created' | 'endpoint.updated' | 'endpoint.deleted', appId: string, e: Endpoint): Promise<void> =>
     operational.emit(type, { appId, endpointId: e.id, endpointUid: e.uid, url: e.url });
 

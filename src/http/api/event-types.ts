@@ -3,11 +3,12 @@ import type { EventType, EventTypeInput } from '../../store/outbound.ts';
 import { notFound } from './errors.ts';
 import { schemaProblem } from '../../ingest/schema.ts';
 import { created, validation, type OutboundDeps } from './outbound-deps.ts';
-import { eventTypeIn, eventTypeName, eventTypeUpdate, listQuery } from './outbound-schemas.ts';
+import { eventTypeIn, eventTypeName, eventTypeUpdate } from './outbound-schemas.ts';
+import { listQuery, pathParams } from './params.ts';
 import { eventTypeView } from './outbound-views.ts';
 
 type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string; featureFlags?: string[] | null };
-const params = { type: 'object', properties: { name: eventTypeName }, required: ['name'] } as const;
+const params = pathParams({ name: eventTypeName });
 
 /**
  * The event type a create, PUT or PATCH asks for, its schemas compiled now: a

@@ -8,7 +8,8 @@ import { announceIngest } from '../../live/announce.ts';
 import { notFound } from './errors.ts';
 import { refuseInvalidPayload } from './message-schema.ts';
 import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
-import { appParams, messageIn } from './outbound-schemas.ts';
+import { messageIn } from './outbound-schemas.ts';
+import { appParams, idParam, looseIdParam, pathParams } from './params.ts';
 import { messageView } from './views.ts';
 
 interface MessageBody {
@@ -124,11 +125,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
     '/app/:app_id/msg/:msg_id/content',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { ...appParams.properties, msg_id: { type: 'string', maxLength: 256 } },
-          required: ['app_id', 'msg_id'],
-        },
+        params: pathParams({ app_id: idParam, msg_id: looseIdParam }),
       },
     },
     async (req, reply) => {

@@ -5,7 +5,7 @@ import type { Message } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { rejectBadQuery, timeParam } from './bad-query.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { idParam, pageQuery, pathParams } from './params.ts';
 import { deliveryView, messageView } from './views.ts';
 
 interface SearchQuery {
@@ -108,11 +108,7 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     return { ...page, data };
   });
 
-  const params = {
-    type: 'object',
-    properties: { msg_id: { type: 'string', minLength: 1, maxLength: 256 } },
-    required: ['msg_id'],
-  } as const;
+  const params = pathParams({ msg_id: idParam });
 
   app.get<{ Params: { msg_id: string } }>('/messages/:msg_id', { schema: { params } }, async (req) => {
     const m = await store.findMessage(req.params.msg_id);

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseCidr } from '../../delivery/ssrf.ts';
-import { appOf } from './messages.ts';
 import type { OutboundDeps } from './outbound-deps.ts';
-import { appParams } from './outbound-schemas.ts';
+import { appOf, appParams } from './params.ts';
 import { validation } from './outbound-deps.ts';
 import { policyFor } from '../../delivery/network-policy.ts';
 

@@ -156,20 +156,3 @@ export const portalAccessIn = {
   },
   additionalProperties: false,
 } as const;
-
-export const idParam = { type: 'string', minLength: 1, maxLength: 256 } as const;
-export const appParams = { type: 'object', properties: { app_id: idParam }, required: ['app_id'] } as const;
-export const endpointParams = {
-  type: 'object',
-  properties: { app_id: idParam, endpoint_id: idParam },
-  required: ['app_id', 'endpoint_id'],
-} as const;
-export const listQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
-    iterator: { type: 'string', maxLength: 256 },
-    order: { type: 'string', enum: ['ascending', 'descending'] },
-  },
-  additionalProperties: false,
-} as const;

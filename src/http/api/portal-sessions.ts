@@ -7,9 +7,8 @@ import { apiError } from '../../error-catalogue.ts';
 import type { PortalSettings } from '../../store/portal.ts';
 import type { Store } from '../../store/store.ts';
 import { principalOf } from './auth.ts';
-import { appOf } from './messages.ts';
 import { validation } from './outbound-deps.ts';
-import { appParams } from './outbound-schemas.ts';
+import { appOf, appParams } from './params.ts';
 
 const exchangeIn = {
   type: 'object',

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { grantedCapabilities, unknownCapabilities, type PortalTokens } from '../../auth/portal-tokens.ts';
 import { created, rateOf, validation, type OutboundDeps } from './outbound-deps.ts';
-import { appParams, portalAccessIn } from './outbound-schemas.ts';
+import { portalAccessIn } from './outbound-schemas.ts';
+import { appParams } from './params.ts';
 import { notFound } from './errors.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
 

@@ -3,7 +3,7 @@ import { apiError } from '../../error-catalogue.ts';
 import type { ReconcileRun } from '../../store/reconcile.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 /** What the routes need of the scheduler: a run now. */
 export interface ReconcileTrigger {
@@ -36,7 +36,7 @@ export async function reconcileRoutes(app: FastifyInstance, deps: { store: Store
   app.post<{ Params: { source: string } }>(
     '/sources/:source/reconcile',
     {
-      schema: { params: { type: 'object', properties: { source: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['source'] } },
+      schema: { params: pathParams({ source: { type: 'string', minLength: 1, maxLength: 64 } }) },
     },
     async (req) => {
       const started = deps.reconcile.runNow(req.params.source);

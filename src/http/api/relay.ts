@@ -13,7 +13,7 @@ import { classifyRoute } from '../../auth/route-access.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
-import { appOf } from './messages.ts';
+import { appOf, idParam, pathParams } from './params.ts';
 import { created } from './outbound-deps.ts';
 import { checkHeaders } from './endpoint-input.ts';
 import { endpointView } from './outbound-views.ts';
@@ -40,11 +40,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
     '/app/:app_id/relay/:name',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 }, name: { type: 'string', pattern: NAME.source } },
-          required: ['app_id', 'name'],
-        },
+        params: pathParams({ app_id: idParam, name: { type: 'string', pattern: NAME.source } }),
         body: {
           type: ['object', 'null'],
           properties: {

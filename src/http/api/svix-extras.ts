@@ -3,15 +3,13 @@ import { endpointMatches, routeMessage } from '../../delivery/routing.ts';
 import { apiError } from '../../error-catalogue.ts';
 import type { HttpError } from '../../errors.ts';
 import { notFound } from './errors.ts';
-import { appOf } from './messages.ts';
 import type { Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryState, DeliveryView, MessageQuery } from '../../store/store.ts';
 import type { OutboundDeps } from './outbound-deps.ts';
-import { appParams, endpointParams, idParam, listQuery, precheckIn, recoverIn } from './outbound-schemas.ts';
+import { precheckIn, recoverIn } from './outbound-schemas.ts';
+import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, idParam, listQuery, pathParams } from './params.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
 import type { PortalTokens } from '../../auth/portal-tokens.ts';
-
-type EpParams = { app_id: string; endpoint_id: string };
 
 interface BulkReplayBody {
   since: string;
@@ -101,9 +99,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     query: Pick<MessageQuery, 'state' | 'eventTypes' | 'channel'>,
     pick: (m: Message, d: DeliveryView | undefined, endpoint: Endpoint) => boolean,
   ): Promise<Record<string, unknown>> => {
-    const appId = await appOf(store, params.app_id);
-    const endpoint = await store.getEndpoint(appId, params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${params.endpoint_id}"`);
+    const { appId, endpoint } = await endpointOf(store, params);
     const now = Date.now();
     const since = Date.parse(window.since);
     const until = window.until ? Date.parse(window.until) : now + 1;
@@ -186,7 +182,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     },
   );
 
-  const integParams = { type: 'object', properties: { app_id: idParam, integ_id: idParam }, required: ['app_id', 'integ_id'] } as const;
+  const integParams = pathParams({ app_id: idParam, integ_id: idParam });
   const noIntegration = (id: string): HttpError => notFound(`integration "${id}"`);
   app.get<{ Params: { app_id: string } }>(
     '/app/:app_id/integration',

@@ -5,6 +5,7 @@ import { findFixture, fixturesOf } from '../../fixtures/catalog.ts';
 import { buildEvent } from '../../fixtures/build.ts';
 import { canSign } from '../../fixtures/sign.ts';
 import type { CompiledSource, IngestPipeline } from '../../ingest/pipeline.ts';
+import { pathParams } from './params.ts';
 
 /**
  * `POST /api/v1/source/{name}/test-event` (the console's "Send test event"):
@@ -22,7 +23,7 @@ export async function testEventRoutes(
     '/source/:name/test-event',
     {
       schema: {
-        params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['name'] },
+        params: pathParams({ name: { type: 'string', minLength: 1, maxLength: 64 } }),
         body: {
           type: ['object', 'null'],
           properties: { event: { type: 'string', minLength: 1, maxLength: 128 } },
