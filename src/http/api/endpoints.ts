@@ -6,16 +6,16 @@ import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { BulkJob } from '../../store/bulk-jobs.ts';
 import { recoverView, startBulkJob } from './bulk-jobs.ts';
-import { notFound } from './errors.ts';
+import { created, notFound } from './errors.ts';
 import { checkHeaders, endpointInput, type EndpointBody } from './endpoint-input.ts';
-import { created, type OutboundDeps } from './outbound-deps.ts';
-import { endpointIn, endpointPatch, headersIn, headersPatch, recoverIn, secretRotateIn, sendExampleIn } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { endpointIn, endpointPatch, headersIn, headersPatch, recoverIn, secretRotateIn, sendExampleIn } from './body-schemas.ts';
 import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, listQuery } from './params.ts';
-import { endpointView } from './outbound-views.ts';
+import { endpointView } from './resource-views.ts';
 import { messageView } from './views.ts';
 
 /** Endpoints of an application: Svix's `/app/{app_id}/endpoint` routes; ids or uids everywhere. */
-export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, operational, config } = deps;
   // Each application has its own private-network exception (src/delivery/network-policy.ts).
   const guardOf = (appId: string) => deps.policies.guardFor(appId);

@@ -3,6 +3,7 @@ import { HttpError } from '../../errors.ts';
 import { apiError, sendApiError, sendFrameworkError } from '../../error-catalogue.ts';
 import { depthRefusal } from '../../ingest/json-depth.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { Created } from '../../store/outbound.ts';
 
 /** API errors in Svix's shape: `{ "code", "detail" }`; validation failures are 422 naming the field. */
 export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): void {
@@ -42,4 +43,15 @@ export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): 
 
 export function notFound(what: string): HttpError {
   return apiError('not_found', `${what} not found`);
+}
+
+/** A 422 naming the field: `body.url: must be https`. */
+export function validation(field: string, message: string): HttpError {
+  return apiError('validation', `${field}: ${message}`);
+}
+
+/** The record of a write, or 409 naming the taken uid or name. */
+export function created<T>(result: Created<T>): T {
+  if ('conflict' in result) throw apiError('conflict', result.conflict);
+  return result.ok;
 }

@@ -5,10 +5,11 @@ import { GroupCommit } from '../../store/group-commit.ts';
 import type { IngestOutcome, NewMessage } from '../../store/store.ts';
 import { EventTypeCatalog } from '../../ingest/event-types.ts';
 import { announceIngest } from '../../live/announce.ts';
-import { notFound } from './errors.ts';
+import { created, notFound } from './errors.ts';
 import { refuseInvalidPayload } from './message-schema.ts';
-import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
-import { messageIn } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { rateOf } from './body-schemas.ts';
+import { messageIn } from './body-schemas.ts';
 import { appParams, idParam, looseIdParam, pathParams } from './params.ts';
 import { messageView } from './views.ts';
 
@@ -38,7 +39,7 @@ interface MessageBody {
  * inbound traffic), answering 202 once that commit is durable. A repeated
  * `eventId` within the dedupe window is a 409, as in Svix.
  */
-export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function messageCreateRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, config } = deps;
   // No cache: an event type created through the API applies to the very next message.
   const catalog = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name), 0);

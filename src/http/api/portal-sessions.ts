@@ -7,7 +7,7 @@ import { apiError } from '../../error-catalogue.ts';
 import type { PortalSettings } from '../../store/portal.ts';
 import type { Store } from '../../store/store.ts';
 import { principalOf } from './auth.ts';
-import { validation } from './outbound-deps.ts';
+import { validation } from './errors.ts';
 import { appOf, appParams } from './params.ts';
 
 const exchangeIn = {

@@ -14,9 +14,9 @@ import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { appOf, idParam, pathParams } from './params.ts';
-import { created } from './outbound-deps.ts';
+import { created } from './errors.ts';
 import { checkHeaders } from './endpoint-input.ts';
-import { endpointView } from './outbound-views.ts';
+import { endpointView } from './resource-views.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const CONNECT = /^\/api\/v1\/app\/([^/?]+)\/relay\/([^/?]+)\/connect(?:\?.*)?$/;

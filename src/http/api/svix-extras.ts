@@ -5,8 +5,8 @@ import type { HttpError } from '../../errors.ts';
 import { notFound } from './errors.ts';
 import type { Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryState, DeliveryView, MessageQuery } from '../../store/store.ts';
-import type { OutboundDeps } from './outbound-deps.ts';
-import { precheckIn, recoverIn } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { precheckIn, recoverIn } from './body-schemas.ts';
 import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, idParam, listQuery, pathParams } from './params.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
 import type { PortalTokens } from '../../auth/portal-tokens.ts';
@@ -59,7 +59,7 @@ const REPLAY_PAGE = 250;
  * answered the way Svix answers for an environment without it: an empty list,
  * 403 `feature_not_enabled` for a create, 404 for an id that cannot exist).
  */
-export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
+export async function svixExtraRoutes(app: FastifyInstance, deps: ResourceDeps & { tokens: PortalTokens }): Promise<void> {
   const { store } = deps;
   const portalSessions = new PortalSessions(store, deps.tokens, deps.config.portal.sessionTtlMs);
 

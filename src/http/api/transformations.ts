@@ -4,7 +4,7 @@ import type { Transformation } from '../../store/records.ts';
 import { originOf, Transformer } from '../../transform/transformer.ts';
 import { transformInput } from '../../transform/webhook.ts';
 import { notFound } from './errors.ts';
-import type { OutboundDeps } from './outbound-deps.ts';
+import type { ResourceDeps } from './resource-deps.ts';
 import { endpointOf as findEndpoint, endpointParams, type EndpointParams as EpParams, idParam, pathParams } from './params.ts';
 
 type SourceParams = { source_name: string };
@@ -64,7 +64,7 @@ function patched(current: Transformation | null, body: TransformationPatch): Tra
  * answers 200 with `{ok, …}` when the request was well-formed: a failing
  * transformation is the answer, not an error of the request.
  */
-export async function transformationRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function transformationRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, config } = deps;
   const transformer = new Transformer(config.transformations);
   const endpointOf = (p: EpParams) => findEndpoint(store, p);

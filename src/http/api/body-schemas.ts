@@ -1,5 +1,5 @@
 /**
- * JSON Schemas of the outbound API's bodies, in Svix's field names. Routes
+ * JSON Schemas of the resource routes' bodies, in Svix's field names. Routes
  * validate with them and the OpenAPI document is generated from them, so the
  * two cannot drift apart.
  */
@@ -156,3 +156,10 @@ export const portalAccessIn = {
   },
   additionalProperties: false,
 } as const;
+
+/** Svix sends `throttleRate`; older clients `rateLimit`. */
+export function rateOf(body: { throttleRate?: number | null; rateLimit?: number | null }, fallback: number | null): number | null {
+  if (body.throttleRate !== undefined) return body.throttleRate;
+  if (body.rateLimit !== undefined) return body.rateLimit;
+  return fallback;
+}
