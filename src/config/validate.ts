@@ -9,7 +9,7 @@ import { readConsole } from './console.ts';
 import { readPortal } from './portal.ts';
 import { readBulkJobs, readTelemetry } from './operations.ts';
 import { readReconcile } from './reconcile.ts';
-import { readOutbound, readPrivateNetworks } from './outbound.ts';
+import { readOutbound, readPrivateNetworks } from './delivery-safety.ts';
 import { readRespond } from './respond.ts';
 import { readSecurity } from './security.ts';
 import { readBrokers, readTransformation, readTransformLimits } from './routing.ts';

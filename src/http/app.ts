@@ -21,7 +21,8 @@ import { apiErrors } from './api/errors.ts';
 import { messageRoutes } from './api/messages.ts';
 import { idempotency } from './api/idempotency.ts';
 import { openApi } from './api/openapi.ts';
-import { outboundDeps, outboundRoutes } from './api/outbound.ts';
+import { resourceDeps } from './api/resource-deps.ts';
+import { resourceRoutes } from './api/resource-routes.ts';
 import { snakeCaseQuery } from './api/query-case.ts';
 import { quarantineRoutes } from './api/quarantine.ts';
 import fastifyCookie from '@fastify/cookie';
@@ -40,6 +41,7 @@ import { testEventRoutes } from './api/test-event.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { securityHeaders } from './security-headers.ts';
+import { ingestAnswer, sendFrameworkError, sendIngestError } from '../error-catalogue.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -85,15 +87,13 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.server.maxConnections = config.server.maxConnections;
   securityHeaders(app, { noStore: false });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not_found', reason: `no route ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((req, reply) => sendIngestError(reply, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
   app.setErrorHandler((err, _req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) log.error({ err }, 'http: unexpected error');
-    return reply
-      .code(status)
-      .send({ error: status >= 500 ? 'internal_error' : 'bad_request', reason: status >= 500 ? 'internal error' : (err as Error).message });
+    if (status < 500) return sendFrameworkError(reply, 'ingest', { statusCode: status, message: (err as Error).message }, 'bad_request');
+    log.error({ err }, 'http: unexpected error');
+    // The framework's own 5xx keeps its status; the body never says more than this.
+    return reply.code(status).send(ingestAnswer('internal_error', 'internal error').body);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -124,7 +124,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
         securityHeaders(api, { noStore: true });
         openApi(api, '/api/v1');
         api.get('/health', async (_req, reply) => reply.code(204).send());
-        const outbound = { ...outboundDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey), live: deps.live };
+        const resources = { ...resourceDeps(store, config, log, deps.onQueued, deps.onBulkJob, deps.portalKey), live: deps.live };
         await api.register(fastifyCookie);
         const session: SessionDeps = {
           sessions: new ConsoleSessions(store, config.console.sessionTtlMs),
@@ -132,7 +132,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
           trustProxy: config.trustProxy,
         };
         await api.register(sessionRoutes, session);
-        const portalSessions = new PortalSessions(store, outbound.tokens, config.portal.sessionTtlMs);
+        const portalSessions = new PortalSessions(store, resources.tokens, config.portal.sessionTtlMs);
         await api.register(portalExchangeRoutes, { sessions: portalSessions });
         api.register(async (authed) => {
           // One resolver per way in: bearer API tokens, app-portal tokens, console session cookies.
@@ -145,8 +145,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
           await authed.register(authRoutes);
           await authed.register(portalSessionRoutes, { store, config, sessions: portalSessions });
           await authed.register(auditRoutes, { store });
-          await authed.register(networkPolicyRoutes, outbound);
-          await authed.register(outboundRoutes, outbound);
+          await authed.register(networkPolicyRoutes, resources);
+          await authed.register(resourceRoutes, resources);
           await authed.register(messageRoutes, { store, onQueued: deps.onQueued });
           await authed.register(quarantineRoutes, { store, config, onQueued: deps.onQueued });
           await authed.register(overviewRoutes, { store });
@@ -156,7 +156,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
           await authed.register(streamRoutes, { store, live: deps.live });
           await authed.register(testEventRoutes, { pipeline: deps.pipeline, sources: deps.sources, config });
           await authed.register(relayRoutes, { store, hub: deps.relay });
-          await authed.register(bulkJobRoutes, { store, onBulkJob: outbound.onBulkJob });
+          await authed.register(bulkJobRoutes, { store, onBulkJob: resources.onBulkJob });
           await authed.register(alertRoutes, { store, config });
           if (deps.reconcile) await authed.register(reconcileRoutes, { store, reconcile: deps.reconcile });
         });

@@ -3,6 +3,7 @@ import type { CompiledSource, IngestPipeline, IngestReply } from '../ingest/pipe
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { seenUrl } from '../providers/seen-url.ts';
+import { sendFrameworkError, sendIngestError } from '../error-catalogue.ts';
 
 const OTHER_METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -24,12 +25,12 @@ export async function ingestRoutes(
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       metrics.rejected.inc({ source, reason: 'too_large' });
       log.info({ source, decision: 'rejected', reason: 'body too large' }, 'ingest');
-      return reply.code(413).send({ error: 'payload_too_large', reason: err.message });
+      return sendIngestError(reply, 'payload_too_large', err.message);
     }
     const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: err.code ?? 'bad_request', reason: err.message });
+    if (status < 500) return sendFrameworkError(reply, 'ingest', { statusCode: status, message: err.message, code: err.code });
     log.error({ err, source }, 'ingest: unexpected error');
-    return reply.code(500).send({ error: 'internal_error', reason: 'the gateway failed to handle this request' });
+    return sendIngestError(reply, 'internal_error', 'the gateway failed to handle this request');
   });
 
   const send = (reply: FastifyReply, out: IngestReply): FastifyReply =>
@@ -54,11 +55,7 @@ export async function ingestRoutes(
     app.route({
       method: [...OTHER_METHODS],
       url,
-      handler: async (_req, reply) =>
-        reply
-          .code(405)
-          .header('allow', 'POST')
-          .send({ error: 'method_not_allowed', reason: `${url} accepts POST only` }),
+      handler: async (_req, reply) => sendIngestError(reply.header('allow', 'POST'), 'method_not_allowed', `${url} accepts POST only`),
     });
   }
 
@@ -69,7 +66,7 @@ export async function ingestRoutes(
       onRequest: async (req, reply) => {
         const name = req.url.slice('/in/'.length).split(/[/?]/)[0] ?? '';
         metrics.rejected.inc({ source: '(unknown)', reason: 'unknown_source' });
-        return reply.code(404).send({ error: 'unknown_source', reason: `no source named "${decodeSafe(name)}"` });
+        return sendIngestError(reply, 'unknown_source', `no source named "${decodeSafe(name)}"`);
       },
     },
     async () => undefined,

@@ -5,6 +5,7 @@ import { FailureLimiter } from '../auth/failure-limiter.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { safeEqual } from '../signing/compare.ts';
 import type { Store } from '../store/store.ts';
+import { sendIngestError } from '../error-catalogue.ts';
 
 /**
  * `GET /metrics` in Prometheus' text format; with a token configured
@@ -25,21 +26,20 @@ export function metricsRoute(
     if (want !== null) {
       const wait = failures.blockedFor(req.ip, Date.now());
       if (wait > 0) {
-        return reply
-          .code(429)
-          .header('retry-after', String(Math.ceil(wait / 1000)))
-          .send({
-            error: 'rate_limit_exceeded',
-            reason: 'too many failed authentications from this address; retry after the Retry-After delay',
-          });
+        return sendIngestError(
+          reply.header('retry-after', String(Math.ceil(wait / 1000))),
+          'rate_limit_exceeded',
+          'too many failed authentications from this address; retry after the Retry-After delay',
+        );
       }
       const given = bearerOf(req);
       if (given === undefined || !safeEqual(digest(given), want)) {
         failures.fail(req.ip, Date.now());
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: 'authentication_failed', reason: 'metrics.token is set: send Authorization: Bearer <token>' });
+        return sendIngestError(
+          reply.header('www-authenticate', 'Bearer'),
+          'authentication_failed',
+          'metrics.token is set: send Authorization: Bearer <token>',
+        );
       }
     }
     metrics.setBacklog(await store.backlog());

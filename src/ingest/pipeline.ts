@@ -19,6 +19,7 @@ import { readField, type FieldPath } from './field-path.ts';
 import { forwardRule } from '../providers/forwarded.ts';
 import { forwardedHeaders } from './forward-headers.ts';
 import { parseBody, parseSequence, parseTime, parseUnverified } from './parse-body.ts';
+import { ingestAnswer, type IngestErrorCode } from '../error-catalogue.ts';
 
 /** A configured source, ready to take requests. */
 export interface CompiledSource {
@@ -44,6 +45,11 @@ export type ConsumedOutcome =
 
 function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): IngestReply {
   return { status, headers, contentType: 'application/json', body: JSON.stringify(body) };
+}
+
+function errorReply(code: IngestErrorCode, reason: string, headers: Record<string, string> = {}): IngestReply {
+  const answer = ingestAnswer(code, reason);
+  return jsonReply(answer.status, answer.body, headers);
 }
 
 /**
@@ -122,7 +128,7 @@ export class IngestPipeline {
         decision: 'rejected',
         reason: verdict.reason,
       });
-      return jsonReply(401, { error: 'signature_invalid', reason: verdict.reason });
+      return errorReply('signature_invalid', verdict.reason);
     }
     this.metrics.verified.inc({ source: name });
     // Parsed only now: an unsigned body, however hostile, costs no parse before its 401.
@@ -135,7 +141,7 @@ export class IngestPipeline {
     const stored = await this.store(source, req, parsed.ok ? undefined : parsed.error, body, contentType, {}, span);
     if ('error' in stored) {
       // Items stored before the failure stay stored; the sender's retry is deduplicated.
-      return jsonReply(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' }, { 'retry-after': '5' });
+      return errorReply('store_unavailable', 'the message could not be stored; retry later', { 'retry-after': '5' });
     }
     if (stored.cancelled !== undefined) return jsonReply(200, { cancelled: true, reason: stored.cancelled });
     const { ids, duplicates, messages, delivered } = stored;

@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { sendToChannel } from '../../alerts/channels/index.ts';
 import { alertMessage } from '../../alerts/message.ts';
 import type { Config } from '../../config/types.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { AlertEvent, AlertNotification, AlertState } from '../../store/alerts.ts';
 import { newId } from '../../store/ids.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -85,7 +85,7 @@ export async function alertRoutes(app: FastifyInstance, deps: { store: Store; co
   app.post<{ Params: { name: string } }>(
     '/alerts/channels/:name/test',
     {
-      schema: { params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 128 } }, required: ['name'] } },
+      schema: { params: pathParams({ name: { type: 'string', minLength: 1, maxLength: 128 } }) },
     },
     async (req) => {
       const channel = config.alerts.channels[req.params.name];
@@ -106,7 +106,7 @@ export async function alertRoutes(app: FastifyInstance, deps: { store: Store; co
         // PagerDuty opens an incident for a trigger: close the test one at once.
         if (channel.type === 'pagerduty') await sendToChannel(channel, alertMessage({ ...event, kind: 'resolved' }, rule), now);
       } catch (err) {
-        throw new HttpError(502, 'channel_failed', `channel "${channel.name}" (${channel.type}) ${(err as Error).message}`, { cause: err });
+        throw apiError('channel_failed', `channel "${channel.name}" (${channel.type}) ${(err as Error).message}`, { cause: err });
       }
       return { channel: channel.name, type: channel.type, sent: true };
     },

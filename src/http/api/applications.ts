@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApplicationInput } from '../../store/outbound.ts';
 import type { Application } from '../../store/records.ts';
-import { notFound } from './errors.ts';
-import { applicationIn, applicationPatch, appParams, listQuery } from './outbound-schemas.ts';
-import { applicationView } from './outbound-views.ts';
-import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
+import { created, notFound } from './errors.ts';
+import { applicationIn, applicationPatch } from './body-schemas.ts';
+import { appParams, listQuery } from './params.ts';
+import { applicationView } from './resource-views.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { rateOf } from './body-schemas.ts';
 
 interface AppBody {
   name?: string;
@@ -40,7 +42,7 @@ const appListQuery = {
 } as const;
 
 /** Applications: Svix's `/app` routes; `{app_id}` is the id or the uid. */
-export async function applicationRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function applicationRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store } = deps;
   const find = async (idOrUid: string): Promise<Application> => {
     const found = await store.getApplication(idOrUid);

@@ -3,7 +3,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { newId } from '../../store/ids.ts';
 import type { AuditEntry } from '../../store/security.ts';
 import type { Store } from '../../store/store.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery } from './params.ts';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

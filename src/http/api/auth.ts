@@ -4,7 +4,7 @@ import { mayTouchApplication, routeRefusal } from '../../auth/authorize.ts';
 import { FailureLimiter } from '../../auth/failure-limiter.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { classifyRoute } from '../../auth/route-access.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { Store } from '../../store/store.ts';
 
 declare module 'fastify' {
@@ -42,27 +42,23 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     const wait = failures.blockedFor(req.ip, Date.now());
     if (wait > 0) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new HttpError(
-        429,
-        'rate_limit_exceeded',
-        'too many failed authentications from this address; retry after the Retry-After delay',
-      );
+      throw apiError('rate_limit_exceeded', 'too many failed authentications from this address; retry after the Retry-After delay');
     }
     const principal = await authenticate(opts.resolvers, req);
     if (!principal) {
       failures.fail(req.ip, Date.now());
       throw hasCredential(req)
-        ? new HttpError(401, 'authentication_failed', 'invalid API token')
-        : new HttpError(401, 'authentication_failed', 'missing Authorization: Bearer <token> header');
+        ? apiError('authentication_failed', 'invalid API token')
+        : apiError('authentication_failed', 'missing Authorization: Bearer <token> header');
     }
     req.principal = principal;
     const refused = routeRefusal(principal, access, req.method);
-    if (refused) throw new HttpError(refused.status, 'forbidden', refused.reason);
+    if (refused) throw apiError('forbidden', refused.reason);
     const named = (req.params as { app_id?: string } | undefined)?.app_id;
     if (access?.scope === 'app' && named !== undefined && principal.applications !== null) {
       const found = await opts.store.getApplication(named);
       if (!mayTouchApplication(principal, named, found)) {
-        throw new HttpError(403, 'forbidden', `application "${named}" is not among the applications this ${principal.kind} may use`);
+        throw apiError('forbidden', `application "${named}" is not among the applications this ${principal.kind} may use`);
       }
     }
   });
@@ -75,7 +71,7 @@ export function requireAuth(app: FastifyInstance, opts: AuthOptions): void {
     const uid = (req.body as { uid?: unknown } | undefined)?.uid;
     if (typeof uid === 'string' && !p.applications.includes(uid)) {
       const current = await opts.store.getApplication((req.params as { app_id: string }).app_id);
-      if (current?.uid !== uid) throw new HttpError(403, 'forbidden', `uid "${uid}" is not among the applications this ${p.kind} may use`);
+      if (current?.uid !== uid) throw apiError('forbidden', `uid "${uid}" is not among the applications this ${p.kind} may use`);
     }
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 
 /**
  * For routes declared with `attachValidation`: a query that failed its schema
@@ -19,14 +19,13 @@ export function rejectBadQuery(req: FastifyRequest): void {
         return `${name}: ${v.message ?? 'is invalid'}`;
       })
       .join('; ') || err.message;
-  throw new HttpError(400, 'bad_request', detail);
+  throw apiError('bad_request', detail);
 }
 
 /** An ISO 8601 time parameter as ms, or a 400 naming it. */
 export function timeParam(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new HttpError(400, 'bad_request', `${name}: "${value.slice(0, 40)}" is not an ISO 8601 time (2026-01-31T12:00:00Z)`);
+  if (Number.isNaN(ms)) throw apiError('bad_request', `${name}: "${value.slice(0, 40)}" is not an ISO 8601 time (2026-01-31T12:00:00Z)`);
   return ms;
 }

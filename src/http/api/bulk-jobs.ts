@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { statusesFor, timeRange } from '../../recovery/filter.ts';
 import type { BulkAction, BulkFilter, BulkJob } from '../../store/bulk-jobs.ts';
 import type { Store } from '../../store/store.ts';
 import { callerOf, type Caller } from './caller.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 export interface BulkJobDeps {
   store: Store;
@@ -42,7 +42,7 @@ export const bulkJobIn = {
   required: ['action', 'filter'],
   additionalProperties: false,
 } as const;
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+const idParams = pathParams({ id: { type: 'string', minLength: 1, maxLength: 64 } });
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
@@ -94,9 +94,9 @@ async function callerAppIds(store: Store, caller: Caller): Promise<string[] | nu
  */
 export async function resolveFilter(store: Store, caller: Caller, body: BulkJobRequest, now: number): Promise<BulkFilter> {
   const statuses = statusesFor(body.action, body.filter.status);
-  if ('problem' in statuses) throw new HttpError(422, 'validation', statuses.problem);
+  if ('problem' in statuses) throw apiError('validation', statuses.problem);
   const range = timeRange(body.filter.since, body.filter.until, now);
-  if ('problem' in range) throw new HttpError(422, 'validation', range.problem);
+  if ('problem' in range) throw apiError('validation', range.problem);
   let appId: string | null = null;
   const named = body.filter.app ?? (caller.applications?.length === 1 ? caller.applications[0] : undefined);
   if (named !== undefined) {
@@ -107,16 +107,15 @@ export async function resolveFilter(store: Store, caller: Caller, body: BulkJobR
       !caller.applications.includes(app.id) &&
       !(app.uid !== null && caller.applications.includes(app.uid))
     ) {
-      throw new HttpError(403, 'forbidden', `this token may not touch application "${named}"`);
+      throw apiError('forbidden', `this token may not touch application "${named}"`);
     }
     appId = app.id;
   } else if (caller.applications !== null) {
-    throw new HttpError(422, 'validation', 'filter.app: required for a token held to several applications');
+    throw apiError('validation', 'filter.app: required for a token held to several applications');
   }
   let endpointId: string | null = null;
   if (body.filter.endpoint !== undefined) {
-    if (appId === null)
-      throw new HttpError(422, 'validation', 'filter.endpoint: needs filter.app (endpoint ids and uids belong to an application)');
+    if (appId === null) throw apiError('validation', 'filter.endpoint: needs filter.app (endpoint ids and uids belong to an application)');
     const endpoint = await store.getEndpoint(appId, body.filter.endpoint);
     if (!endpoint) throw notFound(`endpoint "${body.filter.endpoint}"`);
     endpointId = endpoint.id;
@@ -183,10 +182,10 @@ export async function bulkJobRoutes(app: FastifyInstance, deps: BulkJobDeps): Pr
   app.post<{ Params: { id: string } }>('/bulk-jobs/:id/cancel', { schema: { params: idParams } }, async (req) => {
     const job = await find(req.params.id, callerOf(req));
     if (job.state !== 'queued' && job.state !== 'running')
-      throw new HttpError(409, 'conflict', `bulk job "${job.id}" has already ended (${job.state})`);
+      throw apiError('conflict', `bulk job "${job.id}" has already ended (${job.state})`);
     const cancelled = await store.cancelBulkJob(job.id, Date.now());
     if (cancelled && cancelled.state !== 'cancelled')
-      throw new HttpError(409, 'conflict', `bulk job "${job.id}" ended (${cancelled.state}) before it could be cancelled`);
+      throw apiError('conflict', `bulk job "${job.id}" ended (${cancelled.state}) before it could be cancelled`);
     return bulkJobView(cancelled ?? job);
   });
 }

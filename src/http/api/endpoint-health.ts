@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EndpointHealth } from '../../delivery/breaker.ts';
 import type { RecentAttempt } from '../../store/console.ts';
 import type { Store } from '../../store/store.ts';
-import { notFound } from './errors.ts';
-import { appOf } from './messages.ts';
+import { endpointOf, endpointParams, type EndpointParams } from './params.ts';
 
 /** Attempts an endpoint's health is computed from: the latest ones, read through the endpoint's attempt index. */
 const SAMPLE = 200;
@@ -38,24 +37,15 @@ export function healthSummary(recent: RecentAttempt[], health: EndpointHealth | 
 /** `GET /app/{app_id}/endpoint/{endpoint_id}/health`: success rate and latency of the latest attempts, breaker and throttle. */
 export async function endpointHealthRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
-  app.get<{ Params: { app_id: string; endpoint_id: string } }>(
+  app.get<{ Params: EndpointParams }>(
     '/app/:app_id/endpoint/:endpoint_id/health',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: {
-            app_id: { type: 'string', minLength: 1, maxLength: 256 },
-            endpoint_id: { type: 'string', minLength: 1, maxLength: 256 },
-          },
-          required: ['app_id', 'endpoint_id'],
-        },
+        params: endpointParams,
       },
     },
     async (req) => {
-      const appId = await appOf(store, req.params.app_id);
-      const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
-      if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+      const { endpoint } = await endpointOf(store, req.params);
       const { health, recent } = await store.endpointHealth(endpoint.id, SAMPLE);
       return { disabled: endpoint.disabled, disabledReason: endpoint.disabledReason, ...healthSummary(recent, health, Date.now()) };
     },

@@ -4,7 +4,8 @@ import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { EndpointInput } from '../../store/outbound.ts';
 import type { Endpoint, ProviderSignature, SignatureStyle } from '../../store/records.ts';
-import { rateOf, validation } from './outbound-deps.ts';
+import { validation } from './errors.ts';
+import { rateOf } from './body-schemas.ts';
 
 export interface EndpointBody {
   url?: string;

@@ -1,34 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
 import { brokerEndpointRefusal } from '../../delivery/brokers/api-access.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { BulkJob } from '../../store/bulk-jobs.ts';
 import { recoverView, startBulkJob } from './bulk-jobs.ts';
-import { notFound } from './errors.ts';
+import { created, notFound } from './errors.ts';
 import { checkHeaders, endpointInput, type EndpointBody } from './endpoint-input.ts';
-import { appOf } from './messages.ts';
-import { created, type OutboundDeps } from './outbound-deps.ts';
-import {
-  appParams,
-  endpointIn,
-  endpointParams,
-  endpointPatch,
-  headersIn,
-  headersPatch,
-  listQuery,
-  recoverIn,
-  secretRotateIn,
-  sendExampleIn,
-} from './outbound-schemas.ts';
-import { endpointView } from './outbound-views.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { endpointIn, endpointPatch, headersIn, headersPatch, recoverIn, secretRotateIn, sendExampleIn } from './body-schemas.ts';
+import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, listQuery } from './params.ts';
+import { endpointView } from './resource-views.ts';
 import { messageView } from './views.ts';
 
-type EpParams = { app_id: string; endpoint_id: string };
-
 /** Endpoints of an application: Svix's `/app/{app_id}/endpoint` routes; ids or uids everywhere. */
-export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, operational, config } = deps;
   // Each application has its own private-network exception (src/delivery/network-policy.ts).
   const guardOf = (appId: string) => deps.policies.guardFor(appId);
@@ -37,12 +24,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     const uid = (await store.getApplication(appId))?.uid ?? null;
     return (url: string) => brokerEndpointRefusal(url, uid, config.brokers);
   };
-  const find = async (params: EpParams): Promise<{ appId: string; endpoint: Endpoint }> => {
-    const appId = await appOf(store, params.app_id);
-    const endpoint = await store.getEndpoint(appId, params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${params.endpoint_id}"`);
-    return { appId, endpoint };
-  };
+  const find = (params: EpParams) => endpointOf(store, params);
   const emit = (type: 'endpoint.created' | 'endpoint.updated' | 'endpoint.deleted', appId: string, e: Endpoint): Promise<void> =>
     operational.emit(type, { appId, endpointId: e.id, endpointUid: e.uid, url: e.url });
 
@@ -174,7 +156,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     async (req) => {
       const current = (await find(req.params)).endpoint.secrets[0]?.secret ?? null;
       if (current === null || !isSigningKey(current))
-        throw new HttpError(404, 'not_found', 'this endpoint signs with a symmetric whsec_ secret; GET …/secret returns it');
+        throw apiError('not_found', 'this endpoint signs with a symmetric whsec_ secret; GET …/secret returns it');
       return { key: current, publicKey: publicKeyOf(current) };
     },
   );

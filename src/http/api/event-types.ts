@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventType, EventTypeInput } from '../../store/outbound.ts';
-import { notFound } from './errors.ts';
+import { created, notFound, validation } from './errors.ts';
 import { schemaProblem } from '../../ingest/schema.ts';
-import { created, validation, type OutboundDeps } from './outbound-deps.ts';
-import { eventTypeIn, eventTypeName, eventTypeUpdate, listQuery } from './outbound-schemas.ts';
-import { eventTypeView } from './outbound-views.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { eventTypeIn, eventTypeName, eventTypeUpdate } from './body-schemas.ts';
+import { listQuery, pathParams } from './params.ts';
+import { eventTypeView } from './resource-views.ts';
 
 type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string; featureFlags?: string[] | null };
-const params = { type: 'object', properties: { name: eventTypeName }, required: ['name'] } as const;
+const params = pathParams({ name: eventTypeName });
 
 /**
  * The event type a create, PUT or PATCH asks for, its schemas compiled now: a
@@ -34,7 +35,7 @@ function merge(name: string, current: EventType | null, body: Body): EventTypeIn
 }
 
 /** Event types (`/event-type`): names with optional JSON Schemas per version. DELETE archives unless `expunge=true`. */
-export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function eventTypeRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store } = deps;
 
   app.get<{ Querystring: { limit: number; iterator?: string; includeArchived?: boolean; withContent?: boolean } }>(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { Store } from '../../store/store.ts';
 
 const KEY_MAX = 256;
@@ -19,7 +19,7 @@ export function idempotency(app: FastifyInstance, store: Store, ttlMs: number): 
     const header = req.headers['idempotency-key'];
     const key = Array.isArray(header) ? header[0] : header;
     if (key === undefined || key === '') return;
-    if (key.length > KEY_MAX) throw new HttpError(422, 'validation', `header.idempotency-key: must be at most ${KEY_MAX} characters`);
+    if (key.length > KEY_MAX) throw apiError('validation', `header.idempotency-key: must be at most ${KEY_MAX} characters`);
     // Per principal, not per spelling of its credential.
     const who = req.principal ? `${req.principal.kind}:${req.principal.name}` : (req.headers.authorization ?? '');
     const scope = createHash('sha256').update(who).digest('base64url').slice(0, 32);
@@ -30,8 +30,8 @@ export function idempotency(app: FastifyInstance, store: Store, ttlMs: number): 
       claims.set(req, { scope, key });
       return;
     }
-    if (claim.request !== request) throw new HttpError(422, 'idempotency_key_reused', `this Idempotency-Key was used for ${claim.request}`);
-    if (claim.state === 'running') throw new HttpError(409, 'idempotency_conflict', 'a request with this Idempotency-Key is still running');
+    if (claim.request !== request) throw apiError('idempotency_key_reused', `this Idempotency-Key was used for ${claim.request}`);
+    if (claim.state === 'running') throw apiError('idempotency_conflict', 'a request with this Idempotency-Key is still running');
     reply.header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8');
     return reply.code(claim.status).send(claim.body === '' ? undefined : claim.body);
   });

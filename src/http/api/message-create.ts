@@ -1,14 +1,16 @@
 import { defaults } from '../../config/defaults.ts';
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { GroupCommit } from '../../store/group-commit.ts';
 import type { IngestOutcome, NewMessage } from '../../store/store.ts';
 import { EventTypeCatalog } from '../../ingest/event-types.ts';
 import { announceIngest } from '../../live/announce.ts';
-import { notFound } from './errors.ts';
+import { created, notFound } from './errors.ts';
 import { refuseInvalidPayload } from './message-schema.ts';
-import { created, rateOf, type OutboundDeps } from './outbound-deps.ts';
-import { appParams, messageIn } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { rateOf } from './body-schemas.ts';
+import { messageIn } from './body-schemas.ts';
+import { appParams, idParam, looseIdParam, pathParams } from './params.ts';
 import { messageView } from './views.ts';
 
 interface MessageBody {
@@ -37,7 +39,7 @@ interface MessageBody {
  * inbound traffic), answering 202 once that commit is durable. A repeated
  * `eventId` within the dedupe window is a 409, as in Svix.
  */
-export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function messageCreateRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, config } = deps;
   // No cache: an event type created through the API applies to the very next message.
   const catalog = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name), 0);
@@ -108,7 +110,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
         eventId,
         decision: outcome.duplicate ? 'duplicate' : 'accepted',
       });
-      if (outcome.duplicate) throw new HttpError(409, 'conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
+      if (outcome.duplicate) throw apiError('conflict', `a message with eventId "${eventId}" exists (${outcome.messageId})`);
       if (outcome.deliveries > 0) deps.onQueued();
       const hours = body.payloadRetentionHours ?? (body.payloadRetentionPeriod != null ? body.payloadRetentionPeriod * 24 : null);
       if (hours !== null) await store.setPayloadExpiry(outcome.messageId, now + hours * 3_600_000);
@@ -124,11 +126,7 @@ export async function messageCreateRoutes(app: FastifyInstance, deps: OutboundDe
     '/app/:app_id/msg/:msg_id/content',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { ...appParams.properties, msg_id: { type: 'string', maxLength: 256 } },
-          required: ['app_id', 'msg_id'],
-        },
+        params: pathParams({ app_id: idParam, msg_id: looseIdParam }),
       },
     },
     async (req, reply) => {

@@ -1,4 +1,4 @@
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { EventTypeCatalog } from '../../ingest/event-types.ts';
 import { describeIssues } from '../../ingest/schema.ts';
 
@@ -13,11 +13,10 @@ export async function refuseInvalidPayload(catalog: EventTypeCatalog, eventType:
   const verdict = await catalog.check(eventType, payload, strict);
   if (verdict.ok) return;
   if (verdict.reason === 'unknown_event_type') {
-    throw new HttpError(422, 'unknown_event_type', describeIssues(verdict.issues));
+    throw apiError('unknown_event_type', describeIssues(verdict.issues));
   }
   const paths = verdict.issues.map((i) => ({ ...i, path: `payload${i.path.replaceAll('/', '.')}` }));
-  throw new HttpError(
-    422,
+  throw apiError(
     'validation',
     `the payload does not match the schema of ${eventType}: ${paths.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
   );

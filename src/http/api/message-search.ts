@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { MessageSearch } from '../../store/console.ts';
 import type { Message } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import { rejectBadQuery, timeParam } from './bad-query.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { idParam, pageQuery, pathParams } from './params.ts';
 import { deliveryView, messageView } from './views.ts';
 
 interface SearchQuery {
@@ -62,24 +62,23 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     const q = req.query;
     const search: MessageSearch = { limit: q.limit };
     if (q.iterator !== undefined) {
-      if (!/^-?msg_[A-Za-z0-9]{1,40}$/.test(q.iterator))
-        throw new HttpError(400, 'bad_request', 'iterator: not an iterator this list gave');
+      if (!/^-?msg_[A-Za-z0-9]{1,40}$/.test(q.iterator)) throw apiError('bad_request', 'iterator: not an iterator this list gave');
       search.iterator = q.iterator;
     }
     if (q.app !== undefined) {
       const found = await store.getApplication(q.app);
-      if (!found) throw new HttpError(400, 'bad_request', `app: no application "${q.app}"`);
+      if (!found) throw apiError('bad_request', `app: no application "${q.app}"`);
       search.appId = found.id;
     }
     if (q.endpoint !== undefined) {
       if (search.appId !== undefined) {
         const endpoint = await store.getEndpoint(search.appId, q.endpoint);
-        if (!endpoint) throw new HttpError(400, 'bad_request', `endpoint: no endpoint "${q.endpoint}" in application "${q.app}"`);
+        if (!endpoint) throw apiError('bad_request', `endpoint: no endpoint "${q.endpoint}" in application "${q.app}"`);
         search.endpointId = endpoint.id;
       } else if (/^ep_[A-Za-z0-9]{22}$/.test(q.endpoint)) {
         search.endpointId = q.endpoint;
       } else {
-        throw new HttpError(400, 'bad_request', "endpoint: give the endpoint's id (ep_…), or its uid together with app");
+        throw apiError('bad_request', "endpoint: give the endpoint's id (ep_…), or its uid together with app");
       }
     }
     if (q.source !== undefined) search.source = q.source;
@@ -96,8 +95,7 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     const after = timeParam('after', q.after);
     if (before !== undefined) search.before = before;
     if (after !== undefined) search.after = after;
-    if (before !== undefined && after !== undefined && after >= before)
-      throw new HttpError(400, 'bad_request', 'after: must be earlier than before');
+    if (before !== undefined && after !== undefined && after >= before) throw apiError('bad_request', 'after: must be earlier than before');
 
     const page = await store.searchMessages(search);
     const data = await Promise.all(
@@ -110,11 +108,7 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
     return { ...page, data };
   });
 
-  const params = {
-    type: 'object',
-    properties: { msg_id: { type: 'string', minLength: 1, maxLength: 256 } },
-    required: ['msg_id'],
-  } as const;
+  const params = pathParams({ msg_id: idParam });
 
   app.get<{ Params: { msg_id: string } }>('/messages/:msg_id', { schema: { params } }, async (req) => {
     const m = await store.findMessage(req.params.msg_id);
@@ -133,7 +127,7 @@ export async function messageSearchRoutes(app: FastifyInstance, opts: { store: S
   app.get<{ Params: { msg_id: string } }>('/messages/:msg_id/raw', { schema: { params } }, async (req, reply) => {
     const m = await store.findMessage(req.params.msg_id);
     if (!m) throw notFound(`message "${req.params.msg_id}"`);
-    if (m.payload === null) throw new HttpError(410, 'payload_purged', `the payload of message "${m.id}" was removed by retention`);
+    if (m.payload === null) throw apiError('payload_purged', `the payload of message "${m.id}" was removed by retention`);
     // octet-stream and nosniff: the bytes are shown, never run, whatever the sender claimed they were.
     return reply
       .header('x-content-type-options', 'nosniff')

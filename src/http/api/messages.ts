@@ -2,27 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Attempt, MessageState } from '../../store/records.ts';
 import type { AttemptQuery, Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
+import { appOf, appParams, endpointOf, idParam, looseIdParam, msgParams, pageQuery, pathParams } from './params.ts';
 import { attemptView, deliveryView, endpointMessageView, messageView } from './views.ts';
 
-const appParams = {
-  type: 'object',
-  properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 } },
-  required: ['app_id'],
-} as const;
-const msgParams = {
-  type: 'object',
-  properties: { ...appParams.properties, msg_id: { type: 'string', minLength: 1, maxLength: 256 } },
-  required: ['app_id', 'msg_id'],
-} as const;
-const endpointParams = {
-  type: 'object',
-  properties: { ...msgParams.properties, endpoint_id: { type: 'string', minLength: 1, maxLength: 256 } },
-  required: ['app_id', 'msg_id', 'endpoint_id'],
-} as const;
-export const pageQuery = {
-  limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
-  iterator: { type: 'string', maxLength: 128 },
-} as const;
+/** The endpoint-side lists' path: their `{endpoint_id}` has always been looked up even when empty (a 404). */
+const endpointListParams = pathParams({ app_id: idParam, endpoint_id: looseIdParam });
 
 interface ListQuery {
   limit: number;
@@ -115,13 +99,6 @@ async function attemptViews(store: Store, appId: string, attempts: Attempt[], q:
   }));
 }
 
-/** Resolves `{app_id}` (an id or a uid) or answers 404. */
-export async function appOf(store: Store, idOrUid: string): Promise<string> {
-  const app = await store.getApplication(idOrUid);
-  if (!app) throw notFound(`application "${idOrUid}"`);
-  return app.id;
-}
-
 /** Messages of an application: list, read, their deliveries, replay and resend. */
 export async function messageRoutes(app: FastifyInstance, opts: { store: Store; onQueued: () => void }): Promise<void> {
   const { store, onQueued } = opts;
@@ -198,7 +175,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
   app.get<{ Params: { app_id: string; msg_id: string; attempt_id: string } }>(
     '/app/:app_id/msg/:msg_id/attempt/:attempt_id',
     {
-      schema: { params: { ...msgParams, properties: { ...msgParams.properties, attempt_id: { type: 'string', maxLength: 256 } } } },
+      schema: { params: pathParams({ app_id: idParam, msg_id: idParam, attempt_id: looseIdParam }) },
     },
     async (req) => {
       const attempt = await store.getAttempt(await appOf(store, req.params.app_id), req.params.attempt_id);
@@ -211,7 +188,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
   app.post<{ Params: { app_id: string; msg_id: string; endpoint_id: string } }>(
     '/app/:app_id/msg/:msg_id/endpoint/:endpoint_id/resend',
     {
-      schema: { params: endpointParams },
+      schema: { params: pathParams({ app_id: idParam, msg_id: idParam, endpoint_id: idParam }) },
     },
     async (req, reply) => {
       const appId = await appOf(store, req.params.app_id);
@@ -283,11 +260,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
     '/app/:app_id/endpoint/:endpoint_id/msg',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { app_id: appParams.properties.app_id, endpoint_id: { type: 'string', maxLength: 256 } },
-          required: ['app_id', 'endpoint_id'],
-        },
+        params: endpointListParams,
         querystring: {
           type: 'object',
           properties: {
@@ -305,9 +278,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
       },
     },
     async (req) => {
-      const appId = await appOf(store, req.params.app_id);
-      const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
-      if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+      const { appId, endpoint } = await endpointOf(store, req.params);
       const q = req.query;
       if (q.tag !== undefined) return EMPTY;
       const page = await store.listEndpointMessages(appId, endpoint.id, q.limit, q.iterator);
@@ -332,18 +303,12 @@ export async function messageRoutes(app: FastifyInstance, opts: { store: Store; 
     '/app/:app_id/attempt/endpoint/:endpoint_id',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { app_id: appParams.properties.app_id, endpoint_id: { type: 'string', maxLength: 256 } },
-          required: ['app_id', 'endpoint_id'],
-        },
+        params: endpointListParams,
         querystring: attemptQuery,
       },
     },
     async (req) => {
-      const appId = await appOf(store, req.params.app_id);
-      const endpoint = await store.getEndpoint(appId, req.params.endpoint_id);
-      if (!endpoint) throw notFound(`endpoint "${req.params.endpoint_id}"`);
+      const { appId, endpoint } = await endpointOf(store, req.params);
       const filters = attemptFilters(req.query);
       if (!filters) return EMPTY;
       const page = await store.listAttempts({ limit: req.query.limit, ...filters, appId, endpointId: endpoint.id });

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { parseCidr } from '../../delivery/ssrf.ts';
-import { appOf } from './messages.ts';
-import type { OutboundDeps } from './outbound-deps.ts';
-import { appParams } from './outbound-schemas.ts';
-import { validation } from './outbound-deps.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { appOf, appParams } from './params.ts';
+import { validation } from './errors.ts';
 import { policyFor } from '../../delivery/network-policy.ts';
 
 const policyIn = {
@@ -23,7 +22,7 @@ const policyIn = {
  * `false`/`null` to remove it. Set by admins only (src/auth/route-access.ts):
  * it lets that application's endpoints reach internal addresses.
  */
-export async function networkPolicyRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function networkPolicyRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, config } = deps;
   const view = async (appId: string) => {
     const application = await store.getApplication(appId);

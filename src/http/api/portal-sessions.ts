@@ -3,13 +3,12 @@ import { bearerOf } from '../../auth/authenticate.ts';
 import type { PortalSessions } from '../../auth/portal-sessions.ts';
 import { frameAncestorProblem } from '../../config/portal.ts';
 import type { Config } from '../../config/types.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { PortalSettings } from '../../store/portal.ts';
 import type { Store } from '../../store/store.ts';
 import { principalOf } from './auth.ts';
-import { appOf } from './messages.ts';
-import { validation } from './outbound-deps.ts';
-import { appParams } from './outbound-schemas.ts';
+import { validation } from './errors.ts';
+import { appOf, appParams } from './params.ts';
 
 const exchangeIn = {
   type: 'object',
@@ -42,9 +41,9 @@ const expireAllIn = {
 type SettingsIn = { displayName?: string | null; logoUrl?: string | null; primaryColor?: string | null; frameAncestors?: string[] | null };
 
 const REFUSALS = {
-  unknown: new HttpError(404, 'link_not_found', 'this portal link is not known: ask for a new one'),
-  used: new HttpError(410, 'link_used', 'this portal link was already opened once; a link works one time only, ask for a new one'),
-  expired: new HttpError(410, 'link_expired', 'this portal link has expired; ask for a new one'),
+  unknown: apiError('link_not_found', 'this portal link is not known: ask for a new one'),
+  used: apiError('link_used', 'this portal link was already opened once; a link works one time only, ask for a new one'),
+  expired: apiError('link_expired', 'this portal link has expired; ask for a new one'),
 } as const;
 
 /** `POST /auth/portal-session`: a portal URL's one-time key for a session; no other credential (the key is the credential). */
@@ -72,10 +71,9 @@ export async function portalSessionRoutes(
     const p = principalOf(req);
     const given = bearerOf(req);
     const claims = p.kind === 'portal' && given !== undefined ? await sessions.verify(given) : null;
-    if (!claims)
-      throw new HttpError(403, 'forbidden', 'only an app-portal session has a portal view; this request carries another credential');
+    if (!claims) throw apiError('forbidden', 'only an app-portal session has a portal view; this request carries another credential');
     const application = await store.getApplication(claims.app);
-    if (!application) throw new HttpError(404, 'not_found', 'the application of this portal session no longer exists');
+    if (!application) throw apiError('not_found', 'the application of this portal session no longer exists');
     const settings = await store.getPortalSettings(application.id);
     return {
       appId: application.id,

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { grantedCapabilities, unknownCapabilities, type PortalTokens } from '../../auth/portal-tokens.ts';
-import { created, rateOf, validation, type OutboundDeps } from './outbound-deps.ts';
-import { appParams, portalAccessIn } from './outbound-schemas.ts';
-import { notFound } from './errors.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { created, notFound, validation } from './errors.ts';
+import { rateOf } from './body-schemas.ts';
+import { portalAccessIn } from './body-schemas.ts';
+import { appParams } from './params.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
 
 /** `POST /auth/app-portal-access/{app_id}`: a token (and portal URL) for one application. */
-export async function portalRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
+export async function portalRoutes(app: FastifyInstance, deps: ResourceDeps & { tokens: PortalTokens }): Promise<void> {
   const { store, config, tokens } = deps;
   const sessions = new PortalSessions(store, tokens, config.portal.sessionTtlMs);
   app.post<{

@@ -4,7 +4,7 @@ import { EventTypeCatalog } from '../../ingest/event-types.ts';
 import { parseBody } from '../../ingest/parse-body.ts';
 import type { Message, ValidationIssue } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
-import { appOf, pageQuery } from './messages.ts';
+import { appOf, appParams as params, pageQuery } from './params.ts';
 import { messageView } from './views.ts';
 
 /** Messages looked at by one release call at most (the caller repeats for more). */
@@ -28,11 +28,6 @@ export function quarantineView(m: Message): Record<string, unknown> {
 export async function quarantineRoutes(app: FastifyInstance, opts: { store: Store; config: Config; onQueued: () => void }): Promise<void> {
   const { store, config, onQueued } = opts;
   const catalog = new EventTypeCatalog(config.eventTypes, (name) => store.getEventType(name), 0);
-  const params = {
-    type: 'object',
-    properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 } },
-    required: ['app_id'],
-  } as const;
 
   app.get<{ Params: { app_id: string }; Querystring: { limit: number; iterator?: string } }>(
     '/app/:app_id/quarantine',

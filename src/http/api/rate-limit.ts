@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 
 const MAX_TRACKED = 10_000;
 
@@ -29,8 +29,7 @@ export function rateLimitApi(app: FastifyInstance, perSecond: number): void {
       return;
     }
     reply.header('retry-after', String(Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))));
-    throw new HttpError(
-      429,
+    throw apiError(
       'rate_limit_exceeded',
       `more than ${perSecond} API requests per second with this credential; retry after the Retry-After delay`,
     );

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { ReconcileRun } from '../../store/reconcile.ts';
 import type { Store } from '../../store/store.ts';
 import { notFound } from './errors.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery, pathParams } from './params.ts';
 
 /** What the routes need of the scheduler: a run now. */
 export interface ReconcileTrigger {
@@ -36,15 +36,13 @@ export async function reconcileRoutes(app: FastifyInstance, deps: { store: Store
   app.post<{ Params: { source: string } }>(
     '/sources/:source/reconcile',
     {
-      schema: { params: { type: 'object', properties: { source: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['source'] } },
+      schema: { params: pathParams({ source: { type: 'string', minLength: 1, maxLength: 64 } }) },
     },
     async (req) => {
       const started = deps.reconcile.runNow(req.params.source);
       if (started === 'unknown') throw notFound(`source "${req.params.source}"`);
-      if (started === 'not-reconciling')
-        throw new HttpError(409, 'not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
-      if (started === 'running')
-        throw new HttpError(409, 'conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
+      if (started === 'not-reconciling') throw apiError('not_reconciling', `source "${req.params.source}" has no reconcile: settings`);
+      if (started === 'running') throw apiError('conflict', `a reconciliation run of "${req.params.source}" is under way in this process`);
       return runView(await started);
     },
   );

@@ -4,7 +4,7 @@ import type { CompiledSource } from '../../ingest/pipeline.ts';
 import type { RejectedRequest } from '../../store/console.ts';
 import type { Store } from '../../store/store.ts';
 import { rejectBadQuery } from './bad-query.ts';
-import { pageQuery } from './messages.ts';
+import { pageQuery } from './params.ts';
 
 function rejectionView(r: RejectedRequest): Record<string, unknown> {
   return {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { endpointType, RELAY_KEEP_KEY, relayUrl } from '../../delivery/endpoint-type.ts';
-import { HttpError } from '../../errors.ts';
+import { apiAnswer, apiError } from '../../error-catalogue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { RelayHub } from '../../relay/hub.ts';
 import { authenticate, hasCredential, type Resolver } from '../../auth/authenticate.ts';
@@ -13,10 +13,10 @@ import { classifyRoute } from '../../auth/route-access.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
-import { appOf } from './messages.ts';
-import { created } from './outbound-deps.ts';
+import { appOf, idParam, pathParams } from './params.ts';
+import { created } from './errors.ts';
 import { checkHeaders } from './endpoint-input.ts';
-import { endpointView } from './outbound-views.ts';
+import { endpointView } from './resource-views.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const CONNECT = /^\/api\/v1\/app\/([^/?]+)\/relay\/([^/?]+)\/connect(?:\?.*)?$/;
@@ -40,11 +40,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
     '/app/:app_id/relay/:name',
     {
       schema: {
-        params: {
-          type: 'object',
-          properties: { app_id: { type: 'string', minLength: 1, maxLength: 256 }, name: { type: 'string', pattern: NAME.source } },
-          required: ['app_id', 'name'],
-        },
+        params: pathParams({ app_id: idParam, name: { type: 'string', pattern: NAME.source } }),
         body: {
           type: ['object', 'null'],
           properties: {
@@ -59,8 +55,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
     },
     async (req, reply) => {
       if (!opts.hub)
-        throw new HttpError(
-          409,
+        throw apiError(
           'relay_unavailable',
           'this process does not deliver (its role has no worker): connect sluice listen to a process of role all',
         );
@@ -68,11 +63,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
       const body = req.body ?? {};
       const existing = await store.getEndpoint(appId, req.params.name);
       if (existing && endpointType(existing) !== 'relay') {
-        throw new HttpError(
-          409,
-          'conflict',
-          `endpoint "${req.params.name}" exists and is not a relay endpoint (its URL is ${existing.url})`,
-        );
+        throw apiError('conflict', `endpoint "${req.params.name}" exists and is not a relay endpoint (its URL is ${existing.url})`);
       }
       const metadata = { ...(existing?.metadata ?? {}), ...(body.keepMs !== undefined ? { [RELAY_KEEP_KEY]: String(body.keepMs) } : {}) };
       const base = existing ?? null;
@@ -95,7 +86,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { store: Store; hu
       let endpoint: Endpoint;
       if (existing) {
         const result = await store.updateEndpoint(appId, existing.id, input, Date.now());
-        if (!result) throw new HttpError(404, 'not_found', `endpoint "${req.params.name}" was deleted meanwhile`);
+        if (!result) throw apiError('not_found', `endpoint "${req.params.name}" was deleted meanwhile`);
         endpoint = created(result);
       } else {
         endpoint = created(await store.createEndpoint(appId, input, Date.now()));
@@ -131,15 +122,14 @@ export function relayUpgrades(
   const access = classifyRoute('PUT', '/api/v1/app/:app_id/relay/:name');
   const failures = new FailureLimiter(opts.failuresPerMinute);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const refuse = (socket: Duplex, status: number, reason: string): void => {
+  const refuse = (socket: Duplex, status: 401 | 403 | 404 | 409 | 429, reason: string): void => {
     const code =
       status === 401 ? 'authentication_failed' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limit_exceeded' : 'relay_refused';
-    const text =
-      ({ 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' } as Record<number, string>)[status] ??
-      'Conflict';
-    const body = JSON.stringify({ code, detail: reason });
+    const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }[status];
+    const answer = apiAnswer(code, reason, status);
+    const body = JSON.stringify(answer.body);
     socket.end(
-      `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${answer.status} ${text}\r\ncontent-type: application/json\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   };
   server.on('upgrade', (req, socket, head) => {

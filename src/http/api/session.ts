@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ConsoleSessions, SESSION_COOKIE, SignInThrottle, sameOrigin } from '../../auth/console-session.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { defaults } from '../../config/defaults.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { Resolver } from '../../auth/authenticate.ts';
 
 export interface SessionDeps {
@@ -28,11 +28,7 @@ function cookieOf(req: FastifyRequest): string | undefined {
 
 function checkOrigin(req: FastifyRequest, trustProxy: boolean): void {
   if (!sameOrigin(req.headers, ownOrigin(req, trustProxy))) {
-    throw new HttpError(
-      403,
-      'csrf_refused',
-      'a change made with the console session must come from the console itself (Origin does not match)',
-    );
+    throw apiError('csrf_refused', 'a change made with the console session must come from the console itself (Origin does not match)');
   }
 }
 
@@ -94,8 +90,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Pr
       if (!principal) {
         const delay = throttle.fail(req.ip, Date.now());
         if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-        throw new HttpError(
-          401,
+        throw apiError(
           'authentication_failed',
           "that API token is not valid: check it against apiToken or auth.tokens in the gateway's configuration",
         );

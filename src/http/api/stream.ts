@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import type { LiveBus } from '../../live/bus.ts';
 import { matches, type LiveEvent, type LiveFilter } from '../../live/events.ts';
 import { RateGate } from '../../live/rate-gate.ts';
@@ -49,7 +49,7 @@ export function parseEventTypes(text: string | undefined): Set<LiveEvent['type']
     .map((p) => p.trim())
     .filter(Boolean)) {
     if (part !== 'ingest' && part !== 'attempt')
-      throw new HttpError(400, 'bad_request', `events: "${part.slice(0, 32)}" is not an event kind (ingest, attempt)`);
+      throw apiError('bad_request', `events: "${part.slice(0, 32)}" is not an event kind (ingest, attempt)`);
     out.add(part);
   }
   return out;
@@ -96,7 +96,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
       if (q.source !== undefined) filter.source = q.source;
       if (q.app !== undefined) {
         const found = await opts.store.getApplication(q.app);
-        if (!found) throw new HttpError(400, 'bad_request', `app: no application "${q.app}"`);
+        if (!found) throw apiError('bad_request', `app: no application "${q.app}"`);
         filter.app = found.id;
       }
       if (q.endpoint !== undefined) {

@@ -1,16 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { endpointMatches, routeMessage } from '../../delivery/routing.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
+import type { HttpError } from '../../errors.ts';
 import { notFound } from './errors.ts';
-import { appOf } from './messages.ts';
 import type { Endpoint, Message } from '../../store/records.ts';
 import type { DeliveryState, DeliveryView, MessageQuery } from '../../store/store.ts';
-import type { OutboundDeps } from './outbound-deps.ts';
-import { appParams, endpointParams, idParam, listQuery, precheckIn, recoverIn } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { precheckIn, recoverIn } from './body-schemas.ts';
+import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, idParam, listQuery, pathParams } from './params.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
 import type { PortalTokens } from '../../auth/portal-tokens.ts';
-
-type EpParams = { app_id: string; endpoint_id: string };
 
 interface BulkReplayBody {
   since: string;
@@ -60,7 +59,7 @@ const REPLAY_PAGE = 250;
  * answered the way Svix answers for an environment without it: an empty list,
  * 403 `feature_not_enabled` for a create, 404 for an id that cannot exist).
  */
-export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps & { tokens: PortalTokens }): Promise<void> {
+export async function svixExtraRoutes(app: FastifyInstance, deps: ResourceDeps & { tokens: PortalTokens }): Promise<void> {
   const { store } = deps;
   const portalSessions = new PortalSessions(store, deps.tokens, deps.config.portal.sessionTtlMs);
 
@@ -83,7 +82,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   app.post('/auth/logout', async (req, reply) => {
     const given = req.headers.authorization?.replace(/^Bearer\s+/i, '').trim() ?? '';
     if (!(await portalSessions.logout(given))) {
-      throw new HttpError(403, 'forbidden', 'only an app-portal token can be logged out; this request carries the API token');
+      throw apiError('forbidden', 'only an app-portal token can be logged out; this request carries the API token');
     }
     return reply.code(204).send();
   });
@@ -100,13 +99,11 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     query: Pick<MessageQuery, 'state' | 'eventTypes' | 'channel'>,
     pick: (m: Message, d: DeliveryView | undefined, endpoint: Endpoint) => boolean,
   ): Promise<Record<string, unknown>> => {
-    const appId = await appOf(store, params.app_id);
-    const endpoint = await store.getEndpoint(appId, params.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${params.endpoint_id}"`);
+    const { appId, endpoint } = await endpointOf(store, params);
     const now = Date.now();
     const since = Date.parse(window.since);
     const until = window.until ? Date.parse(window.until) : now + 1;
-    if (!(since < until)) throw new HttpError(422, 'validation', 'body.until: must be after body.since');
+    if (!(since < until)) throw apiError('validation', 'body.until: must be after body.since');
     let queued = 0;
     let scanned = 0;
     let iterator: string | undefined;
@@ -185,7 +182,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
     },
   );
 
-  const integParams = { type: 'object', properties: { app_id: idParam, integ_id: idParam }, required: ['app_id', 'integ_id'] } as const;
+  const integParams = pathParams({ app_id: idParam, integ_id: idParam });
   const noIntegration = (id: string): HttpError => notFound(`integration "${id}"`);
   app.get<{ Params: { app_id: string } }>(
     '/app/:app_id/integration',
@@ -197,7 +194,7 @@ export async function svixExtraRoutes(app: FastifyInstance, deps: OutboundDeps &
   );
   app.post<{ Params: { app_id: string } }>('/app/:app_id/integration', { schema: { params: appParams } }, async (req) => {
     await appOf(store, req.params.app_id);
-    throw new HttpError(403, 'feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
+    throw apiError('feature_not_enabled', 'integrations are not available in Sluice; use an API token or an app-portal token');
   });
   for (const path of ['/app/:app_id/integration/:integ_id', '/app/:app_id/integration/:integ_id/key']) {
     app.get<{ Params: { app_id: string; integ_id: string } }>(path, { schema: { params: integParams } }, async (req) => {

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/types.ts';
-import { HttpError } from '../../errors.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { findFixture, fixturesOf } from '../../fixtures/catalog.ts';
 import { buildEvent } from '../../fixtures/build.ts';
 import { canSign } from '../../fixtures/sign.ts';
 import type { CompiledSource, IngestPipeline } from '../../ingest/pipeline.ts';
+import { pathParams } from './params.ts';
 
 /**
  * `POST /api/v1/source/{name}/test-event` (the console's "Send test event"):
@@ -22,7 +23,7 @@ export async function testEventRoutes(
     '/source/:name/test-event',
     {
       schema: {
-        params: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['name'] },
+        params: pathParams({ name: { type: 'string', minLength: 1, maxLength: 64 } }),
         body: {
           type: ['object', 'null'],
           properties: { event: { type: 'string', minLength: 1, maxLength: 128 } },
@@ -32,26 +33,18 @@ export async function testEventRoutes(
     },
     async (req) => {
       const source = byName.get(req.params.name);
-      if (!source) throw new HttpError(404, 'not_found', `no source named "${req.params.name}"`);
+      if (!source) throw apiError('not_found', `no source named "${req.params.name}"`);
       const provider = source.config.provider;
       const fixtures = fixturesOf(provider);
       if (!canSign(provider) || fixtures.length === 0) {
-        throw new HttpError(
-          422,
-          'provider_unsupported',
-          `test events cannot be made for provider ${provider} (source ${source.config.name})`,
-        );
+        throw apiError('provider_unsupported', `test events cannot be made for provider ${provider} (source ${source.config.name})`);
       }
       const secret = source.config.secrets[0];
-      if (secret === undefined) throw new HttpError(422, 'no_secret', `source ${source.config.name} has no secret to sign with`);
+      if (secret === undefined) throw apiError('no_secret', `source ${source.config.name} has no secret to sign with`);
       const eventName = req.body?.event ?? (fixtures.find((f) => f.event === defaultEvent(provider)) ?? fixtures[0])?.event ?? '';
       const fixture = findFixture(provider, eventName);
       if (!fixture) {
-        throw new HttpError(
-          422,
-          'unknown_event',
-          `no ${provider} test event "${eventName}"; known: ${fixtures.map((f) => f.event).join(', ')}`,
-        );
+        throw apiError('unknown_event', `no ${provider} test event "${eventName}"; known: ${fixtures.map((f) => f.event).join(', ')}`);
       }
       const host = opts.config.server.host === '0.0.0.0' || opts.config.server.host === '::' ? '127.0.0.1' : opts.config.server.host;
       const url =

@@ -4,11 +4,9 @@ import type { Transformation } from '../../store/records.ts';
 import { originOf, Transformer } from '../../transform/transformer.ts';
 import { transformInput } from '../../transform/webhook.ts';
 import { notFound } from './errors.ts';
-import { appOf } from './messages.ts';
-import type { OutboundDeps } from './outbound-deps.ts';
-import { endpointParams, idParam } from './outbound-schemas.ts';
+import type { ResourceDeps } from './resource-deps.ts';
+import { endpointOf as findEndpoint, endpointParams, type EndpointParams as EpParams, idParam, pathParams } from './params.ts';
 
-type EpParams = { app_id: string; endpoint_id: string };
 type SourceParams = { source_name: string };
 interface TransformationPatch {
   code?: string | null;
@@ -40,7 +38,7 @@ export const transformationTestIn = {
   required: ['payload'],
   additionalProperties: false,
 } as const;
-const sourceParams = { type: 'object', properties: { source_name: idParam }, required: ['source_name'] } as const;
+const sourceParams = pathParams({ source_name: idParam });
 
 function view(t: Transformation | null, updatedAt: number | null): Record<string, unknown> {
   return {
@@ -66,15 +64,10 @@ function patched(current: Transformation | null, body: TransformationPatch): Tra
  * answers 200 with `{ok, …}` when the request was well-formed: a failing
  * transformation is the answer, not an error of the request.
  */
-export async function transformationRoutes(app: FastifyInstance, deps: OutboundDeps): Promise<void> {
+export async function transformationRoutes(app: FastifyInstance, deps: ResourceDeps): Promise<void> {
   const { store, config } = deps;
   const transformer = new Transformer(config.transformations);
-  const endpointOf = async (p: EpParams) => {
-    const appId = await appOf(store, p.app_id);
-    const endpoint = await store.getEndpoint(appId, p.endpoint_id);
-    if (!endpoint) throw notFound(`endpoint "${p.endpoint_id}"`);
-    return { appId, endpoint };
-  };
+  const endpointOf = (p: EpParams) => findEndpoint(store, p);
   const sourceOf = (name: string) => {
     const source = config.sources[name];
     if (!source) throw notFound(`source "${name}"`);

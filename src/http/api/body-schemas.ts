@@ -1,5 +1,5 @@
 /**
- * JSON Schemas of the outbound API's bodies, in Svix's field names. Routes
+ * JSON Schemas of the resource routes' bodies, in Svix's field names. Routes
  * validate with them and the OpenAPI document is generated from them, so the
  * two cannot drift apart.
  */
@@ -157,19 +157,9 @@ export const portalAccessIn = {
   additionalProperties: false,
 } as const;
 
-export const idParam = { type: 'string', minLength: 1, maxLength: 256 } as const;
-export const appParams = { type: 'object', properties: { app_id: idParam }, required: ['app_id'] } as const;
-export const endpointParams = {
-  type: 'object',
-  properties: { app_id: idParam, endpoint_id: idParam },
-  required: ['app_id', 'endpoint_id'],
-} as const;
-export const listQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 250, default: 50 },
-    iterator: { type: 'string', maxLength: 256 },
-    order: { type: 'string', enum: ['ascending', 'descending'] },
-  },
-  additionalProperties: false,
-} as const;
+/** Svix sends `throttleRate`; older clients `rateLimit`. */
+export function rateOf(body: { throttleRate?: number | null; rateLimit?: number | null }, fallback: number | null): number | null {
+  if (body.throttleRate !== undefined) return body.throttleRate;
+  if (body.rateLimit !== undefined) return body.rateLimit;
+  return fallback;
+}
