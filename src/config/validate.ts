@@ -229,7 +229,8 @@ export function validateConfig(raw: unknown): { config: Config; problems: [] } |
   return { config, problems: [] };
 }
 
-function checkSchedule(section: Section | undefined, key: string): number[] | undefined {
+/** A retry schedule (durations, each at most 30d); the API's `retrySchedule` is checked by this same rule. */
+export function checkSchedule(section: Section | undefined, key: string): number[] | undefined {
   const schedule = section?.durationList(key);
   if (schedule?.some((ms) => ms > MAX_RETRY_DELAY)) section?.problem(key, 'a retry delay may be at most 30d');
   return schedule;

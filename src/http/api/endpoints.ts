@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
 import { brokerEndpointRefusal } from '../../delivery/brokers/api-access.ts';
 import { HttpError } from '../../errors.ts';
@@ -23,6 +23,8 @@ import {
   sendExampleIn,
 } from './outbound-schemas.ts';
 import { endpointView } from './outbound-views.ts';
+import { principalOf } from './auth.ts';
+import { checkPortalEndpointWrite, refuseHiddenEventType } from './portal-limits.ts';
 import { messageView } from './views.ts';
 
 type EpParams = { app_id: string; endpoint_id: string };
@@ -68,6 +70,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     },
     async (req, reply) => {
       const appId = await appOf(store, req.params.app_id);
+      await checkPortalEndpointWrite(store, principalOf(req), appId, req.body, null);
       const endpoint = created(
         await store.createEndpoint(
           appId,
@@ -84,8 +87,9 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     endpointView((await find(req.params)).endpoint),
   );
 
-  const update = async (params: EpParams, body: EndpointBody, patch: boolean): Promise<Record<string, unknown>> => {
+  const update = async (req: FastifyRequest, params: EpParams, body: EndpointBody, patch: boolean): Promise<Record<string, unknown>> => {
     const { appId, endpoint } = await find(params);
+    await checkPortalEndpointWrite(store, principalOf(req), appId, body, endpoint);
     // PUT resets what it does not name (Svix's EndpointUpdate); the secret is kept either way.
     const base: Endpoint = patch
       ? endpoint
@@ -107,14 +111,14 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     {
       schema: { params: endpointParams, body: endpointIn },
     },
-    async (req) => update(req.params, req.body, false),
+    async (req) => update(req, req.params, req.body, false),
   );
   app.patch<{ Params: EpParams; Body: EndpointBody }>(
     '/app/:app_id/endpoint/:endpoint_id',
     {
       schema: { params: endpointParams, body: endpointPatch },
     },
-    async (req) => update(req.params, req.body, true),
+    async (req) => update(req, req.params, req.body, true),
   );
 
   app.delete<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id', { schema: { params: endpointParams } }, async (req, reply) => {
@@ -244,6 +248,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: OutboundDeps): 
     },
     async (req, reply) => {
       const { appId, endpoint } = await find(req.params);
+      await refuseHiddenEventType(store, principalOf(req), 'body.eventType', req.body.eventType);
       const type = await store.getEventType(req.body.eventType);
       const examples = Object.values(type?.schemas ?? {}).flatMap((s) => (s as { examples?: unknown[] }).examples ?? []);
       const example = examples[req.body.exampleIndex ?? 0] ?? { type: req.body.eventType, example: true };

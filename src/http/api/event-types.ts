@@ -5,6 +5,8 @@ import { schemaProblem } from '../../ingest/schema.ts';
 import { created, validation, type OutboundDeps } from './outbound-deps.ts';
 import { eventTypeIn, eventTypeName, eventTypeUpdate, listQuery } from './outbound-schemas.ts';
 import { eventTypeView } from './outbound-views.ts';
+import { principalOf } from './auth.ts';
+import { seesEventType } from './portal-limits.ts';
 
 type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string; featureFlags?: string[] | null };
 const params = { type: 'object', properties: { name: eventTypeName }, required: ['name'] } as const;
@@ -58,7 +60,9 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps):
         includeArchived: q.includeArchived === true,
         ...(q.iterator ? { iterator: q.iterator } : {}),
       });
-      return { ...page, data: page.data.map((e) => eventTypeView(e, q.withContent === true)) };
+      // A portal session's page leaves out the types its feature flags do not open (it may come out shorter than `limit`).
+      const p = principalOf(req);
+      return { ...page, data: page.data.filter((e) => seesEventType(p, e)).map((e) => eventTypeView(e, q.withContent === true)) };
     },
   );
 
@@ -78,7 +82,8 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: OutboundDeps):
 
   app.get<{ Params: { name: string } }>('/event-type/:name', { schema: { params } }, async (req) => {
     const found = await store.getEventType(req.params.name);
-    if (!found) throw notFound(`event type "${req.params.name}"`);
+    // A type hidden from a portal session by its feature flag is, to that session, one that does not exist.
+    if (!found || !seesEventType(principalOf(req), found)) throw notFound(`event type "${req.params.name}"`);
     return eventTypeView(found);
   });
 
