@@ -11,6 +11,11 @@ const hash = (value: string): string => createHash('sha256').update(value).diges
 /** Why a one-time key was not exchanged, in the words the portal shows. */
 export type KeyRefusal = 'unknown' | 'used' | 'expired';
 
+/** A standing token's claims and what its stored grant adds. */
+export interface PortalGrantClaims extends PortalClaims {
+  featureFlags: string[];
+}
+
 export interface PortalSession {
   token: string;
   appId: string;
@@ -39,10 +44,11 @@ export class PortalSessions {
     expiresAt: number,
     capabilities: Capability[],
     sessionId: string | null = null,
+    featureFlags: string[] = [],
   ): Promise<{ token: string; key: string }> {
     const { token, claims } = this.mint(appId, expiresAt, capabilities);
     const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    await this.store.createPortalGrant(this.grant(claims, hash(key), null, sessionId));
+    await this.store.createPortalGrant(this.grant(claims, hash(key), null, sessionId, featureFlags));
     return { token, key };
   }
 
@@ -57,18 +63,18 @@ export class PortalSessions {
     if (grant.revokedAt !== null || grant.expiresAt <= now) return 'expired';
     const expiresAt = Math.min(grant.expiresAt, now + this.sessionTtlMs);
     const { token, claims } = this.mint(grant.appId, expiresAt, grant.capabilities);
-    await this.store.createPortalGrant(this.grant(claims, null, grant.id, grant.sessionId));
+    await this.store.createPortalGrant(this.grant(claims, null, grant.id, grant.sessionId, grant.featureFlags));
     return { token, appId: grant.appId, capabilities: grant.capabilities, expiresAt };
   }
 
-  /** The claims of a signed token whose grant still stands; `null` otherwise. */
-  async verify(token: string): Promise<PortalClaims | null> {
+  /** The claims of a signed token whose grant still stands, with the grant's feature flags; `null` otherwise. */
+  async verify(token: string): Promise<PortalGrantClaims | null> {
     const now = this.clock();
     const claims = this.tokens.verify(token, now);
     if (!claims) return null;
     const grant = await this.store.getPortalGrant(claims.sid);
     if (!grant || grant.revokedAt !== null || grant.expiresAt <= now || grant.appId !== claims.app) return null;
-    return claims;
+    return { ...claims, featureFlags: grant.featureFlags };
   }
 
   /** Ends the grant of a standing token (logout); `false` when the token is not one. */
@@ -100,7 +106,13 @@ export class PortalSessions {
     return { token, claims };
   }
 
-  private grant(claims: PortalClaims, keyHash: string | null, parentId: string | null, sessionId: string | null): PortalGrant {
+  private grant(
+    claims: PortalClaims,
+    keyHash: string | null,
+    parentId: string | null,
+    sessionId: string | null,
+    featureFlags: string[],
+  ): PortalGrant {
     return {
       id: claims.sid,
       appId: claims.app,
@@ -109,6 +121,7 @@ export class PortalSessions {
       keyUsedAt: null,
       parentId,
       sessionId,
+      featureFlags,
       createdAt: this.clock(),
       expiresAt: claims.exp,
       revokedAt: null,
@@ -121,6 +134,6 @@ export function storedPortalResolver(sessions: PortalSessions): Resolver {
   return async (req) => {
     const given = bearerOf(req);
     const claims = given === undefined ? null : await sessions.verify(given);
-    return claims ? portalPrincipal(claims) : null;
+    return claims ? portalPrincipal(claims, claims.featureFlags) : null;
   };
 }

@@ -73,13 +73,14 @@ export class PortalTokens {
   }
 }
 
-/** The principal a portal token's claims stand for: its one application, its capabilities. */
-export function portalPrincipal(claims: PortalClaims): Principal {
+/** The principal a portal token's claims stand for: its one application, its capabilities, its grant's feature flags. */
+export function portalPrincipal(claims: PortalClaims, featureFlags: string[] = []): Principal {
   return {
     kind: 'portal',
     name: `portal_${claims.sid}`,
     role: claims.cap.some((c) => MUTATING_CAPABILITIES.includes(c)) ? 'operator' : 'viewer',
     applications: [claims.app],
     capabilities: claims.cap,
+    featureFlags,
   };
 }

@@ -18,6 +18,12 @@ export interface Principal {
   applications: string[] | null;
   /** What an app-portal principal may do (Svix's capabilities); absent for every other kind. */
   capabilities?: Capability[];
+  /**
+   * The feature flags of an app-portal principal (Svix's `featureFlags`): an
+   * event type carrying a flag not among them is hidden from it. Absent for
+   * every other kind, which sees every event type.
+   */
+  featureFlags?: string[];
 }
 
 /** Svix's app-portal capabilities, by its names. */

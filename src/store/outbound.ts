@@ -39,6 +39,8 @@ export interface EndpointInput {
   signatureStyle: SignatureStyle;
   /** Absent: unchanged on update, the default on create. */
   providerSignature?: ProviderSignature;
+  /** The endpoint's own retry delays in ms (`null`: the global schedule); absent: unchanged on update, `null` on create. */
+  retryScheduleMs?: number[] | null;
 }
 
 /** A write that may hit a unique uid/name: the record, or which value was taken. */

@@ -19,6 +19,8 @@ export interface PortalGrant {
   parentId: string | null;
   /** The platform's label of the access (Svix's `sessionId`), kept by the sessions made from it; `null`: none. */
   sessionId: string | null;
+  /** The access's feature flags (Svix's `featureFlags`), kept by the sessions made from it: an event type with another flag is hidden. */
+  featureFlags: string[];
   createdAt: number;
   expiresAt: number;
   /** When a logout or an expire-all ended it; `null` while it stands. */
@@ -34,6 +36,8 @@ export interface PortalSettings {
   primaryColor: string | null;
   /** The origins that may frame the portal (CSP `frame-ancestors`); `null`: the global `portal.frameAncestors`. */
   frameAncestors: string[] | null;
+  /** Whether the application's portal sessions may set an endpoint's own retry schedule (the operator always may). */
+  allowRetrySchedule: boolean;
   updatedAt: number;
 }
 

@@ -298,6 +298,45 @@ describe('customer portal in a real browser', { skip, timeout: 300_000 }, () => 
     await tenant.close();
   });
 
+  test('the endpoint form offers a flagged event type only to a link with its flag, and a retry schedule only where the operator allows it', async () => {
+    const made = await gw.api('/event-type', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'invoice.beta', description: 'Behind a flag', featureFlag: 'beta' }),
+    });
+    assert.equal(made.status, 201);
+    const openForm = async (body: unknown) => {
+      const tenant = await browser.newPage();
+      await tenant.goto(await portalLink('other', body));
+      await tenant.getByRole('button', { name: 'Add endpoint' }).click();
+      await tenant.getByRole('checkbox', { name: /invoice\.paid/ }).waitFor();
+      return tenant;
+    };
+    const plain = await openForm({});
+    assert.equal(await plain.getByRole('checkbox', { name: /invoice\.beta/ }).count(), 0, 'the flagged type is hidden');
+    assert.equal(await plain.getByLabel(/Retry schedule/).count(), 0, 'no schedule field unless allowed');
+    await plain.close();
+
+    const set = await gw.api('/app/other/portal-settings', { method: 'PUT', body: JSON.stringify({ allowRetrySchedule: true }) });
+    assert.equal(set.status, 200);
+    const beta = await openForm({ featureFlags: ['beta'] });
+    await beta.getByLabel('Endpoint URL').fill('https://hooks.other.test/in');
+    await beta.getByRole('checkbox', { name: /invoice\.beta/ }).check();
+    await beta.getByLabel(/Retry schedule/).fill('10s, soon');
+    await beta.getByRole('button', { name: 'Create endpoint' }).click();
+    await beta.getByRole('alert').filter({ hasText: 'must be a duration' }).waitFor();
+    await beta.getByLabel(/Retry schedule/).fill('10s, 1m');
+    await beta.getByRole('button', { name: 'Create endpoint' }).click();
+    await beta.getByRole('heading', { name: 'https://hooks.other.test/in' }).waitFor();
+    const eps = (await (await gw.api('/app/other/endpoint')).json()) as {
+      data: Array<{ url: string; filterTypes: string[] | null; retrySchedule: string[] | null }>;
+    };
+    assert.deepEqual(
+      eps.data.filter((e) => e.url === 'https://hooks.other.test/in').map((e) => [e.filterTypes, e.retrySchedule]),
+      [[['invoice.beta'], ['10s', '1m']]],
+    );
+    await beta.close();
+  });
+
   test('the portal renders in an iframe of an allowed origin, dark, without navigation, at the deep link; another origin is refused', async () => {
     const set = await gw.api('/app/acme/portal-settings', {
       method: 'PUT',

@@ -153,6 +153,7 @@ describe('portal sessions', () => {
       primaryColor: '#aa3300',
       frameAncestors: ['https://shop.test'],
       effectiveFrameAncestors: ['https://shop.test'],
+      allowRetrySchedule: false,
     });
     const { token } = await access(gw, 'shop');
     assert.equal(

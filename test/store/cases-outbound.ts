@@ -85,6 +85,22 @@ export function outboundCases(target: StoreTarget): void {
       assert.deepEqual(await store.listEndpoints(app.id), []);
     }));
 
+  it("keeps an API endpoint's own retry schedule: set on create, left by an update that does not name it, cleared with null", () =>
+    target.with(async ({ store }) => {
+      const now = Date.now();
+      const app = ok(await store.createApplication({ uid: 'retry', name: 'Retry', throttleRate: null, metadata: {} }, now));
+      assert.equal(ok(await store.createEndpoint(app.id, endpointInput(), now)).retryScheduleMs, null);
+      const ep = ok(await store.createEndpoint(app.id, endpointInput({ retryScheduleMs: [1000, 60_000] }), now));
+      assert.deepEqual(ep.retryScheduleMs, [1000, 60_000]);
+      assert.deepEqual(
+        ok(await store.updateEndpoint(app.id, ep.id, endpointInput({ description: 'x' }), now)).retryScheduleMs,
+        [1000, 60_000],
+      );
+      assert.deepEqual((await store.getEndpoint(app.id, ep.id))?.retryScheduleMs, [1000, 60_000]);
+      assert.deepEqual(ok(await store.updateEndpoint(app.id, ep.id, endpointInput({ retryScheduleMs: [] }), now)).retryScheduleMs, []);
+      assert.equal(ok(await store.updateEndpoint(app.id, ep.id, endpointInput({ retryScheduleMs: null }), now)).retryScheduleMs, null);
+    }));
+
   it('keeps event types with their schemas, archived ones out of the list by default', () =>
     target.with(async ({ store }) => {
       const now = Date.now();

@@ -11,6 +11,7 @@ const grant = (id: string, appId: string, over: Partial<PortalGrant> = {}): Port
   keyUsedAt: null,
   parentId: null,
   sessionId: null,
+  featureFlags: [],
   createdAt: 1_000,
   expiresAt: 10_000,
   revokedAt: null,
@@ -28,6 +29,15 @@ export function portalCases(target: StoreTarget): void {
       assert.equal((await store.getPortalGrant('g1'))?.keyUsedAt !== null, true);
       assert.equal(await store.usePortalKey('hash_nothing', 2_000), null);
       assert.equal(await store.getPortalGrant('g_missing'), null);
+    }));
+
+  it('portal grants: feature flags are kept with the grant', () =>
+    target.with(async ({ store }) => {
+      await store.createPortalGrant(grant('f1', 'app_f', { featureFlags: ['beta', 'billing-v2'] }));
+      await store.createPortalGrant(grant('f2', 'app_f', { keyHash: null }));
+      assert.deepEqual((await store.getPortalGrant('f1'))?.featureFlags, ['beta', 'billing-v2']);
+      assert.deepEqual((await store.getPortalGrant('f2'))?.featureFlags, []);
+      assert.deepEqual((await store.usePortalKey('hash_f1', 2_000))?.grant.featureFlags, ['beta', 'billing-v2']);
     }));
 
   it('portal grants: logout ends one, expire-all every standing one of the application only', () =>
@@ -54,6 +64,7 @@ export function portalCases(target: StoreTarget): void {
         logoUrl: 'https://acme.test/logo.png',
         primaryColor: '#123abc',
         frameAncestors: ['https://acme.test'],
+        allowRetrySchedule: true,
         updatedAt: 5,
       });
       await store.setPortalSettings('app_a', {
@@ -61,6 +72,7 @@ export function portalCases(target: StoreTarget): void {
         logoUrl: null,
         primaryColor: null,
         frameAncestors: null,
+        allowRetrySchedule: false,
         updatedAt: 6,
       });
       assert.deepEqual(await store.getPortalSettings('app_a'), {
@@ -68,6 +80,7 @@ export function portalCases(target: StoreTarget): void {
         logoUrl: null,
         primaryColor: null,
         frameAncestors: null,
+        allowRetrySchedule: false,
         updatedAt: 6,
       });
       await store.setPortalSettings('app_b', {
@@ -75,9 +88,11 @@ export function portalCases(target: StoreTarget): void {
         logoUrl: null,
         primaryColor: '#ffffff',
         frameAncestors: ['https://b.test', 'https://c.test'],
+        allowRetrySchedule: true,
         updatedAt: 7,
       });
       assert.deepEqual((await store.getPortalSettings('app_b'))?.frameAncestors, ['https://b.test', 'https://c.test']);
+      assert.equal((await store.getPortalSettings('app_b'))?.allowRetrySchedule, true);
     }));
 }
 

@@ -46,6 +46,8 @@ const endpointFields = {
   signatureStyle: { type: 'string', enum: ['webhook', 'svix'] },
   /** Sluice: what deliveries of inbound messages do with the provider's own signature (default `resign`). */
   providerSignature: { type: 'string', enum: ['forward', 'resign', 'drop'] },
+  /** Sluice: the endpoint's own retry delays, durations as in the YAML's `retry` (`["5s", "5m", "2h"]`); `null`: the global schedule. */
+  retrySchedule: { type: ['array', 'null'], items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 100 },
 } as const;
 
 export const endpointIn = { type: 'object', properties: endpointFields, required: ['url'], additionalProperties: false } as const;

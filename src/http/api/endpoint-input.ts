@@ -1,3 +1,6 @@
+import { Section } from '../../config/section.ts';
+import { checkSchedule } from '../../config/endpoint.ts';
+import { apiError } from '../../error-catalogue.ts';
 import { brokerTypeOf } from '../../delivery/brokers/target.ts';
 import { headerProblem, MAX_HEADERS } from '../../delivery/endpoint-headers.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
@@ -24,6 +27,17 @@ export interface EndpointBody {
   headers?: Record<string, string> | null;
   signatureStyle?: SignatureStyle;
   providerSignature?: ProviderSignature;
+  /** Sluice: the endpoint's own retry delays as durations (`["5s", "5m", "2h"]`, the YAML's `retry`); `null`: the global schedule. */
+  retrySchedule?: string[] | null;
+}
+
+/** An API `retrySchedule` in ms, or 422 in the YAML's words (each a duration such as 5s, 5m or 2h, at most 30d). */
+export function retryScheduleOf(given: string[] | null): number[] | null {
+  if (given === null) return null;
+  const problems: string[] = [];
+  const schedule = checkSchedule(new Section({ retrySchedule: given }, 'body', problems), 'retrySchedule');
+  if (problems[0] !== undefined) throw apiError('validation', problems[0]);
+  return schedule ?? null;
 }
 
 /** Lower-cased custom headers, or 422 naming the bad one (the same rule as the YAML's). */
@@ -79,5 +93,6 @@ export function endpointInput(
     disabled: body.disabled ?? current?.disabled ?? false,
     signatureStyle: body.signatureStyle ?? current?.signatureStyle ?? 'webhook',
     ...(body.providerSignature ? { providerSignature: body.providerSignature } : {}),
+    ...(body.retrySchedule !== undefined ? { retryScheduleMs: retryScheduleOf(body.retrySchedule) } : {}),
   };
 }

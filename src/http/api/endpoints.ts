@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isSigningKey, publicKeyOf } from '../../delivery/signature.ts';
 import { brokerEndpointRefusal } from '../../delivery/brokers/api-access.ts';
 import { apiError } from '../../error-catalogue.ts';
@@ -12,6 +12,8 @@ import type { ResourceDeps } from './resource-deps.ts';
 import { endpointIn, endpointPatch, headersIn, headersPatch, recoverIn, secretRotateIn, sendExampleIn } from './body-schemas.ts';
 import { appOf, appParams, endpointOf, endpointParams, type EndpointParams as EpParams, listQuery } from './params.ts';
 import { endpointView } from './resource-views.ts';
+import { principalOf } from './auth.ts';
+import { checkPortalEndpointWrite, refuseHiddenEventType } from './portal-limits.ts';
 import { messageView } from './views.ts';
 
 /** Endpoints of an application: Svix's `/app/{app_id}/endpoint` routes; ids or uids everywhere. */
@@ -50,6 +52,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): 
     },
     async (req, reply) => {
       const appId = await appOf(store, req.params.app_id);
+      await checkPortalEndpointWrite(store, principalOf(req), appId, req.body, null);
       const endpoint = created(
         await store.createEndpoint(
           appId,
@@ -66,8 +69,9 @@ export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): 
     endpointView((await find(req.params)).endpoint),
   );
 
-  const update = async (params: EpParams, body: EndpointBody, patch: boolean): Promise<Record<string, unknown>> => {
+  const update = async (req: FastifyRequest, params: EpParams, body: EndpointBody, patch: boolean): Promise<Record<string, unknown>> => {
     const { appId, endpoint } = await find(params);
+    await checkPortalEndpointWrite(store, principalOf(req), appId, body, endpoint);
     // PUT resets what it does not name (Svix's EndpointUpdate); the secret is kept either way.
     const base: Endpoint = patch
       ? endpoint
@@ -89,14 +93,14 @@ export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): 
     {
       schema: { params: endpointParams, body: endpointIn },
     },
-    async (req) => update(req.params, req.body, false),
+    async (req) => update(req, req.params, req.body, false),
   );
   app.patch<{ Params: EpParams; Body: EndpointBody }>(
     '/app/:app_id/endpoint/:endpoint_id',
     {
       schema: { params: endpointParams, body: endpointPatch },
     },
-    async (req) => update(req.params, req.body, true),
+    async (req) => update(req, req.params, req.body, true),
   );
 
   app.delete<{ Params: EpParams }>('/app/:app_id/endpoint/:endpoint_id', { schema: { params: endpointParams } }, async (req, reply) => {
@@ -226,6 +230,7 @@ export async function endpointRoutes(app: FastifyInstance, deps: ResourceDeps): 
     },
     async (req, reply) => {
       const { appId, endpoint } = await find(req.params);
+      await refuseHiddenEventType(store, principalOf(req), 'body.eventType', req.body.eventType);
       const type = await store.getEventType(req.body.eventType);
       const examples = Object.values(type?.schemas ?? {}).flatMap((s) => (s as { examples?: unknown[] }).examples ?? []);
       const example = examples[req.body.exampleIndex ?? 0] ?? { type: req.body.eventType, example: true };

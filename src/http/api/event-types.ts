@@ -6,6 +6,8 @@ import type { ResourceDeps } from './resource-deps.ts';
 import { eventTypeIn, eventTypeName, eventTypeUpdate } from './body-schemas.ts';
 import { listQuery, pathParams } from './params.ts';
 import { eventTypeView } from './resource-views.ts';
+import { principalOf } from './auth.ts';
+import { seesEventType } from './portal-limits.ts';
 
 type Body = Partial<Omit<EventTypeInput, 'name'>> & { name?: string; featureFlags?: string[] | null };
 const params = pathParams({ name: eventTypeName });
@@ -59,7 +61,9 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: ResourceDeps):
         includeArchived: q.includeArchived === true,
         ...(q.iterator ? { iterator: q.iterator } : {}),
       });
-      return { ...page, data: page.data.map((e) => eventTypeView(e, q.withContent === true)) };
+      // A portal session's page leaves out the types its feature flags do not open (it may come out shorter than `limit`).
+      const p = principalOf(req);
+      return { ...page, data: page.data.filter((e) => seesEventType(p, e)).map((e) => eventTypeView(e, q.withContent === true)) };
     },
   );
 
@@ -79,7 +83,8 @@ export async function eventTypeRoutes(app: FastifyInstance, deps: ResourceDeps):
 
   app.get<{ Params: { name: string } }>('/event-type/:name', { schema: { params } }, async (req) => {
     const found = await store.getEventType(req.params.name);
-    if (!found) throw notFound(`event type "${req.params.name}"`);
+    // A type hidden from a portal session by its feature flag is, to that session, one that does not exist.
+    if (!found || !seesEventType(principalOf(req), found)) throw notFound(`event type "${req.params.name}"`);
     return eventTypeView(found);
   });
 

@@ -24,6 +24,8 @@ const settingsIn = {
     logoUrl: { type: ['string', 'null'], maxLength: 2000 },
     primaryColor: { type: ['string', 'null'], maxLength: 7 },
     frameAncestors: { type: ['array', 'null'], items: { type: 'string', maxLength: 300 }, maxItems: 32 },
+    /** Whether the portal's tenants may set an endpoint's own retry schedule (default false). */
+    allowRetrySchedule: { type: ['boolean', 'null'] },
   },
   additionalProperties: false,
 } as const;
@@ -38,7 +40,13 @@ const expireAllIn = {
   additionalProperties: false,
 } as const;
 
-type SettingsIn = { displayName?: string | null; logoUrl?: string | null; primaryColor?: string | null; frameAncestors?: string[] | null };
+type SettingsIn = {
+  displayName?: string | null;
+  logoUrl?: string | null;
+  primaryColor?: string | null;
+  frameAncestors?: string[] | null;
+  allowRetrySchedule?: boolean | null;
+};
 
 const REFUSALS = {
   unknown: apiError('link_not_found', 'this portal link is not known: ask for a new one'),
@@ -82,6 +90,8 @@ export async function portalSessionRoutes(
       capabilities: claims.cap,
       expiresAt: new Date(claims.exp).toISOString(),
       branding: { logoUrl: settings?.logoUrl ?? null, primaryColor: settings?.primaryColor ?? null },
+      // Whether the endpoint form offers a retry schedule (the operator's portal setting; the API refuses it otherwise).
+      allowRetrySchedule: settings?.allowRetrySchedule ?? false,
       // How long a rotated-out secret keeps signing, so the page can say so.
       rotationGraceSeconds: Math.round(config.outbound.rotationGraceMs / 1000),
     };
@@ -110,6 +120,7 @@ export async function portalSessionRoutes(
     primaryColor: settings?.primaryColor ?? null,
     frameAncestors: settings?.frameAncestors ?? null,
     effectiveFrameAncestors: settings?.frameAncestors ?? config.portal.frameAncestors,
+    allowRetrySchedule: settings?.allowRetrySchedule ?? false,
   });
 
   app.get<{ Params: { app_id: string } }>('/app/:app_id/portal-settings', { schema: { params: appParams } }, async (req) =>
@@ -135,6 +146,7 @@ export async function portalSessionRoutes(
         logoUrl: b.logoUrl ?? null,
         primaryColor: b.primaryColor?.toLowerCase() ?? null,
         frameAncestors: b.frameAncestors ?? null,
+        allowRetrySchedule: b.allowRetrySchedule ?? false,
         updatedAt: Date.now(),
       };
       await store.setPortalSettings(appId, settings);

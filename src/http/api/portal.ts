@@ -6,6 +6,7 @@ import { rateOf } from './body-schemas.ts';
 import { portalAccessIn } from './body-schemas.ts';
 import { appParams } from './params.ts';
 import { PortalSessions } from '../../auth/portal-sessions.ts';
+import { portalFeatureFlags } from './portal-limits.ts';
 
 /** `POST /auth/app-portal-access/{app_id}`: a token (and portal URL) for one application. */
 export async function portalRoutes(app: FastifyInstance, deps: ResourceDeps & { tokens: PortalTokens }): Promise<void> {
@@ -19,6 +20,7 @@ export async function portalRoutes(app: FastifyInstance, deps: ResourceDeps & { 
           readOnly?: boolean | null;
           sessionId?: string | null;
           capabilities?: string[] | null;
+          featureFlags?: string[];
           application?: {
             name: string;
             uid?: string | null;
@@ -36,6 +38,7 @@ export async function portalRoutes(app: FastifyInstance, deps: ResourceDeps & { 
         `unknown capabilities ${unknown.join(', ')} (known: ViewBase, ViewEndpointSecret, ManageEndpointSecret, ManageTransformations, CreateAttempts, ManageEndpoint)`,
       );
     if ((req.body?.sessionId?.length ?? 0) > 256) throw validation('body.sessionId', 'at most 256 characters');
+    const featureFlags = portalFeatureFlags(req.body?.featureFlags);
     let application = await store.getApplication(req.params.app_id);
     const a = req.body?.application;
     if (!application && a) {
@@ -54,6 +57,7 @@ export async function portalRoutes(app: FastifyInstance, deps: ResourceDeps & { 
       Date.now() + ttl,
       grantedCapabilities(req.body?.readOnly, req.body?.capabilities),
       req.body?.sessionId ?? null,
+      featureFlags,
     );
     const base = config.outbound.portalUrl ?? `http://${config.server.host}:${config.server.port}/portal`;
     // The key rides in the fragment, which no server or proxy log sees; `app` lets the page's framing policy be the application's.

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../config/units.ts';
 import { endpointType } from '../../delivery/endpoint-type.ts';
 import type { EventType } from '../../store/outbound.ts';
 import type { Application, Endpoint } from '../../store/records.ts';
@@ -18,7 +19,7 @@ export function applicationView(a: Application): Record<string, unknown> {
   };
 }
 
-/** Svix's EndpointOut (`filterTypes` is 1.x's name, `eventTypes` 2.x's; both are sent), plus Sluice's `signatureStyle` and `disabledReason`. */
+/** Svix's EndpointOut (`filterTypes` is 1.x's name, `eventTypes` 2.x's; both are sent), plus Sluice's `signatureStyle`, `disabledReason` and `retrySchedule`. */
 export function endpointView(e: Endpoint): Record<string, unknown> {
   return {
     id: e.id,
@@ -37,6 +38,7 @@ export function endpointView(e: Endpoint): Record<string, unknown> {
     metadata: e.metadata,
     signatureStyle: e.signatureStyle,
     providerSignature: e.providerSignature,
+    retrySchedule: e.retryScheduleMs === null ? null : e.retryScheduleMs.map(formatDuration),
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
   };

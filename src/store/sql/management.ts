@@ -118,7 +118,7 @@ export function* createEndpoint(appId: string, e: EndpointInput, now: number): O
       e.providerSignature ?? defaults.providerSignature,
     ],
   );
-  return { ok: toEndpoint(row as Row) };
+  return { ok: toEndpoint(yield* withRetrySchedule(row as Row, e)) };
 }
 
 export function* updateEndpoint(appId: string, id: string, e: EndpointInput, now: number): Op<Created<Endpoint> | null> {
@@ -137,7 +137,13 @@ export function* updateEndpoint(appId: string, id: string, e: EndpointInput, now
     yield* run('DELETE FROM endpoint_health WHERE endpoint_id = ?', [current.id]);
     yield* wake();
   }
-  return { ok: toEndpoint(row as Row) };
+  return { ok: toEndpoint(yield* withRetrySchedule(row as Row, e)) };
+}
+
+/** The endpoint's row with the retry schedule the input names (an absent one leaves the stored schedule, the YAML's or the API's, as it is). */
+function* withRetrySchedule(row: Row, e: EndpointInput): Op<Row> {
+  if (e.retryScheduleMs === undefined) return row;
+  return (yield* get('UPDATE endpoints SET retry_schedule = ? WHERE id = ? RETURNING *', [json(e.retryScheduleMs), row.id])) as Row;
 }
 
 export function* deleteEndpoint(appId: string, id: string): Op<boolean> {

@@ -1,5 +1,5 @@
 import type { Capability } from '../../auth/principal.ts';
-import { jsonOr, num, numOrNull, type Row, strOrNull } from '../columns.ts';
+import { bool, jsonOr, num, numOrNull, type Row, strOrNull } from '../columns.ts';
 import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import { all, get, json, type Op, run } from './op.ts';
 
@@ -11,6 +11,7 @@ const grantOf = (r: Row): PortalGrant => ({
   keyUsedAt: numOrNull(r.key_used_at),
   parentId: strOrNull(r.parent_id),
   sessionId: strOrNull(r.session_id),
+  featureFlags: jsonOr<string[]>(r.feature_flags, []),
   createdAt: num(r.created_at),
   expiresAt: num(r.expires_at),
   revokedAt: numOrNull(r.revoked_at),
@@ -18,9 +19,22 @@ const grantOf = (r: Row): PortalGrant => ({
 
 export function* createPortalGrant(g: PortalGrant): Op<void> {
   yield* run(
-    `INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [g.id, g.appId, json(g.capabilities), g.keyHash, g.keyUsedAt, g.parentId, g.sessionId, g.createdAt, g.expiresAt, g.revokedAt],
+    `INSERT INTO portal_grants (id, app_id, capabilities, key_hash, key_used_at, parent_id, session_id, created_at, expires_at, revoked_at,
+      feature_flags)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      g.id,
+      g.appId,
+      json(g.capabilities),
+      g.keyHash,
+      g.keyUsedAt,
+      g.parentId,
+      g.sessionId,
+      g.createdAt,
+      g.expiresAt,
+      g.revokedAt,
+      json(g.featureFlags),
+    ],
   );
 }
 
@@ -72,15 +86,17 @@ export function* getPortalSettings(appId: string): Op<PortalSettings | null> {
     logoUrl: strOrNull(r.logo_url),
     primaryColor: strOrNull(r.primary_color),
     frameAncestors: jsonOr<string[] | null>(r.frame_ancestors, null),
+    allowRetrySchedule: bool(r.allow_retry_schedule),
     updatedAt: num(r.updated_at),
   };
 }
 
 export function* setPortalSettings(appId: string, s: PortalSettings): Op<void> {
   yield* run(
-    `INSERT INTO portal_settings (app_id, display_name, logo_url, primary_color, frame_ancestors, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO portal_settings (app_id, display_name, logo_url, primary_color, frame_ancestors, allow_retry_schedule, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name, logo_url = excluded.logo_url, primary_color = excluded.primary_color,
-      frame_ancestors = excluded.frame_ancestors, updated_at = excluded.updated_at`,
-    [appId, s.displayName, s.logoUrl, s.primaryColor, json(s.frameAncestors), s.updatedAt],
+      frame_ancestors = excluded.frame_ancestors, allow_retry_schedule = excluded.allow_retry_schedule, updated_at = excluded.updated_at`,
+    [appId, s.displayName, s.logoUrl, s.primaryColor, json(s.frameAncestors), s.allowRetrySchedule, s.updatedAt],
   );
 }

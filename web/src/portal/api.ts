@@ -60,6 +60,8 @@ export interface PortalView {
   expiresAt: string;
   branding: { logoUrl: string | null; primaryColor: string | null };
   rotationGraceSeconds: number;
+  /** Whether the operator lets this portal set an endpoint's own retry schedule. */
+  allowRetrySchedule?: boolean;
 }
 
 export interface ListPage<T> {
@@ -78,6 +80,8 @@ export interface EndpointOut {
   filterTypes: string[] | null;
   channels: string[] | null;
   rateLimit: number | null;
+  /** The endpoint's own retry delays (`["5s", "5m"]`); `null`: the gateway's schedule. */
+  retrySchedule?: string[] | null;
   createdAt: string;
 }
 

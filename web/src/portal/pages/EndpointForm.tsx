@@ -1,9 +1,18 @@
 import { useState } from 'preact/hooks';
 import { papi, plainUrlProblem, PortalApiError, type EndpointOut, type EventTypeOut, type ListPage } from '../api.ts';
 import { useQuery } from '../../query.ts';
-import { useAppPath } from '../session.ts';
+import { useAppPath, usePortal } from '../session.ts';
 
-/** Create or edit an endpoint: URL, description, event types picked from the catalog, channels, rate limit. */
+/** The schedule field's text as the API's `retrySchedule`: durations split on commas and spaces; empty: the gateway's schedule. */
+const scheduleOf = (text: string): string[] | null => {
+  const delays = text.split(/[\s,]+/).filter(Boolean);
+  return delays.length ? delays : null;
+};
+
+/**
+ * Create or edit an endpoint: URL, description, event types picked from the
+ * catalog, channels, rate limit, and a retry schedule where the operator allows it.
+ */
 export function EndpointForm({
   existing,
   onSaved,
@@ -14,13 +23,15 @@ export function EndpointForm({
   onCancel: () => void;
 }) {
   const appPath = useAppPath();
+  const allowRetrySchedule = usePortal().allowRetrySchedule === true;
   const catalog = useQuery('catalog', () => papi<ListPage<EventTypeOut>>('/event-type?limit=250&with_content=false'));
   const [url, setUrl] = useState(existing?.url ?? '');
   const [description, setDescription] = useState(existing?.description ?? '');
   const [types, setTypes] = useState<string[]>(existing?.filterTypes ?? []);
   const [channels, setChannels] = useState((existing?.channels ?? []).join(', '));
   const [rateLimit, setRateLimit] = useState(existing?.rateLimit != null ? String(existing.rateLimit) : '');
-  const [problem, setProblem] = useState<{ field: 'url' | 'other'; text: string } | null>(null);
+  const [retrySchedule, setRetrySchedule] = useState((existing?.retrySchedule ?? []).join(', '));
+  const [problem, setProblem] = useState<{ field: 'url' | 'retry' | 'other'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const toggle = (name: string) => setTypes((t) => (t.includes(name) ? t.filter((x) => x !== name) : [...t, name]));
@@ -37,6 +48,8 @@ export function EndpointForm({
         .map((c) => c.trim())
         .filter(Boolean),
       rateLimit: rateLimit.trim() === '' ? null : Number(rateLimit),
+      // Sent only where the operator allows it: the API refuses it otherwise.
+      ...(allowRetrySchedule ? { retrySchedule: scheduleOf(retrySchedule) } : {}),
     };
     try {
       const saved = existing
@@ -48,7 +61,9 @@ export function EndpointForm({
       setProblem(
         /^body\.url/.test(detail) || /SSRF/.test(detail)
           ? { field: 'url', text: plainUrlProblem(detail) }
-          : { field: 'other', text: detail.replace(/^body\.\w+:\s*/, '') },
+          : /^body\.retrySchedule/.test(detail)
+            ? { field: 'retry', text: detail.replace(/^body\.retrySchedule(\[\d+\])?:\s*/, '') }
+            : { field: 'other', text: detail.replace(/^body\.\w+:\s*/, '') },
       );
     } finally {
       setBusy(false);
@@ -100,6 +115,23 @@ export function EndpointForm({
           <input type="number" min="1" value={rateLimit} onInput={(e) => setRateLimit((e.target as HTMLInputElement).value)} />
         </label>
       </div>
+      {allowRetrySchedule && (
+        <label class="field">
+          <span>Retry schedule (delays between attempts, such as 5s, 5m, 2h; empty: the default schedule)</span>
+          <input
+            value={retrySchedule}
+            onInput={(e) => setRetrySchedule((e.target as HTMLInputElement).value)}
+            placeholder="5s, 5m, 30m, 2h"
+            aria-invalid={problem?.field === 'retry' ? 'true' : undefined}
+            aria-describedby={problem?.field === 'retry' ? 'retry-problem' : undefined}
+          />
+        </label>
+      )}
+      {problem?.field === 'retry' && (
+        <p id="retry-problem" class="problem" role="alert">
+          {problem.text}
+        </p>
+      )}
       {problem?.field === 'other' && (
         <p class="problem" role="alert">
           {problem.text}
