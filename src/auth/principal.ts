@@ -1,10 +1,13 @@
+import type { Capability, Role } from '../store/records.ts';
+
+// Stored with sessions and portal grants, so the store owns the vocabulary; named here too for the auth room.
+export { CAPABILITIES, type Capability, type Role } from '../store/records.ts';
+
 /**
  * Who is making an API request, once authenticated. Every way in (an API token
  * from the config, a console session made from one, an app-portal session)
  * ends as one of these, so route guards ask one question whatever the door.
  */
-export type Role = 'admin' | 'operator' | 'viewer';
-
 export interface Principal {
   /** The door: an API token, a console session (cookie) made from one, or an app-portal token or session. */
   kind: 'token' | 'session' | 'portal';
@@ -17,17 +20,6 @@ export interface Principal {
   /** What an app-portal principal may do (Svix's capabilities); absent for every other kind. */
   capabilities?: Capability[];
 }
-
-/** Svix's app-portal capabilities, by its names. */
-export const CAPABILITIES = [
-  'ViewBase',
-  'ViewEndpointSecret',
-  'ManageEndpointSecret',
-  'ManageTransformations',
-  'CreateAttempts',
-  'ManageEndpoint',
-] as const;
-export type Capability = (typeof CAPABILITIES)[number];
 
 /** Whether a role may change things (any method other than GET/HEAD/OPTIONS). */
 export function mayMutate(role: Role): boolean {

@@ -1,4 +1,4 @@
-import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { EndpointHealth } from '../health.ts';
 import type {
   ConsoleSession,
   RecentAttempt,
@@ -17,7 +17,8 @@ import { FLOW_SUMS, HOUR, hourRows, splitWindow, toFlowCounts } from '../flow-ro
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { json, type Row } from './db.ts';
 import { loadHealth } from './endpoint-health.ts';
-import { listenChannel, liveChannel } from './notify.ts';
+import { liveChannel } from './channels.ts';
+import { listenChannel } from './notify.ts';
 import { PgOutbound } from './outbound.ts';
 import { toMessage } from '../rows.ts';
 import { num, numOrNull } from '../columns.ts';

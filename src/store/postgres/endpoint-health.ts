@@ -1,5 +1,5 @@
-import { afterOutcome, blockedUntil, healthyEndpoint, isRoutine, type EndpointHealth } from '../../delivery/breaker.ts';
-import type { HealthChange, HealthPolicy } from '../outbound.ts';
+import { healthyEndpoint, type EndpointHealth, type HealthChange, type HealthPolicy } from '../health.ts';
+import type { StoreRules } from '../rules.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { num, numOrNull } from '../columns.ts';
@@ -23,7 +23,7 @@ export async function loadHealth(tx: Queryable, endpointIds: string[]): Promise<
   return new Map(rows.map((r) => [r.endpoint_id as string, toHealth(r)]));
 }
 
-export async function saveHealth(tx: Queryable, updates: Array<[string, EndpointHealth]>, now: number): Promise<void> {
+export async function saveHealth(tx: Queryable, rules: StoreRules, updates: Array<[string, EndpointHealth]>, now: number): Promise<void> {
   for (const [id, h] of updates) {
     await tx.run(
       `INSERT INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until, consecutive_failures,
@@ -37,7 +37,7 @@ export async function saveHealth(tx: Queryable, updates: Array<[string, Endpoint
         h.throttleNextAt,
         h.breaker,
         h.breakerUntil,
-        blockedUntil(h),
+        rules.blockedUntil(h),
         h.consecutiveFailures,
         h.failingSince,
         h.windowStart,
@@ -55,6 +55,7 @@ export async function saveHealth(tx: Queryable, updates: Array<[string, Endpoint
  */
 export async function recordEndpointHealth(
   db: PgDb,
+  rules: StoreRules,
   endpointId: string,
   ok: boolean,
   now: number,
@@ -62,15 +63,15 @@ export async function recordEndpointHealth(
 ): Promise<HealthChange> {
   const [row] = await db.query('SELECT * FROM endpoint_health WHERE endpoint_id = $1', [endpointId]);
   // The common case, a success of a healthy endpoint, writes nothing.
-  if (isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
+  if (rules.isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
   return db.tx(async (tx) => {
     await tx.run(`INSERT INTO endpoint_health (endpoint_id, updated_at) VALUES ($1, $2) ON CONFLICT (endpoint_id) DO NOTHING`, [
       endpointId,
       now,
     ]);
     const [fresh] = await tx.query('SELECT * FROM endpoint_health WHERE endpoint_id = $1 FOR UPDATE', [endpointId]);
-    const { next, change } = afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
-    await saveHealth(tx, [[endpointId, next]], now);
+    const { next, change } = rules.afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
+    await saveHealth(tx, rules, [[endpointId, next]], now);
     // A closed breaker frees deliveries that waited: other workers should look now.
     if (change.closed) await notifyDue(tx, db.dueChannel);
     return change;

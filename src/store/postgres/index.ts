@@ -15,6 +15,7 @@ import type {
   Removal,
   Store,
 } from '../store.ts';
+import type { StoreRules } from '../rules.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import { PgDb, type PgOptions } from './db.ts';
 import {
@@ -41,8 +42,8 @@ export class PostgresStore extends PgOperations implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
 
-  constructor(options: PgOptions) {
-    super(new PgDb(options));
+  constructor(options: PgOptions, rules: StoreRules) {
+    super(new PgDb(options), rules);
   }
 
   /**
@@ -70,7 +71,7 @@ export class PostgresStore extends PgOperations implements Store {
   }
 
   async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
-    return ingest(this.db, batch);
+    return ingest(this.db, this.rules, batch);
   }
   async listMessages(query: MessageQuery): Promise<Page<Message>> {
     return listMessages(this.db, query);
@@ -94,13 +95,13 @@ export class PostgresStore extends PgOperations implements Store {
     return getAttempt(this.db, appId, attemptId);
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
-    return replay(this.db, appId, messageId, endpointId, now);
+    return replay(this.db, this.rules, appId, messageId, endpointId, now);
   }
   async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
-    return releaseMessages(this.db, appId, messageIds, now);
+    return releaseMessages(this.db, this.rules, appId, messageIds, now);
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return leaseDue(this.db, options);
+    return leaseDue(this.db, this.rules, options);
   }
   async recordAttempts(records: AttemptRecord[]): Promise<void> {
     await recordAttempts(this.db, records);

@@ -1,9 +1,8 @@
-import { defaults } from '../../config/defaults.ts';
 import { num, type Row } from '../columns.ts';
 import { newId } from '../ids.ts';
 import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
 import { pageCursor, toPage } from '../page.ts';
-import type { Application, Endpoint, Page } from '../records.ts';
+import type { Application, Endpoint, Page, ProviderSignature } from '../records.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
 import { sealSecrets } from '../secret-box.ts';
 import { getApplication, getEndpoint } from './applications.ts';
@@ -102,7 +101,8 @@ function endpointValues(e: EndpointInput): unknown[] {
   ];
 }
 
-export function* createEndpoint(appId: string, e: EndpointInput, now: number): Op<Created<Endpoint>> {
+/** `defaultSignature`: what an endpoint created without `providerSignature` gets. */
+export function* createEndpoint(appId: string, e: EndpointInput, defaultSignature: ProviderSignature, now: number): Op<Created<Endpoint>> {
   if (yield* endpointUidTaken(appId, e.uid, null)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
   const row = yield* get(
     `INSERT INTO endpoints (uid, url, description, secrets, filter_types, channels, throttle_rate, metadata,
@@ -115,7 +115,7 @@ export function* createEndpoint(appId: string, e: EndpointInput, now: number): O
       appId,
       now,
       now,
-      e.providerSignature ?? defaults.providerSignature,
+      e.providerSignature ?? defaultSignature,
     ],
   );
   return { ok: toEndpoint(row as Row) };

@@ -8,7 +8,8 @@ import type {
   IdempotencyClaim,
   ListQuery,
 } from '../outbound.ts';
-import type { ApplicationConfig } from '../../config/types.ts';
+import type { SyncedApplication } from '../endpoint-sync.ts';
+import type { StoreRules } from '../rules.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
@@ -59,10 +60,13 @@ export type DriveMode = 'each' | 'atomic' | 'durable';
  * notification) stays in the dialect folders.
  */
 export abstract class SqlManagement {
+  /** The domain's rules, given when the store is opened (see `StoreRules`). */
+  protected abstract readonly rules: StoreRules;
+
   protected abstract drive<T>(op: Op<T>, mode: DriveMode): Promise<T>;
 
-  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
-    return this.drive(syncApplication(app, generateSecret, Date.now()), 'durable');
+  async syncApplication(app: SyncedApplication, generateSecret: () => string): Promise<Application> {
+    return this.drive(syncApplication(app, this.rules.endpointDefaults, generateSecret, Date.now()), 'durable');
   }
   async getApplication(idOrUid: string): Promise<Application | null> {
     return this.drive(getApplication(idOrUid), 'each');
@@ -90,7 +94,7 @@ export abstract class SqlManagement {
     return this.drive(listEndpointPage(appId, query), 'each');
   }
   async createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Created<Endpoint>> {
-    return this.drive(createEndpoint(appId, input, now), 'durable');
+    return this.drive(createEndpoint(appId, input, this.rules.endpointDefaults.providerSignature, now), 'durable');
   }
   async updateEndpoint(appId: string, id: string, input: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
     return this.drive(updateEndpoint(appId, id, input, now), 'durable');

@@ -1,4 +1,4 @@
-import type { EndpointHealth } from '../../delivery/breaker.ts';
+import type { EndpointHealth } from '../health.ts';
 import type {
   ConsoleSession,
   RecentAttempt,

@@ -5,7 +5,7 @@ import { pageCursor, toPage } from '../page.ts';
 import type { Page } from '../records.ts';
 import type { SqliteDb } from './db.ts';
 import { loadHealth, saveHealth } from './endpoint-health.ts';
-import { LeaseGate } from '../../delivery/lease-gate.ts';
+import type { StoreRules } from '../rules.ts';
 import { endpointCandidates, windowCandidates } from './lease-candidates.ts';
 import { toDelivery, toEndpoint, toMessage } from '../rows.ts';
 
@@ -20,10 +20,10 @@ const STALE_ROUNDS = 8;
  * older than the last delivered sequence of its key is stale: skipped, or sent
  * marked (`stalePolicy`). A manual replay is never skipped as stale.
  */
-export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
+export function leaseDue(db: SqliteDb, rules: StoreRules, o: LeaseOptions): LeasedDelivery[] {
   return db.tx(false, () => {
     const leased: LeasedDelivery[] = [];
-    const gate = new LeaseGate(o.now);
+    const gate = rules.leaseGate(o.now);
     const messages = new Map<string, Message>();
     const endpoints = new Map<string, Endpoint>();
     for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
@@ -52,7 +52,7 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       // non-heads, a saturated or disabled endpoint's backlog) and holds too few, every open endpoint
       // is read on its own, so nothing behind the window waits for it to drain (docs/reliability.md).
       const window = o.fullScan ? { rows: [], clipped: true } : windowCandidates(db, o, saturated, wanted);
-      const candidates = window.clipped && window.rows.length < wanted ? endpointCandidates(db, o, busy, wanted) : window.rows;
+      const candidates = window.clipped && window.rows.length < wanted ? endpointCandidates(db, rules, o, busy, wanted) : window.rows;
       if (candidates.length === 0) break;
       gate.preload(loadHealth(db, [...new Set(candidates.map((c) => c.endpoint_id as string))]));
       let skippedStale = 0;
@@ -102,7 +102,7 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       // endpoints filled up mid-round while others may still have room.
       if (skippedStale === 0 && (skippedFull === 0 || leased.length === before)) break;
     }
-    saveHealth(db, gate.updates(), o.now);
+    saveHealth(db, rules, gate.updates(), o.now);
     return leased;
   });
 }

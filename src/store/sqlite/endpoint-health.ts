@@ -1,5 +1,5 @@
-import { afterOutcome, blockedUntil, healthyEndpoint, isRoutine, type EndpointHealth } from '../../delivery/breaker.ts';
-import type { HealthChange, HealthPolicy } from '../outbound.ts';
+import { healthyEndpoint, type EndpointHealth, type HealthChange, type HealthPolicy } from '../health.ts';
+import type { StoreRules } from '../rules.ts';
 import type { Row, SqliteDb } from './db.ts';
 
 function toHealth(r: Row): EndpointHealth {
@@ -25,7 +25,7 @@ export function loadHealth(db: SqliteDb, endpointIds: string[]): Map<string, End
   return out;
 }
 
-export function saveHealth(db: SqliteDb, updates: Array<[string, EndpointHealth]>, now: number): void {
+export function saveHealth(db: SqliteDb, rules: StoreRules, updates: Array<[string, EndpointHealth]>, now: number): void {
   for (const [id, h] of updates) {
     db.stmt(`INSERT OR REPLACE INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until,
       consecutive_failures, failing_since, window_start, window_total, window_failures, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -33,7 +33,7 @@ export function saveHealth(db: SqliteDb, updates: Array<[string, EndpointHealth]
       h.throttleNextAt,
       h.breaker,
       h.breakerUntil,
-      blockedUntil(h),
+      rules.blockedUntil(h),
       h.consecutiveFailures,
       h.failingSince,
       h.windowStart,
@@ -44,14 +44,21 @@ export function saveHealth(db: SqliteDb, updates: Array<[string, EndpointHealth]
   }
 }
 
-export function recordEndpointHealth(db: SqliteDb, endpointId: string, ok: boolean, now: number, policy: HealthPolicy): HealthChange {
+export function recordEndpointHealth(
+  db: SqliteDb,
+  rules: StoreRules,
+  endpointId: string,
+  ok: boolean,
+  now: number,
+  policy: HealthPolicy,
+): HealthChange {
   const row = db.stmt('SELECT * FROM endpoint_health WHERE endpoint_id = ?').get(endpointId);
   // The common case, a success of a healthy endpoint, writes nothing.
-  if (isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
+  if (rules.isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
   return db.tx(false, () => {
     const fresh = db.stmt('SELECT * FROM endpoint_health WHERE endpoint_id = ?').get(endpointId);
-    const { next, change } = afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
-    saveHealth(db, [[endpointId, next]], now);
+    const { next, change } = rules.afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
+    saveHealth(db, rules, [[endpointId, next]], now);
     return change;
   });
 }

@@ -16,6 +16,7 @@ import type {
   Store,
 } from '../store.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
+import type { StoreRules } from '../rules.ts';
 import { SqliteDb } from './db.ts';
 import {
   backlog,
@@ -42,8 +43,8 @@ export class SqliteStore extends SqliteOperations implements Store {
   readonly kind = 'sqlite' as const;
   private closed = false;
 
-  constructor(path: string) {
-    super(SqliteDb.open(path));
+  constructor(path: string, rules: StoreRules) {
+    super(SqliteDb.open(path), rules);
   }
 
   async migrate(): Promise<void> {
@@ -70,7 +71,7 @@ export class SqliteStore extends SqliteOperations implements Store {
   }
 
   async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
-    return ingest(this.db, batch);
+    return ingest(this.db, this.rules, batch);
   }
   async listMessages(query: MessageQuery): Promise<Page<Message>> {
     return listMessages(this.db, query);
@@ -94,13 +95,13 @@ export class SqliteStore extends SqliteOperations implements Store {
     return getAttempt(this.db, appId, attemptId);
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
-    return replay(this.db, appId, messageId, endpointId, now);
+    return replay(this.db, this.rules, appId, messageId, endpointId, now);
   }
   async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
-    return releaseMessages(this.db, appId, messageIds, now);
+    return releaseMessages(this.db, this.rules, appId, messageIds, now);
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return leaseDue(this.db, options);
+    return leaseDue(this.db, this.rules, options);
   }
   async recordAttempts(records: AttemptRecord[]): Promise<void> {
     recordAttempts(this.db, records);

@@ -1,7 +1,7 @@
-import { holdBackMs, routeMessage } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
 import { pageCursor, toPage } from '../page.ts';
 import type { Endpoint, Message, Page } from '../records.ts';
+import type { StoreRules } from '../rules.ts';
 import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from '../sql/applications.ts';
 import { runOp } from './drive.ts';
@@ -23,6 +23,7 @@ type Routable = Pick<Message, 'appId' | 'eventType' | 'channels' | 'orderingKey'
  */
 function fanOut(
   db: SqliteDb,
+  rules: StoreRules,
   messageId: string,
   m: Routable,
   endpoints: Endpoint[],
@@ -31,9 +32,9 @@ function fanOut(
   notBefore = 0,
 ): number {
   let deliverable = 0;
-  for (const { endpoint: ep, route } of routeMessage(endpoints, m)) {
+  for (const { endpoint: ep, route } of rules.routeMessage(endpoints, m)) {
     if (route === 'filtered' && !ep.recordSkipped) continue;
-    const due = route === 'deliver' ? Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
+    const due = route === 'deliver' ? Math.max(now + rules.holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
     const changes = db
       .stmt(INSERT_DELIVERY)
       .run(
@@ -55,7 +56,7 @@ function fanOut(
 }
 
 /** One durable transaction for the whole batch; each item in its own savepoint. */
-export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
+export function ingest(db: SqliteDb, rules: StoreRules, batch: NewMessage[]): IngestOutcome[] {
   const now = Date.now();
   const endpointsByApp = new Map<string, Endpoint[]>();
   const one = db.raw.transaction((item: NewMessage): IngestOutcome => {
@@ -98,7 +99,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
         endpoints = runOp(db, listEndpoints(item.appId));
         endpointsByApp.set(item.appId, endpoints);
       }
-      deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
+      deliveries = fanOut(db, rules, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
     }
     return { messageId: id, duplicate: false, deliveries };
   });
@@ -185,7 +186,7 @@ export function pageById<T extends { id: string }>(
 }
 
 /** See `Store.replay`. */
-export function replay(db: SqliteDb, appId: string, messageId: string, endpointId: string | null, now: number): number {
+export function replay(db: SqliteDb, rules: StoreRules, appId: string, messageId: string, endpointId: string | null, now: number): number {
   return db.tx(true, () => {
     const message = getMessage(db, appId, messageId);
     if (!message) return 0;
@@ -193,7 +194,7 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
     const targets =
       endpointId !== null
         ? endpoints.filter((ep) => ep.id === endpointId)
-        : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
+        : rules.routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
       const result = db
@@ -211,7 +212,7 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
 }
 
 /** See `Store.releaseMessages`. */
-export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
+export function releaseMessages(db: SqliteDb, rules: StoreRules, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
   return db.tx(true, () => {
     const endpoints = runOp(db, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
@@ -222,7 +223,7 @@ export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[
         .run(appId, messageId).changes;
       if (changed === 0) continue;
       const message = getMessage(db, appId, messageId) as Message;
-      out.push({ messageId, deliveries: fanOut(db, messageId, message, endpoints, now, undefined) });
+      out.push({ messageId, deliveries: fanOut(db, rules, messageId, message, endpoints, now, undefined) });
     }
     return out;
   });

@@ -1,4 +1,6 @@
-import type { HealthChange, HealthPolicy, OutboundStore } from '../outbound.ts';
+import type { HealthChange, HealthPolicy } from '../health.ts';
+import type { OutboundStore } from '../outbound.ts';
+import type { StoreRules } from '../rules.ts';
 import type { SqliteDb } from './db.ts';
 import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
@@ -9,7 +11,10 @@ import type { DriveMode } from '../sql/shared.ts';
 
 /** The outbound operations of the SQLite store (`OutboundStore`); `SqliteStore` extends it. */
 export abstract class SqliteOutbound extends SqlOperations implements OutboundStore {
-  constructor(protected readonly db: SqliteDb) {
+  constructor(
+    protected readonly db: SqliteDb,
+    protected readonly rules: StoreRules,
+  ) {
     super();
   }
 
@@ -27,7 +32,7 @@ export abstract class SqliteOutbound extends SqlOperations implements OutboundSt
     return purgePayloads(this.db, now, defaultBefore, fromId, limit);
   }
   async recordEndpointHealth(endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
-    return recordEndpointHealth(this.db, endpointId, ok, now, policy);
+    return recordEndpointHealth(this.db, this.rules, endpointId, ok, now, policy);
   }
   async nextUnblockAt(now: number): Promise<number | null> {
     return nextUnblockAt(this.db, now);
