@@ -1,12 +1,12 @@
 import { newId } from '../ids.ts';
-import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDelivery, LeaseOptions } from '../store.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import type { AttemptRecord, Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toDelivery, toEndpoint, toMessage } from '../rows.ts';
 import { num, numOrNull } from '../columns.ts';
-import { loadHealth, saveHealth } from './endpoint-health.ts';
+import { loadHealth } from './endpoint-health.ts';
+import { saveHealth } from '../sql/endpoint-health.ts';
+import { runOp } from './drive.ts';
 import { endpointCandidates, FIFO_HEAD, queueCandidates } from './lease-candidates.ts';
 import type { StoreRules } from '../rules.ts';
 
@@ -141,7 +141,7 @@ async function leasePass(db: PgDb, rules: StoreRules, o: LeaseOptions, read: 'qu
       expires.push(o.now + num(c.timeout) + o.leaseGraceMs);
       stale.push(isStale(c));
     }
-    await saveHealth(tx, rules, gate.updates(), o.now);
+    await runOp(tx, saveHealth(rules, gate.updates(), o.now));
     if (ids.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
     const rows = await tx.query(
       `UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
@@ -290,11 +290,6 @@ export async function reclaimExpiredLeases(db: PgDb, now: number): Promise<numbe
   return reclaimed;
 }
 
-export async function nextDueAt(db: Queryable): Promise<number | null> {
-  const [row] = await db.query(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state IN ('pending', 'scheduled')`);
-  return numOrNull(row?.at);
-}
-
 export async function backlog(db: Queryable): Promise<Backlog> {
   const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
   for (const row of await db.query(
@@ -304,46 +299,4 @@ export async function backlog(db: Queryable): Promise<Backlog> {
     out[key] = num(row.n);
   }
   return out;
-}
-
-export async function listDeliveries(db: Queryable, appId: string, messageId: string): Promise<DeliveryView[]> {
-  return (
-    await db.query(
-      `SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
-    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`,
-      [appId, messageId],
-    )
-  ).map((row) => ({
-    ...toDelivery(row),
-    endpointUrl: row.endpoint_url as string,
-    endpointUid: (row.endpoint_uid as string | null) ?? null,
-  }));
-}
-
-/** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
-export async function listEndpointMessages(
-  db: Queryable,
-  appId: string,
-  endpointId: string,
-  limit: number,
-  iterator?: string,
-): Promise<Page<EndpointMessage>> {
-  const cursor = pageCursor(iterator);
-  const range = cursor ? (cursor.backwards ? 'AND d.message_id > $3' : 'AND d.message_id < $3') : '';
-  const params: unknown[] = [appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1];
-  const rows = await db.query(
-    `SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
-    JOIN messages m ON m.id = d.message_id WHERE d.app_id = $1 AND d.endpoint_id = $2 ${range}
-    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
-    params,
-  );
-  return toPage(
-    rows.map((r) => ({
-      ...toMessage(r),
-      deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
-      nextAttemptAt: numOrNull(r.delivery_next),
-    })),
-    limit,
-    iterator,
-  );
 }

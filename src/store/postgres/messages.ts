@@ -1,11 +1,11 @@
 import { newId } from '../ids.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Endpoint, Message, Page } from '../records.ts';
+import type { Endpoint, Message } from '../records.ts';
 import type { StoreRules } from '../rules.ts';
-import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
+import type { IngestOutcome, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from '../sql/applications.ts';
+import { getMessage } from '../sql/messages.ts';
 import { runOp } from './drive.ts';
-import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
+import { json, type PgDb, type Tx } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toMessage } from '../rows.ts';
 import { num } from '../columns.ts';
@@ -277,57 +277,6 @@ async function ingestOne(
   return { messageId: id, duplicate: false, deliveries: deliverable(planned) };
 }
 
-export async function getMessage(db: Queryable, appId: string, messageId: string): Promise<Message | null> {
-  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND id = $2', [appId, messageId]);
-  return row ? toMessage(row) : null;
-}
-
-export async function getMessageByEventId(db: Queryable, appId: string, eventId: string): Promise<Message | null> {
-  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1', [appId, eventId]);
-  return row ? toMessage(row) : null;
-}
-
-export async function listMessages(db: Queryable, q: MessageQuery): Promise<Page<Message>> {
-  const params: unknown[] = [q.appId];
-  const where = ['app_id = $1'];
-  const add = (sql: string, value: unknown): void => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.source !== undefined) add('source = ?', q.source);
-  if (q.eventTypes && q.eventTypes.length > 0) add('event_type = ANY(?::text[])', q.eventTypes);
-  if (q.channel !== undefined) add('channels @> jsonb_build_array(?::text)', q.channel);
-  if (q.state !== undefined) add('state = ?', q.state);
-  if (q.before !== undefined) add('received_at < ?', q.before);
-  if (q.after !== undefined) add('received_at > ?', q.after);
-  return pageById(db, 'messages', where, params, q.limit, q.iterator, toMessage);
-}
-
-/**
- * Newest-first pages keyed by id (ids sort by time). `iterator` continues to
- * older rows; an iterator starting with `-` goes back to newer ones.
- */
-export async function pageById<T extends { id: string }>(
-  db: Queryable,
-  table: 'messages' | 'attempts',
-  where: string[],
-  params: unknown[],
-  limit: number,
-  iterator: string | undefined,
-  map: (row: Row) => T,
-): Promise<Page<T>> {
-  const cursor = pageCursor(iterator);
-  const conditions = [...where];
-  const values = [...params];
-  if (cursor) {
-    values.push(cursor.id);
-    conditions.push(`id ${cursor.backwards ? '>' : '<'} $${values.length}`);
-  }
-  values.push(limit + 1);
-  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${values.length}`;
-  return toPage((await db.query(sql, values)).map(map), limit, iterator);
-}
-
 /** See `Store.replay`. A delivery in flight is left to finish; one waiting for a retry is pulled forward. */
 export async function replay(
   db: PgDb,
@@ -338,7 +287,7 @@ export async function replay(
   now: number,
 ): Promise<number> {
   return db.tx(async (tx) => {
-    const message = await getMessage(tx, appId, messageId);
+    const message = await runOp(tx, getMessage(appId, messageId));
     if (!message) return 0;
     const endpoints = await runOp(tx, listEndpoints(appId));
     const targets =

@@ -9,12 +9,14 @@ import type {
   ListQuery,
 } from '../outbound.ts';
 import type { SyncedApplication } from '../endpoint-sync.ts';
+import { healthyEndpoint, type HealthChange, type HealthPolicy } from '../health.ts';
 import type { StoreRules } from '../rules.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import type { SourceTransformation } from '../transformations.ts';
+import { countOutcome, getHealth, nextUnblockAt } from './endpoint-health.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import {
@@ -193,5 +195,15 @@ export abstract class SqlManagement {
   }
   async setPortalSettings(appId: string, settings: PortalSettings): Promise<void> {
     return this.drive(setPortalSettings(appId, settings), 'durable');
+  }
+
+  /** The common case, a success of a healthy endpoint, writes nothing; anything else is counted under the row's lock. */
+  async recordEndpointHealth(endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
+    const stored = await this.drive(getHealth(endpointId), 'each');
+    if (this.rules.isRoutine(stored ?? healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
+    return this.drive(countOutcome(this.rules, endpointId, ok, now, policy), 'atomic');
+  }
+  async nextUnblockAt(now: number): Promise<number | null> {
+    return this.drive(nextUnblockAt(now), 'each');
   }
 }

@@ -1,22 +1,23 @@
-import type { HealthChange, HealthPolicy } from '../health.ts';
 import type { OutboundStore } from '../outbound.ts';
 import type { StoreRules } from '../rules.ts';
 import type { SqliteDb } from './db.ts';
-import { nextUnblockAt, recordEndpointHealth } from './endpoint-health.ts';
 import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
 import { driveSqlite } from './drive.ts';
 import type { Op } from '../sql/op.ts';
-import { SqlOperations } from '../sql/operations-store.ts';
+import { SqlStore } from '../sql/store.ts';
+import { sqliteDialect } from '../sql/dialect.ts';
 import type { DriveMode } from '../sql/shared.ts';
 
 /** The outbound operations of the SQLite store (`OutboundStore`); `SqliteStore` extends it. */
-export abstract class SqliteOutbound extends SqlOperations implements OutboundStore {
+export abstract class SqliteOutbound extends SqlStore implements OutboundStore {
   constructor(
     protected readonly db: SqliteDb,
     protected readonly rules: StoreRules,
   ) {
     super();
   }
+
+  protected readonly dialect = sqliteDialect;
 
   protected async drive<T>(op: Op<T>, mode: DriveMode): Promise<T> {
     return driveSqlite(this.db, op, mode);
@@ -30,11 +31,5 @@ export abstract class SqliteOutbound extends SqlOperations implements OutboundSt
   }
   async purgePayloads(now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
     return purgePayloads(this.db, now, defaultBefore, fromId, limit);
-  }
-  async recordEndpointHealth(endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
-    return recordEndpointHealth(this.db, this.rules, endpointId, ok, now, policy);
-  }
-  async nextUnblockAt(now: number): Promise<number | null> {
-    return nextUnblockAt(this.db, now);
   }
 }
