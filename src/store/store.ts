@@ -3,7 +3,7 @@ import type { PortalStore } from './portal.ts';
 import type { SyncedApplication } from './endpoint-sync.ts';
 import type { ConsoleStore } from './console.ts';
 import type { OperationsStore } from './operations.ts';
-import type { OutboundStore } from './outbound.ts';
+import type { ManagementStore } from './management.ts';
 import type { TransformationStore } from './transformations.ts';
 import type {
   Application,
@@ -151,7 +151,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore, PortalStore {
+export interface Store extends ManagementStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore, PortalStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;

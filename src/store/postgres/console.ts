@@ -3,7 +3,7 @@ import { hourRows } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { liveChannel } from './channels.ts';
 import { listenChannel } from './notify.ts';
-import { PgOutbound } from './outbound.ts';
+import { PgDrivenStore } from './driven-store.ts';
 import { toMessage } from '../rows.ts';
 
 const search: SearchDialect = {
@@ -13,7 +13,7 @@ const search: SearchDialect = {
 };
 
 /** The console's operations of the PostgreSQL store (`ConsoleStore`); `PostgresStore` extends it. */
-export abstract class PgConsole extends PgOutbound implements ConsoleStore {
+export abstract class PgConsole extends PgDrivenStore implements ConsoleStore {
   async addFlowCounts(owner: string, rows: FlowRow[]): Promise<void> {
     if (rows.length === 0) return;
     // Rows are this process's own, so no other process waits on them; both tables in one transaction.

@@ -10,7 +10,7 @@ export async function deleteMessageContent(db: PgDb, appId: string, messageId: s
   return (await db.run('UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2', [appId, messageId])) > 0;
 }
 
-/** See `OutboundStore.purgePayloads`: the message rows stay, only their content goes. */
+/** See `ManagementStore.purgePayloads`: the message rows stay, only their content goes. */
 export async function purgePayloads(
   db: PgDb,
   now: number,

@@ -1,6 +1,6 @@
 import { num, type Row } from '../columns.ts';
 import { newId } from '../ids.ts';
-import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
+import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../management.ts';
 import type { Application, Endpoint, Page, ProviderSignature } from '../records.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
 import { sealSecrets } from '../secret-box.ts';

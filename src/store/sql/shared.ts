@@ -7,7 +7,7 @@ import type {
   EventTypeInput,
   IdempotencyClaim,
   ListQuery,
-} from '../outbound.ts';
+} from '../management.ts';
 import type { SyncedApplication } from '../endpoint-sync.ts';
 import { healthyEndpoint, type HealthChange, type HealthPolicy } from '../health.ts';
 import type { StoreRules } from '../rules.ts';

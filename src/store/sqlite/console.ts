@@ -1,7 +1,7 @@
 import type { ConsoleStore, FlowRow, MessageSearch, RejectedRequest, SearchPage } from '../console.ts';
 import { hourRows } from '../flow-rows.ts';
 import { runSearch, type SearchDialect } from '../search-sql.ts';
-import { SqliteOutbound } from './outbound.ts';
+import { SqliteDrivenStore } from './driven-store.ts';
 import { toMessage } from '../rows.ts';
 
 const search: SearchDialect = {
@@ -11,7 +11,7 @@ const search: SearchDialect = {
 };
 
 /** The console's operations of the SQLite store (`ConsoleStore`); `SqliteStore` extends it. */
-export abstract class SqliteConsole extends SqliteOutbound implements ConsoleStore {
+export abstract class SqliteConsole extends SqliteDrivenStore implements ConsoleStore {
   async addFlowCounts(owner: string, rows: FlowRow[]): Promise<void> {
     const upsert = (table: string) =>
       this.db.stmt(`INSERT INTO ${table} (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)

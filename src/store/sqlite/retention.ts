@@ -10,7 +10,7 @@ export function deleteMessageContent(db: SqliteDb, appId: string, messageId: str
   return db.tx(true, () => db.stmt('UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?').run(appId, messageId).changes > 0);
 }
 
-/** See `OutboundStore.purgePayloads`: the message rows stay, only their content goes. */
+/** See `ManagementStore.purgePayloads`: the message rows stay, only their content goes. */
 export function purgePayloads(
   db: SqliteDb,
   now: number,
