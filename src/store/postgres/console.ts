@@ -1,16 +1,8 @@
-import type { ConsoleStore, FlowRow, MessageSearch, RejectedRequest, SearchPage } from '../console.ts';
+import type { ConsoleStore, FlowRow, RejectedRequest } from '../console.ts';
 import { hourRows } from '../flow-rows.ts';
-import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { liveChannel } from './channels.ts';
 import { listenChannel } from './notify.ts';
 import { PgDrivenStore } from './driven-store.ts';
-import { toMessage } from '../rows.ts';
-
-const search: SearchDialect = {
-  param: (n) => `$${n}`,
-  contains: (p) => `position(${p}::bytea IN payload) > 0`,
-  typeIn: (types, bind) => `event_type = ANY(${bind(types)}::text[])`,
-};
 
 /** The console's operations of the PostgreSQL store (`ConsoleStore`); `PostgresStore` extends it. */
 export abstract class PgConsole extends PgDrivenStore implements ConsoleStore {
@@ -74,10 +66,6 @@ export abstract class PgConsole extends PgDrivenStore implements ConsoleStore {
         );
       }
     });
-  }
-
-  async searchMessages(q: MessageSearch): Promise<SearchPage> {
-    return runSearch(q, search, (sql, params) => this.db.query(sql, params), toMessage);
   }
 
   async shareLive(payload: string): Promise<void> {

@@ -19,7 +19,7 @@ import { ingest, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
 import { PgConsole } from './console.ts';
 import { claimBulkJob, runBulkBatch } from './bulk-jobs.ts';
-import { deleteMessageContent, prepareStorage, purgePayloads, removeBefore, setPayloadExpiry } from './retention.ts';
+import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
@@ -102,14 +102,5 @@ export class PostgresStore extends PgConsole implements Store {
   }
   async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
     return runBulkBatch(this.db, id, owner, limit, now, leaseMs);
-  }
-  async setPayloadExpiry(messageId: string, at: number): Promise<void> {
-    await setPayloadExpiry(this.db, messageId, at);
-  }
-  async deleteMessageContent(appId: string, messageId: string): Promise<boolean> {
-    return deleteMessageContent(this.db, appId, messageId);
-  }
-  async purgePayloads(now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
-    return purgePayloads(this.db, now, defaultBefore, fromId, limit);
   }
 }

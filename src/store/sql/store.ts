@@ -1,4 +1,13 @@
-import type { ConsoleSession, FlowCounts, FlowMinute, RecentAttempt, RejectedRequest, SourceFlow } from '../console.ts';
+import type {
+  ConsoleSession,
+  MessageSearch,
+  SearchPage,
+  FlowCounts,
+  FlowMinute,
+  RecentAttempt,
+  RejectedRequest,
+  SourceFlow,
+} from '../console.ts';
 import type { EndpointHealth } from '../health.ts';
 import type { Attempt, Message, Page } from '../records.ts';
 import type { AttemptQuery, DeliveryView, EndpointMessage, MessageQuery } from '../store.ts';
@@ -19,13 +28,17 @@ import { listDeliveries, listEndpointMessages, nextDueAt } from './deliveries.ts
 import type { SqlDialect } from './dialect.ts';
 import { getHealth, recentAttempts } from './endpoint-health.ts';
 import { findMessage, getMessage, getMessageByEventId, listMessages } from './messages.ts';
+import { all } from './op.ts';
+import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
+import { runSearch } from '../search-sql.ts';
+import { toMessage } from '../rows.ts';
 import { SqlOperations } from './operations-store.ts';
 
 /**
  * The reads of messages, deliveries and attempts and the console's operations
  * written once, over the dialect's few differing fragments (`SqlDialect`);
  * both stores extend this. What differs for real (ingest, leasing, the flow
- * counters' and rejections' batch writes, search, the live stream) each
+ * counters' and rejections' batch writes, the live stream) each
  * dialect adds.
  */
 export abstract class SqlStore extends SqlOperations {
@@ -57,6 +70,19 @@ export abstract class SqlStore extends SqlOperations {
   }
   async nextDueAt(): Promise<number | null> {
     return this.drive(nextDueAt(), 'each');
+  }
+  async searchMessages(q: MessageSearch): Promise<SearchPage> {
+    return runSearch(q, this.dialect.search, (sql, params) => this.drive(all(sql, params), 'each'), toMessage);
+  }
+
+  async setPayloadExpiry(messageId: string, at: number): Promise<void> {
+    return this.drive(setPayloadExpiry(messageId, at), 'durable');
+  }
+  async deleteMessageContent(appId: string, messageId: string): Promise<boolean> {
+    return this.drive(deleteMessageContent(appId, messageId), 'durable');
+  }
+  async purgePayloads(now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
+    return this.drive(purgePayloads(now, defaultBefore, fromId, limit), 'atomic');
   }
 
   async flowTotals(since: number): Promise<FlowCounts> {

@@ -1,14 +1,6 @@
-import type { ConsoleStore, FlowRow, MessageSearch, RejectedRequest, SearchPage } from '../console.ts';
+import type { ConsoleStore, FlowRow, RejectedRequest } from '../console.ts';
 import { hourRows } from '../flow-rows.ts';
-import { runSearch, type SearchDialect } from '../search-sql.ts';
 import { SqliteDrivenStore } from './driven-store.ts';
-import { toMessage } from '../rows.ts';
-
-const search: SearchDialect = {
-  param: () => '?',
-  contains: (p) => `instr(payload, ${p}) > 0`,
-  typeIn: (types, bind) => `event_type IN (${types.map(bind).join(', ')})`,
-};
 
 /** The console's operations of the SQLite store (`ConsoleStore`); `SqliteStore` extends it. */
 export abstract class SqliteConsole extends SqliteDrivenStore implements ConsoleStore {
@@ -64,10 +56,6 @@ export abstract class SqliteConsole extends SqliteDrivenStore implements Console
         );
       for (const source of new Set(rows.map((r) => r.source))) prune.run(source, source, keepPerSource - 1);
     });
-  }
-
-  async searchMessages(q: MessageSearch): Promise<SearchPage> {
-    return runSearch(q, search, async (sql, params) => this.db.stmt(sql).all(...params), toMessage);
   }
 
   /** One process owns the file: there is no one to tell. */

@@ -18,7 +18,7 @@ import { countLeasable } from './lease-candidates.ts';
 import { reclaimBulkLeases } from './bulk-jobs.ts';
 import { SqliteConsole } from './console.ts';
 import { claimBulkJob, runBulkBatch } from './bulk-jobs.ts';
-import { deleteMessageContent, prepareStorage, purgePayloads, removeBefore, setPayloadExpiry } from './retention.ts';
+import { prepareStorage, removeBefore } from './retention.ts';
 import { ingest, releaseMessages, replay } from './messages.ts';
 
 /**
@@ -103,14 +103,5 @@ export class SqliteStore extends SqliteConsole implements Store {
   }
   async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
     return runBulkBatch(this.db, id, owner, limit, now, leaseMs);
-  }
-  async setPayloadExpiry(messageId: string, at: number): Promise<void> {
-    setPayloadExpiry(this.db, messageId, at);
-  }
-  async deleteMessageContent(appId: string, messageId: string): Promise<boolean> {
-    return deleteMessageContent(this.db, appId, messageId);
-  }
-  async purgePayloads(now: number, defaultBefore: number, fromId: string, limit: number): Promise<{ purged: number; lastId: string }> {
-    return purgePayloads(this.db, now, defaultBefore, fromId, limit);
   }
 }
