@@ -7,7 +7,7 @@
  */
 import { loadConfig } from '../src/gateway/config.ts';
 import { generateSecret } from '../src/signing/standard-webhooks.ts';
-import { openStore } from '../src/store/open.ts';
+import { openStore } from '../src/gateway/open-store.ts';
 import type { NewMessage } from '../src/store/store.ts';
 import { PayloadFactory } from './lib/payload.ts';
 import { APP, SOURCE } from './lib/sluice.ts';

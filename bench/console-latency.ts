@@ -12,7 +12,7 @@ import { parseConfig } from '../src/gateway/config.ts';
 import { startGateway } from '../src/gateway/gateway.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { generateSecret } from '../src/signing/standard-webhooks.ts';
-import { openStore } from '../src/store/open.ts';
+import { openStore } from '../src/gateway/open-store.ts';
 import type { FlowRow } from '../src/store/console.ts';
 import type { NewMessage } from '../src/store/store.ts';
 import { API_TOKEN, LogSink, tempDir } from '../test/helpers/gateway.ts';

@@ -1,6 +1,7 @@
-import type { Role } from '../config/types.ts';
+import type { Capability, Role } from '../store/records.ts';
 
-export type { Role };
+// Stored with sessions and portal grants, so the store owns the vocabulary; named here too for the auth room.
+export { CAPABILITIES, type Capability, type Role } from '../store/records.ts';
 
 /**
  * Who is making an API request, once authenticated. Every way in (an API token
@@ -25,17 +26,6 @@ export interface Principal {
    */
   featureFlags?: string[];
 }
-
-/** Svix's app-portal capabilities, by its names. */
-export const CAPABILITIES = [
-  'ViewBase',
-  'ViewEndpointSecret',
-  'ManageEndpointSecret',
-  'ManageTransformations',
-  'CreateAttempts',
-  'ManageEndpoint',
-] as const;
-export type Capability = (typeof CAPABILITIES)[number];
 
 /** Whether a role may change things (any method other than GET/HEAD/OPTIONS). */
 export function mayMutate(role: Role): boolean {

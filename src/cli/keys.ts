@@ -1,7 +1,7 @@
 import { loadKeyring, reloadKeys, rotateKeyFile } from '../auth/keyring.ts';
 import { loadConfig } from '../gateway/config.ts';
 import { ConfigError } from '../errors.ts';
-import { openStore } from '../store/open.ts';
+import { openStore } from '../gateway/open-store.ts';
 import { installKeys } from '../store/secret-box.ts';
 
 /**

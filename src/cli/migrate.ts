@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { defaults } from '../config/defaults.ts';
 import { loadConfig } from '../gateway/config.ts';
 import { ConfigError } from '../errors.ts';
-import { openStore, type StoreOptions } from '../store/open.ts';
+import { openStore, type StoreOptions } from '../gateway/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { redactUrl } from '../store/url.ts';
 

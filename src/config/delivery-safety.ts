@@ -1,4 +1,4 @@
-import type { HealthPolicy } from '../store/outbound.ts';
+import type { HealthPolicy } from '../store/health.ts';
 import type { ConfigChecks } from './checks.ts';
 import { parseCidr } from './cidr.ts';
 import { defaults } from './defaults.ts';

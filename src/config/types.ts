@@ -4,7 +4,7 @@ import type { RespondConfig } from './respond.ts';
 import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
 import type { ReconcileConfig } from './reconcile.ts';
-import type { HealthPolicy } from '../store/outbound.ts';
+import type { HealthPolicy } from '../store/health.ts';
 import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Transformation } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
@@ -91,7 +91,9 @@ export interface ConsoleConfig {
 }
 
 /** What an API token may do: admin everything; operator everything but tokens and settings; viewer read only. */
-export type Role = 'admin' | 'operator' | 'viewer';
+import type { Role } from '../store/records.ts';
+
+export type { Role };
 
 /** One API token of the config (`auth.tokens`, or `apiToken` as the admin token `default`), kept as its hash. */
 export interface ApiTokenConfig {

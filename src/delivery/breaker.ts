@@ -1,34 +1,6 @@
-import type { HealthChange, HealthPolicy } from '../store/outbound.ts';
+import type { EndpointHealth, HealthChange, HealthPolicy } from '../store/health.ts';
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
-
-/** One endpoint's delivery health as every worker shares it (the `endpoint_health` row). */
-export interface EndpointHealth {
-  /** The throttle's next free slot. */
-  throttleNextAt: number | null;
-  breaker: BreakerState;
-  /** Open: when a probe may go; half-open: when a lost probe stops holding the endpoint. */
-  breakerUntil: number | null;
-  consecutiveFailures: number;
-  /** The first failure since the last success. */
-  failingSince: number | null;
-  windowStart: number | null;
-  windowTotal: number;
-  windowFailures: number;
-}
-
-export function healthyEndpoint(): EndpointHealth {
-  return {
-    throttleNextAt: null,
-    breaker: 'closed',
-    breakerUntil: null,
-    consecutiveFailures: 0,
-    failingSince: null,
-    windowStart: null,
-    windowTotal: 0,
-    windowFailures: 0,
-  };
-}
+export { healthyEndpoint, type BreakerState, type EndpointHealth } from '../store/health.ts';
 
 /** Until when leasing must skip the endpoint (the later of its throttle slot and its breaker), or `null`. */
 export function blockedUntil(h: EndpointHealth): number | null {

@@ -1,12 +1,7 @@
-import type { DeliveryState, OnDeadPolicy } from '../store/records.ts';
+import type { OnDeadPolicy } from '../store/records.ts';
+import type { KeyedDelivery } from '../store/rules.ts';
 
-/** What the head rule reads of one delivery of a (FIFO endpoint, ordering key). */
-export interface KeyedDelivery {
-  id: string;
-  state: DeliveryState;
-  sequence: number | null;
-  createdAt: number;
-}
+export type { KeyedDelivery } from '../store/rules.ts';
 
 /** A keyed message without a sequence is ordered by its arrival. */
 const rank = (d: KeyedDelivery): number => d.sequence ?? d.createdAt;

@@ -30,7 +30,7 @@ import { credentialHeaders, forwardRule } from '../providers/forwarded.ts';
 import { findProvider } from '../providers/registry.ts';
 import { RelayHub } from '../relay/hub.ts';
 import { generateSecret } from '../signing/standard-webhooks.ts';
-import { openStore } from '../store/open.ts';
+import { openStore } from './open-store.ts';
 import type { Store } from '../store/store.ts';
 import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';

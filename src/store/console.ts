@@ -1,6 +1,5 @@
-import type { Role } from '../auth/principal.ts';
-import type { EndpointHealth } from '../delivery/breaker.ts';
-import type { DeliveryState, Message, MessageState, Page } from './records.ts';
+import type { EndpointHealth } from './health.ts';
+import type { DeliveryState, Message, MessageState, Page, Role } from './records.ts';
 
 /** What one process counted in one minute (or what a window sums to). */
 export interface FlowCounts {

@@ -1,6 +1,38 @@
-import { defaults } from '../config/defaults.ts';
-import type { EndpointConfig } from '../config/types.ts';
-import type { Endpoint, EndpointSecret } from './records.ts';
+import type { Endpoint, EndpointSecret, FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Transformation } from './records.ts';
+import type { EndpointDefaults } from './rules.ts';
+
+/** What a config sync reads of an application declared in the config (the config's `ApplicationConfig` is one). */
+export interface SyncedApplication {
+  /** The YAML key; stored as the application's `uid`. */
+  uid: string;
+  name: string;
+  endpoints: SyncedEndpoint[];
+}
+
+/** What a config sync reads of an endpoint declared in the config (the config's `EndpointConfig` is one). */
+export interface SyncedEndpoint {
+  /** The YAML `id`; stored as the endpoint's `uid`, unique within its application. */
+  uid: string;
+  url: string;
+  description: string;
+  secret: string | undefined;
+  filterTypes: string[] | null;
+  retryScheduleMs: number[] | null;
+  timeoutMs: number | null;
+  concurrency: number | null;
+  headers: Record<string, string>;
+  disabled: boolean;
+  /** Absent: the default (`EndpointDefaults`). */
+  fifo?: boolean;
+  stale?: StalePolicy;
+  onDead?: OnDeadPolicy;
+  reorderWindowMs?: number | null;
+  filter?: FilterDocument | null;
+  recordSkipped?: boolean;
+  providerSignature?: ProviderSignature;
+  /** Absent leaves what the API set. */
+  transformation?: Transformation | null;
+}
 
 /**
  * What a config sync keeps of an endpoint that exists already. An endpoint
@@ -11,7 +43,7 @@ import type { Endpoint, EndpointSecret } from './records.ts';
  */
 export function syncedEndpointState(
   current: Endpoint | null,
-  ep: EndpointConfig,
+  ep: SyncedEndpoint,
   generateSecret: () => string,
 ): { secrets: EndpointSecret[]; disabled: boolean; reason: string | null } {
   let secrets: EndpointSecret[];
@@ -27,7 +59,8 @@ export function syncedEndpointState(
 
 /** The ordering and routing settings a config sync writes, with the defaults for keys the config left out. */
 export function orderingColumns(
-  ep: EndpointConfig,
+  ep: SyncedEndpoint,
+  defaults: EndpointDefaults,
 ): Pick<Endpoint, 'fifo' | 'stalePolicy' | 'onDead' | 'reorderWindowMs' | 'filter' | 'recordSkipped'> {
   return {
     fifo: ep.fifo ?? false,

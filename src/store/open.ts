@@ -1,6 +1,6 @@
-import { defaults } from '../config/defaults.ts';
 import { PostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/index.ts';
+import type { StoreRules } from './rules.ts';
 import type { Store } from './store.ts';
 import { parseStorageUrl, redactUrl } from './url.ts';
 
@@ -18,25 +18,41 @@ export interface StoreOptions {
 }
 
 /**
+ * What opening a store needs beyond the URL: the domain's rules it applies
+ * (`StoreRules`) and every PostgreSQL setting decided. The composition root
+ * (`gateway/open-store.ts`) supplies them from `delivery/` and the config's
+ * defaults, so this room imports neither.
+ */
+export interface StoreSetup extends StoreOptions {
+  rules: StoreRules;
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/**
  * Opens the store a URL names (`sqlite:PATH`, `postgres://…`) and brings its
  * schema up to date (unless `migrate: false`). A bad URL or an unreachable database throws an Error whose
  * message says which and where (without the password).
  */
-export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+export async function connectStore(url: string, options: StoreSetup): Promise<Store> {
   const target = parseStorageUrl(url);
   if (target.kind === 'invalid') throw new Error(`storage URL: ${target.problem}`);
   let store: Store;
   if (target.kind === 'sqlite') {
-    store = new SqliteStore(target.path);
+    store = new SqliteStore(target.path, options.rules);
   } else {
-    store = new PostgresStore({
-      url: target.url,
-      poolSize: options.poolSize ?? defaults.storagePoolSize,
-      statementTimeoutMs: options.statementTimeoutMs ?? defaults.storageStatementTimeoutMs,
-      connectTimeoutMs: options.connectTimeoutMs ?? defaults.storageConnectTimeoutMs,
-      schema: options.schema,
-      onIdleError: options.onIdleError,
-    });
+    store = new PostgresStore(
+      {
+        url: target.url,
+        poolSize: options.poolSize,
+        statementTimeoutMs: options.statementTimeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        schema: options.schema,
+        onIdleError: options.onIdleError,
+      },
+      options.rules,
+    );
   }
   try {
     if (options.migrate === false) await store.ping();

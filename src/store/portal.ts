@@ -1,4 +1,4 @@
-import type { Capability } from '../auth/principal.ts';
+import type { Capability } from './records.ts';
 
 /**
  * One app-portal grant: the token a portal-access request returned, or a

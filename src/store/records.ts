@@ -14,6 +14,18 @@ export type ProviderSignature = 'forward' | 'resign' | 'drop';
 export type StalePolicy = 'skip' | 'deliver';
 export type OnDeadPolicy = 'skip' | 'block';
 export type SkipReason = 'filtered' | 'stale' | 'cancelled';
+/** What a token or console session may do: admin everything; operator all but tokens and settings; viewer read only. */
+export type Role = 'admin' | 'operator' | 'viewer';
+/** Svix's app-portal capabilities, by its names (what a portal grant carries). */
+export const CAPABILITIES = [
+  'ViewBase',
+  'ViewEndpointSecret',
+  'ManageEndpointSecret',
+  'ManageTransformations',
+  'CreateAttempts',
+  'ManageEndpoint',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
 /** A payload filter as written (JSON); compiled by `src/delivery/filter.ts`. */
 export type FilterDocument = { [key: string]: unknown };
 

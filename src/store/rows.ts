@@ -1,3 +1,4 @@
+import type { EndpointHealth } from './health.ts';
 import type { Application, Attempt, Delivery, Endpoint, Message } from './records.ts';
 import { openSecrets } from './secret-box.ts';
 import { bool, jsonOr, num, numOrNull, type Row, strOrNull } from './columns.ts';
@@ -106,5 +107,18 @@ export function toAttempt(r: Row): Attempt {
     succeeded: bool(r.succeeded),
     requestHeaders: jsonOr<Record<string, string> | null>(r.request_headers, null),
     responseHeaders: jsonOr<Array<[string, string]> | null>(r.response_headers, null),
+  };
+}
+
+export function toHealth(r: Row): EndpointHealth {
+  return {
+    throttleNextAt: numOrNull(r.throttle_next_at),
+    breaker: r.breaker as EndpointHealth['breaker'],
+    breakerUntil: numOrNull(r.breaker_until),
+    consecutiveFailures: num(r.consecutive_failures),
+    failingSince: numOrNull(r.failing_since),
+    windowStart: numOrNull(r.window_start),
+    windowTotal: num(r.window_total),
+    windowFailures: num(r.window_failures),
   };
 }

@@ -1,9 +1,9 @@
 import type { SecurityStore } from './security.ts';
 import type { PortalStore } from './portal.ts';
-import type { ApplicationConfig } from '../config/types.ts';
+import type { SyncedApplication } from './endpoint-sync.ts';
 import type { ConsoleStore } from './console.ts';
 import type { OperationsStore } from './operations.ts';
-import type { OutboundStore } from './outbound.ts';
+import type { ManagementStore } from './management.ts';
 import type { TransformationStore } from './transformations.ts';
 import type {
   Application,
@@ -151,7 +151,7 @@ export interface Backlog {
  * Everything Sluice keeps, in the domain's own operations. Implementations
  * (SQLite, PostgreSQL) hold the SQL; nothing else does.
  */
-export interface Store extends OutboundStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore, PortalStore {
+export interface Store extends ManagementStore, ConsoleStore, SecurityStore, OperationsStore, TransformationStore, PortalStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending migrations. */
   migrate(): Promise<void>;
@@ -162,7 +162,7 @@ export interface Store extends OutboundStore, ConsoleStore, SecurityStore, Opera
   close(): Promise<void>;
 
   /** Creates or updates an application declared in the config, with its endpoints (matched by uid). */
-  syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application>;
+  syncApplication(app: SyncedApplication, generateSecret: () => string): Promise<Application>;
   getApplication(idOrUid: string): Promise<Application | null>;
   listEndpoints(appId: string): Promise<Endpoint[]>;
   getEndpoint(appId: string, idOrUid: string): Promise<Endpoint | null>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { afterOutcome, blockedUntil, healthyEndpoint, isRoutine, type EndpointHealth } from '../../src/delivery/breaker.ts';
 import { LeaseGate } from '../../src/delivery/lease-gate.ts';
-import type { HealthPolicy } from '../../src/store/outbound.ts';
+import type { HealthPolicy } from '../../src/store/health.ts';
 
 // The breaker and the throttle are pure state transitions over an injected
 // clock: the end-to-end tests prove the wiring, these prove the rules.

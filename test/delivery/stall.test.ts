@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/gateway/config.ts';
 import { StallWatch, STALL_POLLS } from '../../src/delivery/stall.ts';
+import { storeRules } from '../../src/delivery/store-rules.ts';
 import { DeliveryWorker } from '../../src/delivery/worker.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
@@ -56,7 +57,7 @@ describe('delivery worker: a stall is never silent', () => {
   it('detects due work nothing leases, logs it with the counts, counts it in a metric, and recovers by a full scan', async () => {
     const receiver = await new Receiver().start();
     const tmp = tempDir('sluice-stall-');
-    const store = new BlindPassStore(join(tmp.dir, 'sluice.db'));
+    const store = new BlindPassStore(join(tmp.dir, 'sluice.db'), storeRules);
     const logs = new LogSink();
     const metrics = new Metrics();
     const config = parseConfig(
@@ -103,7 +104,7 @@ describe('delivery worker: a stall is never silent', () => {
   it('stays quiet while due work waits for a head in flight (not a stall)', async () => {
     const receiver = await new Receiver(() => ({ status: 200, delayMs: 1500 })).start();
     const tmp = tempDir('sluice-stall-');
-    const store = new SqliteStore(join(tmp.dir, 'sluice.db'));
+    const store = new SqliteStore(join(tmp.dir, 'sluice.db'), storeRules);
     const logs = new LogSink();
     const metrics = new Metrics();
     const config = parseConfig(

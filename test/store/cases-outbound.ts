@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { EndpointInput, HealthPolicy } from '../../src/store/outbound.ts';
+import type { HealthPolicy } from '../../src/store/health.ts';
+import type { EndpointInput } from '../../src/store/management.ts';
 import { leaseOptions, message, newSecret, stored, type StoreTarget } from './harness.ts';
 
 function endpointInput(over: Partial<EndpointInput> = {}): EndpointInput {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
-import { openStore } from '../../src/store/open.ts';
+import { openStore } from '../../src/gateway/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { result } from './cases-leasing.ts';
 import { application, DATABASE_URL, endpoint, leaseOptions, message, newSecret, stored, type StoreTarget } from './harness.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ApplicationConfig, EndpointConfig } from '../../src/config/types.ts';
-import { openStore } from '../../src/store/open.ts';
+import { openStore } from '../../src/gateway/open-store.ts';
 import type { LeaseOptions, NewMessage, Store } from '../../src/store/store.ts';
 
 /** The PostgreSQL server the suite runs against (trust auth on loopback). */

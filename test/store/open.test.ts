@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { defaults } from '../../src/config/defaults.ts';
 import { parseConfig } from '../../src/gateway/config.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { openStore } from '../../src/store/open.ts';
+import { openStore } from '../../src/gateway/open-store.ts';
 import { storeTargets } from './harness.ts';
 
 const postgres = (await storeTargets()).find((t) => t.name === 'postgres');

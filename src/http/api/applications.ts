@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApplicationInput } from '../../store/outbound.ts';
+import type { ApplicationInput } from '../../store/management.ts';
 import type { Application } from '../../store/records.ts';
 import { created, notFound } from './errors.ts';
 import { applicationIn, applicationPatch } from './body-schemas.ts';

@@ -5,7 +5,7 @@ import { brokerTypeOf } from '../../delivery/brokers/target.ts';
 import { headerProblem, MAX_HEADERS } from '../../delivery/endpoint-headers.ts';
 import type { AddressGuard } from '../../delivery/ssrf.ts';
 import { generateSecret } from '../../signing/standard-webhooks.ts';
-import type { EndpointInput } from '../../store/outbound.ts';
+import type { EndpointInput } from '../../store/management.ts';
 import type { Endpoint, ProviderSignature, SignatureStyle } from '../../store/records.ts';
 import { validation } from './errors.ts';
 import { rateOf } from './body-schemas.ts';

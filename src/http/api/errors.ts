@@ -3,7 +3,7 @@ import { HttpError } from '../../errors.ts';
 import { apiError, sendApiError, sendFrameworkError } from '../../error-catalogue.ts';
 import { depthRefusal } from '../../ingest/json-depth.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { Created } from '../../store/outbound.ts';
+import type { Created } from '../../store/management.ts';
 
 /** API errors in Svix's shape: `{ "code", "detail" }`; validation failures are 422 naming the field. */
 export function apiErrors(app: FastifyInstance, log: Logger, maxDepth: number): void {

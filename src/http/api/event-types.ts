@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EventType, EventTypeInput } from '../../store/outbound.ts';
+import type { EventType, EventTypeInput } from '../../store/management.ts';
 import { created, notFound, validation } from './errors.ts';
 import { schemaProblem } from '../../ingest/schema.ts';
 import type { ResourceDeps } from './resource-deps.ts';

@@ -1,6 +1,6 @@
 import type { Principal } from '../../auth/principal.ts';
 import { apiError } from '../../error-catalogue.ts';
-import type { EventType } from '../../store/outbound.ts';
+import type { EventType } from '../../store/management.ts';
 import type { Endpoint } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
 import type { EndpointBody } from './endpoint-input.ts';

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../config/units.ts';
 import { endpointType } from '../../delivery/endpoint-type.ts';
-import type { EventType } from '../../store/outbound.ts';
+import type { EventType } from '../../store/management.ts';
 import type { Application, Endpoint } from '../../store/records.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,12 +1,12 @@
-import { FAILED_IDS_KEPT, type BulkAction, type BulkFilter, type BulkJob, type BulkReport } from '../bulk-jobs.ts';
-import { newId } from '../ids.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import { FAILED_IDS_KEPT, type BulkFilter, type BulkJob } from '../bulk-jobs.ts';
+import { toBulkJob } from '../sql/bulk-jobs.ts';
 import type { PgDb, Queryable, Row } from './db.ts';
 import { notifyDue } from './notify.ts';
-import { num, numOrNull } from '../columns.ts';
 
-/** The filter as SQL over `deliveries d JOIN messages m`; placeholders continue after `values`. */
+/**
+ * The filter as SQL over `deliveries d JOIN messages m`; placeholders continue
+ * after `values`. Lists bind as arrays (`= ANY`), so the text does not vary with their length.
+ */
 function where(filter: BulkFilter, values: unknown[]): string {
   const p = (value: unknown): string => `$${values.push(value)}`;
   const conditions = [`d.state = ANY(${p(filter.status)}::text[])`, `d.created_at < ${p(filter.until)}`];
@@ -18,82 +18,6 @@ function where(filter: BulkFilter, values: unknown[]): string {
   return conditions.join(' AND ');
 }
 
-function toJob(r: Row): BulkJob {
-  return {
-    id: r.id as string,
-    action: r.action as BulkAction,
-    filter: JSON.parse(r.filter as string) as BulkFilter,
-    state: r.state as BulkJob['state'],
-    total: num(r.total),
-    done: num(r.done),
-    failed: num(r.failed),
-    report: JSON.parse(r.report as string) as BulkReport,
-    requestedBy: (r.requested_by as string | null) ?? null,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    finishedAt: numOrNull(r.finished_at),
-  };
-}
-
-export async function countBulkTargets(db: Queryable, filter: BulkFilter): Promise<number> {
-  const values: unknown[] = [];
-  const sql = where(filter, values);
-  return num((await db.query(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE ${sql}`, values))[0]?.n);
-}
-
-export async function createBulkJob(
-  db: Queryable,
-  input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null },
-  now: number,
-): Promise<BulkJob> {
-  const rows = await db.query(
-    `INSERT INTO bulk_jobs (id, app_id, action, filter, state, total, report, requested_by, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $8) RETURNING *`,
-    [
-      newId('bulk'),
-      input.filter.appId,
-      input.action,
-      JSON.stringify(input.filter),
-      input.total,
-      JSON.stringify({ queued: 0, notQueued: {}, failedIds: [] }),
-      input.requestedBy,
-      now,
-    ],
-  );
-  return toJob(rows[0] as Row);
-}
-
-export async function getBulkJob(db: Queryable, id: string): Promise<BulkJob | null> {
-  const [row] = await db.query('SELECT * FROM bulk_jobs WHERE id = $1', [id]);
-  return row ? toJob(row) : null;
-}
-
-export async function listBulkJobs(
-  db: Queryable,
-  query: { appIds: string[] | null; limit: number; iterator?: string },
-): Promise<Page<BulkJob>> {
-  const values: unknown[] = [];
-  const conditions = ['true'];
-  if (query.appIds !== null) conditions.push(`app_id = ANY($${values.push(query.appIds)}::text[])`);
-  const cursor = pageCursor(query.iterator);
-  if (cursor) conditions.push(`id ${cursor.backwards ? '>' : '<'} $${values.push(cursor.id)}`);
-  const rows = await db.query(
-    `SELECT * FROM bulk_jobs WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'}
-    LIMIT $${values.push(query.limit + 1)}`,
-    values,
-  );
-  return toPage(rows.map(toJob), query.limit, query.iterator);
-}
-
-export async function cancelBulkJob(db: Queryable, id: string, now: number): Promise<BulkJob | null> {
-  await db.run(
-    `UPDATE bulk_jobs SET state = 'cancelled', finished_at = $1, updated_at = $1, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $2 AND state IN ('queued', 'running')`,
-    [now, id],
-  );
-  return getBulkJob(db, id);
-}
-
 export async function claimBulkJob(db: Queryable, owner: string, now: number, leaseMs: number): Promise<BulkJob | null> {
   const [row] = await db.query(
     `UPDATE bulk_jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, updated_at = $3
@@ -101,7 +25,7 @@ export async function claimBulkJob(db: Queryable, owner: string, now: number, le
       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *`,
     [owner, now + leaseMs, now],
   );
-  return row ? toJob(row) : null;
+  return row ? toBulkJob(row) : null;
 }
 
 export async function runBulkBatch(
@@ -116,9 +40,9 @@ export async function runBulkBatch(
     // The job's row lock orders this batch against a cancel: one of them commits first, and the other sees it.
     const [job] = await tx.query('SELECT * FROM bulk_jobs WHERE id = $1 FOR UPDATE', [id]);
     if (!job) return null;
-    if (job.state !== 'running') return toJob(job);
+    if (job.state !== 'running') return toBulkJob(job);
     if (job.lease_owner !== owner) return null;
-    const current = toJob(job);
+    const current = toBulkJob(job);
     const filter = current.filter;
     const values: unknown[] = [];
     const sql = where(filter, values);
@@ -167,16 +91,6 @@ export async function runBulkBatch(
       ],
     );
     if (queuedIds.size > 0) await notifyDue(tx, db.dueChannel);
-    return toJob(row as Row);
+    return toBulkJob(row as Row);
   });
-}
-
-export async function failBulkJob(db: Queryable, id: string, owner: string, error: string, now: number): Promise<void> {
-  const job = await getBulkJob(db, id);
-  if (!job) return;
-  await db.run(
-    `UPDATE bulk_jobs SET state = 'failed', report = $1, finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $3 AND lease_owner = $4 AND state = 'running'`,
-    [JSON.stringify({ ...job.report, error }), now, id, owner],
-  );
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { dueChannel } from './notify.ts';
+import { dueChannel } from './channels.ts';
 
 export type Row = Record<string, unknown>;
 

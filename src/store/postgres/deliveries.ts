@@ -1,14 +1,14 @@
 import { newId } from '../ids.ts';
-import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDelivery, LeaseOptions } from '../store.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import type { AttemptRecord, Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toDelivery, toEndpoint, toMessage } from '../rows.ts';
 import { num, numOrNull } from '../columns.ts';
-import { loadHealth, saveHealth } from './endpoint-health.ts';
+import { loadHealth } from './endpoint-health.ts';
+import { saveHealth } from '../sql/endpoint-health.ts';
+import { runOp } from './drive.ts';
 import { endpointCandidates, FIFO_HEAD, queueCandidates } from './lease-candidates.ts';
-import { LeaseGate } from '../../delivery/lease-gate.ts';
+import type { StoreRules } from '../rules.ts';
 
 /**
  * Leases due deliveries. Candidates are read oldest-due first (several times
@@ -28,16 +28,16 @@ import { LeaseGate } from '../../delivery/lease-gate.ts';
  * about the endpoint's in-flight set, not its row. Freeing slots (attempt
  * results, reclaims) needs no lock: a stale count only errs on the safe side.
  */
-export async function leaseDue(db: PgDb, o: LeaseOptions): Promise<LeasedDelivery[]> {
+export async function leaseDue(db: PgDb, rules: StoreRules, o: LeaseOptions): Promise<LeasedDelivery[]> {
   const leased: LeasedDelivery[] = [];
   for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
-    let pass = await leasePass(db, { ...o, limit: o.limit - leased.length }, o.fullScan ? 'endpoints' : 'queue');
+    let pass = await leasePass(db, rules, { ...o, limit: o.limit - leased.length }, o.fullScan ? 'endpoints' : 'queue');
     leased.push(...pass.leased);
     // The queue's head was full of what could not go (a saturated endpoint's backlog): read the
     // endpoints with room on their own, in a transaction of its own (its endpoint locks come in
     // one order again), so their deliveries do not wait for that backlog to drain.
     if (pass.starved && leased.length < o.limit) {
-      const more = await leasePass(db, { ...o, limit: o.limit - leased.length }, 'endpoints');
+      const more = await leasePass(db, rules, { ...o, limit: o.limit - leased.length }, 'endpoints');
       leased.push(...more.leased);
       pass = { ...more, skippedStale: pass.skippedStale + more.skippedStale };
     }
@@ -56,7 +56,7 @@ interface Pass {
 }
 
 /** `queue`: the oldest due heads of the whole queue; `endpoints`: each open endpoint's own (`lease-candidates.ts`). */
-async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints'): Promise<Pass> {
+async function leasePass(db: PgDb, rules: StoreRules, o: LeaseOptions, read: 'queue' | 'endpoints'): Promise<Pass> {
   return db.tx(async (tx) => {
     const found =
       read === 'queue' ? await queueCandidates(tx, o, o.limit * 4) : { rows: await endpointCandidates(tx, o, o.limit * 4), full: false };
@@ -125,7 +125,7 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
       busy.set(row.endpoint_id as string, num(row.n));
     }
     // Throttle slots and breaker state, read after the endpoint locks: the previous holder's changes are committed.
-    const gate = new LeaseGate(o.now);
+    const gate = rules.leaseGate(o.now);
     gate.preload(await loadHealth(tx, endpointIds));
     const ids: string[] = [];
     const expires: number[] = [];
@@ -141,7 +141,7 @@ async function leasePass(db: PgDb, o: LeaseOptions, read: 'queue' | 'endpoints')
       expires.push(o.now + num(c.timeout) + o.leaseGraceMs);
       stale.push(isStale(c));
     }
-    await saveHealth(tx, gate.updates(), o.now);
+    await runOp(tx, saveHealth(rules, gate.updates(), o.now));
     if (ids.length === 0) return { leased: [], skippedStale: skip.length, starved: starvedIf(0) };
     const rows = await tx.query(
       `UPDATE deliveries d SET state = 'in_flight', lease_owner = $1, lease_expires_at = l.expires, stale = l.stale,
@@ -290,11 +290,6 @@ export async function reclaimExpiredLeases(db: PgDb, now: number): Promise<numbe
   return reclaimed;
 }
 
-export async function nextDueAt(db: Queryable): Promise<number | null> {
-  const [row] = await db.query(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state IN ('pending', 'scheduled')`);
-  return numOrNull(row?.at);
-}
-
 export async function backlog(db: Queryable): Promise<Backlog> {
   const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
   for (const row of await db.query(
@@ -304,46 +299,4 @@ export async function backlog(db: Queryable): Promise<Backlog> {
     out[key] = num(row.n);
   }
   return out;
-}
-
-export async function listDeliveries(db: Queryable, appId: string, messageId: string): Promise<DeliveryView[]> {
-  return (
-    await db.query(
-      `SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
-    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = $1 AND d.message_id = $2 ORDER BY d.id`,
-      [appId, messageId],
-    )
-  ).map((row) => ({
-    ...toDelivery(row),
-    endpointUrl: row.endpoint_url as string,
-    endpointUid: (row.endpoint_uid as string | null) ?? null,
-  }));
-}
-
-/** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
-export async function listEndpointMessages(
-  db: Queryable,
-  appId: string,
-  endpointId: string,
-  limit: number,
-  iterator?: string,
-): Promise<Page<EndpointMessage>> {
-  const cursor = pageCursor(iterator);
-  const range = cursor ? (cursor.backwards ? 'AND d.message_id > $3' : 'AND d.message_id < $3') : '';
-  const params: unknown[] = [appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1];
-  const rows = await db.query(
-    `SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
-    JOIN messages m ON m.id = d.message_id WHERE d.app_id = $1 AND d.endpoint_id = $2 ${range}
-    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
-    params,
-  );
-  return toPage(
-    rows.map((r) => ({
-      ...toMessage(r),
-      deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
-      nextAttemptAt: numOrNull(r.delivery_next),
-    })),
-    limit,
-    iterator,
-  );
 }

@@ -1,48 +1,36 @@
-import type { Attempt, Message, Page } from '../records.ts';
 import type {
-  AttemptQuery,
   AttemptRecord,
   Backlog,
-  DeliveryView,
-  EndpointMessage,
   IngestOutcome,
   LeasedDelivery,
   LeaseOptions,
-  MessageQuery,
   NewMessage,
   ReleasedMessage,
   PendingMigration,
   Removal,
   Store,
 } from '../store.ts';
-import { getAttempt, listAttempts } from './attempts.ts';
+import type { BulkJob } from '../bulk-jobs.ts';
+import type { StoreRules } from '../rules.ts';
 import { PgDb, type PgOptions } from './db.ts';
-import {
-  backlog,
-  leaseDue,
-  listDeliveries,
-  listEndpointMessages,
-  nextDueAt,
-  reclaimExpiredLeases,
-  recordAttempts,
-  releaseLeases,
-} from './deliveries.ts';
+import { backlog, leaseDue, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
 import { countLeasable } from './lease-candidates.ts';
-import { getMessage, getMessageByEventId, ingest, listMessages, releaseMessages, replay } from './messages.ts';
+import { ingest, releaseMessages, replay } from './messages.ts';
 import { listenDue } from './notify.ts';
-import { PgOperations } from './operations.ts';
+import { PgConsole } from './console.ts';
+import { claimBulkJob, runBulkBatch } from './bulk-jobs.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
  * number of Sluice processes use at once. The deliveries table is the queue.
  */
-export class PostgresStore extends PgOperations implements Store {
+export class PostgresStore extends PgConsole implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
 
-  constructor(options: PgOptions) {
-    super(new PgDb(options));
+  constructor(options: PgOptions, rules: StoreRules) {
+    super(new PgDb(options), rules);
   }
 
   /**
@@ -70,37 +58,16 @@ export class PostgresStore extends PgOperations implements Store {
   }
 
   async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
-    return ingest(this.db, batch);
-  }
-  async listMessages(query: MessageQuery): Promise<Page<Message>> {
-    return listMessages(this.db, query);
-  }
-  async getMessage(appId: string, messageId: string): Promise<Message | null> {
-    return getMessage(this.db, appId, messageId);
-  }
-  async getMessageByEventId(appId: string, eventId: string): Promise<Message | null> {
-    return getMessageByEventId(this.db, appId, eventId);
-  }
-  async listDeliveries(appId: string, messageId: string): Promise<DeliveryView[]> {
-    return listDeliveries(this.db, appId, messageId);
-  }
-  async listEndpointMessages(appId: string, endpointId: string, limit: number, iterator?: string): Promise<Page<EndpointMessage>> {
-    return listEndpointMessages(this.db, appId, endpointId, limit, iterator);
-  }
-  async listAttempts(query: AttemptQuery): Promise<Page<Attempt>> {
-    return listAttempts(this.db, query);
-  }
-  async getAttempt(appId: string, attemptId: string): Promise<Attempt | null> {
-    return getAttempt(this.db, appId, attemptId);
+    return ingest(this.db, this.rules, batch);
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
-    return replay(this.db, appId, messageId, endpointId, now);
+    return replay(this.db, this.rules, appId, messageId, endpointId, now);
   }
   async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
-    return releaseMessages(this.db, appId, messageIds, now);
+    return releaseMessages(this.db, this.rules, appId, messageIds, now);
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return leaseDue(this.db, options);
+    return leaseDue(this.db, this.rules, options);
   }
   async recordAttempts(records: AttemptRecord[]): Promise<void> {
     await recordAttempts(this.db, records);
@@ -110,9 +77,6 @@ export class PostgresStore extends PgOperations implements Store {
   }
   async reclaimExpiredLeases(now: number): Promise<number> {
     return reclaimExpiredLeases(this.db, now);
-  }
-  async nextDueAt(): Promise<number | null> {
-    return nextDueAt(this.db);
   }
   async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
     return countLeasable(this.db, now, defaultConcurrency);
@@ -131,5 +95,12 @@ export class PostgresStore extends PgOperations implements Store {
   }
   async removeBefore(before: number): Promise<Removal> {
     return removeBefore(this.db, before);
+  }
+
+  async claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return claimBulkJob(this.db, owner, now, leaseMs);
+  }
+  async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return runBulkBatch(this.db, id, owner, limit, now, leaseMs);
   }
 }

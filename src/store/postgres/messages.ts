@@ -1,11 +1,11 @@
-import { holdBackMs, routeMessage } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Endpoint, Message, Page } from '../records.ts';
-import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
+import type { Endpoint, Message } from '../records.ts';
+import type { StoreRules } from '../rules.ts';
+import type { IngestOutcome, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from '../sql/applications.ts';
+import { getMessage } from '../sql/messages.ts';
 import { runOp } from './drive.ts';
-import { json, type PgDb, type Queryable, type Row, type Tx } from './db.ts';
+import { json, type PgDb, type Tx } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { toMessage } from '../rows.ts';
 import { num } from '../columns.ts';
@@ -39,14 +39,14 @@ interface Planned {
 
 type Routable = Pick<Message, 'eventType' | 'channels' | 'orderingKey' | 'payload' | 'contentType' | 'headers'>;
 
-function plan(endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined, notBefore = 0): Planned[] {
-  return routeMessage(endpoints, m).flatMap(({ endpoint: ep, route }): Planned[] => {
+function plan(rules: StoreRules, endpoints: Endpoint[], m: Routable, now: number, windowMs: number | undefined, notBefore = 0): Planned[] {
+  return rules.routeMessage(endpoints, m).flatMap(({ endpoint: ep, route }): Planned[] => {
     if (route === 'deliver')
       return [
         {
           endpointId: ep.id,
           state: 'pending',
-          nextAt: Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore),
+          nextAt: Math.max(now + rules.holdBackMs(ep, m.orderingKey, windowMs), notBefore),
           skipReason: null,
         },
       ];
@@ -63,7 +63,7 @@ const deliverable = (planned: Planned[]): number => planned.filter((p) => p.stat
  * savepoint and the items are written again one by one, each in its own
  * savepoint, so a failing item does not sink the others.
  */
-export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutcome[]> {
+export async function ingest(db: PgDb, rules: StoreRules, batch: NewMessage[]): Promise<IngestOutcome[]> {
   const now = Date.now();
   const endpointsByApp = new Map<string, Endpoint[]>();
   return db.tx(async (tx) => {
@@ -71,7 +71,7 @@ export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutco
     if (batch.length > 1) {
       await tx.run('SAVEPOINT batch');
       try {
-        out = await ingestBatch(tx, batch, now, endpointsByApp);
+        out = await ingestBatch(tx, rules, batch, now, endpointsByApp);
         await tx.run('RELEASE SAVEPOINT batch');
       } catch {
         await tx.run('ROLLBACK TO SAVEPOINT batch');
@@ -83,7 +83,7 @@ export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutco
       for (const item of batch) {
         await tx.run('SAVEPOINT item');
         try {
-          const outcome = await ingestOne(tx, item, now, endpointsByApp);
+          const outcome = await ingestOne(tx, rules, item, now, endpointsByApp);
           await tx.run('RELEASE SAVEPOINT item');
           out.push(outcome);
         } catch (err) {
@@ -98,18 +98,30 @@ export async function ingest(db: PgDb, batch: NewMessage[]): Promise<IngestOutco
   });
 }
 
-async function routes(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<Planned[]> {
+async function routes(
+  tx: Tx,
+  rules: StoreRules,
+  item: NewMessage,
+  now: number,
+  endpointsByApp: Map<string, Endpoint[]>,
+): Promise<Planned[]> {
   if (item.state !== 'accepted') return [];
   let endpoints = endpointsByApp.get(item.appId);
   if (!endpoints) {
     endpoints = await runOp(tx, listEndpoints(item.appId));
     endpointsByApp.set(item.appId, endpoints);
   }
-  return plan(endpoints, item, now, item.reorderWindowMs, item.notBefore);
+  return plan(rules, endpoints, item, now, item.reorderWindowMs, item.notBefore);
 }
 
 /** The set-based path: the same outcomes as `ingestOne` item after item, in three or four statements. */
-async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<IngestOutcome[]> {
+async function ingestBatch(
+  tx: Tx,
+  rules: StoreRules,
+  batch: NewMessage[],
+  now: number,
+  endpointsByApp: Map<string, Endpoint[]>,
+): Promise<IngestOutcome[]> {
   const ids = batch.map(() => newId('msg'));
   const keyOf = (m: NewMessage): string | null =>
     m.eventId !== null && m.dedupeUntil !== null ? `${m.dedupeScope}\u0000${m.eventId}` : null;
@@ -192,7 +204,7 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
   } = { id: [], message: [], endpoint: [], app: [], key: [], seq: [], state: [], nextAt: [], skip: [] };
   for (const i of fresh) {
     const m = batch[i] as NewMessage;
-    const planned = await routes(tx, m, now, endpointsByApp);
+    const planned = await routes(tx, rules, m, now, endpointsByApp);
     counts.set(i, deliverable(planned));
     for (const p of planned) {
       dl.id.push(newId('dlv'));
@@ -223,7 +235,13 @@ async function ingestBatch(tx: Tx, batch: NewMessage[], now: number, endpointsBy
   });
 }
 
-async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: Map<string, Endpoint[]>): Promise<IngestOutcome> {
+async function ingestOne(
+  tx: Tx,
+  rules: StoreRules,
+  item: NewMessage,
+  now: number,
+  endpointsByApp: Map<string, Endpoint[]>,
+): Promise<IngestOutcome> {
   const id = newId('msg');
   if (item.eventId !== null && item.dedupeUntil !== null) {
     const claimed = await tx.query(CLAIM_EVENT_ID, [item.dedupeScope, item.eventId, id, item.dedupeUntil, now]);
@@ -233,7 +251,7 @@ async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: 
       throw new Error('the dedupe entry vanished while it was being claimed');
     }
   }
-  const planned = await routes(tx, item, now, endpointsByApp);
+  const planned = await routes(tx, rules, item, now, endpointsByApp);
   await tx.run(INSERT_MESSAGE, [
     id,
     item.appId,
@@ -259,67 +277,23 @@ async function ingestOne(tx: Tx, item: NewMessage, now: number, endpointsByApp: 
   return { messageId: id, duplicate: false, deliveries: deliverable(planned) };
 }
 
-export async function getMessage(db: Queryable, appId: string, messageId: string): Promise<Message | null> {
-  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND id = $2', [appId, messageId]);
-  return row ? toMessage(row) : null;
-}
-
-export async function getMessageByEventId(db: Queryable, appId: string, eventId: string): Promise<Message | null> {
-  const [row] = await db.query('SELECT * FROM messages WHERE app_id = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1', [appId, eventId]);
-  return row ? toMessage(row) : null;
-}
-
-export async function listMessages(db: Queryable, q: MessageQuery): Promise<Page<Message>> {
-  const params: unknown[] = [q.appId];
-  const where = ['app_id = $1'];
-  const add = (sql: string, value: unknown): void => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.source !== undefined) add('source = ?', q.source);
-  if (q.eventTypes && q.eventTypes.length > 0) add('event_type = ANY(?::text[])', q.eventTypes);
-  if (q.channel !== undefined) add('channels @> jsonb_build_array(?::text)', q.channel);
-  if (q.state !== undefined) add('state = ?', q.state);
-  if (q.before !== undefined) add('received_at < ?', q.before);
-  if (q.after !== undefined) add('received_at > ?', q.after);
-  return pageById(db, 'messages', where, params, q.limit, q.iterator, toMessage);
-}
-
-/**
- * Newest-first pages keyed by id (ids sort by time). `iterator` continues to
- * older rows; an iterator starting with `-` goes back to newer ones.
- */
-export async function pageById<T extends { id: string }>(
-  db: Queryable,
-  table: 'messages' | 'attempts',
-  where: string[],
-  params: unknown[],
-  limit: number,
-  iterator: string | undefined,
-  map: (row: Row) => T,
-): Promise<Page<T>> {
-  const cursor = pageCursor(iterator);
-  const conditions = [...where];
-  const values = [...params];
-  if (cursor) {
-    values.push(cursor.id);
-    conditions.push(`id ${cursor.backwards ? '>' : '<'} $${values.length}`);
-  }
-  values.push(limit + 1);
-  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT $${values.length}`;
-  return toPage((await db.query(sql, values)).map(map), limit, iterator);
-}
-
 /** See `Store.replay`. A delivery in flight is left to finish; one waiting for a retry is pulled forward. */
-export async function replay(db: PgDb, appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
+export async function replay(
+  db: PgDb,
+  rules: StoreRules,
+  appId: string,
+  messageId: string,
+  endpointId: string | null,
+  now: number,
+): Promise<number> {
   return db.tx(async (tx) => {
-    const message = await getMessage(tx, appId, messageId);
+    const message = await runOp(tx, getMessage(appId, messageId));
     if (!message) return 0;
     const endpoints = await runOp(tx, listEndpoints(appId));
     const targets =
       endpointId !== null
         ? endpoints.filter((ep) => ep.id === endpointId)
-        : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
+        : rules.routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
       queued += await tx.run(
@@ -338,7 +312,13 @@ export async function replay(db: PgDb, appId: string, messageId: string, endpoin
 }
 
 /** See `Store.releaseMessages`. */
-export async function releaseMessages(db: PgDb, appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
+export async function releaseMessages(
+  db: PgDb,
+  rules: StoreRules,
+  appId: string,
+  messageIds: string[],
+  now: number,
+): Promise<ReleasedMessage[]> {
   if (messageIds.length === 0) return [];
   return db.tx(async (tx) => {
     const endpoints = await runOp(tx, listEndpoints(appId));
@@ -349,7 +329,7 @@ export async function releaseMessages(db: PgDb, appId: string, messageIds: strin
       [appId, messageIds],
     )) {
       const message = toMessage(row);
-      const planned = plan(endpoints, message, now, undefined);
+      const planned = plan(rules, endpoints, message, now, undefined);
       if (planned.length > 0) {
         await tx.run(
           `INSERT INTO deliveries (id, message_id, endpoint_id, app_id, state, attempts, next_attempt_at, ordering_key, sequence,

@@ -1,19 +1,6 @@
 import pg from 'pg';
-import type { PgOptions } from './db.ts';
-import type { Queryable } from './db.ts';
-
-/**
- * The channel on which a commit that made deliveries due says so. Notifications
- * are database-wide, so a store confined to a schema gets its own channel.
- */
-export function dueChannel(options: Pick<PgOptions, 'schema'>): string {
-  return options.schema === undefined ? 'sluice_due' : `sluice_due_${options.schema}`;
-}
-
-/** The channel of the live stream's events between processes (docs/api.md, "Live stream"). */
-export function liveChannel(options: Pick<PgOptions, 'schema'>): string {
-  return options.schema === undefined ? 'sluice_live' : `sluice_live_${options.schema}`;
-}
+import { dueChannel } from './channels.ts';
+import type { PgOptions, Queryable } from './db.ts';
 
 /**
  * Queues a wake-up for every listening worker. PostgreSQL sends it at commit

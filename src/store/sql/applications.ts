@@ -1,9 +1,8 @@
-import { defaults } from '../../config/defaults.ts';
-import type { ApplicationConfig } from '../../config/types.ts';
-import { orderingColumns, syncedEndpointState } from '../endpoint-sync.ts';
+import { orderingColumns, syncedEndpointState, type SyncedApplication } from '../endpoint-sync.ts';
 import { newId } from '../ids.ts';
 import type { Application, Endpoint } from '../records.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
+import type { EndpointDefaults } from '../rules.ts';
 import { sealSecrets } from '../secret-box.ts';
 import { all, get, json, type Op, run } from './op.ts';
 
@@ -30,7 +29,12 @@ export function* getEndpoint(appId: string, idOrUid: string): Op<Endpoint | null
  * the others wait and then see this one's endpoints, so they agree on
  * generated secrets.
  */
-export function* syncApplication(app: ApplicationConfig, generateSecret: () => string, now: number): Op<Application> {
+export function* syncApplication(
+  app: SyncedApplication,
+  defaults: EndpointDefaults,
+  generateSecret: () => string,
+  now: number,
+): Op<Application> {
   const row = yield* get(
     `INSERT INTO applications (id, uid, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (uid) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at RETURNING *`,
@@ -69,7 +73,7 @@ export function* syncApplication(app: ApplicationConfig, generateSecret: () => s
       );
     }
     // Ordering and routing keys are written apart from the columns above, which the outbound API shares.
-    const o = orderingColumns(ep);
+    const o = orderingColumns(ep, defaults);
     yield* run(
       `UPDATE endpoints SET fifo = ?, stale_policy = ?, on_dead = ?, reorder_window_ms = ?, filter = ?, record_skipped = ?,
       provider_signature = ? WHERE app_id = ? AND uid = ?`,

@@ -1,4 +1,4 @@
-import type { Created, EventType, EventTypeInput, ListQuery } from '../outbound.ts';
+import type { Created, EventType, EventTypeInput, ListQuery } from '../management.ts';
 import { toNamePage } from '../name-page.ts';
 import type { Page } from '../records.ts';
 import { bool, jsonOr, num, type Row, strOrNull } from '../columns.ts';

@@ -1,4 +1,4 @@
-import type { IdempotencyClaim } from '../outbound.ts';
+import type { IdempotencyClaim } from '../management.ts';
 import { num } from '../columns.ts';
 import { openText, sealText } from '../secret-box.ts';
 import { get, type Op, run } from './op.ts';

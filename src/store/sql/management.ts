@@ -1,15 +1,14 @@
-import { defaults } from '../../config/defaults.ts';
 import { num, type Row } from '../columns.ts';
 import { newId } from '../ids.ts';
-import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../outbound.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Application, Endpoint, Page } from '../records.ts';
+import type { ApplicationInput, Created, EndpointInput, EndpointStats, ListQuery } from '../management.ts';
+import type { Application, Endpoint, Page, ProviderSignature } from '../records.ts';
 import { toApplication, toEndpoint } from '../rows.ts';
 import { sealSecrets } from '../secret-box.ts';
 import { getApplication, getEndpoint } from './applications.ts';
 import { all, get, json, lock, type Op, run, wake } from './op.ts';
+import { pageById } from './paging.ts';
 
-/** Newest-first pages by id over one table, like messages and attempts. */
+/** Newest-first pages by id over one table (see `pageById`). */
 function* page<T extends { id: string }>(
   table: 'applications' | 'endpoints',
   where: string[],
@@ -17,17 +16,7 @@ function* page<T extends { id: string }>(
   q: ListQuery,
   map: (r: Row) => T,
 ): Op<Page<T>> {
-  const cursor = pageCursor(q.iterator);
-  const conditions = [...where];
-  const values = [...params];
-  if (cursor) {
-    conditions.push(cursor.backwards ? 'id > ?' : 'id < ?');
-    values.push(cursor.id);
-  }
-  values.push(q.limit + 1);
-  const filter = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const rows = yield* all(`SELECT * FROM ${table} ${filter} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`, values);
-  return toPage(rows.map(map), q.limit, q.iterator);
+  return yield* pageById(table, where, params, q.limit, q.iterator, map);
 }
 
 export function* listApplications(q: ListQuery): Op<Page<Application>> {
@@ -102,7 +91,8 @@ function endpointValues(e: EndpointInput): unknown[] {
   ];
 }
 
-export function* createEndpoint(appId: string, e: EndpointInput, now: number): Op<Created<Endpoint>> {
+/** `defaultSignature`: what an endpoint created without `providerSignature` gets. */
+export function* createEndpoint(appId: string, e: EndpointInput, defaultSignature: ProviderSignature, now: number): Op<Created<Endpoint>> {
   if (yield* endpointUidTaken(appId, e.uid, null)) return { conflict: `an endpoint with uid "${e.uid}" exists` };
   const row = yield* get(
     `INSERT INTO endpoints (uid, url, description, secrets, filter_types, channels, throttle_rate, metadata,
@@ -115,7 +105,7 @@ export function* createEndpoint(appId: string, e: EndpointInput, now: number): O
       appId,
       now,
       now,
-      e.providerSignature ?? defaults.providerSignature,
+      e.providerSignature ?? defaultSignature,
     ],
   );
   return { ok: toEndpoint(yield* withRetrySchedule(row as Row, e)) };

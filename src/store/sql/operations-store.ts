@@ -1,4 +1,5 @@
 import type { AlertEvaluation, AlertEvent, AlertNotification, AlertState, EndpointAttemptStats, EndpointCondition } from '../alerts.ts';
+import type { BulkAction, BulkFilter, BulkJob } from '../bulk-jobs.ts';
 import type { Page } from '../records.ts';
 import type { ReconcileRun } from '../reconcile.ts';
 import {
@@ -15,11 +16,42 @@ import {
   releaseLease,
   sourceActivity,
 } from './alerts.ts';
+import { cancelBulkJob, countBulkTargets, createBulkJob, failBulkJob, getBulkJob, listBulkJobs } from './bulk-jobs.ts';
 import { finishReconcileRun, latestReconcileRuns, listReconcileRuns, seenEventIds, startReconcileRun } from './reconcile.ts';
 import { SqlManagement } from './shared.ts';
 
-/** The alerting and reconciliation rooms' store operations, written once; both stores inherit them. */
+/**
+ * The operations rooms' store calls (alerts, reconciliation, bulk jobs),
+ * written once; both stores inherit them. Claiming a bulk job and running its
+ * batches stay with each dialect (`SKIP LOCKED` and set-based requeueing on
+ * PostgreSQL).
+ */
 export abstract class SqlOperations extends SqlManagement {
+  abstract claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null>;
+  abstract runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null>;
+
+  async countBulkTargets(filter: BulkFilter): Promise<number> {
+    return this.drive(countBulkTargets(filter), 'each');
+  }
+  async createBulkJob(
+    input: { action: BulkAction; filter: BulkFilter; total: number; requestedBy: string | null },
+    now: number,
+  ): Promise<BulkJob> {
+    return this.drive(createBulkJob(input, now), 'atomic');
+  }
+  async getBulkJob(id: string): Promise<BulkJob | null> {
+    return this.drive(getBulkJob(id), 'each');
+  }
+  async listBulkJobs(query: { appIds: string[] | null; limit: number; iterator?: string }): Promise<Page<BulkJob>> {
+    return this.drive(listBulkJobs(query), 'each');
+  }
+  async cancelBulkJob(id: string, now: number): Promise<BulkJob | null> {
+    return this.drive(cancelBulkJob(id, now), 'atomic');
+  }
+  async failBulkJob(id: string, owner: string, error: string, now: number): Promise<void> {
+    return this.drive(failBulkJob(id, owner, error, now), 'atomic');
+  }
+
   async acquireLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
     return this.drive(acquireLease(name, owner, now, ttlMs), 'each');
   }

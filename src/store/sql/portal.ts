@@ -1,4 +1,4 @@
-import type { Capability } from '../../auth/principal.ts';
+import type { Capability } from '../records.ts';
 import { bool, jsonOr, num, numOrNull, type Row, strOrNull } from '../columns.ts';
 import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import { all, get, json, type Op, run } from './op.ts';

@@ -7,13 +7,16 @@ import type {
   EventTypeInput,
   IdempotencyClaim,
   ListQuery,
-} from '../outbound.ts';
-import type { ApplicationConfig } from '../../config/types.ts';
+} from '../management.ts';
+import type { SyncedApplication } from '../endpoint-sync.ts';
+import { healthyEndpoint, type HealthChange, type HealthPolicy } from '../health.ts';
+import type { StoreRules } from '../rules.ts';
 import type { Application, Endpoint, Page, Transformation } from '../records.ts';
 import { getApplication, getEndpoint, listEndpoints, syncApplication } from './applications.ts';
 import type { PortalGrant, PortalRevocation, PortalSettings } from '../portal.ts';
 import type { AuditEntry, AuditQuery, NetworkPolicyRecord } from '../security.ts';
 import type { SourceTransformation } from '../transformations.ts';
+import { countOutcome, getHealth, nextUnblockAt } from './endpoint-health.ts';
 import { createEventType, deleteEventType, getEventType, listEventTypes, updateEventType } from './event-types.ts';
 import { claimIdempotency, completeIdempotency, purgeIdempotency, releaseIdempotency } from './idempotency.ts';
 import {
@@ -59,10 +62,13 @@ export type DriveMode = 'each' | 'atomic' | 'durable';
  * notification) stays in the dialect folders.
  */
 export abstract class SqlManagement {
+  /** The domain's rules, given when the store is opened (see `StoreRules`). */
+  protected abstract readonly rules: StoreRules;
+
   protected abstract drive<T>(op: Op<T>, mode: DriveMode): Promise<T>;
 
-  async syncApplication(app: ApplicationConfig, generateSecret: () => string): Promise<Application> {
-    return this.drive(syncApplication(app, generateSecret, Date.now()), 'durable');
+  async syncApplication(app: SyncedApplication, generateSecret: () => string): Promise<Application> {
+    return this.drive(syncApplication(app, this.rules.endpointDefaults, generateSecret, Date.now()), 'durable');
   }
   async getApplication(idOrUid: string): Promise<Application | null> {
     return this.drive(getApplication(idOrUid), 'each');
@@ -90,7 +96,7 @@ export abstract class SqlManagement {
     return this.drive(listEndpointPage(appId, query), 'each');
   }
   async createEndpoint(appId: string, input: EndpointInput, now: number): Promise<Created<Endpoint>> {
-    return this.drive(createEndpoint(appId, input, now), 'durable');
+    return this.drive(createEndpoint(appId, input, this.rules.endpointDefaults.providerSignature, now), 'durable');
   }
   async updateEndpoint(appId: string, id: string, input: EndpointInput, now: number): Promise<Created<Endpoint> | null> {
     return this.drive(updateEndpoint(appId, id, input, now), 'durable');
@@ -189,5 +195,15 @@ export abstract class SqlManagement {
   }
   async setPortalSettings(appId: string, settings: PortalSettings): Promise<void> {
     return this.drive(setPortalSettings(appId, settings), 'durable');
+  }
+
+  /** The common case, a success of a healthy endpoint, writes nothing; anything else is counted under the row's lock. */
+  async recordEndpointHealth(endpointId: string, ok: boolean, now: number, policy: HealthPolicy): Promise<HealthChange> {
+    const stored = await this.drive(getHealth(endpointId), 'each');
+    if (this.rules.isRoutine(stored ?? healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
+    return this.drive(countOutcome(this.rules, endpointId, ok, now, policy), 'atomic');
+  }
+  async nextUnblockAt(now: number): Promise<number | null> {
+    return this.drive(nextUnblockAt(now), 'each');
   }
 }

@@ -1,11 +1,11 @@
 import { newId } from '../ids.ts';
 import type { Endpoint, Message } from '../records.ts';
-import type { AttemptRecord, Backlog, DeliveryView, EndpointMessage, LeasedDelivery, LeaseOptions } from '../store.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Page } from '../records.ts';
+import type { AttemptRecord, Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
 import type { SqliteDb } from './db.ts';
-import { loadHealth, saveHealth } from './endpoint-health.ts';
-import { LeaseGate } from '../../delivery/lease-gate.ts';
+import { loadHealth } from './endpoint-health.ts';
+import { saveHealth } from '../sql/endpoint-health.ts';
+import { runOp } from './drive.ts';
+import type { StoreRules } from '../rules.ts';
 import { endpointCandidates, windowCandidates } from './lease-candidates.ts';
 import { toDelivery, toEndpoint, toMessage } from '../rows.ts';
 
@@ -20,10 +20,10 @@ const STALE_ROUNDS = 8;
  * older than the last delivered sequence of its key is stale: skipped, or sent
  * marked (`stalePolicy`). A manual replay is never skipped as stale.
  */
-export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
+export function leaseDue(db: SqliteDb, rules: StoreRules, o: LeaseOptions): LeasedDelivery[] {
   return db.tx(false, () => {
     const leased: LeasedDelivery[] = [];
-    const gate = new LeaseGate(o.now);
+    const gate = rules.leaseGate(o.now);
     const messages = new Map<string, Message>();
     const endpoints = new Map<string, Endpoint>();
     for (let round = 0; round < STALE_ROUNDS && leased.length < o.limit; round++) {
@@ -52,7 +52,7 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       // non-heads, a saturated or disabled endpoint's backlog) and holds too few, every open endpoint
       // is read on its own, so nothing behind the window waits for it to drain (docs/reliability.md).
       const window = o.fullScan ? { rows: [], clipped: true } : windowCandidates(db, o, saturated, wanted);
-      const candidates = window.clipped && window.rows.length < wanted ? endpointCandidates(db, o, busy, wanted) : window.rows;
+      const candidates = window.clipped && window.rows.length < wanted ? endpointCandidates(db, rules, o, busy, wanted) : window.rows;
       if (candidates.length === 0) break;
       gate.preload(loadHealth(db, [...new Set(candidates.map((c) => c.endpoint_id as string))]));
       let skippedStale = 0;
@@ -102,7 +102,7 @@ export function leaseDue(db: SqliteDb, o: LeaseOptions): LeasedDelivery[] {
       // endpoints filled up mid-round while others may still have room.
       if (skippedStale === 0 && (skippedFull === 0 || leased.length === before)) break;
     }
-    saveHealth(db, gate.updates(), o.now);
+    runOp(db, saveHealth(rules, gate.updates(), o.now));
     return leased;
   });
 }
@@ -219,11 +219,6 @@ export function reclaimLeases(db: SqliteDb, now: number, all: boolean): number {
   );
 }
 
-export function nextDueAt(db: SqliteDb): number | null {
-  const row = db.stmt(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE state IN ('pending', 'scheduled')`).get();
-  return (row?.at as number | null | undefined) ?? null;
-}
-
 export function backlog(db: SqliteDb): Backlog {
   const out: Backlog = { pending: 0, scheduled: 0, inFlight: 0 };
   // Grouped in the order of the (endpoint_id, state) index and summed here: a plain GROUP BY state
@@ -237,42 +232,4 @@ export function backlog(db: SqliteDb): Backlog {
     out[key] += row.n as number;
   }
   return out;
-}
-
-export function listDeliveries(db: SqliteDb, appId: string, messageId: string): DeliveryView[] {
-  return db
-    .stmt(`SELECT d.*, e.url AS endpoint_url, e.uid AS endpoint_uid FROM deliveries d
-    JOIN endpoints e ON e.id = d.endpoint_id WHERE d.app_id = ? AND d.message_id = ? ORDER BY d.id`)
-    .all(appId, messageId)
-    .map((row) => ({
-      ...toDelivery(row),
-      endpointUrl: row.endpoint_url as string,
-      endpointUid: (row.endpoint_uid as string | null) ?? null,
-    }));
-}
-
-/** Newest message first, keyed by message id (ids sort by time); see `toPage` for the cursor. */
-export function listEndpointMessages(
-  db: SqliteDb,
-  appId: string,
-  endpointId: string,
-  limit: number,
-  iterator?: string,
-): Page<EndpointMessage> {
-  const cursor = pageCursor(iterator);
-  const range = cursor ? (cursor.backwards ? 'AND d.message_id > ?' : 'AND d.message_id < ?') : '';
-  const rows = db
-    .stmt(`SELECT m.*, d.state AS delivery_state, d.next_attempt_at AS delivery_next FROM deliveries d
-    JOIN messages m ON m.id = d.message_id WHERE d.app_id = ? AND d.endpoint_id = ? ${range}
-    ORDER BY d.message_id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`)
-    .all(...[appId, endpointId, ...(cursor ? [cursor.id] : []), limit + 1]);
-  return toPage(
-    rows.map((r) => ({
-      ...toMessage(r),
-      deliveryState: r.delivery_state as EndpointMessage['deliveryState'],
-      nextAttemptAt: (r.delivery_next as number | null) ?? null,
-    })),
-    limit,
-    iterator,
-  );
 }

@@ -1,21 +1,12 @@
-import { afterOutcome, blockedUntil, healthyEndpoint, isRoutine, type EndpointHealth } from '../../delivery/breaker.ts';
-import type { HealthChange, HealthPolicy } from '../outbound.ts';
-import type { Row, SqliteDb } from './db.ts';
+import type { EndpointHealth } from '../health.ts';
+import { toHealth } from '../rows.ts';
+import type { SqliteDb } from './db.ts';
 
-function toHealth(r: Row): EndpointHealth {
-  return {
-    throttleNextAt: (r.throttle_next_at as number | null) ?? null,
-    breaker: r.breaker as EndpointHealth['breaker'],
-    breakerUntil: (r.breaker_until as number | null) ?? null,
-    consecutiveFailures: r.consecutive_failures as number,
-    failingSince: (r.failing_since as number | null) ?? null,
-    windowStart: (r.window_start as number | null) ?? null,
-    windowTotal: r.window_total as number,
-    windowFailures: r.window_failures as number,
-  };
-}
-
-/** Health of the given endpoints (absent: never failed nor throttled). Call inside a transaction. */
+/**
+ * Health of the given endpoints (absent: never failed nor throttled), one
+ * prepared look-up each: the lease pass's candidates name few endpoints. Call
+ * inside a transaction.
+ */
 export function loadHealth(db: SqliteDb, endpointIds: string[]): Map<string, EndpointHealth> {
   const out = new Map<string, EndpointHealth>();
   for (const id of endpointIds) {
@@ -23,42 +14,6 @@ export function loadHealth(db: SqliteDb, endpointIds: string[]): Map<string, End
     if (row) out.set(id, toHealth(row));
   }
   return out;
-}
-
-export function saveHealth(db: SqliteDb, updates: Array<[string, EndpointHealth]>, now: number): void {
-  for (const [id, h] of updates) {
-    db.stmt(`INSERT OR REPLACE INTO endpoint_health (endpoint_id, throttle_next_at, breaker, breaker_until, blocked_until,
-      consecutive_failures, failing_since, window_start, window_total, window_failures, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      id,
-      h.throttleNextAt,
-      h.breaker,
-      h.breakerUntil,
-      blockedUntil(h),
-      h.consecutiveFailures,
-      h.failingSince,
-      h.windowStart,
-      h.windowTotal,
-      h.windowFailures,
-      now,
-    );
-  }
-}
-
-export function recordEndpointHealth(db: SqliteDb, endpointId: string, ok: boolean, now: number, policy: HealthPolicy): HealthChange {
-  const row = db.stmt('SELECT * FROM endpoint_health WHERE endpoint_id = ?').get(endpointId);
-  // The common case, a success of a healthy endpoint, writes nothing.
-  if (isRoutine(row ? toHealth(row) : healthyEndpoint(), ok, now, policy)) return { opened: false, closed: false, disable: false };
-  return db.tx(false, () => {
-    const fresh = db.stmt('SELECT * FROM endpoint_health WHERE endpoint_id = ?').get(endpointId);
-    const { next, change } = afterOutcome(fresh ? toHealth(fresh) : healthyEndpoint(), ok, now, policy);
-    saveHealth(db, [[endpointId, next]], now);
-    return change;
-  });
-}
-
-export function nextUnblockAt(db: SqliteDb, now: number): number | null {
-  const row = db.stmt('SELECT min(blocked_until) AS at FROM endpoint_health WHERE blocked_until > ?').get(now);
-  return (row?.at as number | null | undefined) ?? null;
 }
 
 /** An endpoint's effective throttle rate in a lease query over `endpoints e`: its own, else its application's. */

@@ -1,4 +1,4 @@
-import { isFifoHead, type KeyedDelivery } from '../../delivery/fifo-head.ts';
+import type { KeyedDelivery, StoreRules } from '../rules.ts';
 import type { OnDeadPolicy } from '../records.ts';
 import type { LeaseOptions } from '../store.ts';
 import type { Row, SqliteDb } from './db.ts';
@@ -92,7 +92,7 @@ const OPEN_BY_KEY = `state IN ('pending', 'scheduled', 'in_flight', 'dead')`;
  * long backlog behind a head in flight costs a few index probes, not a walk
  * of its backlog. Keys are visited in order.
  */
-function fifoHeads(db: SqliteDb, ep: OpenEndpoint, now: number, limit: number): string[] {
+function fifoHeads(db: SqliteDb, rules: StoreRules, ep: OpenEndpoint, now: number, limit: number): string[] {
   const heads: Array<{ id: string; due: number }> = [];
   const firstOf = db.stmt(`SELECT id, state, sequence, created_at, next_attempt_at FROM deliveries
     WHERE endpoint_id = ? AND ordering_key = ? AND ${OPEN_BY_KEY} AND state = ? ORDER BY COALESCE(sequence, created_at), id LIMIT 1`);
@@ -116,7 +116,7 @@ function fifoHeads(db: SqliteDb, ep: OpenEndpoint, now: number, limit: number): 
         createdAt: r.created_at as number,
         due: (r.next_attempt_at as number | null) ?? null,
       }));
-    const head = rows.find((r) => (r.state === 'scheduled' || r.state === 'pending') && isFifoHead(r, rows, ep.onDead));
+    const head = rows.find((r) => (r.state === 'scheduled' || r.state === 'pending') && rules.isFifoHead(r, rows, ep.onDead));
     if (head && head.due !== null && head.due <= now) heads.push({ id: head.id, due: head.due });
   }
   // Every key is visited, then the oldest due heads taken: the keys first in key order get no preference.
@@ -134,7 +134,7 @@ function fifoHeads(db: SqliteDb, ep: OpenEndpoint, now: number, limit: number): 
  * way: the liveness invariant of docs/reliability.md. Oldest due first across
  * endpoints.
  */
-export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<string, number>, wanted: number): Row[] {
+export function endpointCandidates(db: SqliteDb, rules: StoreRules, o: LeaseOptions, busy: Map<string, number>, wanted: number): Row[] {
   const rows: Row[] = [];
   for (const ep of openEndpoints(db, o.now, o.defaultConcurrency, busy)) {
     const limit = Math.min(ep.room, wanted);
@@ -148,7 +148,7 @@ export function endpointCandidates(db: SqliteDb, o: LeaseOptions, busy: Map<stri
       );
       continue;
     }
-    const ids = fifoHeads(db, ep, o.now, limit);
+    const ids = fifoHeads(db, rules, ep, o.now, limit);
     // Unkeyed deliveries of a FIFO endpoint are not ordered; read through the key index, past no keyed row
     // (the unary + keeps the planner off the due index, which would walk the keyed backlog to find them).
     rows.push(

@@ -1,12 +1,11 @@
-import { holdBackMs, routeMessage } from '../../delivery/routing.ts';
 import { newId } from '../ids.ts';
-import { pageCursor, toPage } from '../page.ts';
-import type { Endpoint, Message, Page } from '../records.ts';
-import type { IngestOutcome, MessageQuery, NewMessage, ReleasedMessage } from '../store.ts';
+import type { Endpoint, Message } from '../records.ts';
+import type { StoreRules } from '../rules.ts';
+import type { IngestOutcome, NewMessage, ReleasedMessage } from '../store.ts';
 import { listEndpoints } from '../sql/applications.ts';
+import { getMessage } from '../sql/messages.ts';
 import { runOp } from './drive.ts';
-import { json, type Row, type SqliteDb } from './db.ts';
-import { toMessage } from '../rows.ts';
+import { json, type SqliteDb } from './db.ts';
 
 const INSERT_MESSAGE = `INSERT INTO messages (id, app_id, source, event_type, event_id, ordering_key, sequence, payload,
   content_type, headers, channels, state, error, received_at, validation_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -23,6 +22,7 @@ type Routable = Pick<Message, 'appId' | 'eventType' | 'channels' | 'orderingKey'
  */
 function fanOut(
   db: SqliteDb,
+  rules: StoreRules,
   messageId: string,
   m: Routable,
   endpoints: Endpoint[],
@@ -31,9 +31,9 @@ function fanOut(
   notBefore = 0,
 ): number {
   let deliverable = 0;
-  for (const { endpoint: ep, route } of routeMessage(endpoints, m)) {
+  for (const { endpoint: ep, route } of rules.routeMessage(endpoints, m)) {
     if (route === 'filtered' && !ep.recordSkipped) continue;
-    const due = route === 'deliver' ? Math.max(now + holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
+    const due = route === 'deliver' ? Math.max(now + rules.holdBackMs(ep, m.orderingKey, windowMs), notBefore) : null;
     const changes = db
       .stmt(INSERT_DELIVERY)
       .run(
@@ -55,7 +55,7 @@ function fanOut(
 }
 
 /** One durable transaction for the whole batch; each item in its own savepoint. */
-export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
+export function ingest(db: SqliteDb, rules: StoreRules, batch: NewMessage[]): IngestOutcome[] {
   const now = Date.now();
   const endpointsByApp = new Map<string, Endpoint[]>();
   const one = db.raw.transaction((item: NewMessage): IngestOutcome => {
@@ -98,7 +98,7 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
         endpoints = runOp(db, listEndpoints(item.appId));
         endpointsByApp.set(item.appId, endpoints);
       }
-      deliveries = fanOut(db, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
+      deliveries = fanOut(db, rules, id, item, endpoints, now, item.reorderWindowMs, item.notBefore);
     }
     return { messageId: id, duplicate: false, deliveries };
   });
@@ -113,87 +113,16 @@ export function ingest(db: SqliteDb, batch: NewMessage[]): IngestOutcome[] {
   );
 }
 
-export function getMessage(db: SqliteDb, appId: string, messageId: string): Message | null {
-  const row = db.stmt('SELECT * FROM messages WHERE app_id = ? AND id = ?').get(appId, messageId);
-  return row ? toMessage(row) : null;
-}
-
-export function getMessageByEventId(db: SqliteDb, appId: string, eventId: string): Message | null {
-  const row = db.stmt('SELECT * FROM messages WHERE app_id = ? AND event_id = ? ORDER BY id DESC LIMIT 1').get(appId, eventId);
-  return row ? toMessage(row) : null;
-}
-
-export function listMessages(db: SqliteDb, q: MessageQuery): Page<Message> {
-  const where = ['app_id = ?'];
-  const params: unknown[] = [q.appId];
-  if (q.source !== undefined) {
-    where.push('source = ?');
-    params.push(q.source);
-  }
-  if (q.eventTypes && q.eventTypes.length > 0) {
-    where.push(`event_type IN (${q.eventTypes.map(() => '?').join(', ')})`);
-    params.push(...q.eventTypes);
-  }
-  if (q.channel !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM json_each(messages.channels) WHERE value = ?)');
-    params.push(q.channel);
-  }
-  if (q.state !== undefined) {
-    where.push('state = ?');
-    params.push(q.state);
-  }
-  if (q.before !== undefined) {
-    where.push('received_at < ?');
-    params.push(q.before);
-  }
-  if (q.after !== undefined) {
-    where.push('received_at > ?');
-    params.push(q.after);
-  }
-  return pageById(db, 'messages', where, params, q.limit, q.iterator, toMessage);
-}
-
-/**
- * Newest-first pages keyed by id (ids sort by time). `iterator` continues to
- * older rows; an iterator starting with `-` goes back to newer ones.
- */
-export function pageById<T extends { id: string }>(
-  db: SqliteDb,
-  table: 'messages' | 'attempts',
-  where: string[],
-  params: unknown[],
-  limit: number,
-  iterator: string | undefined,
-  map: (row: Row) => T,
-): Page<T> {
-  const cursor = pageCursor(iterator);
-  const conditions = [...where];
-  const values = [...params];
-  if (cursor) {
-    conditions.push(cursor.backwards ? 'id > ?' : 'id < ?');
-    values.push(cursor.id);
-  }
-  const sql = `SELECT * FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id ${cursor?.backwards ? 'ASC' : 'DESC'} LIMIT ?`;
-  return toPage(
-    db
-      .stmt(sql)
-      .all(...values, limit + 1)
-      .map(map),
-    limit,
-    iterator,
-  );
-}
-
 /** See `Store.replay`. */
-export function replay(db: SqliteDb, appId: string, messageId: string, endpointId: string | null, now: number): number {
+export function replay(db: SqliteDb, rules: StoreRules, appId: string, messageId: string, endpointId: string | null, now: number): number {
   return db.tx(true, () => {
-    const message = getMessage(db, appId, messageId);
+    const message = runOp(db, getMessage(appId, messageId));
     if (!message) return 0;
     const endpoints = runOp(db, listEndpoints(appId));
     const targets =
       endpointId !== null
         ? endpoints.filter((ep) => ep.id === endpointId)
-        : routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
+        : rules.routeMessage(endpoints, message).flatMap((r) => (r.route === 'deliver' ? [r.endpoint] : []));
     let queued = 0;
     for (const ep of targets) {
       const result = db
@@ -211,7 +140,7 @@ export function replay(db: SqliteDb, appId: string, messageId: string, endpointI
 }
 
 /** See `Store.releaseMessages`. */
-export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
+export function releaseMessages(db: SqliteDb, rules: StoreRules, appId: string, messageIds: string[], now: number): ReleasedMessage[] {
   return db.tx(true, () => {
     const endpoints = runOp(db, listEndpoints(appId));
     const out: ReleasedMessage[] = [];
@@ -221,8 +150,8 @@ export function releaseMessages(db: SqliteDb, appId: string, messageIds: string[
         WHERE app_id = ? AND id = ? AND state = 'invalid'`)
         .run(appId, messageId).changes;
       if (changed === 0) continue;
-      const message = getMessage(db, appId, messageId) as Message;
-      out.push({ messageId, deliveries: fanOut(db, messageId, message, endpoints, now, undefined) });
+      const message = runOp(db, getMessage(appId, messageId)) as Message;
+      out.push({ messageId, deliveries: fanOut(db, rules, messageId, message, endpoints, now, undefined) });
     }
     return out;
   });

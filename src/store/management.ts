@@ -1,3 +1,4 @@
+import type { HealthChange, HealthPolicy } from './health.ts';
 import type { Application, Endpoint, EndpointSecret, Page, ProviderSignature, SignatureStyle } from './records.ts';
 
 /** An event type: a dotted name with optional JSON Schemas, one per version (`{"1": {...}}`). */
@@ -67,35 +68,12 @@ export type IdempotencyClaim =
   | { state: 'running'; request: string }
   | { state: 'done'; request: string; status: number; body: string };
 
-/** How the circuit breaker and the long-failure rule judge an endpoint. */
-export interface HealthPolicy {
-  /** Consecutive failed attempts that open the breaker. */
-  failureThreshold: number;
-  /** Failure ratio over `windowMs` (with at least `minWindowAttempts`) that opens it too. */
-  failureRate: number;
-  windowMs: number;
-  minWindowAttempts: number;
-  /** An open breaker lets one probe through after this long. */
-  cooldownMs: number;
-  /** An endpoint failing without a success for this long is disabled. */
-  disableAfterMs: number;
-}
-
-/** What one attempt's outcome changed about its endpoint. */
-export interface HealthChange {
-  opened: boolean;
-  /** A success closed a breaker that was open or probing. */
-  closed: boolean;
-  /** The endpoint has failed for longer than `disableAfterMs`. */
-  disable: boolean;
-}
-
 /**
- * The store operations of the outbound API (applications, endpoints and event
+ * The store operations of the management API (applications, endpoints and event
  * types managed at run time), idempotency keys, payload retention, and the
  * per-endpoint health shared by every worker (throttle slot, circuit breaker).
  */
-export interface OutboundStore {
+export interface ManagementStore {
   createApplication(input: ApplicationInput, now: number): Promise<Created<Application>>;
   listApplications(query: ListQuery): Promise<Page<Application>>;
   updateApplication(id: string, input: ApplicationInput, now: number): Promise<Created<Application> | null>;

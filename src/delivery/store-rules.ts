@@ -1,0 +1,23 @@
+import { defaults } from '../config/defaults.ts';
+import type { StoreRules } from '../store/rules.ts';
+import { afterOutcome, blockedUntil, isRoutine } from './breaker.ts';
+import { isFifoHead } from './fifo-head.ts';
+import { LeaseGate } from './lease-gate.ts';
+import { holdBackMs, routeMessage } from './routing.ts';
+
+/** The delivery rules every store is opened with (see `StoreRules`). */
+export const storeRules: StoreRules = {
+  routeMessage,
+  holdBackMs,
+  isFifoHead,
+  leaseGate: (now) => new LeaseGate(now),
+  blockedUntil,
+  isRoutine,
+  afterOutcome,
+  endpointDefaults: {
+    providerSignature: defaults.providerSignature,
+    stalePolicy: defaults.stalePolicy,
+    onDead: defaults.onDead,
+    recordSkipped: defaults.recordSkipped,
+  },
+};

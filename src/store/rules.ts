@@ -1,0 +1,61 @@
+import type { EndpointHealth, HealthChange, HealthPolicy } from './health.ts';
+import type { DeliveryState, Endpoint, OnDeadPolicy, ProviderSignature, StalePolicy } from './records.ts';
+
+/** What the FIFO head rule reads of one delivery of a (FIFO endpoint, ordering key). */
+export interface KeyedDelivery {
+  id: string;
+  state: DeliveryState;
+  sequence: number | null;
+  createdAt: number;
+}
+
+/** What routing reads of a message at fan-out; the body is parsed only if a payload filter asks. */
+export interface RoutedMessage {
+  eventType: string | null;
+  channels: string[] | null;
+  payload: Buffer | null;
+  contentType: string | null;
+  headers: Record<string, string>;
+}
+
+export type RoutedEndpoint = Pick<Endpoint, 'filterTypes' | 'channels' | 'disabled' | 'filter'>;
+
+/**
+ * One lease pass's admissions under the endpoints' throttles and breakers: fed
+ * the stored health, asked per delivery, and read back for what to write in the
+ * same transaction.
+ */
+export interface LeaseAdmission {
+  preload(stored: Map<string, EndpointHealth>): void;
+  /** Whether a delivery to `endpointId` may be leased now; `rate` in messages/s, `holdMs` the lease length. */
+  admit(endpointId: string, rate: number | null, holdMs: number): boolean;
+  updates(): Array<[string, EndpointHealth]>;
+}
+
+/** What a config sync writes for endpoint keys the config left out. */
+export interface EndpointDefaults {
+  providerSignature: ProviderSignature;
+  stalePolicy: StalePolicy;
+  onDead: OnDeadPolicy;
+  recordSkipped: boolean;
+}
+
+/**
+ * The domain's rules the store applies inside its transactions: routing at
+ * fan-out, the reorder hold-back, the FIFO head, the throttle and breaker of a
+ * lease pass, and the breaker's transition on an outcome. They are pure
+ * functions of the domain (`delivery/`), given to the store when it is opened
+ * (`delivery/store-rules.ts`), so the store depends on no domain room.
+ */
+export interface StoreRules {
+  routeMessage<E extends RoutedEndpoint>(endpoints: E[], message: RoutedMessage): Array<{ endpoint: E; route: 'deliver' | 'filtered' }>;
+  holdBackMs(endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>, orderingKey: string | null, sourceWindowMs: number | undefined): number;
+  isFifoHead(d: KeyedDelivery, key: readonly KeyedDelivery[], onDead: OnDeadPolicy): boolean;
+  leaseGate(now: number): LeaseAdmission;
+  /** Until when leasing must skip the endpoint, or `null` (stored as `blocked_until`). */
+  blockedUntil(h: EndpointHealth): number | null;
+  /** A success that changes nothing worth storing. */
+  isRoutine(h: EndpointHealth, ok: boolean, now: number, p: HealthPolicy): boolean;
+  afterOutcome(h: EndpointHealth, ok: boolean, now: number, p: HealthPolicy): { next: EndpointHealth; change: HealthChange };
+  endpointDefaults: EndpointDefaults;
+}
