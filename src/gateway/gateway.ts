@@ -36,6 +36,7 @@ import { roleParts, roleProblem, type Role } from './role.ts';
 import { maintenance } from './maintenance.ts';
 import type { JobStatus } from './periodic-runner.ts';
 import { StorageUpkeep } from './storage-upkeep.ts';
+import { warmUp } from './warm-up.ts';
 import { BrokerSources } from '../sources/consumers.ts';
 
 export interface Gateway {
@@ -196,6 +197,8 @@ export async function startGateway(
       portalKey: keys.portalKey,
       ...(relayHub ? { relay: relayHub } : {}),
     });
+    // The first second of traffic should not pay for what one warm-up pays once.
+    await warmUp({ app, store, pipeline, sources, parts, poolSize: config.storage.poolSize, log });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
     const jobs = maintenance({ config, parts, upkeep, worker, flow, rejections, relay, relayHub, alerts, reconcile }, metrics, log);
