@@ -10,7 +10,7 @@
  * stalled server cannot hide its stall (no coordinated omission).
  */
 import { Pool } from 'undici';
-import { PayloadFactory } from './lib/payload.ts';
+import { PayloadFactory, type Signing } from './lib/payload.ts';
 import { Samples, preciseNow, round, summarize, type LatencySummary } from './lib/stats.ts';
 
 export interface LoadOptions {
@@ -25,6 +25,8 @@ export interface LoadOptions {
   bodySize: number;
   /** Unique per run: webhook ids are `<idPrefix>_<n>`. */
   idPrefix: string;
+  /** Standard Webhooks unless said (a peer checks its own scheme); either way each request is signed when it is sent. */
+  signing?: Signing;
 }
 
 export interface LoadResult {
@@ -72,7 +74,7 @@ async function run(o: LoadOptions): Promise<LoadResult> {
   const send = async (scheduledAt: number): Promise<void> => {
     const n = seq++;
     const target = pools[n % pools.length] as (typeof pools)[number];
-    const { body, headers } = factory.make(`${o.idPrefix}_${n}`);
+    const { body, headers } = factory.make(`${o.idPrefix}_${n}`, undefined, o.signing);
     sent++;
     outstanding++;
     try {

@@ -1,8 +1,13 @@
+import { createHmac } from 'node:crypto';
 import { secretKey, sign } from '../../src/signing/standard-webhooks.ts';
 import { preciseNow } from './stats.ts';
 
 /** The secret every bench source and endpoint uses (loopback only, never a real one). */
 export const BENCH_SECRET = 'whsec_YmVuY2gtc2VjcmV0LW5vdC1mb3ItdXNlLTAxMjM=';
+/** The same key as text, for peers configured with a plain HMAC secret. */
+export const BENCH_HMAC_SECRET = secretKey(BENCH_SECRET).toString('utf8');
+/** How a request is signed: Standard Webhooks (Sluice's source), or a hex HMAC-SHA256 of the body in `x-signature` (peers). */
+export type Signing = 'standard-webhooks' | 'hmac-sha256';
 
 /**
  * A JSON event shaped like a payment provider's (nested object, ids, amounts,
@@ -48,8 +53,20 @@ export class PayloadFactory {
   }
 
   /** One request: a unique event id, signed now. */
-  make(webhookId: string, sentAt = preciseNow()): { body: Buffer; headers: Record<string, string> } {
+  make(
+    webhookId: string,
+    sentAt = preciseNow(),
+    signing: Signing = 'standard-webhooks',
+  ): { body: Buffer; headers: Record<string, string> } {
     const body = Buffer.from(this.head(sentAt, webhookId) + this.tail);
+    if (signing === 'hmac-sha256')
+      return {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': `sha256=${createHmac('sha256', this.key).update(body).digest('hex')}`,
+        },
+      };
     const ts = Math.floor(sentAt / 1000);
     return {
       body,

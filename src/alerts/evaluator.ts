@@ -62,13 +62,11 @@ export function evaluate(
  * takes over within `alerts.lease`. Notifications are an outbox in the store:
  * written in the same transaction as the transition, sent after, retried with
  * backoff while a channel is down, and visible in `GET /api/v1/alerts`.
+ * `tick` runs every `alerts.evaluateInterval` (src/gateway/maintenance.ts).
  */
 export class AlertEvaluator {
   readonly owner = newId('alertw');
   private readonly sampler: RejectionSampler;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
   private holding = false;
 
   constructor(
@@ -88,28 +86,12 @@ export class AlertEvaluator {
     return this.config.alerts.rules.length > 0;
   }
 
-  start(): void {
-    if (this.enabled) this.schedule(0);
-  }
-
+  /** Gives the lease up, so another process takes over at once (after the last tick: the caller stops the ticks first). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
     if (this.holding)
       await this.store
         .releaseLease(ALERT_LEASE, this.owner)
         .catch((err: unknown) => this.log.warn({ err }, 'alerts: could not release the lease'));
-  }
-
-  private schedule(ms: number): void {
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.config.alerts.evaluateIntervalMs);
-      });
-    }, ms);
-    this.timer.unref();
   }
 
   /** One round: sample, take or renew the lease, evaluate, send what is due. */

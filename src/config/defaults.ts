@@ -320,4 +320,25 @@ export const defaults = {
   brokerSourceMaxAttempts: 5,
   /** A Redis broker source's consumer group (`group`). */
   brokerSourceGroup: 'sluice',
+
+  // Periodic jobs, scheduled in src/gateway/maintenance.ts. Not YAML keys: each job is cheap
+  // when there is nothing to do, and these intervals are what the documented guarantees assume.
+  /** How often a worker takes back leases whose holder died (a lease outlives its attempt by `delivery.leaseGrace`), and refreshes the backlog gauge. */
+  leaseReclaimEveryMs: 5_000,
+  /** How often a worker removes dedupe keys older than `ingest.dedupeWindow`. */
+  dedupePurgeEveryMs: 3_600_000,
+  /** How often a worker purges payloads past `outbound.payloadRetention` and expired idempotency keys. */
+  payloadPurgeEveryMs: 3_600_000,
+  /** How often every process makes partitions ahead and removes data past `storage.retention` (and once before it listens). */
+  storageUpkeepEveryMs: 3_600_000,
+  /** How often every process removes flow counters older than the console's longest window and expired console sessions. */
+  consolePurgeEveryMs: 3_600_000,
+  /** How often the requests refused at verification are written to their bounded log. */
+  rejectionFlushMs: 1_000,
+  /** How often live-stream events are forwarded to the other processes (PostgreSQL, while a stream is open somewhere). */
+  liveRelayFlushMs: 250,
+  /** How often `sluice listen` sessions are pinged; one that missed the last ping is dropped. */
+  relayPingMs: 10_000,
+  /** How often a worker checks whether a reconciling source is due; its lease on the source lasts four of these. */
+  reconcileCheckMs: 5_000,
 } as const;

@@ -7,7 +7,6 @@ import { NetworkPolicies } from './network-policy.ts';
 import { createAgent } from './send.ts';
 import type { AddressGuard } from './ssrf.ts';
 
-const PURGE_EVERY_MS = 3_600_000;
 const PURGE_BATCH = 1000;
 /** Svix sends `message.attempt.failing` after this many failed attempts in a row. */
 const FAILING_AFTER = 4;
@@ -15,8 +14,8 @@ const FAILING_AFTER = 4;
 /**
  * What the delivery worker does around each attempt for the outbound side: the
  * SSRF guard its connections go through, the circuit breaker's bookkeeping,
- * operational webhooks, and the hourly purge of expired payloads and
- * idempotency keys. State lives in the store, so it holds across processes.
+ * operational webhooks, and the purge of expired payloads and idempotency
+ * keys (run hourly by src/gateway/maintenance.ts). State lives in the store, so it holds across processes.
  */
 export class AttemptHooks {
   /** Each application's SSRF guard (its private-network exception, src/delivery/network-policy.ts). */
@@ -24,7 +23,6 @@ export class AttemptHooks {
   readonly operational: OperationalWebhooks;
   /** One keep-alive agent per distinct guard; `null` keys the unguarded one (everything allowed, plain http too). */
   private readonly agents = new Map<AddressGuard | null, Agent>();
-  private lastPurge = 0;
   private purgeFrom = 'msg_';
 
   constructor(
@@ -89,10 +87,8 @@ export class AttemptHooks {
     return this.store.nextUnblockAt(Date.now());
   }
 
-  /** Hourly: drop payloads past retention and expired idempotency keys. */
-  async housekeeping(now: number): Promise<void> {
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = now;
+  /** Drops payloads past retention and expired idempotency keys. */
+  async purgeExpired(now: number): Promise<void> {
     const before = now - this.config.outbound.payloadRetentionMs;
     let purged = 0;
     for (let pass = 0; pass < 100; pass++) {

@@ -20,8 +20,6 @@ import type { SendResult } from './send.ts';
 import { StallWatch } from './stall.ts';
 import { Transformer } from '../transform/transformer.ts';
 
-const HOUSEKEEPING_MS = 5_000;
-const DEDUPE_PURGE_MS = 3_600_000;
 /**
  * After a pass that took everything it could, wake-ups (stored messages, finished
  * deliveries) arriving within this window are answered by one pass instead of one
@@ -48,8 +46,6 @@ export class DeliveryWorker {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private loopDone: Promise<void> | undefined;
-  private lastHousekeeping = 0;
-  private lastDedupePurge = 0;
   private stopListening: (() => void) | undefined;
   private readonly stallWatch: StallWatch;
 
@@ -122,7 +118,6 @@ export class DeliveryWorker {
   private async loop(): Promise<void> {
     while (this.running) {
       try {
-        await this.housekeeping();
         const free = this.config.delivery.concurrency - this.inFlight.size;
         let leased: LeasedDelivery[] = [];
         const limit = Math.min(free, this.config.delivery.leaseBatchSize);
@@ -221,18 +216,27 @@ export class DeliveryWorker {
     this.woken = false;
   }
 
-  private async housekeeping(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastHousekeeping < HOUSEKEEPING_MS) return;
-    this.lastHousekeeping = now;
+  /**
+   * Takes back leases whose holder died (their delivery is due again) and refreshes the backlog
+   * gauge: a periodic job of the worker role (src/gateway/maintenance.ts).
+   */
+  async reclaimExpiredLeases(now: number): Promise<void> {
     const reclaimed = await this.store.reclaimExpiredLeases(now);
-    if (reclaimed > 0) this.log.warn({ reclaimed }, 'delivery: took back expired leases');
-    this.metrics.setBacklog(await this.store.backlog());
-    if (now - this.lastDedupePurge >= DEDUPE_PURGE_MS) {
-      this.lastDedupePurge = now;
-      await this.store.purgeDedupe(now);
+    if (reclaimed > 0) {
+      this.log.warn({ reclaimed }, 'delivery: took back expired leases');
+      this.wake();
     }
-    await this.hooks.housekeeping(now);
+    this.metrics.setBacklog(await this.store.backlog());
+  }
+
+  /** Forgets dedupe keys past the dedupe window (a periodic job of the worker role). */
+  async purgeDedupe(now: number): Promise<void> {
+    await this.store.purgeDedupe(now);
+  }
+
+  /** Payloads past retention and expired idempotency keys (a periodic job of the worker role). */
+  purgeExpired(now: number): Promise<void> {
+    return this.hooks.purgeExpired(now);
   }
 
   private async deliver(leased: LeasedDelivery): Promise<void> {

@@ -22,7 +22,6 @@ import { RejectionLog } from '../ingest/rejection-log.ts';
 import { LiveBus } from '../live/bus.ts';
 import { FlowCounter } from '../live/flow-counter.ts';
 import { LiveRelay } from '../live/relay.ts';
-import { defaults } from '../config/defaults.ts';
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -34,7 +33,10 @@ import { openStore } from './open-store.ts';
 import type { Store } from '../store/store.ts';
 import { parseStorageUrl, redactUrl } from '../store/url.ts';
 import { roleParts, roleProblem, type Role } from './role.ts';
+import { maintenance } from './maintenance.ts';
+import type { JobStatus } from './periodic-runner.ts';
 import { StorageUpkeep } from './storage-upkeep.ts';
+import { warmUp } from './warm-up.ts';
 import { BrokerSources } from '../sources/consumers.ts';
 
 export interface Gateway {
@@ -45,8 +47,10 @@ export interface Gateway {
   sources: CompiledSource[];
   log: Logger;
   role: Role;
-  /** Partitions ahead and retention; runs hourly by itself. */
+  /** Partitions ahead and retention; one of the periodic jobs (hourly). */
   upkeep: StorageUpkeep;
+  /** The periodic jobs of this process and how their last runs went. */
+  maintenance(): JobStatus[];
   /** Where `/metrics` answers (the main address unless `metrics.listen`). */
   metricsUrl: string;
   /** The delivery worker's lease owner id (`w_…`), when this role delivers. */
@@ -103,7 +107,7 @@ export async function startGateway(
   const upkeep = new StorageUpkeep(store, config, log);
   try {
     // Before the first request, so the current period's partitions exist when the first message arrives.
-    await upkeep.start();
+    await upkeep.pass();
     // Secrets stored before encryption, or under a key since rotated, are sealed under the current one.
     const resealed = await store.resealSecrets();
     if (resealed > 0) log.info({ endpoints: resealed, keyId: keys.currentKeyId }, 'secrets: endpoint secrets sealed under the current key');
@@ -139,7 +143,7 @@ export async function startGateway(
     const metrics = new Metrics();
     const live = new LiveBus((err) => log.warn({ err }, 'live: a listener failed and was removed'));
     const processId = `p_${randomBytes(6).toString('hex')}`;
-    const flow = new FlowCounter(live, store, processId, defaults.flowFlushMs, log);
+    const flow = new FlowCounter(live, store, processId, log);
     const relay = new LiveRelay(live, store, processId, log);
     const rejections = new RejectionLog(store, log);
     for (const s of sources) rejections.withhold(s.config.name, credentialHeaders(s.config));
@@ -193,16 +197,17 @@ export async function startGateway(
       portalKey: keys.portalKey,
       ...(relayHub ? { relay: relayHub } : {}),
     });
+    // The first second of traffic should not pay for what one warm-up pays once.
+    await warmUp({ app, store, pipeline, sources, parts, poolSize: config.storage.poolSize, log });
     const address = await app.listen({ host: config.server.host, port: config.server.port });
     const metricsServer = await listenMetrics(config, metrics, store);
+    const jobs = maintenance({ config, parts, upkeep, worker, flow, rejections, relay, relayHub, alerts, reconcile }, metrics, log);
+    // Before the worker, so leases left by a dead process are taken back before its first lease pass.
+    jobs.start();
     worker?.start();
     brokerSources?.start();
-    flow.start();
-    rejections.start();
     relay.start();
     bulkJobs?.start();
-    alerts.start();
-    if (parts.worker) reconcile.start();
     let stopping: Promise<void> | undefined;
     return {
       url: address,
@@ -212,6 +217,7 @@ export async function startGateway(
       log,
       role,
       upkeep,
+      maintenance: () => jobs.status(),
       workerOwner: worker?.owner,
       metricsUrl: metricsServer?.url ?? `${address}/metrics`,
       live,
@@ -221,6 +227,8 @@ export async function startGateway(
           // Listeners are told first, so they reconnect to the next process instead of waiting on a closed one.
           relayHub?.close();
           relay.stop();
+          // No periodic job runs against a process on its way down; the parts below flush what they hold.
+          await jobs.stop();
           await app.close();
           await metricsServer?.app.close();
           await reconcile.stop();
@@ -232,7 +240,6 @@ export async function startGateway(
           await worker?.stop(config.delivery.shutdownGraceMs);
           await flow.stop();
           await rejections.stop();
-          await upkeep.stop();
           await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'telemetry: could not send the last spans'));
           await store.close();
         })();
@@ -240,7 +247,6 @@ export async function startGateway(
       },
     };
   } catch (err) {
-    await upkeep.stop();
     await store.close();
     throw err;
   }

@@ -2,9 +2,6 @@ import type { Config } from '../config/types.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 
-/** How often partitions are made ahead and old data removed; both are cheap when there is nothing to do. */
-const UPKEEP_EVERY_MS = 3_600_000;
-
 /**
  * Keeps the store's shape ahead of time and its history within retention:
  * creates the coming periods' partitions (PostgreSQL) and removes messages
@@ -12,10 +9,10 @@ const UPKEEP_EVERY_MS = 3_600_000;
  * cluster needs partitions too; the store serialises processes with a lock,
  * so many running it at once do the work once. A failed pass is logged and
  * retried at the next one: until then, rows land in the catch-all partition
- * and nothing is refused.
+ * and nothing is refused. One pass is awaited before the gateway listens;
+ * the next ones are scheduled with the other periodic jobs (maintenance.ts).
  */
 export class StorageUpkeep {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -23,18 +20,6 @@ export class StorageUpkeep {
     private readonly config: Config,
     private readonly log: Logger,
   ) {}
-
-  /** One pass now (awaited before the gateway listens), then one every hour. */
-  async start(): Promise<void> {
-    await this.pass();
-    this.timer = setInterval(() => void this.pass(), UPKEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
 
   /** Never throws: a failure is the next pass's to retry. */
   pass(now = Date.now()): Promise<void> {

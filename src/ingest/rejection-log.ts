@@ -10,7 +10,6 @@ const SECRET_HEADER = /authorization|cookie|signature|hmac|token|secret|api-?key
 const BODY_HEAD = 1024;
 /** Rows waiting to be written at most; beyond it, rejections are only counted. */
 const MAX_PENDING = 500;
-const FLUSH_MS = 1_000;
 
 /** `withheld`: lower-case names the source authenticates or signs with, whatever they are called (`header: X-Auth`). */
 export function redactHeaders(
@@ -47,14 +46,13 @@ export class SourceRateCap {
 /**
  * The bounded log of requests refused at verification. Ingest hands it a
  * request and goes on: a row is made only within the source's rate
- * (`rejectedPerSecond`), queued, and written by a timer in one transaction per
- * second; the store keeps the newest `rejectedKeepPerSource` per source. So a
+ * (`rejectedPerSecond`), queued, and written in one transaction per second
+ * (a periodic job, src/gateway/maintenance.ts); the store keeps the newest `rejectedKeepPerSource` per source. So a
  * flood of forgeries costs a counter, never the disk or the ingest path.
  */
 export class RejectionLog {
   private pending: RejectedRequest[] = [];
   private readonly cap: SourceRateCap;
-  private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   /** Rejections not written (over the rate or the queue), for the log line. */
   dropped = 0;
@@ -76,11 +74,6 @@ export class RejectionLog {
    */
   withhold(source: string, names: readonly string[]): void {
     this.withheld.set(source, new Set(names.map((n) => n.toLowerCase())));
-  }
-
-  start(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
-    this.timer.unref();
   }
 
   record(
@@ -124,7 +117,6 @@ export class RejectionLog {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     await this.flush();
   }
 }

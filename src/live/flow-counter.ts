@@ -7,7 +7,6 @@ import type { LiveEvent, LiveExtra } from './events.ts';
 const MINUTE = 60_000;
 /** Counter rows outlive the longest window (7 d) by a day, then go; so do expired console sessions. */
 const KEEP_MS = 8 * 86_400_000;
-const PURGE_EVERY_MS = 3_600_000;
 
 /** Adds one event to the rows being gathered (pure: the caller owns the map). */
 export function countEvent(rows: Map<string, FlowRow>, event: LiveEvent, extra: LiveExtra, now: number): void {
@@ -45,12 +44,11 @@ function merge(into: Map<string, FlowRow>, rows: Iterable<[string, FlowRow]>): v
  * source, and adds them to the store every few seconds: the overview sums what
  * every process wrote, so three processes on PostgreSQL show all their traffic,
  * and the hot path only increments a number. A failed write keeps the counts
- * for the next one.
+ * for the next one. Flushes and the hourly purge are periodic jobs
+ * (src/gateway/maintenance.ts).
  */
 export class FlowCounter {
   private rows = new Map<string, FlowRow>();
-  private timer: NodeJS.Timeout | undefined;
-  private lastPurge = 0;
   private flushing: Promise<void> | undefined;
   private readonly unsubscribe: () => void;
 
@@ -58,7 +56,6 @@ export class FlowCounter {
     bus: LiveBus,
     private readonly store: Store,
     private readonly owner: string,
-    private readonly flushMs: number,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
   ) {
@@ -67,15 +64,9 @@ export class FlowCounter {
     });
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.flush(), this.flushMs);
-    this.timer.unref();
-  }
-
   /** Writes what was counted since the last write. */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
-      await this.purge();
       const rows = this.rows;
       if (rows.size === 0) return;
       this.rows = new Map();
@@ -91,20 +82,13 @@ export class FlowCounter {
     return this.flushing;
   }
 
-  private async purge(): Promise<void> {
-    const now = this.clock();
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = now;
-    try {
-      await this.store.purgeFlowCounts(now - KEEP_MS);
-      await this.store.purgeConsoleSessions(now);
-    } catch (err) {
-      this.log.warn({ err }, 'console: could not purge old flow counters and sessions; next hour again');
-    }
+  /** Removes counter rows past the longest window and expired console sessions. */
+  async purge(now: number = this.clock()): Promise<void> {
+    await this.store.purgeFlowCounts(now - KEEP_MS);
+    await this.store.purgeConsoleSessions(now);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     this.unsubscribe();
     await this.flush();
   }

@@ -3,7 +3,6 @@ import type { Store } from '../store/store.ts';
 import type { LiveBus } from './bus.ts';
 import type { LiveEvent, LiveExtra } from './events.ts';
 
-const FLUSH_MS = 250;
 /** A process with a stream open says so this often; the others forward for `DEMAND_TTL_MS` after the last word. */
 const DEMAND_EVERY_MS = 5_000;
 const DEMAND_TTL_MS = 15_000;
@@ -26,15 +25,14 @@ interface Shared {
  * as messages, and because it costs nothing while no console is open: a
  * process forwards only while some process has a stream client (it says so by
  * a "demand" notification every few seconds). Forwarding is batched every
- * 250 ms into NOTIFYs of at most 7.5 KB, at most 200 events per batch; the
- * ingest path only appends to an array.
+ * 250 ms (a periodic job, src/gateway/maintenance.ts) into NOTIFYs of at most
+ * 7.5 KB, at most 200 events per batch; the ingest path only appends to an array.
  */
 export class LiveRelay {
   private pending: Array<[LiveEvent, LiveExtra]> = [];
   private dropped = 0;
   private demandUntil = 0;
   private lastDemandSent = 0;
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopListening: (() => void) | undefined;
 
@@ -47,7 +45,7 @@ export class LiveRelay {
   ) {}
 
   start(): void {
-    if (this.store.kind !== 'postgres') return;
+    if (!this.enabled) return;
     this.unsubscribe = this.bus.subscribe((event, extra) => {
       if (extra.remote || this.clock() > this.demandUntil) return;
       if (this.pending.length >= MAX_PER_FLUSH) this.dropped++;
@@ -57,8 +55,11 @@ export class LiveRelay {
       (payload) => this.heard(payload),
       (err) => this.log.warn({ err }, 'live: lost the cross-process channel; retrying'),
     );
-    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
-    this.timer.unref();
+  }
+
+  /** Whether this process shares events at all: only PostgreSQL carries them between processes. */
+  get enabled(): boolean {
+    return this.store.kind === 'postgres';
   }
 
   private heard(payload: string): void {
@@ -73,7 +74,8 @@ export class LiveRelay {
     for (const [event, extra] of shared.events ?? []) this.bus.publish(event, { ...extra, remote: true });
   }
 
-  private async flush(): Promise<void> {
+  /** Sends what was gathered since the last flush, and this process's demand when it has a stream open (never throws). */
+  async flush(): Promise<void> {
     const now = this.clock();
     try {
       if (this.bus.watchers > 0 && now - this.lastDemandSent >= DEMAND_EVERY_MS) {
@@ -108,7 +110,6 @@ export class LiveRelay {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
     this.stopListening?.();
   }

@@ -78,6 +78,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly maintenanceLastRun = new Gauge({
+    name: 'sluice_maintenance_last_run_timestamp_seconds',
+    help: 'When each periodic job (src/gateway/maintenance.ts) last started a run that has finished, failed or not (Unix time).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+  readonly maintenanceLastError = new Gauge({
+    name: 'sluice_maintenance_last_error_timestamp_seconds',
+    help: 'When each periodic job last started a run that failed (Unix time; absent while none has).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+  readonly maintenanceFailures = new Counter({
+    name: 'sluice_maintenance_failures_total',
+    help: 'Runs of each periodic job that threw (each logged; the job runs again at its next interval).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
   setBacklog(b: Backlog): void {
     this.backlog.set({ state: 'pending' }, b.pending);
     this.backlog.set({ state: 'scheduled' }, b.scheduled);

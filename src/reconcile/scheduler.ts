@@ -1,3 +1,4 @@
+import { defaults } from '../config/defaults.ts';
 import type { CompiledSource, IngestPipeline } from '../ingest/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import { newId } from '../store/ids.ts';
@@ -8,8 +9,8 @@ import type { ProviderLister } from './provider.ts';
 import { reconcileOnce } from './run.ts';
 import { stripeLister } from './stripe.ts';
 
-/** How often the scheduler looks whether a source is due; a source's interval is never shorter than this matters. */
-const TICK_MS = 5_000;
+/** How often the scheduler looks whether a source is due (a source's interval shorter than this does not matter). */
+const TICK_MS = defaults.reconcileCheckMs;
 /** After a failed run, the next one comes sooner than the interval, doubling from this. */
 const FAILED_RETRY_MS = 30_000;
 
@@ -24,11 +25,11 @@ export function listerFor(source: CompiledSource): ProviderLister {
  * Runs each reconciling source every `interval`, in one process per source
  * (a store lease `reconcile:<source>`, renewed while alive). Runs go beside
  * ingest on their own connections and HTTP clients, so a slow or failing
- * provider never holds a webhook up.
+ * provider never holds a webhook up. `check` runs every few seconds
+ * (src/gateway/maintenance.ts).
  */
 export class ReconcileScheduler {
   readonly owner = newId('recw');
-  private timer: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, Promise<ReconcileRun>>();
   private readonly failures = new Map<string, number>();
   private stopped = false;
@@ -46,13 +47,9 @@ export class ReconcileScheduler {
     return this.sources.filter((s) => s.config.reconcile !== undefined);
   }
 
-  start(): void {
-    if (this.reconciling.length > 0) this.schedule(0);
-  }
-
+  /** Waits for the runs under way and gives up the sources' leases (after the last check: the caller stops the checks first). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
     await Promise.allSettled(this.running.values());
     for (const s of this.reconciling) await this.store.releaseLease(`reconcile:${s.config.name}`, this.owner).catch(() => undefined);
   }
@@ -91,18 +88,8 @@ export class ReconcileScheduler {
     return run;
   }
 
-  private schedule(ms: number): void {
-    this.timer = setTimeout(
-      () =>
-        void this.tick().finally(() => {
-          if (!this.stopped) this.schedule(TICK_MS);
-        }),
-      ms,
-    );
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  /** Starts a run of each reconciling source that is due and whose lease this process holds (never throws). */
+  async check(): Promise<void> {
     for (const source of this.reconciling) {
       const name = source.config.name;
       const config = source.config.reconcile;

@@ -15,8 +15,6 @@ interface Session {
   alive: boolean;
 }
 
-const PING_MS = 10_000;
-
 /**
  * The `sluice listen` sessions this process holds, one per relay endpoint.
  * The delivery worker hands relay deliveries here; a session's arrival wakes
@@ -24,14 +22,9 @@ const PING_MS = 10_000;
  */
 export class RelayHub {
   private readonly sessions = new Map<string, Session>();
-  private readonly pinger: NodeJS.Timeout;
   private onArrival: () => void = () => undefined;
 
-  constructor(private readonly log: Logger) {
-    // Pings find a listener that vanished without closing (a laptop lid); ws answers pongs by itself.
-    this.pinger = setInterval(() => this.ping(), PING_MS);
-    this.pinger.unref();
-  }
+  constructor(private readonly log: Logger) {}
 
   /** Called when a listener connects: its waiting deliveries are due. */
   whenConnected(wake: () => void): void {
@@ -97,7 +90,11 @@ export class RelayHub {
     });
   }
 
-  private ping(): void {
+  /**
+   * Drops the listeners that did not answer the last ping and pings the others: this finds a listener
+   * that vanished without closing (a laptop lid); ws answers pongs by itself. A periodic job.
+   */
+  ping(): void {
     for (const [endpointId, session] of this.sessions) {
       if (!session.alive) {
         this.log.warn({ endpointId }, 'relay: listener stopped answering pings; dropping it');
@@ -111,7 +108,6 @@ export class RelayHub {
 
   /** Closes every session (gateway stop): listeners reconnect to the next process. */
   close(): void {
-    clearInterval(this.pinger);
     for (const session of this.sessions.values()) session.socket.close(1012, 'the gateway is restarting');
     this.sessions.clear();
   }
