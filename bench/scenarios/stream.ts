@@ -8,8 +8,9 @@ import type { LoadResult } from '../loadgen.ts';
  * What the console asks of the stream (`SHOWN_PER_SECOND` in web/src/components/LiveStream.tsx): at most 25 events
  * a second, the rest counted in `skipped` frames. `sluice tail` asks for everything; that costs more (see
  * docs/benchmarks.md), but a terminal tail is a developer's tool, not the console the bound is about.
+ * `BENCH_STREAM_QUERY` replaces the query (`events=attempt` on this ingest-only run: a client that matches nothing).
  */
-const CONSOLE_QUERY = 'maxPerSecond=25';
+const CONSOLE_QUERY = process.env.BENCH_STREAM_QUERY ?? 'maxPerSecond=25';
 
 /** A console's live stream, read as a browser reads it: every frame parsed. */
 class StreamClient {

@@ -4,6 +4,7 @@ import { eventually, startTestGateway } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
 const VIEWER = 'audit-viewer-token-0123';
+const OPERATOR = 'audit-operator-token-4567';
 
 test('audit log: every mutating call, by whom, on what, from where; admins only', async () => {
   const gw = await startTestGateway(
@@ -55,6 +56,49 @@ applications:
     assert.equal(((await (await gw.api('/audit?principal=default')).json()) as { data: unknown[] }).data.length, 3);
     assert.equal((await fetch(`${gw.url}/api/v1/audit`, { headers: { authorization: `Bearer ${VIEWER}` } })).status, 403);
     assert.equal((await fetch(`${gw.url}/api/v1/audit`, { headers: { authorization: `Bearer ${portal}` } })).status, 403);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('audit log: a console action is recorded under the session of the token that signed in', async () => {
+  const gw = await startTestGateway(
+    `
+auth:
+  tokens:
+    - { name: ops-desk, token: ${OPERATOR}, role: operator }
+applications:
+  shop: {}
+`,
+    { logLevel: 'silent' },
+  );
+  try {
+    const signIn = await fetch(`${gw.url}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: gw.url },
+      body: JSON.stringify({ token: OPERATOR }),
+    });
+    assert.equal(signIn.status, 201);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const made = await fetch(`${gw.url}/api/v1/app/shop/endpoint`, {
+      method: 'POST',
+      headers: { cookie, origin: gw.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'https://example.com/from-console' }),
+    });
+    assert.equal(made.status, 201);
+    const ep = (await made.json()) as { id: string };
+    const entries = (
+      (await (await gw.api('/audit?principal=ops-desk')).json()) as {
+        data: Array<{ principal: { kind: string; name: string }; action: string; object: string | null; status: number }>;
+      }
+    ).data;
+    const made201 = entries.find((e) => e.action === 'POST /app/:app_id/endpoint');
+    assert.ok(made201, `the console's endpoint create is in the audit log: ${JSON.stringify(entries)}`);
+    assert.equal(made201.principal.kind, 'session');
+    assert.equal(made201.principal.name, 'ops-desk');
+    assert.equal(made201.status, 201);
+    assert.equal(made201.object, 'app_id=shop');
+    assert.ok(ep.id.startsWith('ep_'));
   } finally {
     await gw.stop();
   }
