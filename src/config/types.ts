@@ -5,7 +5,7 @@ import type { AlertsConfig } from './alerts.ts';
 import type { BulkJobsConfig, TelemetryConfig } from './operations.ts';
 import type { ReconcileConfig } from './reconcile.ts';
 import type { HealthPolicy } from '../store/health.ts';
-import type { FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Transformation } from '../store/records.ts';
+import type { SyncedEndpoint, Transformation } from '../store/records.ts';
 
 /** The validated configuration: every default applied, durations in ms, sizes in bytes. */
 export interface Config {
@@ -179,30 +179,8 @@ export interface ApplicationConfig {
   allowPrivateNetworks?: Pick<NetworkPolicyConfig, 'allowPrivateNetworks' | 'allowCidrs'>;
 }
 
-export interface EndpointConfig {
-  /** The YAML `id`; stored as the endpoint's `uid`, unique within its application. */
-  uid: string;
-  url: string;
-  description: string;
-  secret: string | undefined;
-  filterTypes: string[] | null;
-  retryScheduleMs: number[] | null;
-  timeoutMs: number | null;
-  concurrency: number | null;
-  headers: Record<string, string>;
-  disabled: boolean;
-  /** Ordering and routing (docs/ordering.md); absent means the default. */
-  fifo?: boolean;
-  stale?: StalePolicy;
-  onDead?: OnDeadPolicy;
-  reorderWindowMs?: number | null;
-  filter?: FilterDocument | null;
-  recordSkipped?: boolean;
-  /** `forward | resign | drop`; absent means the default (`resign`). */
-  providerSignature?: ProviderSignature;
-  /** Set when the YAML names one (`transformation:`); absent leaves what the API set. */
-  transformation?: Transformation | null;
-}
+/** An endpoint of an application in the YAML; the store syncs this shape as it is. */
+export type EndpointConfig = SyncedEndpoint;
 
 /** How to read one field of an inbound request (`body:$.data.id`, `header:X-Event-Id`). */
 export interface ExtractionConfig {

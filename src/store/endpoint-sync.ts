@@ -1,5 +1,7 @@
-import type { Endpoint, EndpointSecret, FilterDocument, OnDeadPolicy, ProviderSignature, StalePolicy, Transformation } from './records.ts';
+import type { Endpoint, EndpointSecret, SyncedEndpoint } from './records.ts';
 import type { EndpointDefaults } from './rules.ts';
+
+export type { SyncedEndpoint };
 
 /** What a config sync reads of an application declared in the config (the config's `ApplicationConfig` is one). */
 export interface SyncedApplication {
@@ -7,31 +9,6 @@ export interface SyncedApplication {
   uid: string;
   name: string;
   endpoints: SyncedEndpoint[];
-}
-
-/** What a config sync reads of an endpoint declared in the config (the config's `EndpointConfig` is one). */
-export interface SyncedEndpoint {
-  /** The YAML `id`; stored as the endpoint's `uid`, unique within its application. */
-  uid: string;
-  url: string;
-  description: string;
-  secret: string | undefined;
-  filterTypes: string[] | null;
-  retryScheduleMs: number[] | null;
-  timeoutMs: number | null;
-  concurrency: number | null;
-  headers: Record<string, string>;
-  disabled: boolean;
-  /** Absent: the default (`EndpointDefaults`). */
-  fifo?: boolean;
-  stale?: StalePolicy;
-  onDead?: OnDeadPolicy;
-  reorderWindowMs?: number | null;
-  filter?: FilterDocument | null;
-  recordSkipped?: boolean;
-  providerSignature?: ProviderSignature;
-  /** Absent leaves what the API set. */
-  transformation?: Transformation | null;
 }
 
 /**

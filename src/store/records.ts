@@ -177,3 +177,32 @@ export interface Page<T> {
   prevIterator: string | null;
   done: boolean;
 }
+
+/**
+ * An endpoint as the config declares it and a config sync writes it: the
+ * config reads its YAML into this shape (`EndpointConfig`), the store syncs it.
+ */
+export interface SyncedEndpoint {
+  /** The YAML `id`; stored as the endpoint's `uid`, unique within its application. */
+  uid: string;
+  url: string;
+  description: string;
+  secret: string | undefined;
+  filterTypes: string[] | null;
+  retryScheduleMs: number[] | null;
+  timeoutMs: number | null;
+  concurrency: number | null;
+  headers: Record<string, string>;
+  disabled: boolean;
+  /** Ordering and routing (docs/ordering.md); absent means the default (`EndpointDefaults`). */
+  fifo?: boolean;
+  stale?: StalePolicy;
+  onDead?: OnDeadPolicy;
+  reorderWindowMs?: number | null;
+  filter?: FilterDocument | null;
+  recordSkipped?: boolean;
+  /** `forward | resign | drop`; absent means the default (`resign`). */
+  providerSignature?: ProviderSignature;
+  /** Set when the YAML names one (`transformation:`); absent leaves what the API set. */
+  transformation?: Transformation | null;
+}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JsonCall } from '../fetch-json.ts';
 import { useQuery } from '../query.ts';
-import { Badge, Panel, Problem } from './ui.tsx';
+import { Badge, Note, Panel, Problem } from './ui.tsx';
 
 /** `GET …/transformation`: a source's also says where its code comes from (the API's wins over the YAML's). */
 interface TransformationOut {
@@ -296,11 +296,7 @@ export function TransformationEditor({
                   Remove
                 </button>
               ) : null}
-              {note ? (
-                <span class="muted" role="status">
-                  {note}
-                </span>
-              ) : null}
+              <Note text={note} />
             </div>
             <Problem error={problem} />
             {result ? <Outcome result={result} /> : null}

@@ -45,6 +45,16 @@ export function Problem({ error }: { error: Error | undefined }) {
   );
 }
 
+/** What an action just did, read out by screen readers; nothing while `text` is empty. */
+export function Note({ text }: { text: string | null | undefined }) {
+  if (!text) return null;
+  return (
+    <span class="muted" role="status">
+      {text}
+    </span>
+  );
+}
+
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Page } from '../api.ts';
 import { sampleFor, TransformationRow, TransformationToggle } from '../components/TransformationEditor.tsx';
-import { Badge, Empty, Panel, Problem } from '../components/ui.tsx';
+import { Badge, Empty, Note, Panel, Problem } from '../components/ui.tsx';
 import { ago, count, duration } from '../format.ts';
 import { invalidateAll, useQuery } from '../query.ts';
 import { linkProps } from '../router.ts';
@@ -74,11 +74,7 @@ function Secret({ appId, ep }: { appId: string; ep: Endpoint }) {
       <button type="button" class="small" onClick={rotate}>
         Rotate secret
       </button>
-      {note ? (
-        <span class="muted" role="status">
-          {note}
-        </span>
-      ) : null}
+      <Note text={note} />
     </span>
   );
 }
@@ -190,11 +186,7 @@ function EndpointRow({ appId, ep, canAct, eventTypes }: { appId: string; ep: End
               <Secret appId={appId} ep={ep} />
             </div>
           ) : null}
-          {note ? (
-            <span class="muted" role="status">
-              {note}
-            </span>
-          ) : null}
+          <Note text={note} />
         </td>
       </tr>
       {transforming ? (

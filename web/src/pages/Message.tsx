@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, rawPayload, type AttemptOut, type DeliveryOut, type MessageDetail, type Page } from '../api.ts';
-import { Badge, CopyButton, Panel, Problem } from '../components/ui.tsx';
+import { Badge, CopyButton, Note, Panel, Problem } from '../components/ui.tsx';
 import { bytes, curlOf, duration, time } from '../format.ts';
 import { invalidateAll, useQuery } from '../query.ts';
 import { useCanAct } from '../session.ts';
@@ -35,11 +35,7 @@ function Action({ label, run, confirmText }: { label: string; run: () => Promise
       <button type="button" onClick={go} disabled={busy}>
         {label}
       </button>
-      {note ? (
-        <span class="muted" role="status">
-          {note}
-        </span>
-      ) : null}
+      <Note text={note} />
     </span>
   );
 }
