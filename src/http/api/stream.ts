@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
 import { apiError } from '../../error-catalogue.ts';
 import type { LiveBus } from '../../live/bus.ts';
-import { matches, type LiveEvent, type LiveFilter } from '../../live/events.ts';
-import { RateGate } from '../../live/rate-gate.ts';
+import type { LiveEvent, LiveFilter } from '../../live/events.ts';
+import { LiveFeed } from '../../live/feed.ts';
 import type { Store } from '../../store/store.ts';
 import { rejectBadQuery } from './bad-query.ts';
 
@@ -16,21 +16,6 @@ const MAX_UNSENT_BYTES = 1024 * 1024;
  * which busy ingest felt; a person watching cannot tell 50 ms.
  */
 const FLUSH_MS = 50;
-
-/**
- * Each event is serialized once, however many clients it goes to. The bus
- * hands one event to every listener before the next, so remembering the last
- * one is enough (a WeakMap over every event made each a GC ephemeron).
- */
-let lastEvent: LiveEvent | undefined;
-let lastFrame = '';
-function frameOf(event: LiveEvent): string {
-  if (event !== lastEvent) {
-    lastFrame = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    lastEvent = event;
-  }
-  return lastFrame;
-}
 
 interface StreamQuery {
   app?: string;
@@ -116,23 +101,12 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
         'x-accel-buffering': 'no',
       });
       res.write('retry: 2000\n: connected\n\n');
-      let waiting = 0;
+      const feed = new LiveFeed(res, filter, q.maxPerSecond, {
+        maxUnsentBytes: MAX_UNSENT_BYTES,
+        maxWaitingEvents: defaults.liveClientBufferEvents,
+        flushMs: FLUSH_MS,
+      });
       let closed = false;
-      let pending: string[] = [];
-      let pendingBytes = 0;
-      let flushTimer: NodeJS.Timeout | undefined;
-      const gate = q.maxPerSecond === undefined ? undefined : new RateGate(q.maxPerSecond);
-      const flush = (): void => {
-        flushTimer = undefined;
-        const skipped = gate?.takeSkipped() ?? 0;
-        if (skipped > 0) pending.push(`event: skipped\ndata: {"count":${skipped}}\n\n`);
-        if (closed || pending.length === 0) return;
-        const count = pending.length;
-        const chunk = pending.join('');
-        pending = [];
-        pendingBytes = 0;
-        if (!res.write(chunk)) waiting += count;
-      };
       opts.live.watchers++;
       const close = (): void => {
         if (closed) return;
@@ -141,30 +115,16 @@ export async function streamRoutes(app: FastifyInstance, opts: { store: Store; l
         open.delete(close);
         unsubscribe();
         clearInterval(heartbeat);
-        if (flushTimer) clearTimeout(flushTimer);
-        pending = [];
+        feed.close();
         res.end();
       };
       const unsubscribe = opts.live.subscribe((event) => {
-        if (closed || !matches(filter, event)) return;
-        if (res.writableLength + pendingBytes > MAX_UNSENT_BYTES || waiting + pending.length >= defaults.liveClientBufferEvents) {
-          req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
-          res.destroy();
-          close();
-          return;
-        }
-        if (gate && !gate.admit(Date.now())) {
-          flushTimer ??= setTimeout(flush, FLUSH_MS);
-          return;
-        }
-        const frame = frameOf(event);
-        pending.push(frame);
-        pendingBytes += frame.length;
-        flushTimer ??= setTimeout(flush, FLUSH_MS);
+        if (feed.offer(event) !== 'too-slow') return;
+        req.log.warn?.({ url: req.url }, 'stream: client too slow; dropped');
+        res.destroy();
+        close();
       });
-      res.on('drain', () => {
-        waiting = 0;
-      });
+      res.on('drain', () => feed.drained());
       const heartbeat = setInterval(() => {
         if (!closed) res.write(': ping\n\n');
       }, HEARTBEAT_MS);
