@@ -13,15 +13,36 @@ import { measureStreamCost } from '../stream-cost.ts';
  */
 const CONSOLE_QUERY = process.env.BENCH_STREAM_QUERY ?? 'maxPerSecond=25';
 
-/** A console's live stream, read as a browser reads it: every frame parsed. */
+/**
+ * The console's Overview page refetches its counters every 3 s, and a second and a half after a live event (at
+ * most once a second: web/src/pages/Overview.tsx); under load that is about once a second.
+ */
+const OVERVIEW_EVERY_MS = 1_000;
+const OVERVIEW_PATH = '/api/v1/stats/overview?window=1h';
+const OVERVIEW_SAMPLES = 50;
+
+/** A console on its Overview page, as a browser runs it: the live stream with every frame parsed, and the counters refetched. */
 class StreamClient {
   events = 0;
   skipped = 0;
+  overviews = 0;
   ended: string | null = null;
   private readonly controller = new AbortController();
   private done: Promise<void> = Promise.resolve();
+  private poll: NodeJS.Timeout | undefined;
 
   async open(url: string): Promise<void> {
+    this.poll = setInterval(() => {
+      fetch(`${url}${OVERVIEW_PATH}`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` }, signal: this.controller.signal })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 200) this.overviews++;
+          else this.ended = `the overview answered ${res.status}`;
+        })
+        .catch((err: unknown) => {
+          if (!this.controller.signal.aborted) this.ended = `the overview failed: ${(err as Error).message}`;
+        });
+    }, OVERVIEW_EVERY_MS);
     const res = await fetch(`${url}/api/v1/stream?${CONSOLE_QUERY}`, {
       headers: { authorization: `Bearer ${BENCH_TOKEN}` },
       signal: this.controller.signal,
@@ -57,6 +78,7 @@ class StreamClient {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.poll);
     this.controller.abort();
     await this.done;
   }
@@ -77,8 +99,17 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
   const { connections, durationMs } = h.opts;
   const store = await h.newStore('stream');
   /** `cpuPerKReq`: the gateway's CPU ms per 1,000 answered requests over the whole run (warm-up included). */
-  type Run = { stream: 'with' | 'without'; load: LoadResult; events: number; skipped: number; ended: string | null; cpuPerKReq: number };
+  type Run = {
+    stream: 'with' | 'without';
+    load: LoadResult;
+    events: number;
+    overviews: number;
+    skipped: number;
+    ended: string | null;
+    cpuPerKReq: number;
+  };
   const pairs: Array<{ without: Run; with: Run }> = [];
+  let overviewCpuMs = 0;
   const run = await h.withSluice(h.setup(store, []), async (nodes) => {
     const node = nodes[0];
     if (!node) throw new Error('no Sluice process');
@@ -94,6 +125,7 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
           stream,
           load,
           events: client?.events ?? 0,
+          overviews: client?.overviews ?? 0,
           skipped: client?.skipped ?? 0,
           ended: client?.ended ?? null,
           cpuPerKReq: load.ok > 0 ? (cpu / load.ok) * 1000 : 0,
@@ -113,6 +145,14 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
         pairs.push({ without: await once('without'), with: withStream });
       }
     }
+    // The overview's own cost, on the store the runs filled: the gateway's CPU over sequential requests.
+    const cpuBefore = procCpuMs(node.child.pid) ?? 0;
+    for (let i = 0; i < OVERVIEW_SAMPLES; i++) {
+      const res = await fetch(`${node.url}${OVERVIEW_PATH}`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`the overview answered ${res.status}`);
+    }
+    overviewCpuMs = ((procCpuMs(node.child.pid) ?? 0) - cpuBefore) / OVERVIEW_SAMPLES;
   });
   const ratios = pairs.map((p) => (p.without.load.okPerSec > 0 ? p.with.load.okPerSec / p.without.load.okPerSec : 0)).sort((a, b) => a - b);
   const ratio = ratios[Math.floor(ratios.length / 2)] ?? 0;
@@ -128,16 +168,21 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
       mean('without', (l) => l.okPerSec),
     ),
   });
-  const addedShare = perRequestUs > 0 ? (alone.consoleAddedUs / perRequestUs) * 100 : 0;
+  const feedShare = perRequestUs > 0 ? (alone.consoleAddedUs / perRequestUs) * 100 : 0;
+  // The overview's CPU each second, against the gateway's CPU for a second of ingest at the measured rate.
+  const ingestCpuMsPerSec = (mean('without', (l) => l.okPerSec) * perRequestUs) / 1000;
+  const overviewShare = ingestCpuMsPerSec > 0 ? ((overviewCpuMs * (1000 / OVERVIEW_EVERY_MS)) / ingestCpuMsPerSec) * 100 : 0;
+  const addedShare = feedShare + overviewShare;
   const tailShare = perRequestUs > 0 ? (alone.tailAddedUs / perRequestUs) * 100 : 0;
   const runs = pairs.flatMap((p, i) => (i % 2 === 0 ? [p.without, p.with] : [p.with, p.without]));
   const notes: string[] = [
     `the stream client asks what the console asks: ${CONSOLE_QUERY}`,
     `baseline column: the same gateway without a stream client, mean of ${PAIRS} runs; the ratio is the median of the ${PAIRS} pairs' with/without: ${ratio.toFixed(3)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
-    `runs in order: ${runs.map((r) => `${r.stream} ${Math.round(r.load.okPerSec).toLocaleString('en-US')}${r.stream === 'with' ? ` (${r.events.toLocaleString('en-US')} events streamed, ${r.skipped.toLocaleString('en-US')} counted as skipped)` : ''}`).join(', ')} req/s`,
+    `runs in order: ${runs.map((r) => `${r.stream} ${Math.round(r.load.okPerSec).toLocaleString('en-US')}${r.stream === 'with' ? ` (${r.events.toLocaleString('en-US')} events streamed, ${r.skipped.toLocaleString('en-US')} counted as skipped, ${r.overviews} overviews)` : ''}`).join(', ')} req/s`,
   ];
   notes.push(
-    `measured alone (bench/stream-cost.ts: ${alone.rounds} alternating rounds of ${alone.events.toLocaleString('en-US')} events at ${Math.round(alone.ratePerSec).toLocaleString('en-US')}/s simulated, a reader in another process): publishing costs ${alone.baselineUs.toFixed(2)} µs an event without a client; a console's feed adds ${alone.consoleAddedUs.toFixed(3)} µs (${addedShare.toFixed(2)} % of the gateway's ${perRequestUs.toFixed(0)} µs of CPU per request), an unthinned tail adds ${alone.tailAddedUs.toFixed(2)} µs (${tailShare.toFixed(2)} %)`,
+    `measured alone (bench/stream-cost.ts: ${alone.rounds} alternating rounds of ${alone.events.toLocaleString('en-US')} events at ${Math.round(alone.ratePerSec).toLocaleString('en-US')}/s simulated, a reader in another process): publishing costs ${alone.baselineUs.toFixed(2)} µs an event without a client; a console's feed adds ${alone.consoleAddedUs.toFixed(3)} µs (${feedShare.toFixed(2)} % of the gateway's ${perRequestUs.toFixed(0)} µs of CPU per request), an unthinned tail adds ${alone.tailAddedUs.toFixed(2)} µs (${tailShare.toFixed(2)} %)`,
+    `the overview refetched once a second costs the gateway ${overviewCpuMs.toFixed(2)} ms of CPU a request (mean of ${OVERVIEW_SAMPLES}): ${overviewShare.toFixed(2)} % of a second of ingest at that rate; the figure "measured alone" is the feed's share plus this`,
   );
   for (const r of runs) if (r.ended) notes.push(`the stream ended during a run: ${r.ended}`);
   for (const r of runs)
@@ -170,6 +215,6 @@ export async function streamScenario(h: Harness): Promise<ScenarioResult> {
     ],
     sluicePeakRssMiB: run.peakRssMiB,
     notes,
-    raw: { pairs, ratios, ratio, alone, rssTimeline: run.rssTimeline },
+    raw: { pairs, ratios, ratio, alone, overviewCpuMs, feedShare, overviewShare, rssTimeline: run.rssTimeline },
   };
 }
