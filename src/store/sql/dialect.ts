@@ -7,7 +7,7 @@ import type { SearchDialect } from '../search-sql.ts';
 export interface SqlDialect {
   /** A condition with one `?` placeholder (a string): the JSON array in `column` holds that string. */
   jsonArrayHas(column: string): string;
-  /** A condition with one `?` placeholder, bound to `param`: `column` is one of the texts `values` (one statement text however many). */
+  /** A condition with one `?` placeholder bound to `param`: `column` is one of the texts `values` (one text for any count). */
   inList(column: string, values: readonly unknown[]): { sql: string; param: unknown };
   /** Appended to a SELECT: lock the rows read until commit (PostgreSQL); SQLite's one writer already excludes. */
   forUpdate: string;
