@@ -1,10 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { Row } from '../columns.ts';
+import { pendingScripts, readMigrations } from '../sql/migrations.ts';
+import type { PendingMigration } from '../store.ts';
 import { dueChannel } from './channels.ts';
 
-export type Row = Record<string, unknown>;
+export type { Row } from '../columns.ts';
+export { json } from '../sql/op.ts';
 
 /** How to reach the database and how the pool behaves. */
 export interface PgOptions {
@@ -125,10 +128,9 @@ export class PgDb implements Queryable {
     try {
       await client.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK_CLASS}, hashtext(current_schema()))`);
       try {
-        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-          version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+        await client.query(MIGRATIONS_TABLE);
         const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-        for (const { version, file, sql } of migrations()) {
+        for (const { version, file, sql } of readMigrations(migrationsDir)) {
           if (done.has(version)) continue;
           try {
             await client.query('BEGIN');
@@ -156,32 +158,17 @@ export class PgDb implements Queryable {
     return applied;
   }
 
-  /**
-   * The migrations not applied yet, each as a script a DBA can run by hand in
-   * psql (`sluice migrate --print`): its own transaction, recording itself in
-   * `schema_migrations` the way `migrate` does, so Sluice skips it afterwards.
-   */
-  async pendingMigrations(): Promise<Array<{ version: number; file: string; sql: string }>> {
+  /** See `pendingScripts`. */
+  async pendingMigrations(): Promise<PendingMigration[]> {
     const [table] = await this.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
     const done = new Set(
       table?.present === true ? (await this.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)) : [],
     );
-    return migrations()
-      .filter((m) => !done.has(m.version))
-      .map((m, i) => ({
-        ...m,
-        sql: [
-          ...(i === 0
-            ? [
-                `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL);`,
-              ]
-            : []),
-          'BEGIN;',
-          m.sql.trimEnd(),
-          `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', (extract(epoch FROM clock_timestamp()) * 1000)::bigint);`,
-          'COMMIT;',
-        ].join('\n'),
-      }));
+    return pendingScripts(readMigrations(migrationsDir), done, {
+      createTable: MIGRATIONS_TABLE,
+      begin: 'BEGIN',
+      now: '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+    });
   }
 
   async close(): Promise<void> {
@@ -194,16 +181,5 @@ const MIGRATE_LOCK_CLASS = 0x51c1;
 export const ENDPOINT_LOCK_CLASS = 0x51c2;
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-/** The numbered SQL files, in order (also what `sluice migrate --print` shows). */
-export function migrations(): Array<{ version: number; file: string; sql: string }> {
-  return readdirSync(migrationsDir)
-    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
-    .sort()
-    .map((file) => ({ version: Number(file.slice(0, 3)), file, sql: readFileSync(join(migrationsDir, file), 'utf8') }));
-}
-
-/** JSON for a `jsonb` parameter; `null` stays SQL NULL. */
-export function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
+const MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)';

@@ -8,5 +8,4 @@ export async function loadHealth(tx: Queryable, endpointIds: string[]): Promise<
   return new Map(rows.map((r) => [r.endpoint_id as string, toHealth(r)]));
 }
 
-/** An endpoint's effective throttle rate in a lease query over `endpoints e`: its own, else its application's. */
-export const THROTTLE_RATE = 'COALESCE(e.throttle_rate, (SELECT a.throttle_rate FROM applications a WHERE a.id = e.app_id))';
+export { THROTTLE_RATE } from '../sql/endpoint-health.ts';

@@ -1,36 +1,34 @@
-import type {
-  AttemptRecord,
-  Backlog,
-  IngestOutcome,
-  LeasedDelivery,
-  LeaseOptions,
-  NewMessage,
-  ReleasedMessage,
-  PendingMigration,
-  Removal,
-  Store,
-} from '../store.ts';
-import type { BulkJob } from '../bulk-jobs.ts';
+import { DialectStore } from '../sql/dialect-store.ts';
+import { postgresDialect } from '../sql/dialect.ts';
+import type { Op } from '../sql/op.ts';
+import type { DriveMode } from '../sql/shared.ts';
 import type { StoreRules } from '../rules.ts';
+import type { Removal, Store } from '../store.ts';
+import { liveChannel } from './channels.ts';
 import { PgDb, type PgOptions } from './db.ts';
-import { backlog, leaseDue, reclaimExpiredLeases, recordAttempts, releaseLeases } from './deliveries.ts';
-import { countLeasable } from './lease-candidates.ts';
-import { ingest, releaseMessages, replay } from './messages.ts';
-import { listenDue } from './notify.ts';
-import { PgConsole } from './console.ts';
-import { claimBulkJob, runBulkBatch } from './bulk-jobs.ts';
+import * as deliveries from './deliveries.ts';
+import { drivePostgres } from './drive.ts';
+import * as candidates from './lease-candidates.ts';
+import * as messages from './messages.ts';
+import { listenChannel, listenDue } from './notify.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 
 /**
  * The shared store: a pool of connections to a PostgreSQL database that any
- * number of Sluice processes use at once. The deliveries table is the queue.
+ * number of Sluice processes use at once. The deliveries table is the queue;
+ * commits that make deliveries due, and live-stream events, are told to the
+ * other processes by NOTIFY.
  */
-export class PostgresStore extends PgConsole implements Store {
+export class PostgresStore extends DialectStore<PgDb> implements Store {
   readonly kind = 'postgres' as const;
-  private closed = false;
+  protected readonly dialect = postgresDialect;
 
   constructor(options: PgOptions, rules: StoreRules) {
-    super(new PgDb(options), rules);
+    super(new PgDb(options), rules, { messages, deliveries, candidates });
+  }
+
+  protected drive<T>(op: Op<T>, mode: DriveMode): Promise<T> {
+    return drivePostgres(this.db, op, mode);
   }
 
   /**
@@ -39,56 +37,11 @@ export class PostgresStore extends PgConsole implements Store {
    */
   async migrate(): Promise<void> {
     await this.db.migrate();
-    await reclaimExpiredLeases(this.db, Date.now());
+    await deliveries.reclaimExpiredLeases(this.db, Date.now());
   }
 
-  async pendingMigrations(): Promise<PendingMigration[]> {
-    return this.db.pendingMigrations();
-  }
-
-  async ping(): Promise<void> {
-    if (this.closed) throw new Error('store is closed');
-    await this.db.query('SELECT 1');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.db.close();
-  }
-
-  async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
-    return ingest(this.db, this.rules, batch);
-  }
-  async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
-    return replay(this.db, this.rules, appId, messageId, endpointId, now);
-  }
-  async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
-    return releaseMessages(this.db, this.rules, appId, messageIds, now);
-  }
-  async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return leaseDue(this.db, this.rules, options);
-  }
-  async recordAttempts(records: AttemptRecord[]): Promise<void> {
-    await recordAttempts(this.db, records);
-  }
-  async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
-    await releaseLeases(this.db, owner, deliveryIds, now);
-  }
   async reclaimExpiredLeases(now: number): Promise<number> {
-    return reclaimExpiredLeases(this.db, now);
-  }
-  async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
-    return countLeasable(this.db, now, defaultConcurrency);
-  }
-  async backlog(): Promise<Backlog> {
-    return backlog(this.db);
-  }
-  onDue(due: () => void, onError: (err: Error) => void): () => void {
-    return listenDue(this.db.options, due, onError);
-  }
-  async purgeDedupe(now: number): Promise<number> {
-    return this.db.run('DELETE FROM dedupe WHERE expires_at <= $1', [now]);
+    return deliveries.reclaimExpiredLeases(this.db, now);
   }
   async prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]> {
     return prepareStorage(this.db, now, partitionIntervalMs);
@@ -97,10 +50,13 @@ export class PostgresStore extends PgConsole implements Store {
     return removeBefore(this.db, before);
   }
 
-  async claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null> {
-    return claimBulkJob(this.db, owner, now, leaseMs);
+  onDue(due: () => void, onError: (err: Error) => void): () => void {
+    return listenDue(this.db.options, due, onError);
   }
-  async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
-    return runBulkBatch(this.db, id, owner, limit, now, leaseMs);
+  async shareLive(payload: string): Promise<void> {
+    await this.db.query('SELECT pg_notify($1, $2)', [liveChannel(this.db.options), payload]);
+  }
+  onLive(heard: (payload: string) => void, onError: (err: Error) => void): () => void {
+    return listenChannel(this.db.options, liveChannel(this.db.options), 'live-stream events', heard, () => undefined, onError);
   }
 }

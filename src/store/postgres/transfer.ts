@@ -1,6 +1,5 @@
+import type { Row } from '../columns.ts';
 import { PgDb, type PgOptions, type Tx } from './db.ts';
-
-type Row = Record<string, unknown>;
 
 /** PostgreSQL's most parameters in one statement is 65,535; stay well under. */
 const MAX_PARAMS = 30_000;

@@ -1,6 +1,6 @@
 import { jsonOr, num, numOrNull, type Row } from '../columns.ts';
-import type { ConsoleSession, FlowCounts, FlowMinute, RejectedRequest, SourceFlow } from '../console.ts';
-import { FLOW_SUMS, HOUR, splitWindow, toFlowCounts } from '../flow-rows.ts';
+import type { ConsoleSession, FlowCounts, FlowMinute, FlowRow, RejectedRequest, SourceFlow } from '../console.ts';
+import { FLOW_SUMS, HOUR, hourRows, splitWindow, toFlowCounts } from '../flow-rows.ts';
 import type { Page } from '../records.ts';
 import { all, get, json, type Op, run } from './op.ts';
 import { pageById } from './paging.ts';
@@ -101,4 +101,74 @@ export function* rejectionCounts(since: number): Op<Array<{ source: string; coun
     [since],
   );
   return rows.map((r) => ({ source: r.source as string, count: num(r.n), lastAt: num(r.last_at) }));
+}
+
+/** Rows per multi-row INSERT: well under either database's parameter limit. */
+const CHUNK = 100;
+
+function* chunks<T>(rows: T[], write: (chunk: T[]) => Op<number>): Op<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) yield* write(rows.slice(i, i + CHUNK));
+}
+
+/**
+ * Adds this process's counts to both tables. The rows are its own (the owner
+ * is part of the key), so no other process waits on them. Run it atomic.
+ */
+export function* addFlowCounts(owner: string, rows: FlowRow[]): Op<void> {
+  for (const [table, list] of [
+    ['flow_minutes', rows],
+    ['flow_hours', hourRows(rows)],
+  ] as const) {
+    yield* chunks(list, (chunk) =>
+      run(
+        `INSERT INTO ${table} (minute, owner, source, received, verified, rejected, duplicates, delivered, failed, latency_sum_ms)
+        VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (minute, owner, source) DO UPDATE SET
+          received = ${table}.received + excluded.received, verified = ${table}.verified + excluded.verified,
+          rejected = ${table}.rejected + excluded.rejected, duplicates = ${table}.duplicates + excluded.duplicates,
+          delivered = ${table}.delivered + excluded.delivered, failed = ${table}.failed + excluded.failed,
+          latency_sum_ms = ${table}.latency_sum_ms + excluded.latency_sum_ms`,
+        chunk.flatMap((m) => [
+          m.minute,
+          owner,
+          m.source,
+          m.received,
+          m.verified,
+          m.rejected,
+          m.duplicates,
+          m.delivered,
+          m.failed,
+          Math.round(m.latencySumMs),
+        ]),
+      ),
+    );
+  }
+}
+
+/** Keeps the rejected requests, then each source's newest `keepPerSource` only. Run it atomic. */
+export function* recordRejections(rows: RejectedRequest[], keepPerSource: number): Op<void> {
+  yield* chunks(rows, (chunk) =>
+    run(
+      `INSERT INTO rejected_requests (id, source, received_at, remote_address, reason, headers, body_size, body_sha256, body_head)
+      VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((r) => [
+        r.id,
+        r.source,
+        r.receivedAt,
+        r.remoteAddress,
+        r.reason,
+        json(r.headers),
+        r.bodySize,
+        r.bodySha256,
+        r.bodyHead,
+      ]),
+    ),
+  );
+  // The id of the oldest row to keep; everything older of the source goes.
+  for (const source of new Set(rows.map((r) => r.source))) {
+    yield* run(
+      `DELETE FROM rejected_requests WHERE source = ? AND id < (
+      SELECT id FROM rejected_requests WHERE source = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+      [source, source, keepPerSource - 1],
+    );
+  }
 }

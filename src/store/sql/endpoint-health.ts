@@ -5,6 +5,9 @@ import { toHealth } from '../rows.ts';
 import type { StoreRules } from '../rules.ts';
 import { all, get, type Op, run, wake } from './op.ts';
 
+/** An endpoint's effective throttle rate in a lease query over `endpoints e`: its own, else its application's. */
+export const THROTTLE_RATE = 'COALESCE(e.throttle_rate, (SELECT a.throttle_rate FROM applications a WHERE a.id = e.app_id))';
+
 /** One endpoint's stored health; `null`: never failed nor throttled. */
 export function* getHealth(endpointId: string): Op<EndpointHealth | null> {
   const row = yield* get('SELECT * FROM endpoint_health WHERE endpoint_id = ?', [endpointId]);

@@ -16,20 +16,33 @@ import {
   releaseLease,
   sourceActivity,
 } from './alerts.ts';
-import { cancelBulkJob, countBulkTargets, createBulkJob, failBulkJob, getBulkJob, listBulkJobs } from './bulk-jobs.ts';
+import {
+  cancelBulkJob,
+  claimBulkJob,
+  countBulkTargets,
+  createBulkJob,
+  failBulkJob,
+  getBulkJob,
+  listBulkJobs,
+  runBulkBatch,
+} from './bulk-jobs.ts';
+import type { SqlDialect } from './dialect.ts';
 import { finishReconcileRun, latestReconcileRuns, listReconcileRuns, seenEventIds, startReconcileRun } from './reconcile.ts';
 import { SqlManagement } from './shared.ts';
 
 /**
  * The operations rooms' store calls (alerts, reconciliation, bulk jobs),
- * written once; both stores inherit them. Claiming a bulk job and running its
- * batches stay with each dialect (`SKIP LOCKED` and set-based requeueing on
- * PostgreSQL).
+ * written once; both stores inherit them.
  */
 export abstract class SqlOperations extends SqlManagement {
-  abstract claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null>;
-  abstract runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null>;
+  protected abstract readonly dialect: SqlDialect;
 
+  async claimBulkJob(owner: string, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return this.drive(claimBulkJob(this.dialect, owner, now, leaseMs), 'each');
+  }
+  async runBulkBatch(id: string, owner: string, limit: number, now: number, leaseMs: number): Promise<BulkJob | null> {
+    return this.drive(runBulkBatch(this.dialect, id, owner, limit, now, leaseMs), 'atomic');
+  }
   async countBulkTargets(filter: BulkFilter): Promise<number> {
     return this.drive(countBulkTargets(filter), 'each');
   }

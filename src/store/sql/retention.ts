@@ -1,6 +1,11 @@
 import { idFloor } from '../ids.ts';
 import { all, type Op, run } from './op.ts';
 
+/** Expired dedupe keys go: the same event id is a new message again. Run it atomic. */
+export function* purgeDedupe(now: number): Op<number> {
+  return yield* run('DELETE FROM dedupe WHERE expires_at <= ?', [now]);
+}
+
 /** Gives a message its own payload retention. Run it durable. */
 export function* setPayloadExpiry(messageId: string, at: number): Op<void> {
   yield* run('UPDATE messages SET payload_expires_at = ? WHERE id = ?', [at, messageId]);

@@ -1,5 +1,6 @@
 import type {
   ConsoleSession,
+  FlowRow,
   MessageSearch,
   SearchPage,
   FlowCounts,
@@ -13,6 +14,7 @@ import type { Attempt, Message, Page } from '../records.ts';
 import type { AttemptQuery, DeliveryView, EndpointMessage, MessageQuery } from '../store.ts';
 import { getAttempt, listAttempts } from './attempts.ts';
 import {
+  addFlowCounts,
   createConsoleSession,
   deleteConsoleSession,
   flowBySource,
@@ -23,13 +25,13 @@ import {
   purgeConsoleSessions,
   purgeFlowCounts,
   rejectionCounts,
+  recordRejections,
 } from './console.ts';
 import { listDeliveries, listEndpointMessages, nextDueAt } from './deliveries.ts';
-import type { SqlDialect } from './dialect.ts';
 import { getHealth, recentAttempts } from './endpoint-health.ts';
 import { findMessage, getMessage, getMessageByEventId, listMessages } from './messages.ts';
 import { all } from './op.ts';
-import { deleteMessageContent, purgePayloads, setPayloadExpiry } from './retention.ts';
+import { deleteMessageContent, purgeDedupe, purgePayloads, setPayloadExpiry } from './retention.ts';
 import { runSearch } from '../search-sql.ts';
 import { toMessage } from '../rows.ts';
 import { SqlOperations } from './operations-store.ts';
@@ -37,13 +39,9 @@ import { SqlOperations } from './operations-store.ts';
 /**
  * The reads of messages, deliveries and attempts and the console's operations
  * written once, over the dialect's few differing fragments (`SqlDialect`);
- * both stores extend this. What differs for real (ingest, leasing, the flow
- * counters' and rejections' batch writes, the live stream) each
- * dialect adds.
+ * `DialectStore` extends this with what each database does its own way.
  */
 export abstract class SqlStore extends SqlOperations {
-  protected abstract readonly dialect: SqlDialect;
-
   async listMessages(query: MessageQuery): Promise<Page<Message>> {
     return this.drive(listMessages(this.dialect, query), 'each');
   }
@@ -93,6 +91,16 @@ export abstract class SqlStore extends SqlOperations {
   }
   async flowBySource(since: number): Promise<SourceFlow[]> {
     return this.drive(flowBySource(since), 'each');
+  }
+  async purgeDedupe(now: number): Promise<number> {
+    return this.drive(purgeDedupe(now), 'atomic');
+  }
+
+  async addFlowCounts(owner: string, rows: FlowRow[]): Promise<void> {
+    if (rows.length > 0) await this.drive(addFlowCounts(owner, rows), 'atomic');
+  }
+  async recordRejections(rows: RejectedRequest[], keepPerSource: number): Promise<void> {
+    if (rows.length > 0) await this.drive(recordRejections(rows, keepPerSource), 'atomic');
   }
   async purgeFlowCounts(before: number): Promise<number> {
     return this.drive(purgeFlowCounts(before), 'atomic');

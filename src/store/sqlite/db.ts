@@ -1,9 +1,13 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Row } from '../columns.ts';
+import { pendingScripts, readMigrations } from '../sql/migrations.ts';
+import type { PendingMigration } from '../store.ts';
 
-export type Row = Record<string, unknown>;
+export type { Row } from '../columns.ts';
+export { json } from '../sql/op.ts';
 type Statement = Database.Statement<unknown[], Row>;
 
 /**
@@ -71,14 +75,10 @@ export class SqliteDb {
   }
 
   migrate(): void {
-    this.raw.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
+    this.raw.exec(MIGRATIONS_TABLE);
     const applied = new Set((this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
-    for (const file of migrationFiles()) {
-      const version = Number(file.slice(0, 3));
+    for (const { version, file, sql } of readMigrations(migrationsDir)) {
       if (applied.has(version)) continue;
-      const sql = readFileSync(join(migrationsDir, file), 'utf8');
       this.tx(true, () => {
         this.raw.exec(sql);
         this.raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
@@ -86,29 +86,17 @@ export class SqliteDb {
     }
   }
 
-  /** The migrations not applied yet, each as a script to run by hand (`sluice migrate --print`), recording itself. */
-  pendingMigrations(): Array<{ version: number; file: string; sql: string }> {
+  /** See `pendingScripts`. */
+  pendingMigrations(): PendingMigration[] {
     const present = this.raw.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get() !== undefined;
     const done = new Set(
       present ? (this.raw.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)) : [],
     );
-    return migrationFiles()
-      .map((file) => ({ version: Number(file.slice(0, 3)), file }))
-      .filter((m) => !done.has(m.version))
-      .map((m, i) => ({
-        ...m,
-        sql: [
-          ...(i === 0
-            ? [
-                'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);',
-              ]
-            : []),
-          'BEGIN IMMEDIATE;',
-          readFileSync(join(migrationsDir, m.file), 'utf8').trimEnd(),
-          `INSERT INTO schema_migrations (version, name, applied_at) VALUES (${m.version}, '${m.file}', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));`,
-          'COMMIT;',
-        ].join('\n'),
-      }));
+    return pendingScripts(readMigrations(migrationsDir), done, {
+      createTable: MIGRATIONS_TABLE,
+      begin: 'BEGIN IMMEDIATE',
+      now: `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+    });
   }
 
   close(): void {
@@ -118,20 +106,8 @@ export class SqliteDb {
 }
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
-
-function migrationFiles(): string[] {
-  return readdirSync(migrationsDir)
-    .filter((f) => /^\d{3}_.+\.sql$/.test(f))
-    .sort();
-}
-
-export function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-export function parseJson<T>(text: unknown, fallback: T): T {
-  return typeof text === 'string' ? (JSON.parse(text) as T) : fallback;
-}
+const MIGRATIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)';
 
 /** The database file and its journal: readable and writable by the owner only (0600), whatever the umask. */
 function privateFiles(path: string): void {

@@ -16,5 +16,4 @@ export function loadHealth(db: SqliteDb, endpointIds: string[]): Map<string, End
   return out;
 }
 
-/** An endpoint's effective throttle rate in a lease query over `endpoints e`: its own, else its application's. */
-export const THROTTLE_RATE = 'COALESCE(e.throttle_rate, (SELECT a.throttle_rate FROM applications a WHERE a.id = e.app_id))';
+export { THROTTLE_RATE } from '../sql/endpoint-health.ts';

@@ -6,11 +6,6 @@ import type { SqliteDb } from './db.ts';
 const REMOVE_BATCH = 500;
 const UNFINISHED = `EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.state IN ('pending', 'scheduled', 'in_flight'))`;
 
-/** SQLite has no partitions to create: rows go into the one table of each kind. */
-export function prepareStorage(): string[] {
-  return [];
-}
-
 /**
  * See `Store.removeBefore`: SQLite has no partitions, so old messages go row
  * by row, with their attempts and deliveries first, in short transactions that
