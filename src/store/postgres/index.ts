@@ -39,7 +39,7 @@ export class PostgresStore extends PgConsole implements Store {
    */
   async migrate(): Promise<void> {
     await this.db.migrate();
-    await reclaimExpiredLeases(this.db, Date.now());
+    await reclaimExpiredLeases(this.db, this.rules, Date.now());
   }
 
   async pendingMigrations(): Promise<PendingMigration[]> {
@@ -73,10 +73,10 @@ export class PostgresStore extends PgConsole implements Store {
     await recordAttempts(this.db, records);
   }
   async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
-    await releaseLeases(this.db, owner, deliveryIds, now);
+    await releaseLeases(this.db, this.rules, owner, deliveryIds, now);
   }
   async reclaimExpiredLeases(now: number): Promise<number> {
-    return reclaimExpiredLeases(this.db, now);
+    return reclaimExpiredLeases(this.db, this.rules, now);
   }
   async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
     return countLeasable(this.db, now, defaultConcurrency);

@@ -38,7 +38,7 @@ export class SqliteStore extends SqliteConsole implements Store {
     this.db.migrate();
     // This process holds the file's exclusive lock, so every lease left behind
     // belongs to a process that is gone: take them all back now.
-    reclaimLeases(this.db, Date.now(), true);
+    reclaimLeases(this.db, this.rules, Date.now(), true);
     reclaimBulkLeases(this.db);
   }
 
@@ -73,10 +73,10 @@ export class SqliteStore extends SqliteConsole implements Store {
     recordAttempts(this.db, records);
   }
   async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
-    releaseLeases(this.db, owner, deliveryIds, now);
+    releaseLeases(this.db, this.rules, owner, deliveryIds, now);
   }
   async reclaimExpiredLeases(now: number): Promise<number> {
-    return reclaimLeases(this.db, now, false);
+    return reclaimLeases(this.db, this.rules, now, false);
   }
   async countLeasable(now: number, defaultConcurrency: number): Promise<number> {
     return countLeasable(this.db, now, defaultConcurrency);
