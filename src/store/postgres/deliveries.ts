@@ -105,7 +105,7 @@ async function leasePass(db: PgDb, rules: StoreRules, o: LeaseOptions, read: 'qu
     const current = candidates.filter((c) => !(c.fifo && c.orderingKey !== null) || heads.has(c.id));
     // Marks, in-flight counts, throttle slots and breaker state, all read under the endpoint
     // locks: the previous holder's leases and changes are committed.
-    const marks = await runOp(tx, readMarks(current));
+    const marks = await runOp(tx, readMarks(dialect, current));
     const inFlight = await runOp(tx, readInFlight(dialect, endpointIds));
     const gate = rules.leaseGate(o.now);
     gate.preload(await runOp(tx, loadHealth(dialect, endpointIds)));

@@ -2,7 +2,7 @@ import { newId } from '../ids.ts';
 import type { AttemptRecord } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { json, type Op, run } from './op.ts';
-import { chunks, valuesRows } from './lease-pass.ts';
+import { chunks, valuesRows } from './values.ts';
 
 /**
  * Attempts and their delivery transitions, many at once (the caller's one
@@ -15,7 +15,7 @@ import { chunks, valuesRows } from './lease-pass.ts';
  */
 export function* recordAttempts(dialect: SqlDialect, records: readonly AttemptRecord[]): Op<void> {
   if (records.length === 0) return;
-  for (const part of chunks(records)) {
+  for (const part of chunks(dialect, records)) {
     yield* run(
       `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, url, trigger, started_at, duration_ms,
         status, response_body, error, succeeded, request_headers, response_headers) VALUES ${valuesRows(part.length, Array(15).fill('?'))}`,

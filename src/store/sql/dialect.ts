@@ -12,6 +12,12 @@ export interface SqlDialect {
   list(values: readonly string[]): unknown;
   /** The larger of two values (`max` of two arguments in SQLite; an aggregate only in PostgreSQL). */
   greatest(a: string, b: string): string;
+  /**
+   * How a multi-row statement of `n` rows is cut (each part one statement),
+   * under the parameter limits (SQLite 32,766, PostgreSQL 65,535) at up to 16
+   * a row.
+   */
+  rowBatches(n: number): number[];
   /** How a message search numbers its parameters, finds bytes in a payload and matches a list of types. */
   search: SearchDialect;
 }
@@ -21,6 +27,16 @@ export const sqliteDialect: SqlDialect = {
   inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   list: (values) => JSON.stringify(values),
   greatest: (a, b) => `max(${a}, ${b})`,
+  // The connection keeps every statement it prepared: parts of a few sizes only (a batch of 100 is
+  // 64 + 16 + 16 + 4), so the statement cache holds five shapes of each, not one per batch size.
+  rowBatches: (n) => {
+    const out: number[] = [];
+    let left = n;
+    for (const size of [256, 64, 16, 4, 1]) {
+      for (; left >= size; left -= size) out.push(size);
+    }
+    return out;
+  },
   search: {
     param: () => '?',
     contains: (p) => `instr(payload, ${p}) > 0`,
@@ -34,6 +50,8 @@ export const postgresDialect: SqlDialect = {
   inList: (column) => `${column} = ANY(?::text[])`,
   list: (values) => values,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  // Statements are not kept prepared: one part per thousand rows, each a round trip.
+  rowBatches: (n) => Array.from({ length: Math.ceil(n / 1000) }, (_, i) => Math.min(1000, n - i * 1000)),
   // Numbered already: the drive's `?` numbering finds none to renumber.
   search: {
     param: (n) => `$${n}`,

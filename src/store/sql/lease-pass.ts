@@ -6,6 +6,7 @@ import type { LeaseAdmission, StoreRules } from '../rules.ts';
 import type { LeasedDelivery, LeaseOptions } from '../store.ts';
 import type { SqlDialect } from './dialect.ts';
 import { all, type Op, run } from './op.ts';
+import { chunks, valuesRows } from './values.ts';
 
 /** An endpoint's effective throttle rate in a lease query over `endpoints e`: its own, else its application's. */
 export const THROTTLE_RATE = 'COALESCE(e.throttle_rate, (SELECT a.throttle_rate FROM applications a WHERE a.id = e.app_id))';
@@ -49,21 +50,6 @@ export function toCandidate(r: Row, o: Pick<LeaseOptions, 'defaultConcurrency' |
 /** Whether the candidate's ordering is tracked by a mark: a keyed, sequenced delivery of a FIFO endpoint. */
 const marked = (c: Candidate): boolean => c.fifo && c.orderingKey !== null && c.sequence !== null;
 const markKey = (endpointId: string, key: string): string => `${endpointId}\u0000${key}`;
-
-/** Rows per multi-row statement: under SQLite's 32,766 parameters and PostgreSQL's 65,535 at 16 a row. */
-const CHUNK = 1000;
-
-export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** `rows` copies of `(cells…)` for a multi-row VALUES list. */
-export function valuesRows(rows: number, cells: readonly string[]): string {
-  const row = `(${cells.join(', ')})`;
-  return Array.from({ length: rows }, () => row).join(', ');
-}
 
 /** In-flight deliveries per endpoint, and which endpoints are saturated (at their concurrency). */
 export interface Busy {
@@ -110,12 +96,12 @@ export function* loadHealth(dialect: SqlDialect, endpointIds: string[]): Op<Map<
 }
 
 /** The marks (highest attempted sequence) of the candidates' keys, in one statement per chunk. */
-export function* readMarks(candidates: readonly Candidate[]): Op<Map<string, number>> {
+export function* readMarks(dialect: SqlDialect, candidates: readonly Candidate[]): Op<Map<string, number>> {
   const keys = new Map<string, [string, string]>();
   for (const c of candidates)
     if (marked(c)) keys.set(markKey(c.endpointId, c.orderingKey as string), [c.endpointId, c.orderingKey as string]);
   const marks = new Map<string, number>();
-  for (const part of chunks([...keys.values()])) {
+  for (const part of chunks(dialect, [...keys.values()])) {
     for (const m of yield* all(
       `SELECT endpoint_id, ordering_key, last_sequence FROM ordering_marks
       WHERE (endpoint_id, ordering_key) IN (VALUES ${valuesRows(part.length, ['?', '?'])})`,
@@ -204,7 +190,7 @@ export function* writeLeases(
 ): Op<LeasedDelivery[]> {
   if (picks.length === 0) return [];
   const deliveries: Delivery[] = [];
-  for (const part of chunks(picks)) {
+  for (const part of chunks(dialect, picks)) {
     const rows = yield* all(
       `WITH l(lease_id, lease_expires, lease_stale) AS (VALUES ${valuesRows(part.length, ['CAST(? AS TEXT)', 'CAST(? AS BIGINT)', 'CAST(? AS BOOLEAN)'])})
       UPDATE deliveries SET state = 'in_flight', lease_owner = ?, lease_expires_at = l.lease_expires, stale = l.lease_stale, updated_at = ?
@@ -249,7 +235,7 @@ function* raiseMarks(dialect: SqlDialect, leased: readonly Candidate[], now: num
     if (!seen || seen[2] < (c.sequence as number)) top.set(k, [c.endpointId, c.orderingKey as string, c.sequence as number]);
   }
   const rows = [...top.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  for (const part of chunks(rows)) {
+  for (const part of chunks(dialect, rows)) {
     yield* run(
       `INSERT INTO ordering_marks (endpoint_id, ordering_key, last_sequence, updated_at) VALUES ${valuesRows(part.length, ['?', '?', '?', '?'])}
       ON CONFLICT (endpoint_id, ordering_key) DO UPDATE SET

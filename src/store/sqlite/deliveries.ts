@@ -44,7 +44,7 @@ export function leaseDue(db: SqliteDb, rules: StoreRules, o: LeaseOptions): Leas
         window.clipped && window.rows.length < wanted ? endpointCandidates(db, rules, o, busy.inFlight, wanted) : window.rows;
       if (candidates.length === 0) break;
       gate.preload(runOp(db, loadHealth(dialect, [...new Set(candidates.map((c) => c.endpointId))])));
-      const marks = runOp(db, readMarks(candidates));
+      const marks = runOp(db, readMarks(dialect, candidates));
       const choice = chooseLeases(rules, gate, candidates, marks, busy.inFlight, { ...o, limit: o.limit - leased.length });
       runOp(db, skipStale(dialect, choice.skip, o.now));
       leased.push(...runOp(db, writeLeases(dialect, choice.picks, o, known)));
