@@ -1,4 +1,5 @@
 import { defaults } from '../config/defaults.ts';
+import { storeRules } from '../delivery/store-rules.ts';
 import { copySqliteToPostgres } from '../store/migrate-data.ts';
 import { redactUrl } from '../store/url.ts';
 
@@ -17,6 +18,7 @@ export async function migrateData(opts: { from?: string; to?: string }): Promise
   try {
     const report = await copySqliteToPostgres(opts.from, opts.to, {
       connectTimeoutMs: defaults.storageConnectTimeoutMs,
+      rules: storeRules,
       // Large batches on a big file: a generous bound, still not forever.
       statementTimeoutMs: 10 * 60_000,
       progress: (table, copied, total) => {

@@ -19,7 +19,7 @@ function before(p: KeyedDelivery, d: KeyedDelivery): boolean {
  *   have processed that attempt, so a late lower sequence must not overtake it;
  * - one in the same state before it in the key's order;
  * - with `onDead: block`, a dead one before it.
- * The stores evaluate the same rule in SQL (`store/*\/lease-candidates.ts`, FIFO_HEAD).
+ * The stores evaluate the same rule in SQL, written once (`store/sql/fifo-head.ts`, FIFO_HEAD).
  */
 export function isFifoHead(d: KeyedDelivery, key: readonly KeyedDelivery[], onDead: OnDeadPolicy): boolean {
   return !key.some(

@@ -3,6 +3,8 @@ import type { StoreRules } from '../store/rules.ts';
 import { afterOutcome, blockedUntil, isRoutine } from './breaker.ts';
 import { isFifoHead } from './fifo-head.ts';
 import { LeaseGate } from './lease-gate.ts';
+import { returnedState } from './lease-return.ts';
+import { staleVerdict } from './stale.ts';
 import { holdBackMs, routeMessage } from './routing.ts';
 
 /** The delivery rules every store is opened with (see `StoreRules`). */
@@ -10,6 +12,8 @@ export const storeRules: StoreRules = {
   routeMessage,
   holdBackMs,
   isFifoHead,
+  staleVerdict,
+  returnedState,
   leaseGate: (now) => new LeaseGate(now),
   blockedUntil,
   isRoutine,

@@ -1,5 +1,6 @@
 import { PostgresImport } from './postgres/transfer.ts';
 import { SqliteExport } from './sqlite/transfer.ts';
+import type { StoreRules } from './rules.ts';
 import { parseStorageUrl, redactUrl } from './url.ts';
 
 /** Tables that others refer to go first; the rest follow in name order. */
@@ -8,6 +9,8 @@ const FIRST = ['applications', 'endpoints', 'event_types', 'messages', 'dedupe',
 export interface CopyOptions {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** The delivery rules: which state an in-flight delivery of the copy goes back to. */
+  rules: StoreRules;
   /** Told after each batch: the table and how many of its rows are copied so far. */
   progress?: (table: string, copied: number, total: number) => void;
 }
@@ -30,7 +33,7 @@ export async function copySqliteToPostgres(
   if (target.kind !== 'postgres') throw new Error(`--to must be postgres://… (got "${redactUrl(to)}")`);
   let exporter: SqliteExport;
   try {
-    exporter = SqliteExport.open(source.path);
+    exporter = SqliteExport.open(source.path, options.rules);
   } catch (err) {
     throw new Error(`cannot open ${source.path}: ${(err as Error).message}`, { cause: err });
   }

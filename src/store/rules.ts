@@ -9,6 +9,24 @@ export interface KeyedDelivery {
   createdAt: number;
 }
 
+/** What decides the state of a lease that ends without a recorded attempt. */
+export interface ReturnedLease {
+  attempts: number;
+  /** Whether its endpoint is FIFO. */
+  fifo: boolean;
+  orderingKey: string | null;
+}
+
+/** What the stale rule reads of a lease candidate; `mark`: its key's highest attempted sequence, if any. */
+export interface StaleHead {
+  fifo: boolean;
+  orderingKey: string | null;
+  sequence: number | null;
+  mark: number | null;
+  stalePolicy: StalePolicy;
+  manual: boolean;
+}
+
 /** What routing reads of a message at fan-out; the body is parsed only if a payload filter asks. */
 export interface RoutedMessage {
   eventType: string | null;
@@ -42,7 +60,8 @@ export interface EndpointDefaults {
 
 /**
  * The domain's rules the store applies inside its transactions: routing at
- * fan-out, the reorder hold-back, the FIFO head, the throttle and breaker of a
+ * fan-out, the reorder hold-back, the FIFO head, the stale check, the
+ * state a lease returns to, the throttle and breaker of a
  * lease pass, and the breaker's transition on an outcome. They are pure
  * functions of the domain (`delivery/`), given to the store when it is opened
  * (`delivery/store-rules.ts`), so the store depends on no domain room.
@@ -51,6 +70,10 @@ export interface StoreRules {
   routeMessage<E extends RoutedEndpoint>(endpoints: E[], message: RoutedMessage): Array<{ endpoint: E; route: 'deliver' | 'filtered' }>;
   holdBackMs(endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>, orderingKey: string | null, sourceWindowMs: number | undefined): number;
   isFifoHead(d: KeyedDelivery, key: readonly KeyedDelivery[], onDead: OnDeadPolicy): boolean;
+  /** A FIFO head below its key's mark: sent, skipped, or sent marked stale. */
+  staleVerdict(head: StaleHead): 'fresh' | 'skip' | 'marked';
+  /** The state a lease given back (`released`) or taken back (`reclaimed`) returns to. */
+  returnedState(lease: ReturnedLease, how: 'released' | 'reclaimed'): 'pending' | 'scheduled';
   leaseGate(now: number): LeaseAdmission;
   /** Until when leasing must skip the endpoint, or `null` (stored as `blocked_until`). */
   blockedUntil(h: EndpointHealth): number | null;

@@ -37,11 +37,11 @@ export class PostgresStore extends DialectStore<PgDb> implements Store {
    */
   async migrate(): Promise<void> {
     await this.db.migrate();
-    await deliveries.reclaimExpiredLeases(this.db, Date.now());
+    await deliveries.reclaimExpiredLeases(this.db, this.rules, Date.now());
   }
 
   async reclaimExpiredLeases(now: number): Promise<number> {
-    return deliveries.reclaimExpiredLeases(this.db, now);
+    return deliveries.reclaimExpiredLeases(this.db, this.rules, now);
   }
   async prepareStorage(now: number, partitionIntervalMs: number): Promise<string[]> {
     return prepareStorage(this.db, now, partitionIntervalMs);

@@ -1,45 +1,40 @@
 import type { LeaseOptions } from '../store.ts';
-import type { Queryable, Row } from './db.ts';
-import { THROTTLE_RATE } from './endpoint-health.ts';
+import type { Queryable } from './db.ts';
 import { num } from '../columns.ts';
+import { FIFO_HEAD } from '../sql/fifo-head.ts';
+import { CANDIDATE_COLUMNS as COLUMNS, type Candidate, toCandidate } from '../sql/lease-pass.ts';
 
-/**
- * FIFO endpoints only offer the head of each (endpoint, ordering key): a
- * delivery is held back by anything of its key in flight, waiting with a lower
- * (sequence, arrival), or dead below it under `onDead: block`; an attempted
- * one (`scheduled`) goes before any unattempted one (see the SQLite twin and
- * `delivery/fifo-head.ts`). Across processes this holds because the head is
- * locked (SKIP LOCKED) by whoever leases it, and its successors see it pending
- * (or, once committed, in flight) in their own statement's snapshot. See
- * docs/ordering.md.
+/*
+ * What differs from SQLite here is SKIP LOCKED: workers in other processes
+ * share the queue, so each read locks its candidates and passes over rows
+ * another leaser holds. FIFO heads (`FIFO_HEAD`) hold across processes because
+ * the head is locked by whoever leases it and its successors see it pending
+ * (or, once committed, in flight) in their own statement's snapshot; the pass
+ * checks heads again under its endpoint locks (`deliveries.ts`).
  */
-export const FIFO_HEAD = `(NOT e.fifo OR d.ordering_key IS NULL OR NOT EXISTS (
-  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
-    AND (p.state = 'in_flight'
-      OR (p.state = 'scheduled' AND d.state = 'pending')
-      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
-        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
-          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
-
-const COLUMNS = `d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, d.next_attempt_at, e.fifo, e.stale_policy,
-  COALESCE(e.concurrency, $1) AS cap, COALESCE(e.timeout_ms, $2) AS timeout, ${THROTTLE_RATE} AS rate`;
 
 /**
  * The oldest due heads of the whole queue, locked with SKIP LOCKED. The walk
- * passes over FIFO non-heads and disabled or blocked endpoints inside the
- * statement; what it cannot pass over is a saturated endpoint's backlog, whose
- * rows are heads: `full` tells the caller the limit was reached.
+ * passes over FIFO non-heads, disabled or blocked endpoints and the backlog of
+ * endpoints that were `saturated` when the pass began, inside the statement;
+ * what it cannot pass over is the backlog of an endpoint that has a few free
+ * slots only: `full` tells the caller the limit was reached.
  */
-export async function queueCandidates(tx: Queryable, o: LeaseOptions, limit: number): Promise<{ rows: Row[]; full: boolean }> {
+export async function queueCandidates(
+  tx: Queryable,
+  o: LeaseOptions,
+  saturated: string[],
+  limit: number,
+): Promise<{ rows: Candidate[]; full: boolean }> {
   const rows = await tx.query(
     `SELECT ${COLUMNS}
     FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
-    WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND COALESCE(h.blocked_until, 0) <= $3 AND NOT e.disabled
-      AND ${FIFO_HEAD}
-    ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED`,
-    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit],
+    WHERE d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $1 AND COALESCE(h.blocked_until, 0) <= $1 AND NOT e.disabled
+      AND NOT (d.endpoint_id = ANY($3::text[])) AND ${FIFO_HEAD}
+    ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
+    [o.now, limit, saturated],
   );
-  return { rows, full: rows.length >= limit };
+  return { rows: rows.map((r) => toCandidate(r, o)), full: rows.length >= limit };
 }
 
 /** Every endpoint that may send now (enabled, not held by breaker or throttle, below its concurrency) with its free slots. */
@@ -57,16 +52,17 @@ const openEndpoints = (
  * the per-endpoint due index and locked with SKIP LOCKED: nothing of another
  * endpoint stands in the way. The liveness invariant of docs/reliability.md.
  */
-export async function endpointCandidates(tx: Queryable, o: LeaseOptions, limit: number): Promise<Row[]> {
-  return tx.query(
-    `WITH open AS (${openEndpoints('$1', '$3')})
+export async function endpointCandidates(tx: Queryable, o: LeaseOptions, limit: number): Promise<Candidate[]> {
+  const rows = await tx.query(
+    `WITH open AS (${openEndpoints('$1', '$2')})
     SELECT c.* FROM open CROSS JOIN LATERAL (
       SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-      WHERE d.endpoint_id = open.id AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $3 AND ${FIFO_HEAD}
-      ORDER BY d.next_attempt_at, d.id LIMIT LEAST(open.room, $4) FOR UPDATE OF d SKIP LOCKED) c
-    ORDER BY c.next_attempt_at, c.id LIMIT $4`,
-    [o.defaultConcurrency, o.defaultTimeoutMs, o.now, limit],
+      WHERE d.endpoint_id = open.id AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= $2 AND ${FIFO_HEAD}
+      ORDER BY d.next_attempt_at, d.id LIMIT LEAST(open.room, $3) FOR UPDATE OF d SKIP LOCKED) c
+    ORDER BY c.next_attempt_at, c.id LIMIT $3`,
+    [o.defaultConcurrency, o.now, limit],
   );
+  return rows.map((r) => toCandidate(r, o));
 }
 
 /**

@@ -158,16 +158,13 @@ export function* runBulkBatch(
   const sendable = rows.filter((r) => !bool(r.purged));
   const queued = new Set<string>();
   if (sendable.length > 0) {
-    const ids = sendable.map((r) => r.id);
-    const messageIds = sendable.map((r) => r.message_id);
-    const byId = dialect.inList('id', ids);
+    const ids = sendable.map((r) => r.id as string);
+    const messageIds = sendable.map((r) => r.message_id as string);
     // The message ids too: PostgreSQL then reads only the partitions that hold them.
-    const byMessage = dialect.inList('message_id', messageIds);
-    const states = dialect.inList('state', job.filter.status);
     const requeued = yield* all(
       `UPDATE deliveries SET state = 'pending', manual = ?, next_attempt_at = ?, updated_at = ?, stale = ?, skip_reason = NULL
-      WHERE ${byId.sql} AND ${byMessage.sql} AND ${states.sql} RETURNING id`,
-      [true, now, now, false, byId.param, byMessage.param, states.param],
+      WHERE ${dialect.inList('id')} AND ${dialect.inList('message_id')} AND ${dialect.inList('state')} RETURNING id`,
+      [true, now, now, false, dialect.list(ids), dialect.list(messageIds), dialect.list(job.filter.status)],
     );
     for (const r of requeued) queued.add(r.id as string);
   }

@@ -34,7 +34,7 @@ export interface DialectOps<Db> {
   deliveries: {
     leaseDue(db: Db, rules: StoreRules, options: LeaseOptions): Awaitable<LeasedDelivery[]>;
     recordAttempts(db: Db, records: AttemptRecord[]): Awaitable<void>;
-    releaseLeases(db: Db, owner: string, deliveryIds: string[], now: number): Awaitable<void>;
+    releaseLeases(db: Db, rules: StoreRules, owner: string, deliveryIds: string[], now: number): Awaitable<void>;
     backlog(db: Db): Awaitable<Backlog>;
   };
   candidates: {
@@ -88,7 +88,7 @@ export abstract class DialectStore<Db extends DialectDb> extends SqlStore {
     await this.ops.deliveries.recordAttempts(this.db, records);
   }
   async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
-    await this.ops.deliveries.releaseLeases(this.db, owner, deliveryIds, now);
+    await this.ops.deliveries.releaseLeases(this.db, this.rules, owner, deliveryIds, now);
   }
   async backlog(): Promise<Backlog> {
     return this.ops.deliveries.backlog(this.db);

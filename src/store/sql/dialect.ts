@@ -7,8 +7,17 @@ import type { SearchDialect } from '../search-sql.ts';
 export interface SqlDialect {
   /** A condition with one `?` placeholder (a string): the JSON array in `column` holds that string. */
   jsonArrayHas(column: string): string;
-  /** A condition with one `?` placeholder bound to `param`: `column` is one of the texts `values` (one text for any count). */
-  inList(column: string, values: readonly unknown[]): { sql: string; param: unknown };
+  /** A condition with one `?` placeholder, bound to `list(values)`: `column` is one of a list of strings (one parameter, so one statement for any length). */
+  inList(column: string): string;
+  list(values: readonly string[]): unknown;
+  /** The larger of two values (`max` of two arguments in SQLite; an aggregate only in PostgreSQL). */
+  greatest(a: string, b: string): string;
+  /**
+   * How a multi-row statement of `n` rows is cut (each part one statement),
+   * under the parameter limits (SQLite 32,766, PostgreSQL 65,535) at up to 16
+   * a row.
+   */
+  rowBatches(n: number): number[];
   /** Appended to a SELECT: lock the rows read until commit (PostgreSQL); SQLite's one writer already excludes. */
   forUpdate: string;
   /** Appended to a SELECT: lock the rows read, passing over those another transaction holds. */
@@ -19,7 +28,19 @@ export interface SqlDialect {
 
 export const sqliteDialect: SqlDialect = {
   jsonArrayHas: (column) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE value = ?)`,
-  inList: (column, values) => ({ sql: `${column} IN (SELECT value FROM json_each(?))`, param: JSON.stringify(values) }),
+  inList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+  list: (values) => JSON.stringify(values),
+  greatest: (a, b) => `max(${a}, ${b})`,
+  // The connection keeps every statement it prepared: parts of a few sizes only (a batch of 100 is
+  // 64 + 16 + 16 + 4), so the statement cache holds five shapes of each, not one per batch size.
+  rowBatches: (n) => {
+    const out: number[] = [];
+    let left = n;
+    for (const size of [256, 64, 16, 4, 1]) {
+      for (; left >= size; left -= size) out.push(size);
+    }
+    return out;
+  },
   forUpdate: '',
   skipLocked: '',
   search: {
@@ -32,7 +53,11 @@ export const sqliteDialect: SqlDialect = {
 export const postgresDialect: SqlDialect = {
   // `@>` on jsonb uses the GIN index where there is one.
   jsonArrayHas: (column) => `${column} @> jsonb_build_array(?::text)`,
-  inList: (column, values) => ({ sql: `${column} = ANY(?::text[])`, param: values }),
+  inList: (column) => `${column} = ANY(?::text[])`,
+  list: (values) => values,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  // Statements are not kept prepared: one part per thousand rows, each a round trip.
+  rowBatches: (n) => Array.from({ length: Math.ceil(n / 1000) }, (_, i) => Math.min(1000, n - i * 1000)),
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   // Numbered already: the drive's `?` numbering finds none to renumber.

@@ -34,12 +34,12 @@ export class SqliteStore extends DialectStore<SqliteDb> implements Store {
     this.db.migrate();
     // This process holds the file's exclusive lock, so every lease left behind
     // belongs to a process that is gone: take them all back now.
-    deliveries.reclaimLeases(this.db, Date.now(), true);
+    deliveries.reclaimLeases(this.db, this.rules, Date.now(), true);
     await this.drive(reclaimBulkLeases(), 'atomic');
   }
 
   async reclaimExpiredLeases(now: number): Promise<number> {
-    return deliveries.reclaimLeases(this.db, now, false);
+    return deliveries.reclaimLeases(this.db, this.rules, now, false);
   }
   /** SQLite has no partitions to create: rows go into the one table of each kind. */
   async prepareStorage(): Promise<string[]> {

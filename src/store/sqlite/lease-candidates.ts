@@ -1,27 +1,9 @@
 import type { KeyedDelivery, StoreRules } from '../rules.ts';
 import type { OnDeadPolicy } from '../records.ts';
 import type { LeaseOptions } from '../store.ts';
-import type { Row, SqliteDb } from './db.ts';
-import { THROTTLE_RATE } from './endpoint-health.ts';
-
-/**
- * A due delivery is a candidate unless its endpoint is FIFO and it is not the
- * head of its (endpoint, ordering key): anything of the key in flight, or
- * waiting with a lower (sequence, arrival), or dead below it under
- * `onDead: block`, holds it back. A delivery already attempted (`scheduled`
- * for a retry) keeps its place ahead of every unattempted one, even one with a
- * lower sequence that arrived since: the receiver may have processed the
- * failed attempt, so the late one must count as stale, not overtake it. A
- * message without a sequence is ordered by its arrival time. The same rule in
- * TypeScript: `delivery/fifo-head.ts`. See docs/ordering.md.
- */
-export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
-  SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key AND p.id <> d.id
-    AND (p.state = 'in_flight'
-      OR (p.state = 'scheduled' AND d.state = 'pending')
-      OR ((p.state = d.state OR (p.state = 'dead' AND e.on_dead = 'block'))
-        AND (COALESCE(p.sequence, p.created_at) < COALESCE(d.sequence, d.created_at)
-          OR (COALESCE(p.sequence, p.created_at) = COALESCE(d.sequence, d.created_at) AND p.id < d.id))))))`;
+import type { SqliteDb } from './db.ts';
+import { FIFO_HEAD } from '../sql/fifo-head.ts';
+import { CANDIDATE_COLUMNS as COLUMNS, type Candidate, toCandidate } from '../sql/lease-pass.ts';
 
 /**
  * The fast read looks at most this many times its batch of the oldest due
@@ -31,15 +13,17 @@ export const FIFO_HEAD = `(e.fifo = 0 OR d.ordering_key IS NULL OR NOT EXISTS (
  */
 const SCAN_FACTOR = 8;
 
-const COLUMNS = `d.id, d.endpoint_id, d.ordering_key, d.sequence, d.manual, d.next_attempt_at, e.fifo, e.stale_policy,
-  COALESCE(e.concurrency, ?) AS cap, COALESCE(e.timeout_ms, ?) AS timeout, ${THROTTLE_RATE} AS rate`;
-
 /**
  * The oldest due deliveries within a window of the due queue, less those of
  * saturated, disabled or blocked endpoints and FIFO non-heads. `clipped`: the
  * window was full, so candidates may wait behind it.
  */
-export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: string[], wanted: number): { rows: Row[]; clipped: boolean } {
+export function windowCandidates(
+  db: SqliteDb,
+  o: LeaseOptions,
+  saturated: string[],
+  wanted: number,
+): { rows: Candidate[]; clipped: boolean } {
   const bound = o.limit * SCAN_FACTOR;
   const rows = db
     .stmt(`SELECT ${COLUMNS}
@@ -48,7 +32,8 @@ export function windowCandidates(db: SqliteDb, o: LeaseOptions, saturated: strin
     JOIN deliveries d ON d.rowid = due.rid JOIN endpoints e ON e.id = d.endpoint_id LEFT JOIN endpoint_health h ON h.endpoint_id = d.endpoint_id
     WHERE d.endpoint_id NOT IN (SELECT value FROM json_each(?)) AND COALESCE(h.blocked_until, 0) <= ? AND e.disabled = 0 AND ${FIFO_HEAD}
     ORDER BY d.next_attempt_at LIMIT ?`)
-    .all(o.defaultConcurrency, o.defaultTimeoutMs, o.now, bound, JSON.stringify(saturated), o.now, wanted);
+    .all(o.now, bound, JSON.stringify(saturated), o.now, wanted)
+    .map((r) => toCandidate(r, o));
   if (rows.length >= wanted) return { rows, clipped: false };
   const seen = db
     .stmt(`SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE state IN ('pending', 'scheduled') AND next_attempt_at <= ?
@@ -134,8 +119,14 @@ function fifoHeads(db: SqliteDb, rules: StoreRules, ep: OpenEndpoint, now: numbe
  * way: the liveness invariant of docs/reliability.md. Oldest due first across
  * endpoints.
  */
-export function endpointCandidates(db: SqliteDb, rules: StoreRules, o: LeaseOptions, busy: Map<string, number>, wanted: number): Row[] {
-  const rows: Row[] = [];
+export function endpointCandidates(
+  db: SqliteDb,
+  rules: StoreRules,
+  o: LeaseOptions,
+  busy: Map<string, number>,
+  wanted: number,
+): Candidate[] {
+  const rows: Candidate[] = [];
   for (const ep of openEndpoints(db, o.now, o.defaultConcurrency, busy)) {
     const limit = Math.min(ep.room, wanted);
     if (!ep.fifo) {
@@ -144,7 +135,8 @@ export function endpointCandidates(db: SqliteDb, rules: StoreRules, o: LeaseOpti
           .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
         WHERE d.endpoint_id = ? AND d.state IN ('pending', 'scheduled') AND d.next_attempt_at <= ?
         ORDER BY d.next_attempt_at LIMIT ?`)
-          .all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit),
+          .all(ep.id, o.now, limit)
+          .map((r) => toCandidate(r, o)),
       );
       continue;
     }
@@ -156,18 +148,20 @@ export function endpointCandidates(db: SqliteDb, rules: StoreRules, o: LeaseOpti
         .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
       WHERE d.endpoint_id = ? AND d.ordering_key IS NULL AND d.${OPEN_BY_KEY} AND d.state IN ('pending', 'scheduled') AND +d.next_attempt_at <= ?
       LIMIT ?`)
-        .all(o.defaultConcurrency, o.defaultTimeoutMs, ep.id, o.now, limit),
+        .all(ep.id, o.now, limit)
+        .map((r) => toCandidate(r, o)),
     );
     if (ids.length > 0) {
       rows.push(
         ...db
           .stmt(`SELECT ${COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
         WHERE d.id IN (SELECT value FROM json_each(?))`)
-          .all(o.defaultConcurrency, o.defaultTimeoutMs, JSON.stringify(ids)),
+          .all(JSON.stringify(ids))
+          .map((r) => toCandidate(r, o)),
       );
     }
   }
-  return rows.sort((a, b) => (a.next_attempt_at as number) - (b.next_attempt_at as number)).slice(0, wanted);
+  return rows.sort((a, b) => a.due - b.due).slice(0, wanted);
 }
 
 /**

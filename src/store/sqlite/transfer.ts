@@ -1,5 +1,6 @@
 import { SqliteDb, type Row } from './db.ts';
 import { reclaimLeases } from './deliveries.ts';
+import type { StoreRules } from '../rules.ts';
 
 /** One table of the source, read row by row (so a large table never sits in memory whole). */
 export interface SourceTable {
@@ -19,11 +20,11 @@ export interface SourceTable {
 export class SqliteExport {
   private constructor(private readonly db: SqliteDb) {}
 
-  static open(path: string): SqliteExport {
+  static open(path: string, rules: StoreRules): SqliteExport {
     const db = SqliteDb.open(path);
     try {
       db.migrate();
-      reclaimLeases(db, Date.now(), true);
+      reclaimLeases(db, rules, Date.now(), true);
     } catch (err) {
       db.close();
       throw err;
