@@ -3,12 +3,13 @@ import type { StoreRules } from '../store/rules.ts';
 import { afterOutcome, blockedUntil, isRoutine } from './breaker.ts';
 import { isFifoHead } from './fifo-head.ts';
 import { LeaseGate } from './lease-gate.ts';
-import { holdBackMs, routeMessage } from './routing.ts';
+import { planFanOut } from './fan-out.ts';
+import { routeMessage } from './routing.ts';
 
 /** The delivery rules every store is opened with (see `StoreRules`). */
 export const storeRules: StoreRules = {
   routeMessage,
-  holdBackMs,
+  planFanOut,
   isFifoHead,
   leaseGate: (now) => new LeaseGate(now),
   blockedUntil,
