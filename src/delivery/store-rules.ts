@@ -3,14 +3,15 @@ import type { StoreRules } from '../store/rules.ts';
 import { afterOutcome, blockedUntil, isRoutine } from './breaker.ts';
 import { isFifoHead } from './fifo-head.ts';
 import { LeaseGate } from './lease-gate.ts';
+import { planFanOut } from './fan-out.ts';
 import { returnedState } from './lease-return.ts';
+import { routeMessage } from './routing.ts';
 import { staleVerdict } from './stale.ts';
-import { holdBackMs, routeMessage } from './routing.ts';
 
 /** The delivery rules every store is opened with (see `StoreRules`). */
 export const storeRules: StoreRules = {
   routeMessage,
-  holdBackMs,
+  planFanOut,
   isFifoHead,
   staleVerdict,
   returnedState,

@@ -38,6 +38,22 @@ export interface RoutedMessage {
 
 export type RoutedEndpoint = Pick<Endpoint, 'filterTypes' | 'channels' | 'disabled' | 'filter'>;
 
+/** What fan-out reads of an endpoint: routing's fields, the FIFO hold-back's and whether filtered deliveries are recorded. */
+export type FanOutEndpoint = RoutedEndpoint & Pick<Endpoint, 'id' | 'fifo' | 'reorderWindowMs' | 'recordSkipped'>;
+
+/** What fan-out reads of a message: routing's fields and the ordering key (the FIFO hold-back). */
+export interface FanOutMessage extends RoutedMessage {
+  orderingKey: string | null;
+}
+
+/** One delivery fan-out decided: deliverable from `nextAt`, or recorded as skipped by the payload filter. */
+export interface PlannedDelivery {
+  endpointId: string;
+  state: 'pending' | 'skipped';
+  nextAt: number | null;
+  skipReason: 'filtered' | null;
+}
+
 /**
  * One lease pass's admissions under the endpoints' throttles and breakers: fed
  * the stored health, asked per delivery, and read back for what to write in the
@@ -59,16 +75,23 @@ export interface EndpointDefaults {
 }
 
 /**
- * The domain's rules the store applies inside its transactions: routing at
- * fan-out, the reorder hold-back, the FIFO head, the stale check, the
- * state a lease returns to, the throttle and breaker of a
+ * The domain's rules the store applies inside its transactions: routing and the
+ * fan-out plan (with its reorder hold-back), the FIFO head, the stale check,
+ * the state a lease returns to, the throttle and breaker of a
  * lease pass, and the breaker's transition on an outcome. They are pure
  * functions of the domain (`delivery/`), given to the store when it is opened
  * (`delivery/store-rules.ts`), so the store depends on no domain room.
  */
 export interface StoreRules {
   routeMessage<E extends RoutedEndpoint>(endpoints: E[], message: RoutedMessage): Array<{ endpoint: E; route: 'deliver' | 'filtered' }>;
-  holdBackMs(endpoint: Pick<Endpoint, 'fifo' | 'reorderWindowMs'>, orderingKey: string | null, sourceWindowMs: number | undefined): number;
+  /** The deliveries a new (or released) message fans out to; `sourceWindowMs` is its source's reorder window. */
+  planFanOut(
+    endpoints: Endpoint[],
+    message: FanOutMessage,
+    now: number,
+    sourceWindowMs: number | undefined,
+    notBefore?: number,
+  ): PlannedDelivery[];
   isFifoHead(d: KeyedDelivery, key: readonly KeyedDelivery[], onDead: OnDeadPolicy): boolean;
   /** A FIFO head below its key's mark: sent, skipped, or sent marked stale. */
   staleVerdict(head: StaleHead): 'fresh' | 'skip' | 'marked';

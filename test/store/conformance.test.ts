@@ -6,6 +6,7 @@ import { compatCases } from './cases-compat.ts';
 import { consoleCases } from './cases-console.ts';
 import { bulkJobCases } from './cases-bulk-jobs.ts';
 import { ingestCases } from './cases-ingest.ts';
+import { largeBatchCases } from './cases-large-batch.ts';
 import { leasingCases } from './cases-leasing.ts';
 import { livenessCases } from './cases-liveness.ts';
 import { livenessPropertyCases } from './cases-liveness-property.ts';
@@ -26,6 +27,7 @@ for (const target of await storeTargets()) {
   describe(`store conformance: ${target.name}`, { skip: target.skip }, () => {
     applicationCases(target);
     ingestCases(target);
+    largeBatchCases(target);
     leasingCases(target);
     replayCases(target);
     bulkJobCases(target);

@@ -1,4 +1,4 @@
-import type { Op } from '../sql/op.ts';
+import type { Op, Query } from '../sql/op.ts';
 import type { DriveMode } from '../sql/shared.ts';
 import type { PgDb, Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
@@ -17,20 +17,32 @@ function placeholders(sql: string): string {
   return out;
 }
 
-/** Runs a shared operation on what the caller holds: the pool, or its transaction's connection. */
+/**
+ * Runs a shared operation on what the caller holds: the pool, or its transaction's connection.
+ * A failed statement is thrown into the operation, which may catch it (a savepoint's rollback).
+ */
 export async function runOp<T>(q: Queryable, op: Op<T>, channel?: string): Promise<T> {
   let step = op.next();
   while (!step.done) {
-    const ask = step.value;
     let result: unknown;
-    if (ask.kind === 'all') result = await q.query(placeholders(ask.sql), [...ask.params]);
-    else if (ask.kind === 'run') result = await q.run(placeholders(ask.sql), [...ask.params]);
-    else if (ask.kind === 'lock') await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ask.key]);
-    else if (channel !== undefined) await notifyDue(q, channel);
-    else throw new Error('a store operation asked to wake workers outside a transaction of the store');
+    try {
+      result = await execute(q, step.value, channel);
+    } catch (err) {
+      step = op.throw(err);
+      continue;
+    }
     step = op.next(result);
   }
   return step.value;
+}
+
+async function execute(q: Queryable, ask: Query, channel: string | undefined): Promise<unknown> {
+  if (ask.kind === 'all') return q.query(placeholders(ask.sql), [...ask.params]);
+  if (ask.kind === 'run') return q.run(placeholders(ask.sql), [...ask.params]);
+  if (ask.kind === 'lock') await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [ask.key]);
+  else if (channel !== undefined) await notifyDue(q, channel);
+  else throw new Error('a store operation asked to wake workers outside a transaction of the store');
+  return undefined;
 }
 
 /**

@@ -14,10 +14,22 @@ function execute(db: SqliteDb, q: Query): unknown {
   return q.kind === 'all' ? statement.all(...bind(q.params)) : statement.run(...bind(q.params)).changes;
 }
 
-/** Runs a shared operation inside what the caller already holds (its transaction, or none). */
+/**
+ * Runs a shared operation inside what the caller already holds (its transaction, or none).
+ * A failed statement is thrown into the operation, which may catch it (a savepoint's rollback).
+ */
 export function runOp<T>(db: SqliteDb, op: Op<T>): T {
   let step = op.next();
-  while (!step.done) step = op.next(execute(db, step.value));
+  while (!step.done) {
+    let result: unknown;
+    try {
+      result = execute(db, step.value);
+    } catch (err) {
+      step = op.throw(err);
+      continue;
+    }
+    step = op.next(result);
+  }
   return step.value;
 }
 
