@@ -34,6 +34,11 @@ export class ThreadedSqliteStore {
     worker.on('message', (answer: ThreadAnswer) => this.answered(answer));
     worker.on('error', (err) => this.fail(new Error(`the SQLite store thread failed: ${err.message}`, { cause: err })));
     worker.on('exit', (code) => this.fail(new Error(`the SQLite store thread ended (exit code ${code})`)));
+    // An answer that cannot be read names no call to fail: none can be trusted to come, so the thread goes.
+    worker.on('messageerror', (err) => {
+      this.fail(new Error(`an answer of the SQLite store thread could not be read: ${err.message}`, { cause: err }));
+      void worker.terminate();
+    });
     // Idle, the thread keeps no process alive (as an open connection does not); a call waiting for it does.
     worker.unref();
   }
