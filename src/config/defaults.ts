@@ -37,6 +37,12 @@ export const defaults = {
   /** Giving up on opening a PostgreSQL connection after this long (`storage.connectTimeout`). */
   storageConnectTimeoutMs: 5_000,
   /**
+   * SQLite's connection lives on a thread of its own, which runs each store operation
+   * whole, so a commit's fsync or a long query never holds up HTTP on the main thread.
+   * `false` keeps it on the main thread (`openStore`'s `sqliteThread` option).
+   */
+  sqliteThread: true,
+  /**
    * How long messages, their deliveries and their attempts are kept (`storage.retention`).
    * `null`: for ever. Nothing is removed unless the operator chooses a period, because a
    * gateway that deletes history by default surprises the people who debug with it.
@@ -70,9 +76,10 @@ export const defaults = {
   /** Most requests committed together in one transaction (`ingest.groupCommitMaxBatch`). */
   groupCommitMaxBatch: 512,
   /**
-   * Ingest commits that may be in progress at once. On PostgreSQL, while one
-   * batch waits for its commit, the next one is already on another connection.
-   * (SQLite commits synchronously, so there it is always one at a time.)
+   * Ingest commits that may be in progress at once: while one batch waits for its
+   * commit, the next one is already on another PostgreSQL connection, or queued at
+   * SQLite's store thread, and the batch after it fills meanwhile. (SQLite on the
+   * main thread commits synchronously, one at a time.)
    */
   ingestCommitsInFlight: 2,
   /** Signature timestamps may be this far off our clock, both ways (`sources.*.tolerance`). */

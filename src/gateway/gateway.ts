@@ -103,6 +103,7 @@ export async function startGateway(
   const store = await openStore(config.storageUrl, {
     ...config.storage,
     onIdleError: (err) => log.warn({ err }, 'store: database connection lost; reconnecting'),
+    onThreadFailure: (err) => log.error({ err }, 'store: the SQLite store thread ended; every store call fails until a restart'),
   });
   const upkeep = new StorageUpkeep(store, config, log);
   try {

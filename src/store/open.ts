@@ -1,5 +1,6 @@
 import { PostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/index.ts';
+import { ThreadedSqliteStore } from './sqlite/threaded-store.ts';
 import type { StoreRules } from './rules.ts';
 import type { Store } from './store.ts';
 import { parseStorageUrl, redactUrl } from './url.ts';
@@ -15,6 +16,10 @@ export interface StoreOptions {
   onIdleError?: (err: Error) => void;
   /** `false`: only check that the database answers, leave its schema as it is (`sluice migrate --print`). */
   migrate?: boolean;
+  /** SQLite: keep the connection on a thread of its own (the default), or `false` on the main thread. */
+  sqliteThread?: boolean;
+  /** Told when the SQLite store's thread ends while the store is open; every call fails from then on. */
+  onThreadFailure?: (err: Error) => void;
 }
 
 /**
@@ -28,6 +33,12 @@ export interface StoreSetup extends StoreOptions {
   poolSize: number;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+  /**
+   * The module the SQLite store's thread runs: a composition root that builds the
+   * same rules and calls `serveSqliteStore` (functions do not cross threads).
+   * Absent, or `sqliteThread: false`: the connection stays on the calling thread.
+   */
+  sqliteThreadModule?: URL;
 }
 
 /**
@@ -40,7 +51,10 @@ export async function connectStore(url: string, options: StoreSetup): Promise<St
   if (target.kind === 'invalid') throw new Error(`storage URL: ${target.problem}`);
   let store: Store;
   if (target.kind === 'sqlite') {
-    store = new SqliteStore(target.path, options.rules);
+    store =
+      options.sqliteThreadModule && options.sqliteThread !== false
+        ? await ThreadedSqliteStore.open(target.path, options.sqliteThreadModule, options.onThreadFailure ?? (() => undefined))
+        : new SqliteStore(target.path, options.rules);
   } else {
     store = new PostgresStore(
       {

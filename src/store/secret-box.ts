@@ -78,6 +78,8 @@ export class SecretBox {
  */
 let box: SecretBox | undefined;
 const held = new Map<string, SecretKey>();
+/** Counts `installKeys` calls, so a copy of the box elsewhere (the SQLite store's thread) can tell it is behind. */
+let installs = 0;
 
 /**
  * Seals with the last of `keys` from now on. Keys installed before stay able
@@ -89,6 +91,20 @@ export function installKeys(keys: SecretKey[], reload?: () => SecretKey[]): void
   const all = [...held.values(), ...keys];
   for (const k of keys) held.set(k.id, k);
   box = new SecretBox(all, reload);
+  installs++;
+}
+
+/**
+ * Every key installed so far, the sealing one last (empty while none is). A thread
+ * has a box of its own: this is what it is given to hold the same keys.
+ */
+export function installedKeys(): SecretKey[] {
+  return [...held.values()];
+}
+
+/** How many times keys were installed: a copy of the box is behind while its count differs. */
+export function keyInstalls(): number {
+  return installs;
 }
 
 export function sealText(text: string): string {

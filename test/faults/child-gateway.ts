@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -71,6 +71,12 @@ export async function listAll<T>(baseUrl: string, path: string, maxPages = 1000)
     iterator = body.iterator;
   }
   throw new Error(`GET ${path}: more than ${maxPages} pages`);
+}
+
+/** A body with random bytes and multi-byte UTF-8, so truncation or re-encoding shows in the hash. */
+export function crashBody(n: number): Buffer {
+  const data = randomBytes(50 + Math.floor(Math.random() * 3000)).toString('base64');
+  return Buffer.from(JSON.stringify({ type: 'crash.test', n, text: 'héllo wörld ✓ 漢字 🚀', data }));
 }
 
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { tempDir } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { ENDPOINT_SECRET, FULL, faultConfig, sha256 as sha, signedHeaders, startChildGateway, waitForBodies } from './child-gateway.ts';
+import {
+  crashBody as body,
+  ENDPOINT_SECRET,
+  FULL,
+  faultConfig,
+  sha256 as sha,
+  signedHeaders,
+  startChildGateway,
+  waitForBodies,
+} from './child-gateway.ts';
 
 const KILLS = FULL ? 10 : 5;
 const SENDERS = FULL ? 12 : 6;
@@ -20,12 +28,6 @@ after(async () => {
   await receiver.stop();
   tmp.remove();
 });
-
-/** A body with random bytes and multi-byte UTF-8, so truncation or re-encoding shows in the hash. */
-function body(n: number): Buffer {
-  const data = randomBytes(50 + Math.floor(Math.random() * 3000)).toString('base64');
-  return Buffer.from(JSON.stringify({ type: 'crash.test', n, text: 'héllo wörld ✓ 漢字 🚀', data }));
-}
 
 test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivered, byte for byte`, {
   timeout: FULL ? 600_000 : 150_000,

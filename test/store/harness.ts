@@ -58,9 +58,14 @@ async function probe(url: string): Promise<string | undefined> {
   }
 }
 
-async function withSqlite(fn: (opened: OpenedStore) => Promise<void>): Promise<void> {
+/** The SQLite store as a gateway opens it (its connection on a thread of its own), or `{ sqliteThread: false }` on this thread. */
+export function sqliteTarget(options: { sqliteThread?: boolean } = {}): StoreTarget {
+  return { name: 'sqlite', skip: false, with: (fn) => withSqlite(fn, options) };
+}
+
+async function withSqlite(fn: (opened: OpenedStore) => Promise<void>, options: { sqliteThread?: boolean } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-store-'));
-  const store = await openStore(`sqlite:${join(dir, 'sluice.db')}`);
+  const store = await openStore(`sqlite:${join(dir, 'sluice.db')}`, options);
   const unsupported = (): never => {
     throw new Error('SQLite is single-process: one store per file');
   };
