@@ -55,6 +55,18 @@ export function signedHeaders(id: string, body: string | Buffer, at = new Date()
   };
 }
 
+/** POSTs a signed body to source `std`, as a provider would; resolves with the status once the answer is read. */
+export async function postSigned(baseUrl: string, id: string, payload: Buffer): Promise<number> {
+  const res = await fetch(`${baseUrl}/in/std`, {
+    method: 'POST',
+    headers: signedHeaders(id, payload),
+    body: new Uint8Array(payload),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** Reads one JSON page after another from the API (Svix-style iterator) until done or `maxPages`. */
 export async function listAll<T>(baseUrl: string, path: string, maxPages = 1000): Promise<T[]> {
   const out: T[] = [];

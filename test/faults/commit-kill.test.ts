@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tempDir } from '../helpers/gateway.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { crashBody, FULL, faultConfig, sha256, signedHeaders, startChildGateway, waitForBodies } from './child-gateway.ts';
+import { crashBody, FULL, faultConfig, sha256, postSigned, startChildGateway, waitForBodies } from './child-gateway.ts';
 
 const ROUNDS = FULL ? 8 : 3;
 const SENDERS = 16;
@@ -45,18 +45,12 @@ test(`SIGKILL while the SQLite store thread commits, ${ROUNDS} times: nothing ac
         const payload = crashBody(counter);
         waiting++;
         try {
-          const res = await fetch(`${gateway.url}/in/std`, {
-            method: 'POST',
-            headers: signedHeaders(id, payload),
-            body: new Uint8Array(payload),
-            signal: AbortSignal.timeout(10_000),
-          });
-          await res.arrayBuffer();
-          if (res.status === 200) {
+          const status = await postSigned(gateway.url, id, payload);
+          if (status === 200) {
             acked.set(sha256(payload), id);
             if (++roundAcks >= ACKS_BEFORE_KILL) enough();
           } else {
-            assert.equal(res.status, 503, `round ${round}: unexpected status for ${id}`);
+            assert.equal(status, 503, `round ${round}: unexpected status for ${id}`);
           }
         } catch {
           // The connection died with the process: not acknowledged, so no promise was made.

@@ -9,7 +9,7 @@ import {
   FULL,
   faultConfig,
   sha256 as sha,
-  signedHeaders,
+  postSigned,
   startChildGateway,
   waitForBodies,
 } from './child-gateway.ts';
@@ -47,18 +47,12 @@ test(`SIGKILL under load, ${KILLS} times: every acknowledged message is delivere
         const payload = body(counter);
         sent.add(sha(payload));
         try {
-          const res = await fetch(`${gateway.url}/in/std`, {
-            method: 'POST',
-            headers: signedHeaders(id, payload),
-            body: new Uint8Array(payload),
-            signal: AbortSignal.timeout(10_000),
-          });
-          await res.arrayBuffer();
-          if (res.status === 200) {
+          const status = await postSigned(gateway.url, id, payload);
+          if (status === 200) {
             acked.set(sha(payload), id);
             roundAcks++;
           } else {
-            assert.ok(res.status === 503, `round ${round}: unexpected status ${res.status} for ${id}`);
+            assert.ok(status === 503, `round ${round}: unexpected status ${status} for ${id}`);
           }
         } catch {
           // The connection died with the process: not acknowledged, so no promise was made.
