@@ -1,6 +1,6 @@
 import { PostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/index.ts';
-import { ThreadedSqliteStore } from './sqlite/threaded-store.ts';
+import { ThreadedSqliteStore } from './thread/threaded-store.ts';
 import type { StoreRules } from './rules.ts';
 import type { Store } from './store.ts';
 import { parseStorageUrl, redactUrl } from './url.ts';

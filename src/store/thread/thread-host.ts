@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SyncedApplication } from '../endpoint-sync.ts';
 import type { StoreRules } from '../rules.ts';
 import { installKeys } from '../secret-box.ts';
-import { SqliteStore } from './index.ts';
+import { SqliteStore } from '../sqlite/index.ts';
 import { packErrors, revive, type ThreadAnswer, type ThreadData, type ThreadRequest } from './thread-messages.ts';
 
 /**
