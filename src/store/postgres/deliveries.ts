@@ -1,10 +1,9 @@
-import type { AttemptRecord, Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
+import type { Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
 import { ENDPOINT_LOCK_CLASS, type PgDb, type Queryable } from './db.ts';
 import { notifyDue } from './notify.ts';
 import { num } from '../columns.ts';
 import { saveHealth } from '../sql/endpoint-health.ts';
 import { postgresDialect as dialect } from '../sql/dialect.ts';
-import { recordAttempts as recordAttemptsOp } from '../sql/attempt-records.ts';
 import { FIFO_HEAD } from '../sql/fifo-head.ts';
 import { chooseLeases, loadHealth, readBusy, readInFlight, readMarks, skipStale, writeLeases } from '../sql/lease-pass.ts';
 import { reclaimLeases as reclaimLeasesOp, releaseLeases as releaseLeasesOp } from '../sql/lease-return.ts';
@@ -115,12 +114,6 @@ async function leasePass(db: PgDb, rules: StoreRules, o: LeaseOptions, read: 'qu
     const leased = await runOp(tx, writeLeases(dialect, choice.picks, o));
     return { leased, skippedStale: choice.skip.length, starved: starvedIf(leased.length) };
   });
-}
-
-/** Attempts and their delivery transitions, many in one transaction (`sql/attempt-records.ts`). */
-export async function recordAttempts(db: PgDb, records: AttemptRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await db.tx((tx) => runOp(tx, recordAttemptsOp(dialect, records)));
 }
 
 export async function releaseLeases(db: PgDb, rules: StoreRules, owner: string, ids: string[], now: number): Promise<void> {

@@ -9,7 +9,6 @@ import { PgDb, type PgOptions } from './db.ts';
 import * as deliveries from './deliveries.ts';
 import { drivePostgres } from './drive.ts';
 import * as candidates from './lease-candidates.ts';
-import * as messages from './messages.ts';
 import { listenChannel, listenDue } from './notify.ts';
 import { prepareStorage, removeBefore } from './retention.ts';
 
@@ -24,7 +23,7 @@ export class PostgresStore extends DialectStore<PgDb> implements Store {
   protected readonly dialect = postgresDialect;
 
   constructor(options: PgOptions, rules: StoreRules) {
-    super(new PgDb(options), rules, { messages, deliveries, candidates });
+    super(new PgDb(options), rules, { deliveries, candidates });
   }
 
   protected drive<T>(op: Op<T>, mode: DriveMode): Promise<T> {

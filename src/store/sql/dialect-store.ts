@@ -9,6 +9,9 @@ import type {
   PendingMigration,
   ReleasedMessage,
 } from '../store.ts';
+import { recordAttempts as recordAttemptsOp } from './attempt-records.ts';
+import { ingestMessages } from './ingest.ts';
+import { releaseMessages as release, replayMessage } from './messages.ts';
 import { get } from './op.ts';
 import { SqlStore } from './store.ts';
 
@@ -22,18 +25,12 @@ export interface DialectDb {
 
 /**
  * The operations each database does its own way, from its dialect folder:
- * batch ingest and routing (`messages.ts`), the lease pass and its outcomes
+ * the lease pass and its outcomes
  * (`deliveries.ts`, `lease-candidates.ts`). The dialect passes its modules.
  */
 export interface DialectOps<Db> {
-  messages: {
-    ingest(db: Db, rules: StoreRules, batch: NewMessage[]): Awaitable<IngestOutcome[]>;
-    replay(db: Db, rules: StoreRules, appId: string, messageId: string, endpointId: string | null, now: number): Awaitable<number>;
-    releaseMessages(db: Db, rules: StoreRules, appId: string, messageIds: string[], now: number): Awaitable<ReleasedMessage[]>;
-  };
   deliveries: {
     leaseDue(db: Db, rules: StoreRules, options: LeaseOptions): Awaitable<LeasedDelivery[]>;
-    recordAttempts(db: Db, records: AttemptRecord[]): Awaitable<void>;
     releaseLeases(db: Db, rules: StoreRules, owner: string, deliveryIds: string[], now: number): Awaitable<void>;
     backlog(db: Db): Awaitable<Backlog>;
   };
@@ -72,20 +69,23 @@ export abstract class DialectStore<Db extends DialectDb> extends SqlStore {
     await this.db.close();
   }
 
+  /** One durable transaction for the whole batch (see `ingestMessages`); on PostgreSQL, workers are told at commit if anything fell due. */
   async ingest(batch: NewMessage[]): Promise<IngestOutcome[]> {
-    return this.ops.messages.ingest(this.db, this.rules, batch);
+    return this.drive(ingestMessages(this.dialect, this.rules, batch, Date.now()), 'durable');
   }
   async replay(appId: string, messageId: string, endpointId: string | null, now: number): Promise<number> {
-    return this.ops.messages.replay(this.db, this.rules, appId, messageId, endpointId, now);
+    return this.drive(replayMessage(this.dialect, this.rules, appId, messageId, endpointId, now), 'durable');
   }
   async releaseMessages(appId: string, messageIds: string[], now: number): Promise<ReleasedMessage[]> {
-    return this.ops.messages.releaseMessages(this.db, this.rules, appId, messageIds, now);
+    return this.drive(release(this.dialect, this.rules, appId, messageIds, now), 'durable');
   }
   async leaseDue(options: LeaseOptions): Promise<LeasedDelivery[]> {
     return this.ops.deliveries.leaseDue(this.db, this.rules, options);
   }
+  /** Attempts and their delivery transitions, many in one transaction (`sql/attempt-records.ts`). */
   async recordAttempts(records: AttemptRecord[]): Promise<void> {
-    await this.ops.deliveries.recordAttempts(this.db, records);
+    if (records.length === 0) return;
+    await this.drive(recordAttemptsOp(this.dialect, records), 'atomic');
   }
   async releaseLeases(owner: string, deliveryIds: string[], now: number): Promise<void> {
     await this.ops.deliveries.releaseLeases(this.db, this.rules, owner, deliveryIds, now);

@@ -1,9 +1,8 @@
 import type { Endpoint, Message } from '../records.ts';
-import type { AttemptRecord, Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
+import type { Backlog, LeasedDelivery, LeaseOptions } from '../store.ts';
 import type { SqliteDb } from './db.ts';
 import { saveHealth } from '../sql/endpoint-health.ts';
 import { sqliteDialect as dialect } from '../sql/dialect.ts';
-import { recordAttempts as recordAttemptsOp } from '../sql/attempt-records.ts';
 import { chooseLeases, loadHealth, readBusy, readMarks, skipStale, writeLeases } from '../sql/lease-pass.ts';
 import { reclaimLeases as reclaimLeasesOp, releaseLeases as releaseLeasesOp } from '../sql/lease-return.ts';
 import { runOp } from './drive.ts';
@@ -55,11 +54,6 @@ export function leaseDue(db: SqliteDb, rules: StoreRules, o: LeaseOptions): Leas
     runOp(db, saveHealth(rules, gate.updates(), o.now));
     return leased;
   });
-}
-
-/** Attempts and their delivery transitions, many in one transaction (`sql/attempt-records.ts`). */
-export function recordAttempts(db: SqliteDb, records: AttemptRecord[]): void {
-  db.tx(false, () => runOp(db, recordAttemptsOp(dialect, records)));
 }
 
 export function releaseLeases(db: SqliteDb, rules: StoreRules, owner: string, ids: string[], now: number): void {

@@ -9,7 +9,6 @@ import { SqliteDb } from './db.ts';
 import * as deliveries from './deliveries.ts';
 import { driveSqlite } from './drive.ts';
 import * as candidates from './lease-candidates.ts';
-import * as messages from './messages.ts';
 import { removeBefore } from './retention.ts';
 
 /**
@@ -23,7 +22,7 @@ export class SqliteStore extends DialectStore<SqliteDb> implements Store {
   protected readonly dialect = sqliteDialect;
 
   constructor(path: string, rules: StoreRules) {
-    super(SqliteDb.open(path), rules, { messages, deliveries, candidates });
+    super(SqliteDb.open(path), rules, { deliveries, candidates });
   }
 
   protected async drive<T>(op: Op<T>, mode: DriveMode): Promise<T> {
