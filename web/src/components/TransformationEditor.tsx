@@ -213,6 +213,9 @@ export function TransformationEditor({
       if (!window.confirm('Remove the transformation? Webhooks then go out as they come in.')) return;
       await call(base, { method: 'PATCH', json: { code: null } });
       edited.current = false;
+      // Cleared now, not when the refetch lands: "Removed" must never stand beside the removed code.
+      setCode('');
+      setEnabled(true);
       setResult(null);
       setNote('Removed');
       stored.refetch();
