@@ -171,6 +171,14 @@ sources:
     );
   }
 
+  /** The gateway's last log lines above debug, for a failure message: what it did with the message. */
+  const logTail = (gw: RunningSluice): string =>
+    `${gw.child.stdout}\n${gw.child.stderr}`
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.includes('"level":20'))
+      .slice(-25)
+      .join('\n');
+
   const deliveries = (marker: string) =>
     receiver.requests.filter((r) => (JSON.parse(r.body.toString()) as { marker: string }).marker === marker);
 
@@ -216,7 +224,13 @@ sources:
         await inHand(s);
         // Cut while the message is held before its commit: it commits, and its ack goes nowhere.
         await proxy.down();
-        await eventually(() => (deliveries(marker).length >= 1 ? true : undefined), 30_000, `the committed ${kind} message delivered`);
+        await eventually(
+          () => (deliveries(marker).length >= 1 ? true : undefined),
+          30_000,
+          `the committed ${kind} message delivered`,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}; the gateway said:\n${logTail(gw)}`, { cause: err });
+        });
         await proxy.up();
         await eventually(
           () => ((gw.child.stdout.match(/"decision":"duplicate"/g)?.length ?? 0) >= 1 ? true : undefined),
