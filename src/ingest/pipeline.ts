@@ -117,17 +117,7 @@ export class IngestPipeline {
     if (!verdict.ok) {
       this.metrics.rejected.inc({ source: name, reason: 'signature' });
       this.log.info({ source: name, decision: 'rejected', reason: verdict.reason }, 'ingest');
-      const now = Date.now();
-      this.watch.rejections?.record(name, req, verdict.reason, now);
-      announceIngest(this.watch.live, {
-        source: name,
-        app: source.appId,
-        msgId: null,
-        eventType: null,
-        eventId: null,
-        decision: 'rejected',
-        reason: verdict.reason,
-      });
+      this.keepRejection(source, req, verdict.reason);
       return errorReply('signature_invalid', verdict.reason);
     }
     this.metrics.verified.inc({ source: name });
@@ -231,13 +221,18 @@ export class IngestPipeline {
   /** A consumed message that cannot be ingested (a poison message): counted, logged, and kept in the console's rejected requests. */
   rejectConsumed(source: CompiledSource, req: InboundRequest, reason: string, metric = 'poison'): void {
     const name = source.config.name;
-    const now = Date.now();
     this.metrics.rejected.inc({ source: name, reason: metric });
     this.log.warn(
       { source: name, decision: 'rejected', reason },
       'ingest: consumed message rejected; acknowledged to the broker so it is not redelivered',
     );
-    this.watch.rejections?.record(name, req, reason, now);
+    this.keepRejection(source, req, reason);
+  }
+
+  /** A rejection kept for the console (rejected requests, off the hot path) and told to the live stream. */
+  private keepRejection(source: CompiledSource, req: InboundRequest, reason: string): void {
+    const name = source.config.name;
+    this.watch.rejections?.record(name, req, reason, Date.now());
     announceIngest(this.watch.live, {
       source: name,
       app: source.appId,
