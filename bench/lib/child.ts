@@ -34,6 +34,19 @@ export class Child {
     return this.err;
   }
 
+  /**
+   * Its last `lines` lines of output above debug level, stderr after stdout,
+   * with how it ended when it has: what a failure message shows of the process.
+   */
+  tail(lines = 25): string {
+    const ended = this.running ? '' : `\n(${this.name} ended: exit code ${this.proc.exitCode}, signal ${this.proc.signalCode})`;
+    const kept = `${this.out}\n${this.err}`
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.includes('"level":20'))
+      .slice(-lines);
+    return kept.join('\n') + ended;
+  }
+
   get running(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }

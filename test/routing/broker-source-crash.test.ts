@@ -171,14 +171,6 @@ sources:
     );
   }
 
-  /** The gateway's last log lines above debug, for a failure message: what it did with the message. */
-  const logTail = (gw: RunningSluice): string =>
-    `${gw.child.stdout}\n${gw.child.stderr}`
-      .split('\n')
-      .filter((line) => line.trim() !== '' && !line.includes('"level":20'))
-      .slice(-25)
-      .join('\n');
-
   const deliveries = (marker: string) =>
     receiver.requests.filter((r) => (JSON.parse(r.body.toString()) as { marker: string }).marker === marker);
 
@@ -229,7 +221,7 @@ sources:
           30_000,
           `the committed ${kind} message delivered`,
         ).catch((err: Error) => {
-          throw new Error(`${err.message}; the gateway said:\n${logTail(gw)}`, { cause: err });
+          throw new Error(`${err.message}; the gateway said:\n${gw.child.tail()}`, { cause: err });
         });
         await proxy.up();
         await eventually(

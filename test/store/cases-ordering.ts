@@ -220,10 +220,9 @@ export function orderingCases(target: StoreTarget): void {
       assert.equal((await store.listDeliveries(app.id, bad!.messageId)).length, 2);
     }));
 
-  it(
-    'FIFO holds across stores sharing the database: never two of one key in flight',
-    { skip: target.name !== 'postgres' && 'PostgreSQL only' },
-    () =>
+  // Only PostgreSQL is shared by several stores: one process owns a SQLite file, so the case does not arise there.
+  if (target.name === 'postgres')
+    it('FIFO holds across stores sharing the database: never two of one key in flight', () =>
       target.with(async ({ store, another }) => {
         const app = await store.syncApplication(application('shop', [endpoint('fifo', { fifo: true })]), newSecret);
         const batch: NewMessage[] = [];
@@ -244,6 +243,5 @@ export function orderingCases(target: StoreTarget): void {
         }
         assert.equal(seen.size, 10);
         for (const seqs of seen.values()) assert.deepEqual(seqs, [0, 1, 2, 3, 4]);
-      }),
-  );
+      }));
 }
